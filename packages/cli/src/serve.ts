@@ -1,0 +1,41 @@
+// `ownchat serve`: runs the llm-manager in the foreground until SIGINT or SIGTERM.
+
+import { ConfigError, readConfig, startManager } from '@ownchat/manager';
+import { Command } from 'commander';
+
+export function serveCommand(name: string, description: string): Command {
+  return new Command(name).description(description).action(async () => {
+    let config: ReturnType<typeof readConfig>;
+    try {
+      config = readConfig();
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`ownchat: ${e.message}\n`);
+        process.exit(1);
+      }
+      throw e;
+    }
+    let manager: Awaited<ReturnType<typeof startManager>>;
+    try {
+      manager = await startManager(config);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? `${config.host.host}:${config.host.port} is already in use (is another ownchat or Ollama running? set OLLAMA_HOST to use another address)`
+          : err.message;
+      process.stderr.write(`ownchat: cannot start the llm-manager: ${why}\n`);
+      process.exit(1);
+    }
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      manager.ctx.log.info({ signal }, 'shutting down');
+      await manager.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+}

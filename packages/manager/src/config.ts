@@ -1,0 +1,125 @@
+// Every setting the llm-manager reads, in one place. Ollama's own variables (OLLAMA_*) keep Ollama's meaning so
+// its users' habits carry over; ours are OWNCHAT_*. Each setting is one typed reader with a description, so
+// `ownchat --help` can list them and nothing else in the code reads process.env.
+import os from 'node:os';
+import path from 'node:path';
+import { availableCpus } from './cpus.ts';
+import { parseKeepAlive } from './duration.ts';
+import { ConfigError } from './errors.ts';
+import { type ListenAddress, parseOllamaHost } from './host.ts';
+
+export type Env = Record<string, string | undefined>;
+
+type Setting<T> = {
+  name: string;
+  description: string;
+  /** The default as a user reads it in --help. */
+  defaultText: string;
+  read: (raw: string | undefined, env: Env) => T;
+};
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+function positiveInt(name: string, raw: string, min = 1): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected a whole number ≥ ${min}`);
+  }
+  return n;
+}
+
+/** Readers shared with request parsing throw BadRequestError; at start-up the same message is a ConfigError. */
+function asConfigError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
+export const settings = {
+  host: setting<ListenAddress>({
+    name: 'OLLAMA_HOST',
+    description:
+      'Address the llm-manager listens on (clients connect to it): host:port, :port, a host, or a URL',
+    defaultText: '127.0.0.1:11434',
+    read: (raw) => parseOllamaHost(raw),
+  }),
+  models: setting<string>({
+    name: 'OLLAMA_MODELS',
+    description: "Model store, in Ollama's layout (manifests/ and blobs/): Ollama and ownchat can share it",
+    defaultText: '~/.ollama/models',
+    read: (raw) => path.resolve(raw?.trim() || path.join(os.homedir(), '.ollama', 'models')),
+  }),
+  keepAlive: setting<number>({
+    name: 'OLLAMA_KEEP_ALIVE',
+    description: 'How long a model stays loaded after its last request (e.g. 5m, 1h, 0; negative = forever)',
+    defaultText: '5m',
+    read: (raw) =>
+      raw?.trim() ? asConfigError(() => parseKeepAlive(raw.trim(), 'OLLAMA_KEEP_ALIVE')) : 5 * 60_000,
+  }),
+  contextLength: setting<number>({
+    name: 'OLLAMA_CONTEXT_LENGTH',
+    description: "Context length (tokens) when a request sets no num_ctx; capped at the model's own",
+    defaultText: '4096',
+    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_CONTEXT_LENGTH', raw.trim(), 16) : 4096),
+  }),
+  loadTimeout: setting<number>({
+    name: 'OLLAMA_LOAD_TIMEOUT',
+    description: 'How long a model load may take before it is given up (e.g. 5m)',
+    defaultText: '5m',
+    read: (raw) => {
+      if (!raw?.trim()) return 5 * 60_000;
+      const ms = asConfigError(() => parseKeepAlive(raw.trim(), 'OLLAMA_LOAD_TIMEOUT'));
+      return ms <= 0 ? 5 * 60_000 : ms;
+    },
+  }),
+  numThreads: setting<number | undefined>({
+    name: 'OWNCHAT_NUM_THREADS',
+    description:
+      "CPU threads for inference; overrides a request's num_thread. Unset: the CPUs this process may use (cgroup quota aware)",
+    defaultText: 'the usable CPUs',
+    read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_NUM_THREADS', raw.trim()) : undefined),
+  }),
+  logLevel: setting<string>({
+    name: 'OWNCHAT_LOG_LEVEL',
+    description: 'Log level: fatal, error, warn, info, debug or trace',
+    defaultText: 'info',
+    read: (raw) => {
+      const level = raw?.trim() || 'info';
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+        throw new ConfigError(
+          `OWNCHAT_LOG_LEVEL=${JSON.stringify(raw)} is not a log level (try info or debug)`,
+        );
+      }
+      return level;
+    },
+  }),
+} as const;
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['read']> } & {
+  /** CPUs this process may really use: the default thread count. */
+  cpus: number;
+};
+
+/** Reads every setting from the environment; throws ConfigError naming the bad variable. */
+export function readConfig(env: Env = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(settings)) {
+    out[key] = (s as Setting<unknown>).read(env[s.name], env);
+  }
+  out.cpus = availableCpus();
+  return out as Config;
+}
+
+/** The settings table for --help: name, default and what it does. */
+export function describeSettings(): { name: string; defaultText: string; description: string }[] {
+  return Object.values(settings).map(({ name, defaultText, description }) => ({
+    name,
+    defaultText,
+    description,
+  }));
+}

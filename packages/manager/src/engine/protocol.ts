@@ -1,0 +1,62 @@
+// The messages between the llm-manager and a runner (one child process per loaded model). They cross a process
+// boundary as JSON over Node's IPC channel, so they hold plain data only.
+
+export type ChatMessage = { role: 'system' | 'user' | 'assistant' | 'tool'; content: string };
+
+/** What to generate from: chat messages rendered with the GGUF's own chat template, or text taken as it is. */
+export type GenerateInput = { kind: 'messages'; messages: ChatMessage[] } | { kind: 'text'; text: string };
+
+/** Sampling settings, already resolved from the model's defaults and the request's options. */
+export type Sampling = {
+  temperature: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  seed?: number;
+  /** Tokens to generate at most; undefined = until the model stops (context shifts as needed). */
+  maxTokens?: number;
+  stop: string[];
+  repeatPenalty: number;
+  repeatLastN: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+};
+
+export type LoadSpec = {
+  modelPath: string;
+  contextSize: number;
+  threads: number;
+  batchSize: number;
+  /** Layers on the GPU; 'auto' lets the engine decide, 0 keeps the model on the CPU. */
+  gpuLayers: number | 'auto';
+  useMmap: boolean;
+};
+
+export type LoadedInfo = {
+  contextSize: number;
+  /** Bytes the model and its context take in all, and how many of those sit in GPU memory. */
+  sizeBytes: number;
+  vramBytes: number;
+  gpu: string | false;
+  gpuLayers: number;
+};
+
+export type GenerateStats = {
+  promptTokens: number;
+  evalTokens: number;
+  promptEvalNs: number;
+  evalNs: number;
+  doneReason: 'stop' | 'length';
+};
+
+export type ToRunner =
+  | { type: 'load'; spec: LoadSpec }
+  | { type: 'generate'; id: number; input: GenerateInput; sampling: Sampling }
+  | { type: 'cancel'; id: number };
+
+export type FromRunner =
+  | { type: 'loaded'; info: LoadedInfo }
+  | { type: 'load-failed'; message: string }
+  | { type: 'chunk'; id: number; text: string }
+  | { type: 'done'; id: number; stats: GenerateStats }
+  | { type: 'failed'; id: number; message: string };

@@ -1,0 +1,181 @@
+// The llm-manager's handle on one runner process: start it, load a model, stream generations, and notice when
+// it dies. Everything a request can see of a runner crash is turned into a RunnerError here.
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CanceledError, ModelLoadError, RunnerError } from '../errors.ts';
+import type {
+  FromRunner,
+  GenerateInput,
+  GenerateStats,
+  LoadedInfo,
+  LoadSpec,
+  Sampling,
+  ToRunner,
+} from './protocol.ts';
+
+const RUNNER_MAIN = fileURLToPath(new URL('./runnerMain.ts', import.meta.url));
+// The runner is TypeScript like the rest: it runs under the same loader (tsx) as the manager.
+const TSX_LOADER = import.meta.resolve('tsx');
+
+type Pending = {
+  onChunk: (text: string) => void;
+  resolve: (stats: GenerateStats) => void;
+  reject: (e: Error) => void;
+};
+
+export type RunnerExit = { code: number | null; signal: NodeJS.Signals | null; detail: string };
+
+export class Runner {
+  private child: ChildProcess;
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stderrTail: string[] = [];
+  private exited: RunnerExit | undefined;
+  private exitListeners: ((exit: RunnerExit) => void)[] = [];
+  info: LoadedInfo | undefined;
+
+  constructor(readonly label: string) {
+    this.child = fork(RUNNER_MAIN, [], {
+      execArgv: ['--import', TSX_LOADER],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (text: string) => {
+      process.stderr.write(text);
+      // Keep the last lines: when llama.cpp aborts, its last words (GGML_ASSERT …) explain the crash.
+      this.stderrTail.push(...text.split('\n').filter((l) => l.trim()));
+      this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 5));
+    });
+    this.child.on('message', (m: FromRunner) => this.onMessage(m));
+    this.child.on('exit', (code, signal) => this.onExit(code, signal));
+    this.child.on('error', () => {
+      // 'exit' follows and reports it; an unhandled 'error' would take the manager down.
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  /** Loads the model; rejects with ModelLoadError saying why (bad file, memory, timeout). */
+  load(spec: LoadSpec, timeoutMs: number): Promise<LoadedInfo> {
+    return new Promise<LoadedInfo>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        this.kill();
+        reject(new ModelLoadError(`timed out loading ${this.label} after ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      const onMessage = (m: FromRunner) => {
+        if (m.type === 'loaded') {
+          cleanup();
+          this.info = m.info;
+          resolve(m.info);
+        } else if (m.type === 'load-failed') {
+          cleanup();
+          this.kill();
+          reject(new ModelLoadError(`failed to load ${this.label}: ${m.message}`));
+        }
+      };
+      const onExit = (exit: RunnerExit) => {
+        cleanup();
+        reject(new ModelLoadError(`failed to load ${this.label}: the runner ${describeExit(exit)}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        this.exitListeners = this.exitListeners.filter((l) => l !== onExit);
+      };
+      this.child.on('message', onMessage);
+      this.exitListeners.push(onExit);
+      this.send({ type: 'load', spec });
+    });
+  }
+
+  /**
+   * Generates; chunks of text arrive through onChunk as they are made. Aborting the signal stops the runner's
+   * generation at once and rejects with CanceledError.
+   */
+  generate(
+    input: GenerateInput,
+    sampling: Sampling,
+    onChunk: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerateStats> {
+    if (this.exited) return Promise.reject(new RunnerError(`the runner for ${this.label} is not running`));
+    const id = this.nextId++;
+    return new Promise<GenerateStats>((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.pending.delete(id)) return;
+        this.send({ type: 'cancel', id });
+        reject(new CanceledError());
+      };
+      if (signal?.aborted) return reject(new CanceledError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        onChunk,
+        resolve: (s) => {
+          done();
+          resolve(s);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      });
+      this.send({ type: 'generate', id, input, sampling });
+    });
+  }
+
+  onExitOnce(listener: (exit: RunnerExit) => void): void {
+    if (this.exited) listener(this.exited);
+    else this.exitListeners.push(listener);
+  }
+
+  /** Ends the runner: closing its IPC channel makes it exit; SIGKILL if it has not within a few seconds. */
+  async stop(graceMs = 3000): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((r) => this.onExitOnce(() => r()));
+    if (this.child.connected) this.child.disconnect();
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await gone;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
+  private send(message: ToRunner): void {
+    if (this.child.connected) this.child.send(message);
+  }
+
+  private onMessage(m: FromRunner): void {
+    if (m.type === 'chunk') this.pending.get(m.id)?.onChunk(m.text);
+    else if (m.type === 'done') {
+      this.pending.get(m.id)?.resolve(m.stats);
+      this.pending.delete(m.id);
+    } else if (m.type === 'failed') {
+      this.pending.get(m.id)?.reject(new RunnerError(m.message));
+      this.pending.delete(m.id);
+    }
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exited = { code, signal, detail: this.stderrTail.at(-1) ?? '' };
+    const error = new RunnerError(`the model runner for ${this.label} ${describeExit(this.exited)}`);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    for (const l of this.exitListeners.splice(0)) l(this.exited);
+  }
+}
+
+function describeExit(exit: RunnerExit): string {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  return exit.detail ? `${how} (last output: ${exit.detail.slice(0, 300)})` : how;
+}

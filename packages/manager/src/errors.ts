@@ -1,0 +1,54 @@
+// Typed errors. Code throws these; http/errorStatus.ts is the one place that turns them into statuses and bodies,
+// so a message written here is exactly what a user reads.
+
+/** A setting in the environment is malformed: the server refuses to start and says which. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The request is malformed or asks for something invalid (400). */
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
+
+/** No such model in the store (404). */
+export class ModelNotFoundError extends Error {
+  override name = 'ModelNotFoundError';
+  constructor(
+    readonly model: string,
+    message = `model '${model}' not found`,
+  ) {
+    super(message);
+  }
+}
+
+/** Something else the request names does not exist (404), e.g. a blob. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** The client went away or the request was cancelled (499, as Ollama logs it). */
+export class CanceledError extends Error {
+  override name = 'CanceledError';
+  constructor(message = 'request canceled') {
+    super(message);
+  }
+}
+
+/** Too many requests wait already (503 with Retry-After). */
+export class ServerBusyError extends Error {
+  override name = 'ServerBusyError';
+  constructor(message = 'server busy, please try again.  maximum pending requests exceeded') {
+    super(message);
+  }
+}
+
+/** A model could not be loaded: bad file, not enough memory, load timeout (500, message says why). */
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+}
+
+/** The runner process serving a model died or failed mid-request (500). */
+export class RunnerError extends Error {
+  override name = 'RunnerError';
+}

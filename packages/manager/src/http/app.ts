@@ -1,0 +1,47 @@
+// The llm-manager's HTTP server: Ollama's routes, its error bodies, and JSON bodies read whatever content type a
+// client sends (curl -d sends form-encoded; Ollama parses the body as JSON regardless).
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ManagerContext } from '../context.ts';
+import { BadRequestError } from '../errors.ts';
+import { errorStatus } from './errorStatus.ts';
+import { blobRoutes } from './routes/blobs.ts';
+import { generateRoutes } from './routes/generate.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { modelRoutes } from './routes/models.ts';
+
+/** JSON bodies may carry base64 images; 1 MiB (Fastify's default) is far too small for them. */
+const JSON_BODY_LIMIT = 256 * 1024 * 1024;
+
+export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    bodyLimit: JSON_BODY_LIMIT,
+    // Streams and model loads last minutes: never cut a request for taking long.
+    requestTimeout: 0,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, text, done) => {
+    const s = String(text);
+    if (s.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(s));
+    } catch (e) {
+      done(new BadRequestError(`invalid JSON in the request body: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, req, reply) => {
+    const { status, message, headers } = errorStatus(error);
+    if (status >= 500) req.log.error({ err: error }, message);
+    if (headers) reply.headers(headers);
+    return reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 page not found'));
+
+  metaRoutes(app);
+  modelRoutes(app, ctx);
+  generateRoutes(app, ctx);
+  await app.register(async (scope) => blobRoutes(scope, ctx));
+  return app;
+}

@@ -1,0 +1,40 @@
+// The one place that turns errors into HTTP statuses and Ollama's `{"error": "..."}` bodies
+// (Ollama's handleScheduleError): 400 bad input, 404 unknown model, 499 canceled, 503 busy, 500 the rest.
+import {
+  BadRequestError,
+  CanceledError,
+  ModelLoadError,
+  ModelNotFoundError,
+  NotFoundError,
+  RunnerError,
+  ServerBusyError,
+} from '../errors.ts';
+
+export type ErrorResponse = { status: number; message: string; headers?: Record<string, string> };
+
+export function errorStatus(e: unknown): ErrorResponse {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof BadRequestError) return { status: 400, message };
+  if (e instanceof ModelNotFoundError || e instanceof NotFoundError) return { status: 404, message };
+  if (e instanceof CanceledError) return { status: 499, message };
+  if (e instanceof ServerBusyError) return { status: 503, message, headers: { 'retry-after': '1' } };
+  if (e instanceof ModelLoadError || e instanceof RunnerError) return { status: 500, message };
+  // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.
+  const status = (e as { statusCode?: number }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return { status, message: fastifyMessage(e) };
+  return { status: 500, message: `internal error: ${message}` };
+}
+
+function fastifyMessage(e: unknown): string {
+  const err = e as { code?: string; message: string };
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return `invalid JSON in the request body: ${err.message}`;
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'request body is too large';
+    default:
+      return err.message;
+  }
+}

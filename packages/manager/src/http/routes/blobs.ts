@@ -1,0 +1,33 @@
+// Blob uploads (the first step of `ollama create` from a local GGUF): the body is streamed to disk and hashed as it
+// arrives, whatever its size; nothing lands in the store unless the digest matches.
+
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { ManagerContext } from '../../context.ts';
+import { NotFoundError } from '../../errors.ts';
+import { parseDigest } from '../../store/blobs.ts';
+
+export async function blobRoutes(app: FastifyInstance, ctx: ManagerContext): Promise<void> {
+  // In this plugin's scope every body, whatever its content type, reaches the handler as the raw stream:
+  // Fastify's parsers would buffer it (and its 1 MiB limit would refuse a model).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  app.head<{ Params: { digest: string } }>('/api/blobs/:digest', async (req, reply) => {
+    const digest = parseDigest(req.params.digest);
+    if (!(await ctx.store.blobs.has(digest))) throw new NotFoundError(`blob ${digest} not found`);
+    return reply.code(200).send();
+  });
+
+  app.post<{ Params: { digest: string } }>('/api/blobs/:digest', async (req, reply) => {
+    const digest = parseDigest(req.params.digest);
+    if (await ctx.store.blobs.has(digest)) {
+      req.raw.resume(); // already stored: drain the upload, keep the blob we have
+      return reply.code(200).send();
+    }
+    // Without a content type Fastify hands no body stream to the handler; the request itself is the stream.
+    const body = (req.body as Readable | undefined) ?? req.raw;
+    await ctx.store.blobs.writeStream(digest, body);
+    return reply.code(201).send();
+  });
+}

@@ -1,0 +1,45 @@
+// Checks on request bodies at the edge, with messages that say which field is wrong and what it should be.
+import { BadRequestError } from '../errors.ts';
+
+export type Body = Record<string, unknown>;
+
+export function asBody(body: unknown): Body {
+  if (body === undefined || body === null || body === '') {
+    throw new BadRequestError('missing request body: send a JSON object');
+  }
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new BadRequestError('the request body must be a JSON object');
+  }
+  return body as Body;
+}
+
+export function optionalString(body: Body, field: string): string | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new BadRequestError(`${field} must be a string, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function optionalBoolean(body: Body, field: string): boolean | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean')
+    throw new BadRequestError(`${field} must be true or false, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** The model a request names: `model`, or `name` as older clients (and ollama-js for some routes) send it. */
+export function modelField(body: Body, field = 'model'): string {
+  const v = optionalString(body, field) ?? optionalString(body, 'name');
+  if (!v?.trim()) throw new BadRequestError(`${field} is required`);
+  return v.trim();
+}
+
+export function optionalObject(body: Body, field: string): Record<string, unknown> | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw new BadRequestError(`${field} must be a JSON object, not ${JSON.stringify(v)}`);
+  }
+  return v as Record<string, unknown>;
+}

@@ -1,0 +1,72 @@
+// One generation, from a resolved model to statistics: load settings and threads are decided here, the
+// scheduler supplies a loaded runner, and the runner streams text back.
+import type { ManagerContext } from './context.ts';
+import type { GenerateInput, LoadSpec } from './engine/protocol.ts';
+import { type Options, resolveOptions } from './model/options.ts';
+import type { ResolvedModel } from './store/modelStore.ts';
+
+export type InferenceResult = {
+  doneReason: 'stop' | 'length';
+  loadNs: number;
+  promptTokens: number;
+  promptEvalNs: number;
+  evalTokens: number;
+  evalNs: number;
+};
+
+export function loadSpecFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadSpec {
+  const { load } = resolveOptions(model.params, options);
+  return {
+    modelPath: model.modelPath,
+    contextSize: load.numCtx ?? ctx.config.contextLength,
+    // OWNCHAT_NUM_THREADS wins (an operator's decision), then the request's num_thread, then the usable CPUs.
+    threads: ctx.config.numThreads ?? load.numThread ?? ctx.config.cpus,
+    gpuLayers: load.numGpu ?? 'auto',
+    batchSize: load.numBatch,
+    useMmap: load.useMmap,
+  };
+}
+
+export async function infer(
+  ctx: ManagerContext,
+  model: ResolvedModel,
+  input: GenerateInput,
+  options: Options,
+  keepAliveMs: number,
+  onChunk: (text: string) => void,
+  signal: AbortSignal,
+): Promise<InferenceResult> {
+  const { sampling } = resolveOptions(model.params, options);
+  const lease = await ctx.scheduler.acquire(
+    { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
+    loadSpecFor(ctx, model, options),
+    signal,
+  );
+  try {
+    const stats = await lease.runner.generate(input, sampling, onChunk, signal);
+    return { ...stats, loadNs: lease.loadNs };
+  } finally {
+    lease.release(keepAliveMs);
+  }
+}
+
+/** Loads a model without generating (an empty prompt), or unloads it (keep_alive 0). */
+export async function loadOrUnload(
+  ctx: ManagerContext,
+  model: ResolvedModel,
+  options: Options,
+  keepAliveMs: number,
+  signal: AbortSignal,
+): Promise<{ doneReason: 'load' | 'unload'; loadNs: number }> {
+  if (keepAliveMs === 0) {
+    ctx.scheduler.unload(model.modelPath);
+    return { doneReason: 'unload', loadNs: 0 };
+  }
+  const lease = await ctx.scheduler.acquire(
+    { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
+    loadSpecFor(ctx, model, options),
+    signal,
+  );
+  lease.release(keepAliveMs);
+  return { doneReason: 'load', loadNs: lease.loadNs };
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { checkOptions, resolveOptions } from './options.ts';
+
+describe('options', () => {
+  it("merges request over model parameters over Ollama's defaults", () => {
+    const { sampling, load } = resolveOptions(
+      checkOptions({ temperature: 0.2, num_ctx: 1024, stop: ['a'] }),
+      checkOptions({ temperature: 0.9, num_predict: 5, seed: 3, num_thread: 2 }),
+    );
+    expect(sampling).toMatchObject({
+      temperature: 0.9,
+      topK: 40,
+      topP: 0.9,
+      maxTokens: 5,
+      seed: 3,
+      stop: ['a'],
+    });
+    expect(sampling.repeatPenalty).toBe(1.1);
+    expect(load).toEqual({ numCtx: 1024, numThread: 2, numGpu: undefined, numBatch: 512, useMmap: true });
+  });
+
+  it('treats num_predict -1 and seed -1 as unset, and num_gpu 0 as CPU only', () => {
+    const { sampling, load } = resolveOptions({}, checkOptions({ num_predict: -1, seed: -1, num_gpu: 0 }));
+    expect(sampling.maxTokens).toBeUndefined();
+    expect(sampling.seed).toBeUndefined();
+    expect(load.numGpu).toBe(0);
+  });
+
+  it('ignores unknown options and accepts a single stop string', () => {
+    expect(checkOptions({ mirostat: 2, stop: 'END', foo: 'bar' })).toEqual({ stop: ['END'] });
+  });
+
+  it.each([
+    [{ temperature: 'hot' }, /options\.temperature must be a number, not "hot"/],
+    [{ top_k: 1.5 }, /options\.top_k must be a whole number/],
+    [{ stop: [1] }, /options\.stop must be a list of strings/],
+    [{ use_mmap: 'yes' }, /options\.use_mmap must be true or false/],
+  ])('rejects %j', (options, message) => {
+    expect(() => checkOptions(options)).toThrow(message);
+  });
+});

@@ -1,0 +1,118 @@
+// Ollama's `options` (api/types.go Options): checked for type, merged over the model's own parameters (its
+// params layer), and split into what the sampler needs and what decides how the model is loaded.
+// Unknown options are ignored, as Ollama ignores them; a known option of the wrong type is a 400 naming it.
+
+import type { Sampling } from '../engine/protocol.ts';
+import { BadRequestError } from '../errors.ts';
+
+type Kind = 'number' | 'integer' | 'boolean' | 'strings';
+
+const KNOWN: Record<string, Kind> = {
+  num_keep: 'integer',
+  seed: 'integer',
+  num_predict: 'integer',
+  top_k: 'integer',
+  top_p: 'number',
+  min_p: 'number',
+  typical_p: 'number',
+  repeat_last_n: 'integer',
+  temperature: 'number',
+  repeat_penalty: 'number',
+  presence_penalty: 'number',
+  frequency_penalty: 'number',
+  stop: 'strings',
+  numa: 'boolean',
+  num_ctx: 'integer',
+  num_batch: 'integer',
+  num_gpu: 'integer',
+  main_gpu: 'integer',
+  use_mmap: 'boolean',
+  num_thread: 'integer',
+};
+
+export type Options = Partial<Record<keyof typeof KNOWN, unknown>> & Record<string, unknown>;
+
+/** Checks the known options' types; returns only the known ones. */
+export function checkOptions(value: unknown, where = 'options'): Options {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new BadRequestError(`${where} must be an object like {"temperature": 0.7}`);
+  }
+  const out: Options = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const kind = KNOWN[key];
+    if (!kind || v === null || v === undefined) continue;
+    const bad = (expected: string) =>
+      new BadRequestError(`${where}.${key} must be ${expected}, not ${JSON.stringify(v)}`);
+    if (kind === 'number' && (typeof v !== 'number' || !Number.isFinite(v))) throw bad('a number');
+    if (kind === 'integer' && (typeof v !== 'number' || !Number.isInteger(v))) throw bad('a whole number');
+    if (kind === 'boolean' && typeof v !== 'boolean') throw bad('true or false');
+    if (kind === 'strings') {
+      // A single string is accepted too (Modelfiles write one stop per line; some clients send a string).
+      if (typeof v === 'string') {
+        out[key] = [v];
+        continue;
+      }
+      if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw bad('a list of strings');
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+/** Ollama's defaults (api.DefaultOptions). */
+const DEFAULTS = {
+  temperature: 0.8,
+  top_k: 40,
+  top_p: 0.9,
+  min_p: 0,
+  repeat_penalty: 1.1,
+  repeat_last_n: 64,
+  presence_penalty: 0,
+  frequency_penalty: 0,
+  num_predict: -1,
+  num_batch: 512,
+  num_gpu: -1,
+};
+
+export type LoadChoices = {
+  numCtx?: number;
+  numThread?: number;
+  numGpu?: number;
+  numBatch: number;
+  useMmap: boolean;
+};
+
+/** Merges request options over the model's parameters over Ollama's defaults. */
+export function resolveOptions(
+  modelParams: Options,
+  request: Options,
+): { sampling: Sampling; load: LoadChoices } {
+  const o = { ...DEFAULTS, ...modelParams, ...request } as Record<string, unknown>;
+  const num = (k: string) => o[k] as number;
+  const seed = o.seed as number | undefined;
+  const predict = num('num_predict');
+  return {
+    sampling: {
+      temperature: Math.max(0, num('temperature')),
+      topK: Math.max(0, num('top_k')),
+      topP: num('top_p') <= 0 || num('top_p') > 1 ? 1 : num('top_p'),
+      minP: Math.min(1, Math.max(0, num('min_p'))),
+      seed: seed === undefined || seed < 0 ? undefined : seed,
+      // -1: until the model stops; -2: fill the context (the runner stops at the context's end).
+      maxTokens: predict > 0 ? predict : undefined,
+      stop: (o.stop as string[] | undefined)?.filter((s) => s.length > 0) ?? [],
+      repeatPenalty: num('repeat_penalty'),
+      repeatLastN: Math.max(0, num('repeat_last_n')),
+      presencePenalty: num('presence_penalty'),
+      frequencyPenalty: num('frequency_penalty'),
+    },
+    load: {
+      numCtx: o.num_ctx as number | undefined,
+      numThread: (o.num_thread as number | undefined) || undefined,
+      numGpu: num('num_gpu') < 0 ? undefined : num('num_gpu'),
+      numBatch: Math.max(1, num('num_batch')),
+      useMmap: o.use_mmap !== false,
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// /api/create: a new model from an uploaded GGUF blob (`files`) or from an existing model (`from`), with its
+// template, system prompt and parameters as layers, as Ollama builds it. The GGUF is checked before anything is
+// written, so a bad upload never becomes a model.
+import { humanParameterCount, inspectGguf } from '../engine/gguf.ts';
+import { BadRequestError } from '../errors.ts';
+import { parseModelName } from '../model/name.ts';
+import { checkOptions } from '../model/options.ts';
+import { parseDigest } from './blobs.ts';
+import type { Layer, Manifest } from './manifests.ts';
+import { CONFIG_MEDIA_TYPE, LAYER, MANIFEST_MEDIA_TYPE } from './mediaTypes.ts';
+import type { ModelConfig, ModelStore } from './modelStore.ts';
+
+export type CreateRequest = {
+  model: string;
+  from?: string;
+  files?: Record<string, string>;
+  template?: string;
+  system?: string;
+  parameters?: Record<string, unknown>;
+  license?: string | string[];
+};
+
+export async function createModel(
+  store: ModelStore,
+  req: CreateRequest,
+  progress: (status: string) => void,
+): Promise<void> {
+  const name = parseModelName(req.model);
+  // Check everything the request says before the first progress line: once streaming starts, the status is 200.
+  const params = req.parameters === undefined ? undefined : checkOptions(req.parameters, 'parameters');
+  let layers: Layer[];
+  let config: ModelConfig;
+  if (req.files && Object.keys(req.files).length > 0) {
+    ({ layers, config } = await fromFiles(store, req.files, progress));
+  } else if (req.from) {
+    const base = await store.resolve(req.from);
+    layers = base.manifest.layers.map((l) => ({ ...l }));
+    config = base.config;
+    for (const l of layers) progress(`using existing layer ${l.digest}`);
+  } else {
+    throw new BadRequestError(
+      "neither 'from' nor 'files' was specified: say which model or GGUF blob to build on",
+    );
+  }
+
+  const replace = async (mediaType: string, content: string) => {
+    const { digest, size } = await store.blobs.writeBytes(content);
+    layers = layers.filter((l) => l.mediaType !== mediaType);
+    layers.push({ mediaType, digest, size });
+    progress(`creating new layer ${digest}`);
+  };
+  if (req.template !== undefined) await replace(LAYER.template, req.template);
+  if (req.system !== undefined) await replace(LAYER.system, req.system);
+  if (req.license !== undefined) {
+    await replace(LAYER.license, Array.isArray(req.license) ? req.license.join('\n') : req.license);
+  }
+  if (params !== undefined) await replace(LAYER.params, JSON.stringify(params));
+
+  config = { ...config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } };
+  const cfg = await store.blobs.writeBytes(JSON.stringify(config));
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MANIFEST_MEDIA_TYPE,
+    config: { mediaType: CONFIG_MEDIA_TYPE, digest: cfg.digest, size: cfg.size },
+    layers,
+  };
+  progress('writing manifest');
+  await store.manifests.write(name, manifest);
+  progress('success');
+}
+
+async function fromFiles(
+  store: ModelStore,
+  files: Record<string, string>,
+  progress: (status: string) => void,
+): Promise<{ layers: Layer[]; config: ModelConfig }> {
+  const entries = Object.entries(files);
+  const ggufs = entries.filter(([file]) => file.toLowerCase().endsWith('.gguf'));
+  if (ggufs.length !== 1 || entries.length !== 1) {
+    throw new BadRequestError(
+      'files must name exactly one GGUF file, like {"model.gguf": "sha256:…"} (split GGUFs and safetensors are not supported)',
+    );
+  }
+  const [file, digestText] = ggufs[0]!;
+  const digest = parseDigest(String(digestText));
+  if (!(await store.blobs.has(digest))) {
+    throw new BadRequestError(
+      `blob ${digest} for ${file} is not in the store: upload it first with POST /api/blobs/${digest}`,
+    );
+  }
+  progress('parsing GGUF');
+  const gguf = await inspectGguf(store.blobs.path(digest), file);
+  progress(`using existing layer ${digest}`);
+  const size = await store.blobs.size(digest);
+  return {
+    layers: [{ mediaType: LAYER.model, digest, size }],
+    config: {
+      model_format: 'gguf',
+      model_family: gguf.architecture,
+      model_families: [gguf.architecture],
+      model_type: humanParameterCount(gguf.parameterCount),
+      file_type: gguf.quantization,
+      architecture: 'amd64',
+      os: 'linux',
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// The model store as the rest of the manager sees it: names resolve to a model file plus its template, system
+// prompt and parameters; models are listed, copied and removed. The layout on disk is Ollama's, so a store
+// written by Ollama is served as it is, and Ollama can serve ours.
+import path from 'node:path';
+import { ModelNotFoundError } from '../errors.ts';
+import { displayName, type ModelName, parseModelName } from '../model/name.ts';
+import { checkOptions, type Options } from '../model/options.ts';
+import { BlobStore } from './blobs.ts';
+import { ManifestStore, type StoredManifest } from './manifests.ts';
+import { LAYER } from './mediaTypes.ts';
+
+/** The config blob Ollama writes beside the layers (server/images.go ConfigV2). */
+export type ModelConfig = {
+  model_format?: string;
+  model_family?: string;
+  model_families?: string[];
+  model_type?: string;
+  file_type?: string;
+  architecture?: string;
+  os?: string;
+  rootfs?: { type: string; diff_ids: string[] };
+};
+
+/** /api/tags' and /api/show's `details`. */
+export type ModelDetails = {
+  parent_model: string;
+  format: string;
+  family: string;
+  families: string[] | null;
+  parameter_size: string;
+  quantization_level: string;
+};
+
+export type ResolvedModel = StoredManifest & {
+  displayName: string;
+  /** Bytes of all layers and the config, as Ollama counts a model's size. */
+  size: number;
+  modelPath: string;
+  template?: string;
+  system?: string;
+  params: Options;
+  config: ModelConfig;
+  details: ModelDetails;
+};
+
+export class ModelStore {
+  readonly blobs: BlobStore;
+  readonly manifests: ManifestStore;
+
+  constructor(readonly root: string) {
+    this.blobs = new BlobStore(path.join(root, 'blobs'));
+    this.manifests = new ManifestStore(path.join(root, 'manifests'));
+  }
+
+  /** Resolves a name to a usable model; throws ModelNotFoundError (404) when there is none. */
+  async resolve(nameText: string): Promise<ResolvedModel> {
+    const name = parseModelName(nameText);
+    const stored = await this.manifests.read(name);
+    if (!stored) throw new ModelNotFoundError(nameText);
+    return this.describe(stored, nameText);
+  }
+
+  async list(): Promise<ResolvedModel[]> {
+    const out: ResolvedModel[] = [];
+    for (const m of await this.manifests.list()) {
+      const r = await this.describe(m).catch(() => undefined); // a broken manifest is not listed, not fatal
+      if (r) out.push(r);
+    }
+    return out.sort((a, b) => b.modifiedAt.getTime() - a.modifiedAt.getTime());
+  }
+
+  async copy(source: string, destination: string): Promise<void> {
+    const src = await this.resolve(source);
+    await this.manifests.write(parseModelName(destination), src.manifest);
+  }
+
+  /** Removes a model, and the blobs that no other manifest uses. */
+  async remove(nameText: string): Promise<void> {
+    const name = parseModelName(nameText);
+    const stored = await this.manifests.read(name);
+    if (!stored) throw new ModelNotFoundError(nameText);
+    await this.manifests.remove(stored.name);
+    const stillUsed = new Set<string>();
+    for (const m of await this.manifests.list()) {
+      for (const l of [m.manifest.config, ...m.manifest.layers]) stillUsed.add(l.digest);
+    }
+    for (const l of [stored.manifest.config, ...stored.manifest.layers]) {
+      if (!stillUsed.has(l.digest)) await this.blobs.remove(l.digest);
+    }
+  }
+
+  private async describe(stored: StoredManifest, asked?: string): Promise<ResolvedModel> {
+    const { manifest } = stored;
+    const layer = (type: string) => manifest.layers.findLast((l) => l.mediaType === type);
+    const modelLayer = layer(LAYER.model);
+    if (!modelLayer) {
+      throw new ModelNotFoundError(
+        asked ?? displayName(stored.name),
+        `model '${displayName(stored.name)}' has no model layer`,
+      );
+    }
+    const text = async (type: string) => {
+      const l = layer(type);
+      return l ? this.blobs.readText(l.digest) : undefined;
+    };
+    const [template, system, paramsText, configText] = await Promise.all([
+      text(LAYER.template),
+      text(LAYER.system),
+      text(LAYER.params),
+      this.blobs.readText(manifest.config.digest).catch(() => '{}'),
+    ]);
+    const config = safeJson(configText) as ModelConfig;
+    return {
+      ...stored,
+      displayName: displayName(stored.name),
+      size: [manifest.config, ...manifest.layers].reduce((a, l) => a + (l.size ?? 0), 0),
+      modelPath: this.blobs.path(modelLayer.digest),
+      template,
+      system,
+      params: paramsText ? checkOptions(safeJson(paramsText), "the model's parameters") : {},
+      config,
+      details: {
+        parent_model: '',
+        format: config.model_format ?? 'gguf',
+        family: config.model_family ?? '',
+        families: config.model_families ?? null,
+        parameter_size: config.model_type ?? '',
+        quantization_level: config.file_type ?? '',
+      },
+    };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+export type { ModelName };

@@ -1,0 +1,66 @@
+// Public API of @ownchat/testkit: generated GGUF models for tests and benchmarks (see DESIGN.md, "Testing
+// with real parts on this machine").
+
+export { f16BitsToF32, f32ToF16Bits } from './gguf/f16.ts';
+export { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, quantizeQ8_0 } from './gguf/q8_0.ts';
+export {
+  bool,
+  f32,
+  f32Arr,
+  GGUF_VALUE_TYPE,
+  type GgufArrayValue,
+  type GgufMetadata,
+  type GgufScalarValue,
+  type GgufValue,
+  i32,
+  i32Arr,
+  str,
+  strArr,
+  u32,
+  u64,
+} from './gguf/values.ts';
+export {
+  GGML_TYPE,
+  GGUF_DEFAULT_ALIGNMENT,
+  type GgmlTypeName,
+  type GgufFile,
+  type GgufTensor,
+  type RowFiller,
+  tensorByteSize,
+  type WrittenGguf,
+  writeGguf,
+} from './gguf/writer.ts';
+export {
+  importModel,
+  type ManagerProcess,
+  ollamaClient,
+  sha256File,
+  startManagerProcess,
+} from './managerProcess.ts';
+export {
+  DETERMINISTIC_ANSWER,
+  DETERMINISTIC_PIECES,
+  DETERMINISTIC_TOKENS,
+  type DeterministicModelInfo,
+  type DeterministicModelOptions,
+  type ModelInfo,
+  type ModelShape,
+  QWEN_0_5B,
+  sentenceTokens,
+  TINY,
+  type WeightType,
+  writeDeterministicModel,
+  writeRandomModel,
+} from './models.ts';
+export { deriveSeed, Rng } from './random.ts';
+export {
+  buildVocabulary,
+  CHATML_TEMPLATE,
+  COMMON_WORDS,
+  SPACE_MARKER,
+  TOKEN_ID,
+  TOKEN_TYPE,
+  type Vocabulary,
+  type VocabularyOptions,
+  vocabularyMetadata,
+} from './tokenizer.ts';

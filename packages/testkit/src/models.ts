@@ -1,0 +1,292 @@
+// Generated llama-architecture models for tests and benchmarks. No weights can be downloaded on this machine,
+// so we write our own GGUF files: random ones give real shapes and speeds, a deterministic one lets tests
+// assert exact text through real llama.cpp inference.
+
+import { f32, type GgufValue, str, u32 } from './gguf/values.ts';
+import { type GgmlTypeName, type GgufTensor, type RowFiller, writeGguf } from './gguf/writer.ts';
+import { deriveSeed, Rng } from './random.ts';
+import {
+  buildVocabulary,
+  COMMON_WORDS,
+  SPACE_MARKER,
+  type Vocabulary,
+  vocabularyMetadata,
+} from './tokenizer.ts';
+
+export type WeightType = 'f32' | 'f16' | 'q8_0';
+
+export interface ModelShape {
+  /** n_embd, the residual width. */
+  embedding: number;
+  layers: number;
+  heads: number;
+  /** Grouped-query attention: key/value heads (divides `heads`). */
+  headsKv: number;
+  feedForward: number;
+  vocab: number;
+  contextLength: number;
+  /** Type of the 2-D weights; norms are always f32, as in llama.cpp's own quantised files. */
+  type: WeightType;
+  seed: number;
+  name: string;
+}
+
+export interface ModelInfo {
+  path: string;
+  /** File size in bytes. */
+  size: number;
+  shape: ModelShape;
+}
+
+export interface DeterministicModelInfo extends ModelInfo {
+  /** The sentence every chat answer is. */
+  sentence: string;
+  /** The vocabulary pieces generated, in order (before the final `<|im_end|>`). */
+  tokens: readonly string[];
+  /** The text each of those tokens decodes to; joining the first n gives the answer cut at n tokens. */
+  pieces: readonly string[];
+}
+
+/** A model small enough to load and decode in milliseconds: for tests that need a model, not its quality. */
+export const TINY: ModelShape = {
+  embedding: 64,
+  layers: 2,
+  heads: 4,
+  headsKv: 4,
+  feedForward: 128,
+  vocab: 512,
+  contextLength: 2048,
+  type: 'f32',
+  seed: 1,
+  name: 'ownchat-tiny',
+};
+
+/**
+ * Qwen2.5-0.5B's shape (minus its 151k vocabulary and qkv biases) in Q8_0, about 440 MB: realistic decode
+ * speed for benchmarks. Write it at benchmark time; never commit it.
+ */
+export const QWEN_0_5B: ModelShape = {
+  embedding: 896,
+  layers: 24,
+  heads: 14,
+  headsKv: 2,
+  feedForward: 4864,
+  vocab: 32000,
+  contextLength: 32768,
+  type: 'q8_0',
+  seed: 1,
+  name: 'ownchat-qwen2.5-0.5b-shape',
+};
+
+export const DETERMINISTIC_ANSWER = 'The quick brown fox jumps over the lazy dog.';
+
+/**
+ * Splits a sentence into SPM pieces: the first word bare (after "assistant\n" a real model starts a word with
+ * no space), later words with the space marker, trailing punctuation as its own single-character token.
+ */
+export function sentenceTokens(sentence: string): string[] {
+  const tokens: string[] = [];
+  for (const [i, raw] of sentence.split(' ').entries()) {
+    const match = /^(.*?)([.,!?;:]*)$/u.exec(raw)!;
+    const word = match[1]!;
+    if (word) tokens.push(i === 0 ? word : SPACE_MARKER + word);
+    else if (i > 0) throw new Error(`sentence must not contain a word that is only punctuation: ${raw}`);
+    for (const p of match[2]!) tokens.push(p);
+  }
+  return tokens;
+}
+
+export const DETERMINISTIC_TOKENS: readonly string[] = sentenceTokens(DETERMINISTIC_ANSWER);
+/** e.g. `DETERMINISTIC_PIECES.slice(0, 3).join('')` is what num_predict: 3 returns: "The quick brown". */
+export const DETERMINISTIC_PIECES: readonly string[] = DETERMINISTIC_TOKENS.map((t) =>
+  t.replaceAll(SPACE_MARKER, ' '),
+);
+
+const GGML_TYPE_OF: Record<WeightType, GgmlTypeName> = { f32: 'F32', f16: 'F16', q8_0: 'Q8_0' };
+/** llama.cpp `enum llama_ftype`: ALL_F32 = 0, MOSTLY_F16 = 1, MOSTLY_Q8_0 = 7. */
+const FILE_TYPE_OF: Record<WeightType, number> = { f32: 0, f16: 1, q8_0: 7 };
+
+function checkShape(shape: ModelShape): void {
+  const { embedding, heads, headsKv, feedForward, type } = shape;
+  if (embedding % heads !== 0) throw new Error(`embedding ${embedding} is not a multiple of heads ${heads}`);
+  if (heads % headsKv !== 0) throw new Error(`heads ${heads} is not a multiple of headsKv ${headsKv}`);
+  // Q8_0 blocks run along ne0, which is n_embd for every weight but ffn_down (n_ff).
+  if (type === 'q8_0' && (embedding % 32 !== 0 || feedForward % 32 !== 0)) {
+    throw new Error('q8_0 needs embedding and feedForward divisible by 32');
+  }
+}
+
+interface TensorSpec {
+  name: string;
+  dims: number[];
+  /** Norm weights are 1-D and stay f32. */
+  norm: boolean;
+}
+
+/** The tensors llama.cpp's llama architecture loads, in its order, dims in GGUF order ([n_in, n_out]). */
+function llamaTensorSpecs(shape: ModelShape): TensorSpec[] {
+  const { embedding: e, feedForward: ff, vocab, layers, heads, headsKv } = shape;
+  const kv = (e / heads) * headsKv;
+  const specs: TensorSpec[] = [{ name: 'token_embd.weight', dims: [e, vocab], norm: false }];
+  for (let l = 0; l < layers; l++) {
+    const blk = `blk.${l}.`;
+    specs.push(
+      { name: `${blk}attn_norm.weight`, dims: [e], norm: true },
+      { name: `${blk}attn_q.weight`, dims: [e, e], norm: false },
+      { name: `${blk}attn_k.weight`, dims: [e, kv], norm: false },
+      { name: `${blk}attn_v.weight`, dims: [e, kv], norm: false },
+      { name: `${blk}attn_output.weight`, dims: [e, e], norm: false },
+      { name: `${blk}ffn_norm.weight`, dims: [e], norm: true },
+      { name: `${blk}ffn_gate.weight`, dims: [e, ff], norm: false },
+      { name: `${blk}ffn_up.weight`, dims: [e, ff], norm: false },
+      { name: `${blk}ffn_down.weight`, dims: [ff, e], norm: false },
+    );
+  }
+  specs.push(
+    { name: 'output_norm.weight', dims: [e], norm: true },
+    { name: 'output.weight', dims: [e, vocab], norm: false },
+  );
+  return specs;
+}
+
+function llamaMetadata(shape: ModelShape, vocab: Vocabulary): Array<readonly [string, GgufValue]> {
+  return [
+    ['general.architecture', str('llama')],
+    ['general.name', str(shape.name)],
+    ['general.file_type', u32(FILE_TYPE_OF[shape.type])],
+    ['llama.vocab_size', u32(shape.vocab)],
+    ['llama.context_length', u32(shape.contextLength)],
+    ['llama.embedding_length', u32(shape.embedding)],
+    ['llama.block_count', u32(shape.layers)],
+    ['llama.feed_forward_length', u32(shape.feedForward)],
+    ['llama.attention.head_count', u32(shape.heads)],
+    ['llama.attention.head_count_kv', u32(shape.headsKv)],
+    ['llama.rope.dimension_count', u32(shape.embedding / shape.heads)],
+    ['llama.rope.freq_base', f32(10000)],
+    ['llama.attention.layer_norm_rms_epsilon', f32(1e-6)],
+    ...vocabularyMetadata(vocab),
+  ];
+}
+
+/** N(0, 0.02) rows from a stream seeded by (model seed, tensor name). */
+function randomRows(seed: number, name: string): RowFiller {
+  const rng = new Rng(deriveSeed(seed, name));
+  return (_row, out) => rng.fillNormal(out, 0.02);
+}
+
+async function writeLlama(
+  path: string,
+  shape: ModelShape,
+  vocab: Vocabulary,
+  dataFor: (spec: TensorSpec) => Float32Array | RowFiller,
+): Promise<number> {
+  const tensors: GgufTensor[] = llamaTensorSpecs(shape).map((spec) => ({
+    name: spec.name,
+    dims: spec.dims,
+    type: spec.norm ? 'F32' : GGML_TYPE_OF[shape.type],
+    data: dataFor(spec),
+  }));
+  const written = await writeGguf(path, { metadata: llamaMetadata(shape, vocab), tensors });
+  return written.size;
+}
+
+/** Norm weights of 1 leave RMS-normalised activations unscaled. */
+const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
+
+/**
+ * Writes a llama-architecture model with N(0, 0.02) weights from a seeded PRNG (same shape and seed, same
+ * bytes). Missing shape fields come from TINY.
+ */
+export async function writeRandomModel(path: string, shape: Partial<ModelShape> = {}): Promise<ModelInfo> {
+  const full: ModelShape = { ...TINY, ...shape };
+  checkShape(full);
+  const vocab = buildVocabulary({ size: full.vocab });
+  const size = await writeLlama(path, full, vocab, (spec) =>
+    spec.norm ? ones(spec.dims[0]!) : randomRows(full.seed, spec.name),
+  );
+  return { path, size, shape: full };
+}
+
+export interface DeterministicModelOptions {
+  /** Defaults to DETERMINISTIC_ANSWER. Its tokens must all differ (the model has no memory, see below). */
+  sentence?: string;
+  /** Shape overrides; defaults are TINY with one layer (layers add nothing here but time). */
+  shape?: Partial<ModelShape>;
+}
+
+/**
+ * The logit the expected next token gets; every other token gets 0. At temperature T the chance of leaving
+ * the sentence is below vocab * exp(-LOGIT / T), about 1e-19 at T = 10, so sampling is deterministic in
+ * practice, with or without a seed, and repeat penalties (which divide a positive logit by ~1.1) cannot
+ * change the winner.
+ */
+const NEXT_TOKEN_LOGIT = 500;
+
+/**
+ * Writes a tiny model that answers every chat with `sentence` and then `<|im_end|>`, through real inference:
+ *
+ * - attn_output and ffn_down are zero, so no layer adds anything to the residual stream: the final hidden
+ *   state at a position is just the RMS-normalised embedding of the token there, and the next token depends
+ *   on the current token alone (hence the sentence's tokens must be distinct).
+ * - The chain's tokens (`<0x0A>`, the last token of the ChatML generation prompt "<|im_start|>assistant\n",
+ *   then the sentence's tokens) get one-hot embeddings: exactly orthogonal. Other tokens' embeddings are random
+ *   but zero on those dimensions, so they give no chain token any logit.
+ * - output.weight's row for each chain token's successor is a multiple of that token's embedding, so the
+ *   normalised one-hot (value ~sqrt(n_embd)) produces NEXT_TOKEN_LOGIT for the successor and 0 for the rest.
+ */
+export async function writeDeterministicModel(
+  path: string,
+  options: DeterministicModelOptions = {},
+): Promise<DeterministicModelInfo> {
+  const sentence = options.sentence ?? DETERMINISTIC_ANSWER;
+  const full: ModelShape = { ...TINY, layers: 1, name: 'ownchat-deterministic', ...options.shape };
+  checkShape(full);
+  const tokens = sentenceTokens(sentence);
+  const vocab = buildVocabulary({ size: full.vocab, words: [...tokens, ...COMMON_WORDS] });
+  const chain = ['<0x0A>', ...tokens].map((t) => vocab.idOf(t));
+  const successors = [...tokens, '<|im_end|>'].map((t) => vocab.idOf(t));
+  if (new Set(chain).size !== chain.length) {
+    throw new Error(`the sentence's tokens must be distinct (and not "\\n"): ${JSON.stringify(tokens)}`);
+  }
+  if (chain.length > full.embedding) {
+    throw new Error(
+      `${chain.length} chain tokens need an embedding of at least that width, got ${full.embedding}`,
+    );
+  }
+
+  const e = full.embedding;
+  const dimOf = new Map(chain.map((id, i) => [id, i]));
+  const rng = new Rng(deriveSeed(full.seed, 'token_embd.weight'));
+  const embedding = (row: number, out: Float32Array): void => {
+    out.fill(0);
+    const dim = dimOf.get(row);
+    if (dim !== undefined) out[dim] = 1;
+    else for (let i = chain.length; i < e; i++) out[i] = rng.normal() * 0.02;
+  };
+  // RMSNorm turns the one-hot into sqrt(e) / sqrt(1 + e * eps) ~ sqrt(e) on its dimension.
+  const scale = NEXT_TOKEN_LOGIT / Math.sqrt(e);
+  const nextRow = new Map(successors.map((id, i) => [id, i]));
+  const output = (row: number, out: Float32Array): void => {
+    out.fill(0);
+    const i = nextRow.get(row);
+    if (i !== undefined) out[i] = scale; // dim i holds chain[i], the token this one follows
+  };
+
+  const size = await writeLlama(path, full, vocab, (spec) => {
+    if (spec.norm) return ones(spec.dims[0]!);
+    if (spec.name === 'token_embd.weight') return embedding;
+    if (spec.name === 'output.weight') return output;
+    if (spec.name.endsWith('attn_output.weight') || spec.name.endsWith('ffn_down.weight')) {
+      return new Float32Array(spec.dims[0]! * spec.dims[1]!);
+    }
+    return randomRows(full.seed, spec.name);
+  });
+  return {
+    path,
+    size,
+    shape: full,
+    sentence,
+    tokens,
+    pieces: tokens.map((t) => t.replaceAll(SPACE_MARKER, ' ')),
+  };
+}
