@@ -12,7 +12,10 @@ if (!existsSync(new URL('../node_modules/node-llama-cpp/package.json', import.me
   problems.push('dependencies are not installed: run `npm ci` first');
 }
 // System commands the tests start, and the Debian package each comes from.
-const commands = [];
+const commands = [
+  ['/usr/bin/chromium', 'chromium'],
+  ['/usr/sbin/nginx', 'nginx'],
+];
 for (const [command, pkg] of commands) {
   try {
     execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });

@@ -2,12 +2,14 @@
 # Installs the system packages ownchat's tests need, with apt-get (Debian/Ubuntu; run as root or through sudo).
 # `npm test` never installs anything itself: it checks for these and names what is missing.
 #
-# What it installs, and why: nothing yet. Today's tests need only Node.js and the npm packages (`npm ci`):
-# test models are GGUF files the tests write, and servers are started from the tests on loopback. The OCI
-# registry (docker-registry), the browser (chromium) and nginx join this list with the tests that use them.
+# What it installs, and why (test models are GGUF files the tests write; servers are started by the tests on
+# loopback, each with its own configuration):
 set -euo pipefail
 
-PACKAGES=()
+PACKAGES=(
+  chromium # the chatbot's browser tests drive Debian's Chromium through playwright-core (no browser download)
+  nginx    # the chatbot's streaming is tested through a real reverse proxy with its default buffering
+)
 
 if [ ${#PACKAGES[@]} -eq 0 ]; then
   echo "install-system-packages: the tests need no system packages at present"

@@ -1,8 +1,11 @@
 // The ownchat command. One file per verb lives beside this one; this file only wires them to the parser.
 
+import { describeChatSettings } from '@ownchat/chat/config';
 import { describeSettings } from '@ownchat/manager';
 import { Command } from 'commander';
+import { chatCommand } from './chat.ts';
 import { serveCommand } from './serve.ts';
+import { upCommand } from './up.ts';
 
 const program = new Command('ownchat')
   .description('Your own chatbot on open LLMs: an Ollama-compatible llm-manager, a chatbot and a CLI')
@@ -12,11 +15,11 @@ const program = new Command('ownchat')
 program.addCommand(
   serveCommand('serve', 'Start the llm-manager (an Ollama-compatible server) on OLLAMA_HOST'),
 );
-// Until the chatbot exists, `up` (what `npm start` runs) starts the llm-manager alone.
-program.addCommand(serveCommand('up', 'Start ownchat on this machine (for now: the llm-manager)'));
+program.addCommand(upCommand());
+program.addCommand(chatCommand());
 
 program.addHelpText('after', () => {
-  const rows = describeSettings();
+  const rows = [...describeSettings(), ...describeChatSettings()];
   const width = Math.max(...rows.map((r) => r.name.length));
   return `\nSettings (environment variables):\n${rows
     .map((r) => `  ${r.name.padEnd(width)}  ${r.description} (default: ${r.defaultText})`)

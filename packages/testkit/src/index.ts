@@ -1,6 +1,7 @@
 // Public API of @ownchat/testkit: generated GGUF models for tests and benchmarks (see DESIGN.md, "Testing
 // with real parts on this machine").
 
+export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser.ts';
 export { f16BitsToF32, f32ToF16Bits } from './gguf/f16.ts';
 export { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, quantizeQ8_0 } from './gguf/q8_0.ts';
 export {
@@ -33,9 +34,11 @@ export {
 export {
   importModel,
   type ManagerProcess,
+  type OwnchatProcess,
   ollamaClient,
   sha256File,
   startManagerProcess,
+  startOwnchatProcess,
 } from './managerProcess.ts';
 export {
   DETERMINISTIC_ANSWER,
@@ -52,6 +55,7 @@ export {
   writeDeterministicModel,
   writeRandomModel,
 } from './models.ts';
+export { freePort, NGINX_PATH, type Nginx, startNginx } from './nginx.ts';
 export { deriveSeed, Rng } from './random.ts';
 export {
   buildVocabulary,
@@ -64,3 +68,4 @@ export {
   type VocabularyOptions,
   vocabularyMetadata,
 } from './tokenizer.ts';
+export { startOwnchatUp, type UpProcess } from './upProcess.ts';
