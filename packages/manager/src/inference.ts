@@ -1,8 +1,9 @@
 // One generation, from a resolved model to statistics: load settings and threads are decided here, the
 // scheduler supplies a loaded runner, and the runner streams text back.
 import type { ManagerContext } from './context.ts';
-import type { GenerateInput, LoadSpec } from './engine/protocol.ts';
+import type { GenerateInput } from './engine/protocol.ts';
 import { type Options, resolveOptions } from './model/options.ts';
+import type { LoadRequest } from './scheduler/scheduler.ts';
 import type { ResolvedModel } from './store/modelStore.ts';
 
 export type InferenceResult = {
@@ -14,14 +15,16 @@ export type InferenceResult = {
   evalNs: number;
 };
 
-export function loadSpecFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadSpec {
+export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadRequest {
   const { load } = resolveOptions(model.params, options);
   return {
     modelPath: model.modelPath,
-    contextSize: load.numCtx ?? ctx.config.contextLength,
+    // Below a few dozen tokens nothing useful fits; Ollama clamps too.
+    contextSize: Math.max(32, load.numCtx ?? ctx.config.contextLength),
+    sequences: ctx.config.numParallel,
     // OWNCHAT_NUM_THREADS wins (an operator's decision), then the request's num_thread, then the usable CPUs.
     threads: ctx.config.numThreads ?? load.numThread ?? ctx.config.cpus,
-    gpuLayers: load.numGpu ?? 'auto',
+    numGpu: load.numGpu,
     batchSize: load.numBatch,
     useMmap: load.useMmap,
   };
@@ -39,7 +42,7 @@ export async function infer(
   const { sampling } = resolveOptions(model.params, options);
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
-    loadSpecFor(ctx, model, options),
+    loadRequestFor(ctx, model, options),
     signal,
   );
   try {
@@ -64,7 +67,7 @@ export async function loadOrUnload(
   }
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
-    loadSpecFor(ctx, model, options),
+    loadRequestFor(ctx, model, options),
     signal,
   );
   lease.release(keepAliveMs);

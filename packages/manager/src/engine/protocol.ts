@@ -24,7 +24,10 @@ export type Sampling = {
 
 export type LoadSpec = {
   modelPath: string;
+  /** Context length of each sequence (num_ctx). */
   contextSize: number;
+  /** Requests generated at once, each on its own sequence of one shared context (OLLAMA_NUM_PARALLEL). */
+  sequences: number;
   threads: number;
   batchSize: number;
   /** Layers on the GPU; 'auto' lets the engine decide, 0 keeps the model on the CPU. */
@@ -33,10 +36,8 @@ export type LoadSpec = {
 };
 
 export type LoadedInfo = {
+  /** Context length of each sequence. */
   contextSize: number;
-  /** Bytes the model and its context take in all, and how many of those sit in GPU memory. */
-  sizeBytes: number;
-  vramBytes: number;
   gpu: string | false;
   gpuLayers: number;
 };

@@ -17,18 +17,19 @@ function send(message: FromRunner): void {
   process.send?.(message);
 }
 
+type Slot = { sequence: LlamaContextSequence; completion: LlamaCompletion; busy: boolean };
+
 type Loaded = {
   model: LlamaModel;
   context: LlamaContext;
-  sequence: LlamaContextSequence;
-  completion: LlamaCompletion;
+  slots: Slot[];
   chatWrapper?: JinjaTemplateChatWrapper;
 };
 
 let loaded: Loaded | undefined;
 const aborts = new Map<number, AbortController>();
-// One generation at a time on the one sequence; requests are queued by the manager, this chain is a safety net.
-let chain: Promise<void> = Promise.resolve();
+// The manager sends at most one request per sequence at a time; requests beyond that wait here, in order.
+const waiting: (() => void)[] = [];
 
 async function load(spec: LoadSpec): Promise<void> {
   const llama = await getLlama({
@@ -42,14 +43,19 @@ async function load(spec: LoadSpec): Promise<void> {
     gpuLayers: spec.gpuLayers === 'auto' ? 'auto' : spec.gpuLayers,
     useMmap: spec.useMmap,
   });
-  const contextSize = Math.min(spec.contextSize, model.trainContextSize || spec.contextSize);
+  const perSequence = Math.min(spec.contextSize, model.trainContextSize || spec.contextSize);
+  // Sequences share one context (one batch per step across all of them), each with num_ctx tokens of its own.
   const context = await model.createContext({
-    contextSize,
-    batchSize: Math.min(spec.batchSize, contextSize),
+    contextSize: perSequence * spec.sequences,
+    batchSize: Math.min(spec.batchSize, perSequence),
     threads: { ideal: spec.threads, min: spec.threads },
-    sequences: 1,
+    sequences: spec.sequences,
   });
-  const sequence = context.getSequence();
+  const slots: Slot[] = [];
+  for (let i = 0; i < spec.sequences; i++) {
+    const sequence = context.getSequence();
+    slots.push({ sequence, completion: new LlamaCompletion({ contextSequence: sequence }), busy: false });
+  }
   const template = model.fileInfo.metadata.tokenizer?.chat_template;
   const chatWrapper =
     typeof template === 'string' && template.trim()
@@ -59,21 +65,11 @@ async function load(spec: LoadSpec): Promise<void> {
           trimLeadingWhitespaceInResponses: false,
         })
       : undefined;
-  loaded = {
-    model,
-    context,
-    sequence,
-    completion: new LlamaCompletion({ contextSequence: sequence }),
-    chatWrapper,
-  };
-  const vram = model.gpuLayers > 0 ? (await llama.getVramState()).used : 0;
-  const sizeBytes = model.size + context.stateSize;
+  loaded = { model, context, slots, chatWrapper };
   send({
     type: 'loaded',
     info: {
-      contextSize: context.contextSize,
-      sizeBytes,
-      vramBytes: Math.min(vram, sizeBytes),
+      contextSize: Math.floor(context.contextSize / spec.sequences),
       gpu: llama.gpu,
       gpuLayers: model.gpuLayers,
     },
@@ -116,6 +112,40 @@ function toChatHistory(messages: ChatMessage[]): HistoryItem[] {
   return history;
 }
 
+/** Length of the common prefix of two token lists. */
+function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * A free sequence, preferring the one whose evaluated tokens share the longest prefix with this prompt: the next
+ * turn of a conversation then evaluates only what is new.
+ */
+async function takeSlot(l: Loaded, tokens: Token[]): Promise<Slot> {
+  for (;;) {
+    const free = l.slots.filter((s) => !s.busy);
+    if (free.length > 0) {
+      let best = free[0]!;
+      let bestLength = -1;
+      for (const s of free) {
+        const n = sharedPrefix(s.sequence.contextTokens, tokens);
+        if (n > bestLength) [best, bestLength] = [s, n];
+      }
+      best.busy = true;
+      return best;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+}
+
+function giveBack(slot: Slot): void {
+  slot.busy = false;
+  waiting.shift()?.();
+}
+
 async function generate(id: number, input: GenerateInput, s: Sampling): Promise<void> {
   const l = loaded;
   if (!l) {
@@ -129,11 +159,13 @@ async function generate(id: number, input: GenerateInput, s: Sampling): Promise<
   }
   const started = process.hrtime.bigint();
   let firstToken: bigint | undefined;
-  // Generated tokens as llama.cpp counts them: onToken misses tokens held back as partial UTF-8 at the end.
-  const outputBefore = l.sequence.tokenMeter.usedOutputTokens;
+  let slot: Slot | undefined;
   try {
     const tokens = tokenize(l, input);
-    const { metadata } = await l.completion.generateCompletionWithMeta(tokens, {
+    slot = await takeSlot(l, tokens);
+    // Generated tokens as llama.cpp counts them: onToken misses tokens held back as partial UTF-8 at the end.
+    const outputBefore = slot.sequence.tokenMeter.usedOutputTokens;
+    const { metadata } = await slot.completion.generateCompletionWithMeta(tokens, {
       signal: abort.signal,
       stopOnAbortSignal: true,
       maxTokens: s.maxTokens,
@@ -167,7 +199,7 @@ async function generate(id: number, input: GenerateInput, s: Sampling): Promise<
       id,
       stats: {
         promptTokens: tokens.length,
-        evalTokens: l.sequence.tokenMeter.usedOutputTokens - outputBefore,
+        evalTokens: slot.sequence.tokenMeter.usedOutputTokens - outputBefore,
         promptEvalNs: Number(first - started),
         evalNs: Number(end - first),
         doneReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
@@ -177,6 +209,7 @@ async function generate(id: number, input: GenerateInput, s: Sampling): Promise<
     if (!abort.signal.aborted) send({ type: 'failed', id, message: (e as Error).message });
   } finally {
     aborts.delete(id);
+    if (slot) giveBack(slot);
   }
 }
 
@@ -191,8 +224,7 @@ process.on('message', (message: ToRunner) => {
       break;
     case 'generate': {
       aborts.set(message.id, new AbortController());
-      const { id, input, sampling } = message;
-      chain = chain.then(() => generate(id, input, sampling));
+      void generate(message.id, message.input, message.sampling);
       break;
     }
     case 'cancel':

@@ -18,6 +18,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
     bodyLimit: JSON_BODY_LIMIT,
     // Streams and model loads last minutes: never cut a request for taking long.
     requestTimeout: 0,
+    forceCloseConnections: true,
   });
 
   app.removeAllContentTypeParsers();

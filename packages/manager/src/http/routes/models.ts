@@ -40,11 +40,11 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
         return {
           name: l.name,
           model: l.name,
-          size: l.info.sizeBytes,
+          size: l.size,
           digest: m?.digest ?? l.digest,
           details: m?.details ?? {},
           expires_at: l.expiresAt.toISOString(),
-          size_vram: l.info.vramBytes,
+          size_vram: l.sizeVram,
           context_length: l.info.contextSize,
         };
       }),
