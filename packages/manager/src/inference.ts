@@ -2,6 +2,7 @@
 // scheduler supplies a loaded runner, and the runner streams text back.
 import type { ManagerContext } from './context.ts';
 import type { GenerateInput } from './engine/protocol.ts';
+import { BadRequestError } from './errors.ts';
 import { type Options, resolveOptions } from './model/options.ts';
 import type { LoadRequest } from './scheduler/scheduler.ts';
 import type { ResolvedModel } from './store/modelStore.ts';
@@ -40,16 +41,26 @@ export async function infer(
   signal: AbortSignal,
 ): Promise<InferenceResult> {
   const { sampling } = resolveOptions(model.params, options);
+  const watch = ctx.metrics.generation(model.displayName);
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
     loadRequestFor(ctx, model, options),
     signal,
   );
   try {
-    const stats = await lease.runner.generate(input, sampling, onChunk, signal);
+    const stats = await lease.runner.generate(
+      input,
+      sampling,
+      (text) => {
+        watch.token();
+        onChunk(text);
+      },
+      signal,
+    );
+    watch.done(stats);
     return { ...stats, loadNs: lease.loadNs };
   } finally {
-    lease.release(keepAliveMs);
+    lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
   }
 }
 
@@ -70,6 +81,33 @@ export async function loadOrUnload(
     loadRequestFor(ctx, model, options),
     signal,
   );
-  lease.release(keepAliveMs);
+  lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
   return { doneReason: 'load', loadNs: lease.loadNs };
+}
+
+export type EmbedRequest = {
+  inputs: string[];
+  options: Options;
+  keepAliveMs: number;
+  /** Cut inputs longer than the context (true) or refuse them (false), as /api/embed's `truncate`. */
+  truncate: boolean;
+  /** Keep only the first `dimensions` values of each embedding (OpenAI's `dimensions`). */
+  dimensions?: number;
+};
+
+export type EmbedResult = { embeddings: number[][]; promptTokens: number; loadNs: number };
+
+/**
+ * One embedding per input, for /api/embed and /v1/embeddings. Placeholder: the engine cannot embed yet (the
+ * embedding support of issue 3 replaces this body); until then the request gets a 400 that says so.
+ */
+export async function embed(
+  _ctx: ManagerContext,
+  model: ResolvedModel,
+  _request: EmbedRequest,
+  _signal: AbortSignal,
+): Promise<EmbedResult> {
+  throw new BadRequestError(
+    `${model.displayName} cannot embed: this llm-manager does not compute embeddings yet`,
+  );
 }

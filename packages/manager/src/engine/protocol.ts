@@ -50,14 +50,19 @@ export type GenerateStats = {
   doneReason: 'stop' | 'length';
 };
 
+/** Context tokens the sequences serving requests hold, and the context the runner has in all (KV-cache use). */
+export type ContextUsage = { used: number; capacity: number };
+
 export type ToRunner =
   | { type: 'load'; spec: LoadSpec }
   | { type: 'generate'; id: number; input: GenerateInput; sampling: Sampling }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  | { type: 'context-usage' };
 
 export type FromRunner =
   | { type: 'loaded'; info: LoadedInfo }
   | { type: 'load-failed'; message: string }
   | { type: 'chunk'; id: number; text: string }
   | { type: 'done'; id: number; stats: GenerateStats }
-  | { type: 'failed'; id: number; message: string };
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'context-usage'; usage: ContextUsage };

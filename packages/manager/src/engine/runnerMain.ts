@@ -11,7 +11,15 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import type { ChatMessage, FromRunner, GenerateInput, LoadSpec, Sampling, ToRunner } from './protocol.ts';
+import type {
+  ChatMessage,
+  ContextUsage,
+  FromRunner,
+  GenerateInput,
+  LoadSpec,
+  Sampling,
+  ToRunner,
+} from './protocol.ts';
 
 function send(message: FromRunner): void {
   process.send?.(message);
@@ -213,6 +221,17 @@ async function generate(id: number, input: GenerateInput, s: Sampling): Promise<
   }
 }
 
+/**
+ * Tokens held by the sequences serving requests, of the whole context: the KV-cache use an inference gateway
+ * routes by. An idle sequence's tokens are a cache the next request overwrites or reuses, so they count as free.
+ */
+function contextUsage(): ContextUsage {
+  if (!loaded) return { used: 0, capacity: 0 };
+  let used = 0;
+  for (const slot of loaded.slots) if (slot.busy) used += slot.sequence.nextTokenIndex;
+  return { used, capacity: loaded.context.contextSize };
+}
+
 process.on('message', (message: ToRunner) => {
   switch (message.type) {
     case 'load':
@@ -229,6 +248,9 @@ process.on('message', (message: ToRunner) => {
     }
     case 'cancel':
       aborts.get(message.id)?.abort();
+      break;
+    case 'context-usage':
+      send({ type: 'context-usage', usage: contextUsage() });
       break;
   }
 });
