@@ -1,19 +1,13 @@
 // One generation, from a resolved model to statistics: load settings and threads are decided here, the
 // scheduler supplies a loaded runner, and the runner streams text back.
 import type { ManagerContext } from './context.ts';
-import type { GenerateInput } from './engine/protocol.ts';
+import type { GenerateInput, GenerateStats, OutputFormat } from './engine/protocol.ts';
+import type { EmbedResult } from './engine/runner.ts';
 import { type Options, resolveOptions } from './model/options.ts';
 import type { LoadRequest } from './scheduler/scheduler.ts';
 import type { ResolvedModel } from './store/modelStore.ts';
 
-export type InferenceResult = {
-  doneReason: 'stop' | 'length';
-  loadNs: number;
-  promptTokens: number;
-  promptEvalNs: number;
-  evalTokens: number;
-  evalNs: number;
-};
+export type InferenceResult = GenerateStats & { loadNs: number };
 
 export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadRequest {
   const { load } = resolveOptions(model.params, options);
@@ -35,11 +29,13 @@ export async function infer(
   model: ResolvedModel,
   input: GenerateInput,
   options: Options,
+  format: OutputFormat | undefined,
   keepAliveMs: number,
   onChunk: (text: string) => void,
   signal: AbortSignal,
 ): Promise<InferenceResult> {
   const { sampling } = resolveOptions(model.params, options);
+  sampling.format = format;
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
     loadRequestFor(ctx, model, options),
@@ -47,7 +43,33 @@ export async function infer(
   );
   try {
     const stats = await lease.runner.generate(input, sampling, onChunk, signal);
+    ctx.log.debug(
+      { model: model.displayName, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },
+      'prompt evaluated (the rest reused from the sequence)',
+    );
     return { ...stats, loadNs: lease.loadNs };
+  } finally {
+    lease.release(keepAliveMs);
+  }
+}
+
+/** Embeds each input with the model (loading it as a generation would). */
+export async function embedWith(
+  ctx: ManagerContext,
+  model: ResolvedModel,
+  inputs: string[],
+  truncate: boolean,
+  options: Options,
+  keepAliveMs: number,
+  signal: AbortSignal,
+): Promise<EmbedResult & { loadNs: number }> {
+  const lease = await ctx.scheduler.acquire(
+    { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
+    loadRequestFor(ctx, model, options),
+    signal,
+  );
+  try {
+    return { ...(await lease.runner.embed(inputs, truncate)), loadNs: lease.loadNs };
   } finally {
     lease.release(keepAliveMs);
   }
