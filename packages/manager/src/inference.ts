@@ -1,20 +1,13 @@
 // One generation, from a resolved model to statistics: load settings and threads are decided here, the
 // scheduler supplies a loaded runner, and the runner streams text back.
 import type { ManagerContext } from './context.ts';
-import type { GenerateInput } from './engine/protocol.ts';
-import { BadRequestError } from './errors.ts';
+import type { GenerateInput, GenerateStats, OutputFormat } from './engine/protocol.ts';
+import type { EmbedResult } from './engine/runner.ts';
 import { type Options, resolveOptions } from './model/options.ts';
 import type { LoadRequest } from './scheduler/scheduler.ts';
 import type { ResolvedModel } from './store/modelStore.ts';
 
-export type InferenceResult = {
-  doneReason: 'stop' | 'length';
-  loadNs: number;
-  promptTokens: number;
-  promptEvalNs: number;
-  evalTokens: number;
-  evalNs: number;
-};
+export type InferenceResult = GenerateStats & { loadNs: number };
 
 export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadRequest {
   const { load } = resolveOptions(model.params, options);
@@ -36,11 +29,13 @@ export async function infer(
   model: ResolvedModel,
   input: GenerateInput,
   options: Options,
+  format: OutputFormat | undefined,
   keepAliveMs: number,
   onChunk: (text: string) => void,
   signal: AbortSignal,
 ): Promise<InferenceResult> {
   const { sampling } = resolveOptions(model.params, options);
+  sampling.format = format;
   const watch = ctx.metrics.generation(model.displayName);
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
@@ -58,7 +53,33 @@ export async function infer(
       signal,
     );
     watch.done(stats);
+    ctx.log.debug(
+      { model: model.displayName, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },
+      'prompt evaluated (the rest reused from the sequence)',
+    );
     return { ...stats, loadNs: lease.loadNs };
+  } finally {
+    lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
+  }
+}
+
+/** Embeds each input with the model (loading it as a generation would). */
+export async function embedWith(
+  ctx: ManagerContext,
+  model: ResolvedModel,
+  inputs: string[],
+  truncate: boolean,
+  options: Options,
+  keepAliveMs: number,
+  signal: AbortSignal,
+): Promise<EmbedResult & { loadNs: number }> {
+  const lease = await ctx.scheduler.acquire(
+    { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
+    loadRequestFor(ctx, model, options),
+    signal,
+  );
+  try {
+    return { ...(await lease.runner.embed(inputs, truncate)), loadNs: lease.loadNs };
   } finally {
     lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
   }
@@ -83,31 +104,4 @@ export async function loadOrUnload(
   );
   lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
   return { doneReason: 'load', loadNs: lease.loadNs };
-}
-
-export type EmbedRequest = {
-  inputs: string[];
-  options: Options;
-  keepAliveMs: number;
-  /** Cut inputs longer than the context (true) or refuse them (false), as /api/embed's `truncate`. */
-  truncate: boolean;
-  /** Keep only the first `dimensions` values of each embedding (OpenAI's `dimensions`). */
-  dimensions?: number;
-};
-
-export type EmbedResult = { embeddings: number[][]; promptTokens: number; loadNs: number };
-
-/**
- * One embedding per input, for /api/embed and /v1/embeddings. Placeholder: the engine cannot embed yet (the
- * embedding support of issue 3 replaces this body); until then the request gets a 400 that says so.
- */
-export async function embed(
-  _ctx: ManagerContext,
-  model: ResolvedModel,
-  _request: EmbedRequest,
-  _signal: AbortSignal,
-): Promise<EmbedResult> {
-  throw new BadRequestError(
-    `${model.displayName} cannot embed: this llm-manager does not compute embeddings yet`,
-  );
 }

@@ -9,6 +9,7 @@ import { drainHook } from './drain.ts';
 import { errorStatus } from './errorStatus.ts';
 import { requestMetricsHook } from './requestMetrics.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { embedRoutes } from './routes/embed.ts';
 import { generateRoutes } from './routes/generate.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -64,6 +65,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   opsRoutes(app, ctx);
   modelRoutes(app, ctx);
   generateRoutes(app, ctx);
+  embedRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register(async (scope) => openaiRoutes(scope, ctx));
   return app;

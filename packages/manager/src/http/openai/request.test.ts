@@ -81,7 +81,44 @@ describe('OpenAI chat request → Ollama /api/chat body', () => {
     ]);
   });
 
+  it('passes tools on, and turns tool calls and tool answers into Ollama messages', () => {
+    const tools = [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }];
+    const { ollama } = fromChatRequest({
+      model: 'm',
+      tools,
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: '21 °C' },
+      ],
+    });
+    expect(ollama.tools).toEqual(tools);
+    expect(ollama.messages).toEqual([
+      { role: 'user', content: 'Weather in Paris?' },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [{ id: 'call_1', function: { name: 'weather', arguments: { city: 'Paris' } } }],
+      },
+      { role: 'tool', content: '21 °C', tool_name: 'weather' },
+    ]);
+  });
+
   it.each([
+    [
+      {
+        model: 'm',
+        messages: [{ role: 'assistant', tool_calls: [{ function: { name: 'f', arguments: '{oops' } }] }],
+      },
+      'messages',
+      /tool_calls\[0\]\.function\.arguments must be JSON text/,
+    ],
     [{ messages: user }, 'model', /model is required/],
     [{ model: 'm' }, 'messages', /messages must be a non-empty list/],
     [{ model: 'm', messages: [] }, 'messages', /non-empty list/],

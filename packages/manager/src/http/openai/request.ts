@@ -7,7 +7,14 @@ import type { Body } from '../validate.ts';
 
 export type Streaming = { stream: boolean; includeUsage: boolean };
 
-type OllamaMessage = { role: string; content: string; images?: string[] };
+type OllamaToolCall = { id?: string; function: { name: string; arguments: unknown } };
+type OllamaMessage = {
+  role: string;
+  content: string;
+  images?: string[];
+  tool_calls?: OllamaToolCall[];
+  tool_name?: string;
+};
 
 function optionalNumber(body: Body, field: string, integer = false): number | undefined {
   const v = body[field];
@@ -125,6 +132,44 @@ const ROLES: Record<string, string> = {
   tool: 'tool',
 };
 
+/** An assistant's OpenAI tool calls (arguments as JSON text) → Ollama's (arguments as an object). */
+function toolCalls(value: unknown, where: string): OllamaToolCall[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new BadRequestError(`${where}.tool_calls must be a list`, 'messages');
+  return value.map((c, k) => {
+    const call = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
+    const fn = (call.function ?? {}) as Record<string, unknown>;
+    if (typeof fn.name !== 'string') {
+      throw new BadRequestError(`${where}.tool_calls[${k}].function.name must be a string`, 'messages');
+    }
+    let args: unknown = {};
+    try {
+      if (typeof fn.arguments === 'string' && fn.arguments.trim()) args = JSON.parse(fn.arguments);
+    } catch {
+      throw new BadRequestError(`${where}.tool_calls[${k}].function.arguments must be JSON text`, 'messages');
+    }
+    return {
+      ...(typeof call.id === 'string' ? { id: call.id } : {}),
+      function: { name: fn.name, arguments: args },
+    };
+  });
+}
+
+/** The function a tool message answers: its `name`, or the call its tool_call_id names (the last one wins). */
+function toolName(list: unknown[], m: Record<string, unknown>): string | undefined {
+  if (typeof m.name === 'string' && m.name) return m.name;
+  if (typeof m.tool_call_id !== 'string') return undefined;
+  for (const earlier of [...list].reverse()) {
+    const calls = (earlier as Record<string, unknown>)?.tool_calls;
+    if (!Array.isArray(calls)) continue;
+    const call = calls.find((c) => (c as Record<string, unknown>)?.id === m.tool_call_id) as
+      | { function?: { name?: unknown } }
+      | undefined;
+    if (typeof call?.function?.name === 'string') return call.function.name;
+  }
+  return undefined;
+}
+
 /** OpenAI messages → Ollama's: content parts become one message each, as Ollama splits them. */
 function messages(body: Body): OllamaMessage[] {
   const list = body.messages;
@@ -137,7 +182,8 @@ function messages(body: Body): OllamaMessage[] {
     if (typeof m !== 'object' || m === null) {
       throw new BadRequestError(`${where} must be an object with role and content`, 'messages');
     }
-    const { role, content } = m as Record<string, unknown>;
+    const fields = m as Record<string, unknown>;
+    const { role, content } = fields;
     const ollamaRole = typeof role === 'string' ? ROLES[role] : undefined;
     if (!ollamaRole) {
       throw new BadRequestError(
@@ -145,8 +191,11 @@ function messages(body: Body): OllamaMessage[] {
         'messages',
       );
     }
+    const calls = toolCalls(fields.tool_calls, where);
+    const name = ollamaRole === 'tool' ? toolName(list, fields) : undefined;
+    const extra = { ...(calls ? { tool_calls: calls } : {}), ...(name ? { tool_name: name } : {}) };
     if (typeof content === 'string' || content === null || content === undefined) {
-      out.push({ role: ollamaRole, content: content ?? '' });
+      out.push({ role: ollamaRole, content: content ?? '', ...extra });
       return;
     }
     if (!Array.isArray(content)) {
@@ -164,6 +213,8 @@ function messages(body: Body): OllamaMessage[] {
         );
       }
     });
+    // Tool calls and the tool name go on the last message of the parts, as Ollama puts them.
+    Object.assign(out[out.length - 1] ?? {}, extra);
   });
   return out;
 }
@@ -179,6 +230,8 @@ export function fromChatRequest(body: Body): { ollama: Body; streaming: Streamin
   };
   const f = format(body);
   if (f !== undefined) ollama.format = f;
+  // Tools keep OpenAI's function shape, which is Ollama's too; the model's template renders them.
+  if (body.tools !== undefined && body.tools !== null) ollama.tools = body.tools;
   return { ollama, streaming: streaming(body) };
 }
 

@@ -127,6 +127,24 @@ describe('chat completions', () => {
   });
 });
 
+describe('response_format', () => {
+  it('json_schema constrains the answer to the schema (by grammar)', async () => {
+    const r = await client.chat.completions.create({
+      model: 'det',
+      messages: [{ role: 'user', content: 'Answer' }],
+      max_tokens: 64,
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'answer',
+          schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+        },
+      },
+    });
+    expect(JSON.parse(r.choices[0]!.message.content!)).toEqual({ ok: expect.any(Boolean) });
+  });
+});
+
 describe('completions', () => {
   it('answers a text_completion, streamed or not', async () => {
     const r = await client.completions.create({ model: 'det', prompt: 'Go', max_tokens: 3 });
@@ -153,14 +171,51 @@ describe('models', () => {
 });
 
 describe('embeddings', () => {
-  it('checks the input, and says embeddings are not computed yet', async () => {
+  const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((a, x) => a + x * x, 0));
+
+  it('embeds, as base64 the SDK decodes (its default) or as floats, normalised as /api/embed answers', async () => {
+    const r = await client.embeddings.create({ model: 'det', input: ['hello', 'the quick brown fox'] });
+    expect(r.object).toBe('list');
+    expect(r.model).toBe('det');
+    expect(r.data.map((d) => d.index)).toEqual([0, 1]);
+    const [first] = r.data;
+    expect(first!.embedding.length).toBeGreaterThan(8);
+    expect(norm(first!.embedding)).toBeCloseTo(1, 4);
+    expect(r.usage.prompt_tokens).toBeGreaterThan(2);
+    expect(r.usage.total_tokens).toBe(r.usage.prompt_tokens);
+    const floats = await client.embeddings.create({ model: 'det', input: 'hello', encoding_format: 'float' });
+    const f = floats.data[0]!.embedding;
+    expect(f).toHaveLength(first!.embedding.length);
+    f.forEach((x, k) => {
+      expect(x).toBeCloseTo(first!.embedding[k]!, 5);
+    });
+  });
+
+  it('keeps the first `dimensions` values, normalised again', async () => {
+    const full = (await client.embeddings.create({ model: 'det', input: 'hello', encoding_format: 'float' }))
+      .data[0]!.embedding;
+    // Cut just past the first non-zero value (the test model's vectors are sparse).
+    const dimensions = full.findIndex((x) => Math.abs(x) > 1e-6) + 2;
+    expect(dimensions).toBeGreaterThan(1);
+    const r = await client.embeddings.create({
+      model: 'det',
+      input: 'hello',
+      dimensions,
+      encoding_format: 'float',
+    });
+    const cut = r.data[0]!.embedding;
+    expect(cut).toHaveLength(dimensions);
+    expect(norm(cut)).toBeCloseTo(1, 4);
+    const expected = full.slice(0, dimensions).map((x) => x / norm(full.slice(0, dimensions)));
+    cut.forEach((x, k) => {
+      expect(x).toBeCloseTo(expected[k]!, 5);
+    });
+  });
+
+  it('names the input when it is missing', async () => {
     const bad = await apiError(client.embeddings.create({ model: 'det', input: [] }));
     expect(bad.status).toBe(400);
     expect(bad.param).toBe('input');
-    // The engine's embedding support (issue 3) replaces this answer with vectors.
-    const notYet = await apiError(client.embeddings.create({ model: 'det', input: 'hello' }));
-    expect(notYet.status).toBe(400);
-    expect(notYet.message).toMatch(/det:latest cannot embed/);
   });
 });
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
 import { BadRequestError, CanceledError } from '../../errors.ts';
-import { embed, infer } from '../../inference.ts';
+import { embedWith, infer } from '../../inference.ts';
 import { errorStatus } from '../errorStatus.ts';
 import { clientGone } from '../ndjson.ts';
 import {
@@ -27,6 +27,7 @@ import {
 } from '../openai/response.ts';
 import { SseStream } from '../sse.ts';
 import { asBody } from '../validate.ts';
+import { normalise } from './embed.ts';
 import { type Kind, type PreparedAnswer, prepareAnswer } from './generate.ts';
 
 /** Registered in a scope of its own: its errors, API-key refusals included, take OpenAI's shape. */
@@ -62,19 +63,12 @@ export async function openaiRoutes(app: FastifyInstance, ctx: ManagerContext): P
   app.post('/v1/embeddings', async (req, reply) => {
     const r = fromEmbeddingRequest(asBody(req.body));
     const model = await ctx.store.resolve(r.model);
-    const result = await embed(
-      ctx,
-      model,
-      {
-        inputs: r.inputs,
-        options: {},
-        keepAliveMs: ctx.config.keepAlive,
-        truncate: true,
-        dimensions: r.dimensions,
-      },
-      clientGone(reply),
+    const result = await embedWith(ctx, model, r.inputs, true, {}, ctx.config.keepAlive, clientGone(reply));
+    // Unit length, as /api/embed answers; `dimensions` keeps the first values, normalised again (as Ollama does).
+    const vectors = result.embeddings.map((e) =>
+      normalise(r.dimensions && r.dimensions < e.length ? normalise(e).slice(0, r.dimensions) : e),
     );
-    return embeddingList(r.model, result.embeddings, result.promptTokens, r.encoding);
+    return embeddingList(r.model, vectors, result.promptTokens, r.encoding);
   });
 }
 
@@ -102,6 +96,7 @@ async function answer(
       p.model,
       p.input,
       p.options,
+      p.format,
       p.keepAliveMs,
       (t) => {
         if (out) out.data(chunk(t, null));
