@@ -22,11 +22,11 @@ export function listenProblem(e: unknown, at: { host: string; port: number }, se
     : err.message;
 }
 
-/** Runs `close` once on the first SIGINT or SIGTERM, then exits. */
+/** The first SIGINT or SIGTERM runs `close`, then exits 0; a second one (Ctrl-C again) exits at once. */
 export function stopOnSignals(close: () => Promise<void>): void {
   let stopping = false;
   const stop = async () => {
-    if (stopping) return;
+    if (stopping) process.exit(1);
     stopping = true;
     try {
       await close();

@@ -46,6 +46,17 @@ describe('ownchat up', () => {
     }
   });
 
+  it("gives the chatbot the llm-manager's API key when OWNCHAT_API_KEYS is set", async () => {
+    const up = await startOwnchatUp({ env: { OWNCHAT_API_KEYS: 'first-key,second-key' } });
+    try {
+      expect((await fetch(`${up.managerUrl}/api/tags`)).status).toBe(401);
+      const models = await fetch(`${up.chatUrl}/api/models`);
+      expect(models.status).toBe(200);
+    } finally {
+      await up.stop();
+    }
+  });
+
   it('uses an Ollama-compatible server that already answers at OLLAMA_HOST, and says so', async () => {
     const existing = await startManagerProcess();
     try {

@@ -45,7 +45,8 @@ export function upCommand(): Command {
       const { startChat } = await import('@ownchat/chat');
       let chat: Awaited<ReturnType<typeof startChat>>;
       try {
-        chat = await startChat({ ...chatConfig, upstream });
+        // With OWNCHAT_API_KEYS set, the llm-manager wants a key: the chatbot beside it uses the first one.
+        chat = await startChat({ ...chatConfig, upstream, apiKey: chatConfig.apiKey ?? config.apiKeys[0] });
       } catch (e) {
         process.stderr.write(
           `ownchat: cannot start the chatbot: ${listenProblem(e, chatConfig.listen, 'OWNCHAT_LISTEN')}\n`,
@@ -59,9 +60,13 @@ export function upCommand(): Command {
       process.stdout.write(
         `\nownchat is ready: open ${chat.url} in your browser\n  chatbot      ${chat.url}\n  llm-manager  ${managerLine}\nPress Ctrl+C to stop.\n\n`,
       );
+      // The chatbot stops first (its answers are saved as stopped), then the llm-manager drains and stops.
       stopOnSignals(async () => {
         await chat.close();
-        await manager?.close();
+        if (manager) {
+          await manager.drain();
+          await manager.close();
+        }
       });
     });
 }

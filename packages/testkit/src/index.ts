@@ -56,6 +56,7 @@ export {
   writeRandomModel,
 } from './models.ts';
 export { freePort, NGINX_PATH, type Nginx, startNginx } from './nginx.ts';
+export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
 export {
   buildVocabulary,

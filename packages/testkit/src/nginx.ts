@@ -1,6 +1,8 @@
 // A real nginx in front of a server, for tests of streaming through a reverse proxy. Its configuration is nginx's
-// defaults but for the addresses: proxy_buffering stays on, as on most installations, so a stream that does not
-// opt out (X-Accel-Buffering: no) would be held back in its buffers.
+// defaults but for the addresses (proxy_buffering stays on, as on most installations) plus whatever `http` lines a
+// test adds. Note: buffering alone passes small chunks on as they come (nginx 1.22); what holds a stream back is
+// buffering together with a filter that collects, such as gzip for event streams, unless the response opts out
+// of buffering with X-Accel-Buffering: no.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -20,7 +22,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startNginx(upstream: string, opts: { timeoutMs?: number } = {}): Promise<Nginx> {
+export async function startNginx(
+  upstream: string,
+  opts: { timeoutMs?: number; http?: string[] } = {},
+): Promise<Nginx> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-nginx-'));
   const port = await freePort();
   const target = new URL(upstream);
@@ -38,6 +43,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+  ${(opts.http ?? []).join('\n  ')}
   server {
     listen 127.0.0.1:${port};
     location / {

@@ -78,7 +78,8 @@ describe('chatting', () => {
     const partial = new Set(
       (await growth()).map((t) => piecesShown(t, pieces)).filter((n) => n > 0 && n < pieces.length),
     );
-    expect(partial.size).toBeGreaterThanOrEqual(8);
+    // A busy machine renders a few tokens at a time; a held-back stream renders none before the end.
+    expect(partial.size).toBeGreaterThanOrEqual(4);
 
     expect(await chat.article(0).textContent()).toContain('Tell me about foxes');
     await expect.poll(() => page.url()).toMatch(/\/c\/\d+$/);
@@ -125,6 +126,8 @@ describe('chatting', () => {
     // Esc stops as well, wherever the focus is.
     await chat.article(-1).getByRole('button', { name: 'Regenerate' }).click();
     await page.getByRole('button', { name: 'Stop' }).waitFor();
+    // The new answer replaces the stopped one: wait for it to have begun.
+    await chat.article(-1).getByText('Stopped here.').waitFor({ state: 'detached' });
     await expect
       .poll(async () => (await chat.answerText(-1)).length, { timeout: 30_000 })
       .toBeGreaterThan(20);
@@ -323,9 +326,9 @@ describe('models', () => {
     });
     await page.goto(`${up.chatUrl}/c/${c.id}`);
     await chat.modelPicker.waitFor();
-    expect(await chat.modelPicker.locator('option:checked').textContent()).toBe(
-      'vanished:7b (not downloaded yet)',
-    );
+    await expect
+      .poll(() => chat.modelPicker.locator('option:checked').textContent())
+      .toBe('vanished:7b (not downloaded yet)');
     await chat.send('Are you there?');
     const alert = chat.article(1).getByRole('alert');
     await alert.waitFor();

@@ -9,7 +9,14 @@ import type { AnswerEvents, AnswerStats, Conversation, Message } from '../api.ts
 import type { ChatStore } from '../db/chatStore.ts';
 import { PullTracker } from './pullProgress.ts';
 import type { SseStream } from './sse.ts';
-import { describeProblem, PullError, placementOf, sameModel, type Upstream } from './upstream.ts';
+import {
+  describeProblem,
+  PullError,
+  placementOf,
+  pullFailure,
+  sameModel,
+  type Upstream,
+} from './upstream.ts';
 
 /** At most this much of a streaming answer is lost if the chatbot crashes. */
 export const SAVE_MS = 500;
@@ -165,7 +172,7 @@ export class Answers {
       }
     } catch (e) {
       if (describeProblem(e, { url: this.deps.upstream.url }).kind === 'unreachable') throw e;
-      throw new PullError(model, String((e as { error?: string }).error ?? (e as Error).message));
+      throw new PullError(model, pullFailure(e, this.deps.upstream.url));
     }
   }
 

@@ -46,7 +46,8 @@ beforeAll(async () => {
   // Other weights (another seed): its own runner, loaded only when the heartbeat test asks for it.
   const cold = await writeDeterministicModel(path.join(dir, 'cold.gguf'), { shape: { seed: 2 } });
   await importModel(manager.url, 'det-cold', cold.path);
-  await importModel(manager.url, 'chatty', chatty.path);
+  // Greedy decoding: its random weights then loop forever instead of ever ending.
+  await importModel(manager.url, 'chatty', chatty.path, { parameters: { temperature: 0 } });
   chat = await startTestChat({});
 });
 

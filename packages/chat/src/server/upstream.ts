@@ -79,6 +79,15 @@ export type ProblemKind =
   | 'refused'
   | 'failed';
 
+/** Why a pull failed, in the llm-manager's own words, or the plain fact that it cannot pull at all. */
+export function pullFailure(e: unknown, url: string): string {
+  const text = String((e as { error?: string }).error ?? (e as Error)?.message ?? e);
+  if ((e as { status_code?: number }).status_code === 404 && /page not found/i.test(text)) {
+    return `the llm-manager at ${url} cannot pull models (it has no /api/pull)`;
+  }
+  return text;
+}
+
 /** A pull the llm-manager started and could not finish; `reason` is its own words. */
 export class PullError extends Error {
   override name = 'PullError';
@@ -140,7 +149,7 @@ export function describeProblem(
     return {
       kind: 'unreachable',
       status: 502,
-      message: `Cannot reach the llm-manager at ${ctx.url} (${network ?? 'no answer'}). Is it running? \`ownchat up\` starts it; OLLAMA_HOST tells the chatbot where it is.`,
+      message: `Cannot reach the llm-manager at ${ctx.url} (${network ?? 'no answer'}). Is it running? "ownchat up" starts it; OLLAMA_HOST tells the chatbot where it is.`,
     };
   }
   if (status === 404 && /not found/i.test(text) && ctx.model) {

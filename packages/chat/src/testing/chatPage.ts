@@ -66,7 +66,12 @@ export class ChatPage {
     const lines = (await this.article(i).innerText()).split('\n').slice(1);
     const around = /^(|Stopped.*|Copy|Copied|Regenerate|.*tokens\/s.*|.*to first token.*)$/;
     while (lines.length && around.test(lines.at(-1)!)) lines.pop();
-    return lines.join('\n').trim();
+    // Before its first token an answer shows what it waits for: that is not its text.
+    const waiting = /^(Asking|Loading|Waiting for|Downloading) .*…/;
+    return lines
+      .filter((l) => !waiting.test(l))
+      .join('\n')
+      .trim();
   }
 
   /**

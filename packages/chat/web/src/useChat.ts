@@ -14,6 +14,8 @@ export type Streaming = {
   waitingSince: number;
   pull?: PullProgress;
   abort: AbortController;
+  /** Stop was asked for before the server said which answer this is: it is stopped as soon as it does. */
+  control: { stopRequested: boolean };
 };
 
 export type ChatState = {
@@ -86,15 +88,17 @@ export function useChat(defaultModel: string, onChanged: () => void) {
       start: (h: Partial<Handlers>, signal: AbortSignal) => Promise<void>,
     ): Promise<boolean> => {
       const abort = new AbortController();
+      const control = { stopRequested: false };
       setState((s) => ({
         ...s,
         problem: null,
-        streaming: { conversationId, abort, waitingSince: Date.now() },
+        streaming: { conversationId, abort, control, waitingSince: Date.now() },
       }));
       let answerId: number | undefined;
       const handlers: Partial<Handlers> = {
         start: ({ conversation, keepBefore, question, answer }) => {
           answerId = answer.id;
+          if (control.stopRequested) api.stop(answer.id).catch(() => abort.abort());
           setState((s) => ({
             ...s,
             conversation: s.conversation?.id === conversation.id ? conversation : s.conversation,
@@ -203,7 +207,8 @@ export function useChat(defaultModel: string, onChanged: () => void) {
     const st = stateRef.current.streaming;
     if (!st) return;
     if (st.answerId === undefined) {
-      st.abort.abort();
+      // Closing the stream now would leave the page without the answer's final state: stop it once it is known.
+      st.control.stopRequested = true;
       return;
     }
     try {

@@ -6,7 +6,7 @@ import type { ChatContext } from '../context.ts';
 import { NotFoundError, UpstreamError } from '../errors.ts';
 import { PullTracker } from '../pullProgress.ts';
 import { SseStream } from '../sse.ts';
-import { describeProblem, placementOf, sameModel } from '../upstream.ts';
+import { describeProblem, placementOf, pullFailure, sameModel } from '../upstream.ts';
 
 /** Ollama's clients send dates as strings, whatever the client's types say. */
 const dateText = (d: unknown) => (d instanceof Date ? d.toISOString() : String(d ?? ''));
@@ -70,7 +70,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
           const error =
             p.kind === 'unreachable' || p.kind === 'refused'
               ? p.message
-              : `Could not pull "${model}": ${String((e as { error?: string }).error ?? (e as Error).message)}`;
+              : `Could not pull "${model}": ${pullFailure(e, ctx.upstream.url)}`;
           req.log.warn({ model, err: e }, 'pull failed');
           sse.send('error', { error });
         }

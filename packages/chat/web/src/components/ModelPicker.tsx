@@ -33,7 +33,7 @@ export function ModelPicker({
         disabled={disabled}
         onChange={(e) => (e.target.value === PULL ? onManage() : onChange(e.target.value))}
       >
-        {!known && <option value={value}>{`${value} (not downloaded yet)`}</option>}
+        {!known && value && <option value={value}>{`${value} (not downloaded yet)`}</option>}
         {models?.map((m) => (
           <option key={m.name} value={m.name}>
             {`${m.name} · ${formatBytes(m.size)}${m.loaded ? ` · on ${m.loaded.placement.text}` : ''}`}
