@@ -64,7 +64,7 @@ async function startTap(target: URL, sent: number[]) {
 /** The reference hop: forwards POST /api/chat to the llm-manager and pipes its answer back as it comes. */
 const PASSTHROUGH = `
 import http from 'node:http';
-const target = new URL(process.argv[2]);
+const target = new URL(process.argv[1]);
 const server = http.createServer((req, res) => {
   const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
     res.writeHead(r.statusCode, r.headers);

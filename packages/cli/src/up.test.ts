@@ -1,33 +1,17 @@
 // `ownchat up` (what `npm start` runs) and `ownchat chat`, as a user meets them: one process serving the chat page
 // and the Ollama API, an existing Ollama-compatible server reused and named, and errors that say what to change.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startManagerProcess, startOwnchatProcess, startOwnchatUp } from '@ownchat/testkit';
+import { runOwnchat, startManagerProcess, startOwnchatProcess, startOwnchatUp } from '@ownchat/testkit';
 import { describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('../bin/ownchat.js', import.meta.url));
-
-function fails(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
-}
+/** Runs a verb expected to fail: its exit code and what it wrote to stderr. */
+const fails = async (args: string[], env: Record<string, string>) => {
+  const { code, stderr } = await runOwnchat(args, env);
+  return { code, stderr };
+};
 
 describe('ownchat up', () => {
   it('starts the llm-manager and the chatbot in one process, prints the URL, and stops on SIGTERM', async () => {
@@ -124,14 +108,7 @@ describe('ownchat chat', () => {
   });
 
   it('--help lists the chatbot settings with their defaults', async () => {
-    const r = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [BIN, '--help']);
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-      });
-      child.on('exit', () => resolve(out));
-    });
+    const r = (await runOwnchat(['--help'])).stdout;
     expect(r).toMatch(/^\s+chat\s+Start the chatbot web app/m);
     expect(r).toMatch(
       /OWNCHAT_LISTEN\s+Address the chatbot web app listens on .*\(default: 127\.0\.0\.1:8080\)/,

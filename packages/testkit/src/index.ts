@@ -36,6 +36,7 @@ export {
   type ManagerProcess,
   type OwnchatProcess,
   ollamaClient,
+  runOwnchat,
   sha256File,
   startManagerProcess,
   startOwnchatProcess,

@@ -50,6 +50,30 @@ export type OwnchatProcess = {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 };
 
+/** Runs `ownchat <args>` to its end (killed after `timeoutMs`): its exit code and what it printed. */
+export function runOwnchat(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [OWNCHAT_BIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /**
  * Runs `ownchat <args>` as a child process and waits until its output matches `ready`. A process that exits or
  * does not get ready within `timeoutMs` fails with everything it printed.
