@@ -12,7 +12,9 @@ if (!existsSync(new URL('../node_modules/node-llama-cpp/package.json', import.me
   problems.push('dependencies are not installed: run `npm ci` first');
 }
 // System commands the tests start, and the Debian package each comes from.
-const commands = [];
+const commands = [
+  ['docker-registry', 'docker-registry'], // the OCI registry the pull tests start
+];
 for (const [command, pkg] of commands) {
   try {
     execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });

@@ -2,12 +2,13 @@
 # Installs the system packages ownchat's tests need, with apt-get (Debian/Ubuntu; run as root or through sudo).
 # `npm test` never installs anything itself: it checks for these and names what is missing.
 #
-# What it installs, and why: nothing yet. Today's tests need only Node.js and the npm packages (`npm ci`):
-# test models are GGUF files the tests write, and servers are started from the tests on loopback. The OCI
-# registry (docker-registry), the browser (chromium) and nginx join this list with the tests that use them.
+# What it installs, and why (test models are GGUF files the tests write; servers are started from the tests on
+# loopback). The browser (chromium) and nginx join this list with the tests that use them.
 set -euo pipefail
 
-PACKAGES=()
+PACKAGES=(
+  docker-registry # a real OCI registry (distribution 2.8) that the pull tests push models to and pull from
+)
 
 if [ ${#PACKAGES[@]} -eq 0 ]; then
   echo "install-system-packages: the tests need no system packages at present"
@@ -30,3 +31,9 @@ echo "install-system-packages: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's docker-registry package also enables a system registry service on port 5000. The tests start their own
+# on loopback and need none, so a service that our install just enabled is stopped and disabled again.
+if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
+  echo "install-system-packages: disabling the docker-registry system service (the tests start their own)"
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi

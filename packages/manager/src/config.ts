@@ -3,10 +3,12 @@
 // `ownchat --help` can list them and nothing else in the code reads process.env.
 import os from 'node:os';
 import path from 'node:path';
+import { parseByteSize } from './bytes.ts';
 import { availableCpus } from './cpus.ts';
 import { parseKeepAlive } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import { type ListenAddress, parseOllamaHost } from './host.ts';
+import { parseAllowList } from './registry/allowList.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -82,6 +84,56 @@ export const settings = {
       "CPU threads for inference; overrides a request's num_thread. Unset: the CPUs this process may use (cgroup quota aware)",
     defaultText: 'the usable CPUs',
     read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_NUM_THREADS', raw.trim()) : undefined),
+  }),
+  pullAllow: setting<string[]>({
+    name: 'OWNCHAT_PULL_ALLOW',
+    description:
+      'Models that may be pulled: comma-separated name patterns (* matches anything, a pattern without a tag allows every tag), e.g. qwen2.5,hf.co/bartowski/*. Unset: any model',
+    defaultText: 'any model',
+    read: (raw) => {
+      try {
+        return parseAllowList(raw);
+      } catch (e) {
+        throw new ConfigError(`OWNCHAT_PULL_ALLOW: ${(e as Error).message}`);
+      }
+    },
+  }),
+  pullParallel: setting<number>({
+    name: 'OWNCHAT_PULL_PARALLEL',
+    description: 'Range requests in flight per blob while pulling',
+    defaultText: '8',
+    read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_PULL_PARALLEL', raw.trim()) : 8),
+  }),
+  pullPartSize: setting<number | undefined>({
+    name: 'OWNCHAT_PULL_PART_SIZE',
+    description:
+      'Bytes per Range request while pulling (e.g. 16MiB). Unset: 1/64 of the blob, between 4 MiB and 64 MiB',
+    defaultText: 'automatic',
+    read: (raw) => {
+      if (!raw?.trim()) return undefined;
+      const n = parseByteSize(raw);
+      if (n === undefined || n < 64 * 1024) {
+        throw new ConfigError(
+          `OWNCHAT_PULL_PART_SIZE=${JSON.stringify(raw)} is not valid: expected a size of at least 64KiB, like 16MiB`,
+        );
+      }
+      return n;
+    },
+  }),
+  pullStallTimeout: setting<number>({
+    name: 'OWNCHAT_PULL_STALL_TIMEOUT',
+    description: 'A download part that receives nothing for this long is retried (e.g. 30s)',
+    defaultText: '30s',
+    read: (raw) => {
+      if (!raw?.trim()) return 30_000;
+      const ms = asConfigError(() => parseKeepAlive(raw.trim(), 'OWNCHAT_PULL_STALL_TIMEOUT'));
+      if (!(ms > 0) || !Number.isFinite(ms)) {
+        throw new ConfigError(
+          `OWNCHAT_PULL_STALL_TIMEOUT=${JSON.stringify(raw)} must be a positive duration`,
+        );
+      }
+      return ms;
+    },
   }),
   logLevel: setting<string>({
     name: 'OWNCHAT_LOG_LEVEL',

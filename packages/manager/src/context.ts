@@ -1,6 +1,7 @@
-// What the route handlers share: settings, the model store and the scheduler of loaded models.
+// What the route handlers share: settings, the model store, the scheduler of loaded models and the pulls.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
+import type { Pulls } from './registry/pull.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import type { ModelStore } from './store/modelStore.ts';
 
@@ -8,6 +9,7 @@ export type ManagerContext = {
   config: Config;
   store: ModelStore;
   scheduler: Scheduler;
+  pulls: Pulls;
   log: FastifyBaseLogger;
 };
 

@@ -52,3 +52,30 @@ export class ModelLoadError extends Error {
 export class RunnerError extends Error {
   override name = 'RunnerError';
 }
+
+/** The server's policy refuses the request, e.g. a model OWNCHAT_PULL_ALLOW does not list (403). */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+/** A registry could not be reached, refused us, or answered something unusable; the message names the host (500). */
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+  constructor(
+    message: string,
+    /** Trying again may help: network trouble, a 5xx or a 429; a 404 or a bad manifest will not pass. */
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Downloaded bytes do not hash to the digest the manifest promised; nothing was kept (500). */
+export class DigestMismatchError extends Error {
+  override name = 'DigestMismatchError';
+}
+
+/** Not enough free disk space for what was asked (507). */
+export class InsufficientStorageError extends Error {
+  override name = 'InsufficientStorageError';
+}

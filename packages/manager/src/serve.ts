@@ -8,6 +8,7 @@ import type { ManagerContext } from './context.ts';
 import { describeDevices } from './engine/devices.ts';
 import { clientUrl } from './host.ts';
 import { buildApp } from './http/app.ts';
+import { Pulls } from './registry/pull.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { ModelStore } from './store/modelStore.ts';
 
@@ -24,7 +25,15 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     loadTimeoutMs: config.loadTimeout,
     log: (msg, extra) => log.info(extra ?? {}, msg),
   });
-  const ctx: ManagerContext = { config, store: new ModelStore(config.models), scheduler, log };
+  const store = new ModelStore(config.models);
+  const pulls = new Pulls(store, {
+    allow: config.pullAllow,
+    parallel: config.pullParallel,
+    partSize: config.pullPartSize,
+    stallTimeoutMs: config.pullStallTimeout,
+    log: (level, msg, extra) => log[level](extra ?? {}, msg),
+  });
+  const ctx: ManagerContext = { config, store, scheduler, pulls, log };
   for (const line of await describeDevices(config.numThreads ?? config.cpus))
     log.info(line.fields, line.message);
   const app = await buildApp(ctx);
@@ -36,6 +45,7 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     ctx,
     url,
     close: async () => {
+      await pulls.close(); // pulls in flight end (resumable) so the server can close
       await app.close();
       await scheduler.close();
     },

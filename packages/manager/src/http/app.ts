@@ -8,6 +8,7 @@ import { blobRoutes } from './routes/blobs.ts';
 import { generateRoutes } from './routes/generate.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelRoutes } from './routes/models.ts';
+import { pullRoutes } from './routes/pull.ts';
 
 /** JSON bodies may carry base64 images; 1 MiB (Fastify's default) is far too small for them. */
 const JSON_BODY_LIMIT = 256 * 1024 * 1024;
@@ -42,6 +43,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   metaRoutes(app);
   modelRoutes(app, ctx);
   generateRoutes(app, ctx);
+  pullRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   return app;
 }

@@ -1,11 +1,16 @@
 // The one place that turns errors into HTTP statuses and Ollama's `{"error": "..."}` bodies
-// (Ollama's handleScheduleError): 400 bad input, 404 unknown model, 499 canceled, 503 busy, 500 the rest.
+// (Ollama's handleScheduleError): 400 bad input, 403 not allowed, 404 unknown model, 499 canceled, 503 busy,
+// 507 disk full, 500 the rest.
 import {
   BadRequestError,
   CanceledError,
+  DigestMismatchError,
+  ForbiddenError,
+  InsufficientStorageError,
   ModelLoadError,
   ModelNotFoundError,
   NotFoundError,
+  RegistryError,
   RunnerError,
   ServerBusyError,
 } from '../errors.ts';
@@ -15,10 +20,18 @@ export type ErrorResponse = { status: number; message: string; headers?: Record<
 export function errorStatus(e: unknown): ErrorResponse {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof BadRequestError) return { status: 400, message };
+  if (e instanceof ForbiddenError) return { status: 403, message };
   if (e instanceof ModelNotFoundError || e instanceof NotFoundError) return { status: 404, message };
   if (e instanceof CanceledError) return { status: 499, message };
   if (e instanceof ServerBusyError) return { status: 503, message, headers: { 'retry-after': '1' } };
-  if (e instanceof ModelLoadError || e instanceof RunnerError) return { status: 500, message };
+  if (e instanceof InsufficientStorageError) return { status: 507, message };
+  if (
+    e instanceof ModelLoadError ||
+    e instanceof RunnerError ||
+    e instanceof RegistryError ||
+    e instanceof DigestMismatchError
+  )
+    return { status: 500, message };
   // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.
   const status = (e as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500)

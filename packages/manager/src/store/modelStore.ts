@@ -80,12 +80,17 @@ export class ModelStore {
     const stored = await this.manifests.read(name);
     if (!stored) throw new ModelNotFoundError(nameText);
     await this.manifests.remove(stored.name);
+    await this.removeUnusedBlobs([stored.manifest.config, ...stored.manifest.layers].map((l) => l.digest));
+  }
+
+  /** Removes those of the given blobs that no manifest uses any more (after a model is removed or replaced). */
+  async removeUnusedBlobs(digests: string[]): Promise<void> {
     const stillUsed = new Set<string>();
     for (const m of await this.manifests.list()) {
-      for (const l of [m.manifest.config, ...m.manifest.layers]) stillUsed.add(l.digest);
+      for (const l of [m.manifest.config, ...m.manifest.layers]) if (l) stillUsed.add(l.digest);
     }
-    for (const l of [stored.manifest.config, ...stored.manifest.layers]) {
-      if (!stillUsed.has(l.digest)) await this.blobs.remove(l.digest);
+    for (const digest of digests) {
+      if (!stillUsed.has(digest)) await this.blobs.remove(digest);
     }
   }
 
