@@ -6,6 +6,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+const BURST_MS = 50;
+
 export type TcpProxy = {
   /** http://127.0.0.1:<port> */
   url: string;
@@ -59,11 +61,14 @@ export async function startTcpProxy(target: string | { host: string; port: numbe
     }
   };
 
-  /** Waits for the shaped link: each chunk takes its time at the configured rate, whichever connection sends it. */
+  /**
+   * Waits for the shaped link: each chunk takes its time at the configured rate, whichever connection sends it.
+   * A sender that fell behind (timers wake late) may catch up by BURST_MS, so the average is the rate itself.
+   */
   const pace = async (n: number) => {
     if (!rate) return;
     const now = performance.now();
-    const start = Math.max(now, nextFree);
+    const start = Math.max(now - BURST_MS, nextFree);
     nextFree = start + (n / rate) * 1000;
     if (start - now >= 1) await sleep(start - now);
   };

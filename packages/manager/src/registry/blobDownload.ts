@@ -1,12 +1,16 @@
 // One blob's download: its parts fetched with Range requests, a few at a time and in order, each resumed where
 // its saved progress says; a part that stalls or is cut is retried from where it stopped; the bytes are hashed as
 // they become contiguous and the blob enters the store only when its SHA-256 is the one the manifest promised.
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CanceledError, DigestMismatchError, RegistryError } from '../errors.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { networkError, type RegistryClient } from './client.ts';
 import { type Part, PartialDownload, partSizeFor } from './partialDownload.ts';
 import { PrefixHash } from './prefixHash.ts';
+
+/** Bytes of a response that may wait for the disk before its socket is paused. */
+const WRITE_BEHIND = 1024 * 1024;
 
 export type DownloadSettings = {
   /** Range requests in flight at once. */
@@ -96,19 +100,10 @@ export class BlobDownload {
       try {
         const start = part.offset + part.completed;
         const body = await this.client.blobRange(this.digest, start, part.offset + part.size - 1, signal);
-        let diskError: unknown;
         try {
-          for await (const chunk of body as AsyncIterable<Buffer>) {
-            const room = part.size - part.completed;
-            await file.append(part, chunk.length > room ? chunk.subarray(0, room) : chunk).catch((e) => {
-              diskError = e;
-              throw e;
-            });
-            hash.advance();
-            if (part.completed >= part.size) break;
-          }
+          await this.receive(body, file, part, hash);
         } catch (e) {
-          if (diskError) throw diskError; // a full disk is not the network's fault: no retry
+          if (e instanceof DiskWriteError) throw e.cause; // a full disk is not the network's fault: no retry
           const host = this.client.host;
           throw networkError(
             host,
@@ -140,7 +135,60 @@ export class BlobDownload {
     }
   }
 
+  /**
+   * Writes a response body into its part. Chunks are taken from 'data' events as they came off the socket (an
+   * async iterator would concatenate them first, a copy) and written in order while the socket keeps reading;
+   * it pauses only when WRITE_BEHIND bytes wait for the disk. Settles once every accepted byte is written, so a
+   * retry starts exactly where this response stopped.
+   */
+  private receive(body: Readable, file: PartialDownload, part: Part, hash: PrefixHash): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let accepted = part.completed;
+      let waiting = 0;
+      let writes = Promise.resolve();
+      let failed = false;
+      const settle = (e?: unknown) => {
+        writes.then(
+          () => (e ? reject(e) : resolve()),
+          (diskError) => reject(new DiskWriteError(diskError)),
+        );
+      };
+      body.on('data', (chunk: Buffer) => {
+        const room = part.size - accepted;
+        if (room <= 0 || failed) return;
+        const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+        const at = part.offset + accepted;
+        accepted += piece.length;
+        waiting += piece.length;
+        if (waiting > WRITE_BEHIND) body.pause();
+        writes = writes.then(async () => {
+          try {
+            await file.append(part, piece);
+          } catch (e) {
+            failed = true;
+            body.destroy();
+            throw e;
+          }
+          hash.written(at, piece);
+          waiting -= piece.length;
+          if (body.isPaused() && waiting <= WRITE_BEHIND / 2) body.resume();
+        });
+        writes.catch(() => settle()); // a failed write ends the response (destroyed: no 'end' or 'error')
+        if (accepted >= part.size) settle();
+      });
+      body.on('end', () => settle());
+      body.on('error', (e) => settle(e));
+    });
+  }
+
   private log(level: 'info' | 'warn', msg: string): void {
     this.settings.log?.(level, msg, { digest: this.digest });
+  }
+}
+
+/** Wraps a failure to write to our own disk, so it is not mistaken for the network's. */
+class DiskWriteError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('disk write failed');
   }
 }

@@ -12,7 +12,7 @@ import type { BlobStore } from '../store/blobs.ts';
 /** The most bytes a part may have written beyond its saved progress: what an interruption can cost per part. */
 export const PERSIST_EVERY = 1024 * 1024;
 /** Progress is saved in the background from this many unsaved bytes on, so writers rarely wait for it. */
-const SAVE_SOON = PERSIST_EVERY / 2;
+const SAVE_SOON = (PERSIST_EVERY * 3) / 4;
 /** Larger chunks are written in pieces so the bound above holds whatever the network hands us. */
 const MAX_WRITE = 256 * 1024;
 

@@ -1,7 +1,8 @@
 // SHA-256 of a blob while it downloads. SHA-256 must see the bytes in order, and parts arrive out of order, so
 // this follows the contiguous prefix on disk (parts are fetched in order, a few at a time, so the prefix keeps
-// moving) and reads it back from the page cache. When the last part lands only the tail is left to hash, so
-// verifying a multi-gigabyte blob does not add a long pause after its download.
+// moving): bytes that arrive right at its end are hashed as they come, the others are read back from the page
+// cache once the bytes before them are in. When the last part lands only the tail is left to hash, so verifying
+// a multi-gigabyte blob does not add a long pause after its download.
 import { createHash } from 'node:crypto';
 import type { PartialDownload } from './partialDownload.ts';
 
@@ -15,6 +16,16 @@ export class PrefixHash {
   private buffer = Buffer.allocUnsafe(READ_SIZE);
 
   constructor(private readonly file: PartialDownload) {}
+
+  /** Bytes just written at `position`: hashed at once when they continue the hashed prefix, else later. */
+  written(position: number, chunk: Buffer): void {
+    if (!this.running && position === this.hashed) {
+      this.hash.update(chunk);
+      this.hashed += chunk.length;
+    } else {
+      this.advance();
+    }
+  }
 
   /** Hashes, in the background, whatever has become contiguous since the last call. */
   advance(): void {
