@@ -139,6 +139,21 @@ describe('pull from a real registry', () => {
     expect(`sha256:${model.digest}`).toBe(big.manifestDigest);
   });
 
+  it('pulls a model with an empty layer (an empty system prompt)', async () => {
+    const small = path.join(dir, 'small.bin');
+    await fs.writeFile(small, randomBytes(1000));
+    const pushed = await pushModel(registry.url, 'library/quiet:latest', small, { system: '' });
+    const { pulls, store } = await newPulls();
+    const lines = await pull(pulls, `${registry.host}/library/quiet`);
+    const empty = pushed.layers[1]!;
+    expect(empty.size).toBe(0);
+    expect(lines.filter((l) => l.digest === empty.digest).at(-1)).toEqual({
+      status: `pulling ${empty.digest.slice(7, 19)}`,
+      digest: empty.digest,
+    });
+    expect((await store.resolve(`${registry.host}/library/quiet`)).system).toBe('');
+  });
+
   it('reports a blob already present as complete at once and downloads nothing again', async () => {
     proxy = await newProxy();
     const { pulls } = await newPulls();

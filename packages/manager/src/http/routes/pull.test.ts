@@ -109,12 +109,17 @@ describe('POST /api/pull', () => {
     expect(await single.json()).toEqual({ error: 'pull model manifest: file does not exist' });
   });
 
-  it('names the registry and why when it cannot be reached', async () => {
+  it('names the registry and why when it cannot be reached or spoken to', async () => {
     const gone = await startTcpProxy(registry.url);
     await gone.close();
     const res = await post(server.url, { model: `${gone.host}/library/det`, insecure: true });
     expect((await lines(res)).at(-1)).toEqual({
       error: `pull model manifest: cannot reach registry ${gone.host}: connection refused (ECONNREFUSED)`,
+    });
+    // https (the default) to a plain-http registry: the handshake fails, and the message says what to do.
+    const plain = await post(server.url, { model: `${registry.host}/library/det:v1` });
+    expect((await lines(plain)).at(-1)).toEqual({
+      error: `pull model manifest: cannot reach registry ${registry.host}: TLS handshake failed (a plain-http registry needs "insecure": true) (ERR_SSL_WRONG_VERSION_NUMBER)`,
     });
   });
 
