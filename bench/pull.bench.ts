@@ -1,18 +1,20 @@
 // Pull throughput against the plainest download there is. A blob sits in a real registry (Debian's
 // docker-registry) behind a TCP proxy that limits the bandwidth, as a real link does. The reference is one plain
-// HTTP GET of that blob through the same proxy, written to a file (what `curl -o` does); ownchat's figure is a
-// whole POST /api/pull of a model made of that blob through a real `ownchat serve` with its default settings
-// (parallel Range parts, progress saved on disk, SHA-256 verified, manifest written). Ratio: pull throughput /
-// GET throughput, the median of alternating rounds at each bandwidth. Goal: ≥ 0.95, i.e. resumability,
-// verification and parallelism together cost at most 5% of the link.
+// HTTP GET of that blob through the same proxy by a separate Node process that writes it to a file (what
+// `curl -o` does); ownchat's figure is a whole POST /api/pull of a model made of that blob through a real
+// `ownchat serve` with its default settings (parallel Range parts, progress saved on disk, SHA-256 verified,
+// manifest written). Ratio: pull throughput / GET throughput, the median of alternating rounds at each
+// bandwidth. Goal: ≥ 0.95, i.e. resumability, verification and parallelism together cost at most 5% of the link.
+// The CPU time each side spent per GiB is recorded too: unlike throughput, it does not depend on how busy the
+// machine is.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { pushModel, startManagerProcess, startRegistry, startTcpProxy } from '@ownchat/testkit';
-import { request } from 'undici';
 import type { Benchmark } from './run.ts';
 
 const MiB = 1024 * 1024;
@@ -21,6 +23,26 @@ const RATES_MiBps = [32, 96];
 const ROUNDS = 5;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The reference: one GET, streamed to a file by its own process, which times it and reports its CPU time. */
+const GET_SCRIPT = `
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { request } from 'undici';
+const t = performance.now();
+const c = process.cpuUsage();
+const res = await request(process.argv[1]);
+if (res.statusCode !== 200) throw new Error('GET ' + res.statusCode);
+await pipeline(res.body, createWriteStream(process.argv[2]));
+const cpu = process.cpuUsage(c);
+console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, cpu: (cpu.user + cpu.system) / 1e6 }));
+`;
+
+/** CPU seconds a process has used so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 async function run() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-bench-pull-'));
@@ -37,21 +59,34 @@ async function run() {
         proxy.setRate(rate * MiB);
         const get: number[] = [];
         const pull: number[] = [];
+        const getCpu: number[] = [];
+        const pullCpu: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
-          let t = performance.now();
-          const res = await request(`${proxy.url}/v2/library/bench/blobs/${model.modelDigest}`);
-          if (res.statusCode !== 200) throw new Error(`GET blob: ${res.statusCode}`);
-          await pipeline(res.body, createWriteStream(path.join(dir, 'got.bin')));
-          get.push(BLOB / ((performance.now() - t) / 1000));
+          const { stdout } = await promisify(execFile)(
+            process.execPath,
+            [
+              '--input-type=module',
+              '-e',
+              GET_SCRIPT,
+              `${proxy.url}/v2/library/bench/blobs/${model.modelDigest}`,
+              path.join(dir, 'got.bin'),
+            ],
+            { cwd: process.cwd() },
+          );
+          const measured = JSON.parse(stdout) as { seconds: number; cpu: number };
+          get.push(BLOB / measured.seconds);
+          getCpu.push(measured.cpu);
           await fs.rm(path.join(dir, 'got.bin'));
 
-          t = performance.now();
+          const cpuBefore = cpuSeconds(server.child.pid!);
+          const t = performance.now();
           const pulled = await fetch(`${server.url}/api/pull`, {
             method: 'POST',
             body: JSON.stringify({ model: `${proxy.host}/library/bench`, insecure: true, stream: false }),
           });
           if (pulled.status !== 200) throw new Error(`pull: ${pulled.status} ${await pulled.text()}`);
           pull.push(BLOB / ((performance.now() - t) / 1000));
+          pullCpu.push(cpuSeconds(server.child.pid!) - cpuBefore);
           const del = await fetch(`${server.url}/api/delete`, {
             method: 'DELETE',
             body: JSON.stringify({ model: `${proxy.host}/library/bench` }),
@@ -63,11 +98,13 @@ async function run() {
           get_MiBps: median(get) / MiB,
           pull_MiBps: median(pull) / MiB,
           ratio: median(pull) / median(get),
+          get_cpu_s_per_GiB: (median(getCpu) * 1024 * MiB) / BLOB,
+          pull_cpu_s_per_GiB: (median(pullCpu) * 1024 * MiB) / BLOB,
           rounds_get_MiBps: get.map((x) => Number((x / MiB).toFixed(1))),
           rounds_pull_MiBps: pull.map((x) => Number((x / MiB).toFixed(1))),
         };
         console.log(
-          `  link ${rate} MiB/s: GET ${entry.get_MiBps.toFixed(1)} MiB/s, pull ${entry.pull_MiBps.toFixed(1)} MiB/s, ratio ${entry.ratio.toFixed(3)}`,
+          `  link ${rate} MiB/s: GET ${entry.get_MiBps.toFixed(1)} MiB/s (${entry.get_cpu_s_per_GiB.toFixed(2)} CPU s/GiB), pull ${entry.pull_MiBps.toFixed(1)} MiB/s (${entry.pull_cpu_s_per_GiB.toFixed(2)} CPU s/GiB), ratio ${entry.ratio.toFixed(3)}`,
         );
         perRate.push(entry);
       }

@@ -61,8 +61,8 @@ export class BlobDownload {
     if (file.resumedBytes > 0) {
       this.log('info', `resuming ${this.digest} at ${file.resumedBytes} of ${this.size} bytes`);
     }
+    const hash = new PrefixHash(file, PartialDownload.dataPath(this.blobs, this.digest));
     try {
-      const hash = new PrefixHash(file);
       hash.advance();
       const queue = file.parts.filter((p) => p.completed < p.size);
       const worker = async () => {
@@ -85,6 +85,7 @@ export class BlobDownload {
       }
       await file.commit();
     } catch (e) {
+      hash.close();
       await file.suspend();
       throw e;
     }
@@ -157,7 +158,6 @@ export class BlobDownload {
         const room = part.size - accepted;
         if (room <= 0 || failed) return;
         const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
-        const at = part.offset + accepted;
         accepted += piece.length;
         waiting += piece.length;
         if (waiting > WRITE_BEHIND) body.pause();
@@ -169,7 +169,7 @@ export class BlobDownload {
             body.destroy();
             throw e;
           }
-          hash.written(at, piece);
+          hash.advance();
           waiting -= piece.length;
           if (body.isPaused() && waiting <= WRITE_BEHIND / 2) body.resume();
         });
