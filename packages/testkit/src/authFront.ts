@@ -16,8 +16,8 @@ export type AuthFront = {
   cdnUrl: string;
   /** Scopes tokens were asked for, in order. */
   tokenRequests: { service: string | null; scope: string | null }[];
-  /** /v2/ requests: path, and whether they came with a valid token. */
-  registryRequests: { path: string; authorized: boolean }[];
+  /** /v2/ requests: path, Accept header, and whether they came with a valid token. */
+  registryRequests: { path: string; accept?: string; authorized: boolean }[];
   /** Requests the CDN received, with the Authorization header if one was (wrongly) sent. */
   cdnRequests: { path: string; authorization?: string; range?: string }[];
   close: () => Promise<void>;
@@ -61,7 +61,7 @@ export async function startAuthFront(
     }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const authorized = bearer !== undefined && tokens.has(bearer);
-    registryRequests.push({ path: url.pathname, authorized });
+    registryRequests.push({ path: url.pathname, accept: req.headers.accept, authorized });
     if (!authorized) {
       const repo = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(url.pathname)?.[1] ?? '';
       res.writeHead(401, {

@@ -341,6 +341,11 @@ describe('registry auth and redirects', () => {
     expect(lines.at(-1)).toEqual({ status: 'success' });
     expect(front.tokenRequests[0]).toEqual({ service: 'test-service', scope: 'repository:library/big:pull' });
     expect(front.registryRequests.filter((r) => r.authorized).length).toBeGreaterThan(PARTS);
+    const manifestRequests = front.registryRequests.filter((r) => r.path.includes('/manifests/'));
+    expect(manifestRequests.map((r) => [r.path, r.accept, r.authorized])).toEqual([
+      ['/v2/library/big/manifests/latest', 'application/vnd.docker.distribution.manifest.v2+json', false],
+      ['/v2/library/big/manifests/latest', 'application/vnd.docker.distribution.manifest.v2+json', true],
+    ]);
     expect(await sha256File(store.blobs.path(big.modelDigest))).toBe(big.modelDigest);
   });
 
