@@ -12,6 +12,9 @@ const UNITS: Record<string, number> = {
   g: 1024 ** 3,
   gb: 1000 ** 3,
   gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
 };
 
 /** Parses "1048576", "4MiB", "4M" (binary), "4MB" (decimal); undefined when the text is not a size. */
@@ -19,7 +22,7 @@ export function parseByteSize(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) return undefined;
-  return Math.round(Number(m[1]) * unit);
+  return Math.floor(Number(m[1]) * unit);
 }
 
 /** "4.1 GB", "512 KB", "17 B": decimal units, as Ollama's progress and most disk tools show sizes. */

@@ -8,6 +8,7 @@ import { availableCpus } from './cpus.ts';
 import { parseKeepAlive } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import { type ListenAddress, parseOllamaHost } from './host.ts';
+import { parseModelName } from './model/name.ts';
 import { parseAllowList } from './registry/allowList.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -30,6 +31,25 @@ function positiveInt(name: string, raw: string, min = 1): number {
     throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected a whole number ≥ ${min}`);
   }
   return n;
+}
+
+/** "6GiB", "6 GB", "5000MiB", "1073741824" → bytes. */
+export function parseBytes(name: string, raw: string): number {
+  const n = parseByteSize(raw);
+  if (n === undefined) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)} is not an amount of memory (try 6GiB, 6GB or 6442450944)`,
+    );
+  }
+  return n;
+}
+
+/** A comma-separated list, entries trimmed, empty ones dropped. */
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Readers shared with request parsing throw BadRequestError; at start-up the same message is a ConfigError. */
@@ -84,6 +104,89 @@ export const settings = {
       "CPU threads for inference; overrides a request's num_thread. Unset: the CPUs this process may use (cgroup quota aware)",
     defaultText: 'the usable CPUs',
     read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_NUM_THREADS', raw.trim()) : undefined),
+  }),
+  numParallel: setting<number>({
+    name: 'OLLAMA_NUM_PARALLEL',
+    description:
+      'Requests each loaded model answers at once (batched in one context; each gets its own num_ctx)',
+    defaultText: '1',
+    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_NUM_PARALLEL', raw.trim()) : 1),
+  }),
+  maxLoadedModels: setting<number>({
+    name: 'OLLAMA_MAX_LOADED_MODELS',
+    description: 'Models kept loaded at once; loading another unloads the least recently used idle one',
+    defaultText: '3',
+    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_MAX_LOADED_MODELS', raw.trim()) : 3),
+  }),
+  maxQueue: setting<number>({
+    name: 'OLLAMA_MAX_QUEUE',
+    description:
+      'Requests that may wait for a model (loaded or not) before new ones get 503 with Retry-After',
+    defaultText: '512',
+    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_MAX_QUEUE', raw.trim(), 0) : 512),
+  }),
+  gpuMemory: setting<number | undefined>({
+    name: 'OWNCHAT_GPU_MEMORY',
+    description:
+      'Most GPU memory the llm-manager may use (e.g. 6GiB, 5000MB): to share a card or act like a smaller one',
+    defaultText: 'all of it',
+    read: (raw) => (raw?.trim() ? parseBytes('OWNCHAT_GPU_MEMORY', raw.trim()) : undefined),
+  }),
+  preload: setting<string[]>({
+    name: 'OWNCHAT_PRELOAD',
+    description:
+      'Models to load at start (comma-separated) and keep loaded; /readyz answers 503 until all are loaded',
+    defaultText: 'none',
+    read: (raw) =>
+      list(raw).map((name) => {
+        try {
+          parseModelName(name);
+        } catch (e) {
+          throw new ConfigError(`OWNCHAT_PRELOAD: ${(e as Error).message}`);
+        }
+        return name;
+      }),
+  }),
+  apiKeys: setting<string[]>({
+    name: 'OWNCHAT_API_KEYS',
+    description:
+      'API keys (comma-separated): when set, every route but /, /healthz and /readyz needs "Authorization: Bearer <key>"',
+    defaultText: 'none: no key needed',
+    read: (raw) => {
+      const keys = list(raw);
+      keys.forEach((k, i) => {
+        // The key itself is never echoed: it would land in logs and CI output.
+        if (!/^[\x21-\x7e]+$/.test(k)) {
+          throw new ConfigError(
+            `OWNCHAT_API_KEYS: key ${i + 1} has a space or a character a header cannot carry (use printable ASCII)`,
+          );
+        }
+      });
+      return keys;
+    },
+  }),
+  origins: setting<string[]>({
+    name: 'OLLAMA_ORIGINS',
+    description:
+      'Extra origins browsers may call from (comma-separated, * wildcards, * alone for any); localhost, 127.0.0.1 and 0.0.0.0 on any port are always allowed',
+    defaultText: 'none',
+    read: (raw) => list(raw),
+  }),
+  drainTimeout: setting<number>({
+    name: 'OWNCHAT_DRAIN_TIMEOUT',
+    description:
+      'On SIGTERM, how long (seconds) running requests may take to finish before the server stops anyway',
+    defaultText: '30',
+    read: (raw) => {
+      if (!raw?.trim()) return 30_000;
+      const s = Number(raw.trim());
+      if (!Number.isFinite(s) || s < 0) {
+        throw new ConfigError(
+          `OWNCHAT_DRAIN_TIMEOUT=${JSON.stringify(raw)} is not valid: expected seconds, a number ≥ 0 (e.g. 30)`,
+        );
+      }
+      return s * 1000;
+    },
   }),
   pullAllow: setting<string[]>({
     name: 'OWNCHAT_PULL_ALLOW',

@@ -9,6 +9,34 @@ export class ConfigError extends Error {
 /** The request is malformed or asks for something invalid (400). */
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
+  /** The request field at fault, where one is (OpenAI's error bodies name it as `param`). */
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No API key, or not one of OWNCHAT_API_KEYS (401). The message never repeats what the client sent. */
+export class UnauthorizedError extends Error {
+  override name = 'UnauthorizedError';
+}
+
+/**
+ * The server's policy refuses the request (403): a browser page from an origin OLLAMA_ORIGINS does not allow (as
+ * Ollama answers it), or a model OWNCHAT_PULL_ALLOW does not list.
+ */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+/** The server is draining before it stops: the client should go to another replica or retry (503). */
+export class ShuttingDownError extends Error {
+  override name = 'ShuttingDownError';
+  constructor(message = 'the server is shutting down: retry, another replica will answer') {
+    super(message);
+  }
 }
 
 /** No such model in the store (404). */
@@ -51,11 +79,6 @@ export class ModelLoadError extends Error {
 /** The runner process serving a model died or failed mid-request (500). */
 export class RunnerError extends Error {
   override name = 'RunnerError';
-}
-
-/** The server's policy refuses the request, e.g. a model OWNCHAT_PULL_ALLOW does not list (403). */
-export class ForbiddenError extends Error {
-  override name = 'ForbiddenError';
 }
 
 /** A registry could not be reached, refused us, or answered something unusable; the message names the host (500). */

@@ -1,13 +1,16 @@
-// `ownchat serve`: start the llm-manager. Logs the inference devices, listens on OLLAMA_HOST, and on SIGINT or
-// SIGTERM stops accepting work, unloads its models and exits.
+// `ownchat serve`: start the llm-manager. Logs the inference devices, listens on OLLAMA_HOST, preloads the
+// OWNCHAT_PRELOAD models, and when told to stop drains (running requests finish) before it unloads its models.
 
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type Config, readConfig } from './config.ts';
 import type { ManagerContext } from './context.ts';
-import { describeDevices } from './engine/devices.ts';
+import { LlamaDevices } from './engine/devices.ts';
 import { clientUrl } from './host.ts';
 import { buildApp } from './http/app.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { Metrics } from './metrics.ts';
+import { Preloader } from './preload.ts';
 import { Pulls } from './registry/pull.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { ModelStore } from './store/modelStore.ts';
@@ -16,14 +19,34 @@ export type RunningManager = {
   app: FastifyInstance;
   ctx: ManagerContext;
   url: string;
+  /** Settles when every OWNCHAT_PRELOAD model has been loaded or has failed to (see /readyz). */
+  preloaded: Promise<void>;
+  /**
+   * Readiness turns false and new requests get 503; resolves once the requests already taken have finished,
+   * or after OWNCHAT_DRAIN_TIMEOUT (false then: close() cuts the rest).
+   */
+  drain: () => Promise<boolean>;
   close: () => Promise<void>;
 };
 
 export async function startManager(config: Config = readConfig()): Promise<RunningManager> {
   const log = pino({ level: config.logLevel, base: { svc: 'llm-manager' } });
+  const devices = await LlamaDevices.open();
+  for (const line of await devices.describe(config.numThreads ?? config.cpus))
+    log.info(line.fields, line.message);
   const scheduler = new Scheduler({
+    devices,
     loadTimeoutMs: config.loadTimeout,
+    numParallel: config.numParallel,
+    maxLoaded: config.maxLoadedModels,
+    maxQueue: config.maxQueue,
+    gpuMemoryCap: config.gpuMemory,
     log: (msg, extra) => log.info(extra ?? {}, msg),
+  });
+  const metrics = new Metrics({
+    stats: () => scheduler.stats(),
+    loaded: () => scheduler.list(),
+    contextUsage: () => scheduler.contextUsage(),
   });
   const store = new ModelStore(config.models);
   const pulls = new Pulls(store, {
@@ -32,22 +55,53 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     partSize: config.pullPartSize,
     stallTimeoutMs: config.pullStallTimeout,
     log: (level, msg, extra) => log[level](extra ?? {}, msg),
+    onBytes: (bytes) => metrics.pulledBytes(bytes),
   });
-  const ctx: ManagerContext = { config, store, scheduler, pulls, log };
-  for (const line of await describeDevices(config.numThreads ?? config.cpus))
-    log.info(line.fields, line.message);
+  const ctx: ManagerContext = {
+    config,
+    store,
+    scheduler,
+    pulls,
+    log,
+    metrics,
+    preload: new Preloader(config.preload),
+    lifecycle: new Lifecycle(),
+  };
   const app = await buildApp(ctx);
   await app.listen({ host: config.host.host, port: config.host.port });
   const url = clientUrl({ ...config.host, port: (app.server.address() as { port: number }).port });
   log.info({ url, models: config.models }, `llm-manager listening on ${url}`);
+  // After listen: /healthz answers at once and /readyz says what is still loading.
+  const preloaded = ctx.preload.run(ctx);
   return {
     app,
     ctx,
     url,
+    preloaded,
+    drain: async () => {
+      ctx.lifecycle.startDraining();
+      // A pull may run for many minutes and resumes where it stopped: end it now rather than hold the drain.
+      await pulls.close();
+      const running = ctx.lifecycle.inFlight;
+      const seconds = config.drainTimeout / 1000;
+      log.info(
+        { running, timeoutSeconds: seconds },
+        `draining: new requests get 503; waiting up to ${seconds} s for ${running} running ${running === 1 ? 'request' : 'requests'}`,
+      );
+      const idle = await ctx.lifecycle.whenIdle(config.drainTimeout);
+      if (!idle) {
+        log.warn(
+          { running: ctx.lifecycle.inFlight },
+          `drain timed out after ${seconds} s: stopping the requests still running (OWNCHAT_DRAIN_TIMEOUT)`,
+        );
+      }
+      return idle;
+    },
     close: async () => {
       await pulls.close(); // pulls in flight end (resumable) so the server can close
       await app.close();
       await scheduler.close();
+      await devices.close();
     },
   };
 }

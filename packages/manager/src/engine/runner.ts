@@ -2,8 +2,9 @@
 // it dies. Everything a request can see of a runner crash is turned into a RunnerError here.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CanceledError, ModelLoadError, RunnerError } from '../errors.ts';
+import { BadRequestError, CanceledError, ModelLoadError, RunnerError } from '../errors.ts';
 import type {
+  ContextUsage,
   FromRunner,
   GenerateInput,
   GenerateStats,
@@ -19,9 +20,11 @@ const TSX_LOADER = import.meta.resolve('tsx');
 
 type Pending = {
   onChunk: (text: string) => void;
-  resolve: (stats: GenerateStats) => void;
+  resolve: (result: never) => void;
   reject: (e: Error) => void;
 };
+
+export type EmbedResult = { embeddings: number[][]; promptTokens: number };
 
 export type RunnerExit = { code: number | null; signal: NodeJS.Signals | null; detail: string };
 
@@ -32,6 +35,7 @@ export class Runner {
   private stderrTail: string[] = [];
   private exited: RunnerExit | undefined;
   private exitListeners: ((exit: RunnerExit) => void)[] = [];
+  private usageWaiters: ((usage: ContextUsage | undefined) => void)[] = [];
   info: LoadedInfo | undefined;
 
   constructor(readonly label: string) {
@@ -119,7 +123,7 @@ export class Runner {
       const done = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
         onChunk,
-        resolve: (s) => {
+        resolve: (s: GenerateStats) => {
           done();
           resolve(s);
         },
@@ -129,6 +133,36 @@ export class Runner {
         },
       });
       this.send({ type: 'generate', id, input, sampling });
+    });
+  }
+
+  /** One embedding vector per input. */
+  embed(inputs: string[], truncate: boolean): Promise<EmbedResult> {
+    if (this.exited) return Promise.reject(new RunnerError(`the runner for ${this.label} is not running`));
+    const id = this.nextId++;
+    return new Promise<EmbedResult>((resolve, reject) => {
+      this.pending.set(id, { onChunk: () => {}, resolve: resolve as (r: never) => void, reject });
+      this.send({ type: 'embed', id, inputs, truncate });
+    });
+  }
+
+  /**
+   * How much of its context the runner's requests hold (for /metrics); undefined when the model is not loaded
+   * yet or the runner does not answer within timeoutMs. Concurrent askers share the next answer.
+   */
+  contextUsage(timeoutMs = 1000): Promise<ContextUsage | undefined> {
+    if (this.exited || !this.info) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const answer = (usage: ContextUsage | undefined) => {
+        clearTimeout(timer);
+        resolve(usage);
+      };
+      const timer = setTimeout(() => {
+        this.usageWaiters = this.usageWaiters.filter((w) => w !== answer);
+        resolve(undefined);
+      }, timeoutMs);
+      this.usageWaiters.push(answer);
+      this.send({ type: 'context-usage' });
     });
   }
 
@@ -157,12 +191,17 @@ export class Runner {
 
   private onMessage(m: FromRunner): void {
     if (m.type === 'chunk') this.pending.get(m.id)?.onChunk(m.text);
-    else if (m.type === 'done') {
-      this.pending.get(m.id)?.resolve(m.stats);
+    else if (m.type === 'done' || m.type === 'embedded') {
+      const result = m.type === 'done' ? m.stats : { embeddings: m.embeddings, promptTokens: m.promptTokens };
+      this.pending.get(m.id)?.resolve(result as never);
       this.pending.delete(m.id);
     } else if (m.type === 'failed') {
-      this.pending.get(m.id)?.reject(new RunnerError(m.message));
+      this.pending
+        .get(m.id)
+        ?.reject(m.badRequest ? new BadRequestError(m.message) : new RunnerError(m.message));
       this.pending.delete(m.id);
+    } else if (m.type === 'context-usage') {
+      for (const w of this.usageWaiters.splice(0)) w(m.usage);
     }
   }
 
@@ -171,6 +210,7 @@ export class Runner {
     const error = new RunnerError(`the model runner for ${this.label} ${describeExit(this.exited)}`);
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+    for (const w of this.usageWaiters.splice(0)) w(undefined);
     for (const l of this.exitListeners.splice(0)) l(this.exited);
   }
 }

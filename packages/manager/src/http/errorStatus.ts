@@ -1,6 +1,6 @@
 // The one place that turns errors into HTTP statuses and Ollama's `{"error": "..."}` bodies
-// (Ollama's handleScheduleError): 400 bad input, 403 not allowed, 404 unknown model, 499 canceled, 503 busy,
-// 507 disk full, 500 the rest.
+// (Ollama's handleScheduleError): 400 bad input, 401 no API key, 403 foreign origin or a model the pull
+// allow-list omits, 404 unknown model, 499 canceled, 503 busy or shutting down, 507 disk full, 500 the rest.
 import {
   BadRequestError,
   CanceledError,
@@ -13,17 +13,26 @@ import {
   RegistryError,
   RunnerError,
   ServerBusyError,
+  ShuttingDownError,
+  UnauthorizedError,
 } from '../errors.ts';
+import { TemplateError } from '../template/errors.ts';
 
 export type ErrorResponse = { status: number; message: string; headers?: Record<string, string> };
 
 export function errorStatus(e: unknown): ErrorResponse {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof BadRequestError) return { status: 400, message };
-  if (e instanceof ForbiddenError) return { status: 403, message };
+  if (e instanceof TemplateError) return { status: 400, message: `template: ${message}` };
   if (e instanceof ModelNotFoundError || e instanceof NotFoundError) return { status: 404, message };
   if (e instanceof CanceledError) return { status: 499, message };
   if (e instanceof ServerBusyError) return { status: 503, message, headers: { 'retry-after': '1' } };
+  if (e instanceof UnauthorizedError)
+    return { status: 401, message, headers: { 'www-authenticate': 'Bearer' } };
+  if (e instanceof ForbiddenError) return { status: 403, message };
+  // Connection: close, so a keep-alive client reconnects, and its load balancer picks a replica that is up.
+  if (e instanceof ShuttingDownError)
+    return { status: 503, message, headers: { 'retry-after': '1', connection: 'close' } };
   if (e instanceof InsufficientStorageError) return { status: 507, message };
   if (
     e instanceof ModelLoadError ||

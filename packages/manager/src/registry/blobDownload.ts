@@ -24,6 +24,8 @@ export type DownloadSettings = {
   /** First pause between tries; it doubles with each failure. */
   retryDelayMs?: number;
   log?: (level: 'info' | 'warn', msg: string, extra?: object) => void;
+  /** Hears the bytes downloaded, as they are written (for /metrics). */
+  onBytes?: (bytes: number) => void;
 };
 
 export class BlobDownload {
@@ -170,6 +172,7 @@ export class BlobDownload {
             throw e;
           }
           hash.advance();
+          this.settings.onBytes?.(piece.length);
           waiting -= piece.length;
           if (body.isPaused() && waiting <= WRITE_BEHIND / 2) body.resume();
         });

@@ -9,10 +9,13 @@ import type { RegistryClient } from './client.ts';
 /** How often a waiter hears the progress (Ollama reports every 60 ms). */
 const PROGRESS_EVERY_MS = 100;
 
+const SHUTTING_DOWN = 'the server is shutting down: pull again once it is back, the download resumes';
+
 type Running = { download: BlobDownload; finished: Promise<void>; waiters: number; stopping: boolean };
 
 export class Downloads {
   private readonly running = new Map<string, Running>();
+  private closed = false;
 
   constructor(
     private readonly blobs: BlobStore,
@@ -32,6 +35,7 @@ export class Downloads {
   ): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
+      if (this.closed) throw new CanceledError(SHUTTING_DOWN);
       const current = this.running.get(digest);
       if (current?.stopping) {
         // Its last waiter left and it is saving its progress: start again once that is on disk.
@@ -58,10 +62,11 @@ export class Downloads {
 
   /** Stops every download (server shutdown); their progress stays on disk. */
   async close(): Promise<void> {
+    this.closed = true;
     const all = [...this.running.values()];
     for (const r of all) {
       r.stopping = true;
-      r.download.cancel(new CanceledError('the server is shutting down; pull again to resume'));
+      r.download.cancel(new CanceledError(SHUTTING_DOWN));
     }
     await Promise.allSettled(all.map((r) => r.finished));
   }

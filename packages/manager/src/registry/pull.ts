@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import { Agent } from 'undici';
 import { formatBytes } from '../bytes.ts';
-import { ForbiddenError, InsufficientStorageError, RegistryError } from '../errors.ts';
+import { ForbiddenError, InsufficientStorageError, RegistryError, ShuttingDownError } from '../errors.ts';
 import { displayName } from '../model/name.ts';
 import type { Layer } from '../store/manifests.ts';
 import type { ModelStore } from '../store/modelStore.ts';
@@ -28,6 +28,7 @@ export type PullSettings = DownloadSettings & {
 export class Pulls {
   private readonly dispatcher: Agent;
   private readonly downloads: Downloads;
+  private closed = false;
 
   constructor(
     private readonly store: ModelStore,
@@ -57,6 +58,7 @@ export class Pulls {
   }
 
   async pull(ref: RegistryRef, progress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+    if (this.closed) throw new ShuttingDownError('the server is shutting down: pull again once it is back');
     const client = new RegistryClient(ref, {
       dispatcher: this.dispatcher,
       stallTimeoutMs: this.settings.stallTimeoutMs,
@@ -104,6 +106,8 @@ export class Pulls {
 
   /** Stops the downloads in flight (their progress stays on disk) and the connections. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.downloads.close();
     await this.dispatcher.close().catch(() => {});
   }

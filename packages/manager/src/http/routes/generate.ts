@@ -3,84 +3,83 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
 import { parseKeepAlive } from '../../duration.ts';
-import type { ChatMessage, GenerateInput } from '../../engine/protocol.ts';
-import { BadRequestError, CanceledError } from '../../errors.ts';
+import type { GenerateInput, OutputFormat } from '../../engine/protocol.ts';
+import { CanceledError } from '../../errors.ts';
 import { infer, loadOrUnload } from '../../inference.ts';
-import { checkOptions } from '../../model/options.ts';
+import { checkOptions, type Options } from '../../model/options.ts';
+import { chatInput, generateInput } from '../../promptInput.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { errorStatus } from '../errorStatus.ts';
 import { clientGone, NdjsonStream } from '../ndjson.ts';
+import { chatMessages, contextTokens, generateImages, outputFormat, tools } from '../requestFields.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
 
-type Kind = 'generate' | 'chat';
+export type Kind = 'generate' | 'chat';
 
 export function generateRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   app.post('/api/generate', (req, reply) => answer(ctx, 'generate', req.body, reply));
   app.post('/api/chat', (req, reply) => answer(ctx, 'chat', req.body, reply));
 }
 
-const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
-
-function chatMessages(body: Body): ChatMessage[] {
-  const v = body.messages;
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new BadRequestError('messages must be a list of {"role", "content"} objects');
-  return v.map((m, i) => {
-    if (!m || typeof m !== 'object')
-      throw new BadRequestError(`messages[${i}] must be an object with role and content`);
-    const { role, content, images } = m as Record<string, unknown>;
-    if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw new BadRequestError(
-        `messages[${i}].role must be one of system, user, assistant, tool; got ${JSON.stringify(role)}`,
-      );
-    }
-    if (content !== undefined && content !== null && typeof content !== 'string') {
-      throw new BadRequestError(`messages[${i}].content must be a string`);
-    }
-    if (Array.isArray(images) && images.length > 0) {
-      throw new BadRequestError('this model does not support images (it has no vision projector)');
-    }
-    return { role: role as ChatMessage['role'], content: (content as string | undefined) ?? '' };
-  });
-}
-
-/** The input the runner renders: the model's system prompt unless the request brings its own. */
+/** The input the runner continues, or undefined for a load-only request (empty prompt or no messages). */
 function inputFor(kind: Kind, body: Body, model: ResolvedModel): GenerateInput | undefined {
   if (kind === 'generate') {
+    generateImages(body);
     const prompt = optionalString(body, 'prompt') ?? '';
-    if (Array.isArray(body.images) && body.images.length > 0) {
-      throw new BadRequestError('this model does not support images (it has no vision projector)');
-    }
-    if (!prompt) return undefined;
-    const system = optionalString(body, 'system') ?? model.system;
-    return {
-      kind: 'messages',
-      messages: [
-        ...(system ? [{ role: 'system' as const, content: system }] : []),
-        { role: 'user', content: prompt },
-      ],
-    };
+    const suffix = optionalString(body, 'suffix');
+    if (!prompt && !suffix) return undefined;
+    return generateInput(model, {
+      prompt,
+      suffix,
+      system: optionalString(body, 'system'),
+      template: optionalString(body, 'template'),
+      raw: optionalBoolean(body, 'raw') ?? false,
+      context: contextTokens(body),
+    });
   }
   const messages = chatMessages(body);
   if (messages.length === 0) return undefined;
-  if (model.system && !messages.some((m) => m.role === 'system')) {
-    messages.unshift({ role: 'system', content: model.system });
-  }
-  return { kind: 'messages', messages };
+  return chatInput(model, { messages, tools: tools(body) });
 }
 
-async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: FastifyReply): Promise<void> {
-  const started = process.hrtime.bigint();
+/** A /api/generate or /api/chat request, checked and resolved: what inference needs. */
+export type PreparedAnswer = {
+  name: string;
+  stream: boolean;
+  options: Options;
+  format: OutputFormat | undefined;
+  keepAliveMs: number;
+  model: ResolvedModel;
+  /** Undefined for an empty prompt: the request only loads (or unloads) the model. */
+  input: GenerateInput | undefined;
+};
+
+/** Checks a request body and resolves its model; the OpenAI routes hand theirs over in Ollama's shape. */
+export async function prepareAnswer(
+  ctx: ManagerContext,
+  kind: Kind,
+  rawBody: unknown,
+): Promise<PreparedAnswer> {
   const body = asBody(rawBody);
   const name = modelField(body);
   const stream = optionalBoolean(body, 'stream') !== false; // the server's default is to stream
   const options = checkOptions(body.options);
+  const format = outputFormat(body);
   const keepAliveMs =
     body.keep_alive === undefined || body.keep_alive === null
       ? ctx.config.keepAlive
       : parseKeepAlive(body.keep_alive);
   const model = await ctx.store.resolve(name);
-  const input = inputFor(kind, body, model);
+  return { name, stream, options, format, keepAliveMs, model, input: inputFor(kind, body, model) };
+}
+
+async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: FastifyReply): Promise<void> {
+  const started = process.hrtime.bigint();
+  const { name, stream, options, format, keepAliveMs, model, input } = await prepareAnswer(
+    ctx,
+    kind,
+    rawBody,
+  );
   const signal = clientGone(reply);
   const createdAt = () => new Date().toISOString();
   const chunkOf = (text: string) =>
@@ -103,6 +102,7 @@ async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: 
       model,
       input,
       options,
+      format,
       keepAliveMs,
       (t) => {
         if (out) out.write(chunkOf(t));
@@ -120,6 +120,7 @@ async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: 
       prompt_eval_duration: r.promptEvalNs,
       eval_count: r.evalTokens,
       eval_duration: r.evalNs,
+      ...(kind === 'generate' && r.context ? { context: r.context } : {}),
     };
     if (out) {
       out.write(final);

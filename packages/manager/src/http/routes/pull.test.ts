@@ -65,6 +65,11 @@ describe('POST /api/pull', () => {
     const model = progress.filter((p) => p.digest === det.modelDigest);
     expect(model.at(-1)).toMatchObject({ total: det.layers[0]!.size, completed: det.layers[0]!.size });
 
+    // The bytes were counted for /metrics as they arrived.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const pulled = Number(/^ownchat_pulled_bytes_total (\d+)/m.exec(metrics)?.[1]);
+    expect(pulled).toBeGreaterThanOrEqual(det.layers[0]!.size);
+
     const listed = (await client.list()).models.find((m) => m.name === name);
     expect(listed?.digest).toBe(det.manifestDigest.slice(7));
     const r = await client.chat({ model: name, messages: [{ role: 'user', content: 'Hi!' }] });
@@ -163,7 +168,31 @@ describe('OWNCHAT_PULL_ALLOW', () => {
   });
 });
 
-describe('a server killed mid-pull', () => {
+describe('a server stopped mid-pull', () => {
+  it('ends the pull at once on SIGTERM with a line saying so, instead of holding the drain', async () => {
+    const size = 16 * MiB;
+    const file = path.join(dir, 'slow.bin');
+    await fs.writeFile(file, randomBytes(size));
+    await pushModel(registry.url, 'library/slow:latest', file);
+    const proxy = await startTcpProxy(registry.url);
+    const stopping = await startManagerProcess({ env: PULL_ENV });
+    try {
+      proxy.setRate(2 * MiB); // 8 s for the whole blob: far longer than this test waits
+      const pulling = post(stopping.url, { model: `${proxy.host}/library/slow`, insecure: true }).then(lines);
+      await proxy.whenBytes(2 * MiB);
+      const started = Date.now();
+      expect(await stopping.stop('SIGTERM')).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await pulling).at(-1)).toEqual({
+        error: 'the server is shutting down: pull again once it is back, the download resumes',
+      });
+      expect(proxy.bytesDown).toBeLessThan(size / 2);
+    } finally {
+      await proxy.close();
+      await fs.rm(stopping.modelsDir, { recursive: true, force: true });
+    }
+  });
+
   it('resumes after its restart, re-fetching at most 1 MiB per part that was in flight', async () => {
     const size = 32 * MiB;
     const file = path.join(dir, 'huge.bin');
