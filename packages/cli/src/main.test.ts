@@ -1,9 +1,12 @@
-// The ownchat command as a user meets it: --help, and the errors that stop the server from starting.
+// The ownchat command as a user meets it: --help, the errors that stop the server from starting, and the
+// one-line errors of the client verbs when the server is not there or refuses them.
 import { execFile, spawn } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { ownchat } from '@ownchat/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../bin/ownchat.js', import.meta.url));
 const run = promisify(execFile);
@@ -55,5 +58,94 @@ describe('ownchat', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('ownchat client verbs', () => {
+  it('--help lists every verb, and the client settings', async () => {
+    const { stdout } = await run(process.execPath, [BIN, '--help']);
+    for (const verb of ['pull', 'run', 'list\\|ls', 'ps', 'show', 'create', 'cp', 'rm', 'stop']) {
+      expect(stdout).toMatch(new RegExp(`^\\s+${verb}\\b.*\\s{2,}\\S`, 'm'));
+    }
+    expect(stdout).toMatch(/OWNCHAT_API_KEY\s+API key the ownchat command sends .*\(default: none\)/);
+    expect(stdout).toMatch(/OWNCHAT_DEBUG\s+Set to 1 .*stack trace \(default: off\)/);
+  });
+
+  it('says where it looked and how to start the server when nothing listens there', async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => probe.once('listening', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const expected = `ownchat: cannot reach the llm-manager at http://127.0.0.1:${port} (connection refused): start it with \`ownchat serve\`, or set OLLAMA_HOST to the address of a running ownchat or Ollama\n`;
+    for (const args of [
+      ['list'],
+      ['ps'],
+      ['show', 'det'],
+      ['pull', 'qwen2.5:0.5b'],
+      ['run', 'det', 'Hi'],
+      ['cp', 'a', 'b'],
+      ['rm', 'a'],
+      ['stop', 'a'],
+    ]) {
+      const r = await ownchat(args, { env: { OLLAMA_HOST: `127.0.0.1:${port}` } });
+      expect({ args, code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        args,
+        code: 1,
+        stdout: '',
+        stderr: expected,
+      });
+    }
+    const debug = await ownchat(['list'], { env: { OLLAMA_HOST: `127.0.0.1:${port}`, OWNCHAT_DEBUG: '1' } });
+    expect(debug.stderr.startsWith(expected)).toBe(true);
+    expect(debug.stderr).toMatch(/^TypeError: fetch failed\n\s+at /m);
+  });
+
+  it('refuses a malformed OLLAMA_HOST in one line', async () => {
+    const r = await ownchat(['list'], { env: { OLLAMA_HOST: 'ftp://example.com' } });
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ownchat: OLLAMA_HOST="ftp://example.com": scheme ftp is not supported (use http or https)\n',
+    });
+  });
+
+  describe('against a server that requires an API key', () => {
+    // A stand-in for a keyed server (the llm-manager's own key check is a separate feature): it answers
+    // /api/tags only with the right bearer token, and records what it was sent.
+    let server: http.Server;
+    let url: string;
+    const seen: (string | undefined)[] = [];
+    beforeAll(async () => {
+      server = http.createServer((req, res) => {
+        seen.push(req.headers.authorization);
+        res.setHeader('content-type', 'application/json');
+        if (req.headers.authorization !== 'Bearer s3cret') {
+          res.statusCode = 401;
+          res.end(JSON.stringify({ error: 'unauthorized: a valid API key is required' }));
+          return;
+        }
+        res.end(JSON.stringify({ models: [] }));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    });
+    afterAll(() => new Promise((r) => server.close(r)));
+
+    it('sends OWNCHAT_API_KEY as a bearer token', async () => {
+      const r = await ownchat(['list', '--json'], { env: { OLLAMA_HOST: url, OWNCHAT_API_KEY: 's3cret' } });
+      expect(r).toEqual({ code: 0, stdout: '{\n  "models": []\n}\n', stderr: '' });
+      expect(seen.at(-1)).toBe('Bearer s3cret');
+    });
+
+    it('says to set OWNCHAT_API_KEY when the server refuses the request', async () => {
+      const r = await ownchat(['list'], { env: { OLLAMA_HOST: url, OWNCHAT_API_KEY: '' } });
+      expect(seen.at(-1)).toBeUndefined();
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `ownchat: the server at ${url} refused the request (401: unauthorized: a valid API key is required): set OWNCHAT_API_KEY to a key it accepts\n`,
+      });
+    });
   });
 });

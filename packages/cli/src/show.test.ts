@@ -1,0 +1,102 @@
+// `ownchat show` against a real llm-manager: Ollama's default view, one part with a flag, --json for scripts.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  importModel,
+  type ManagerProcess,
+  ollamaClient,
+  ownchat,
+  startManagerProcess,
+  writeDeterministicModel,
+} from '@ownchat/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let server: ManagerProcess;
+let dir: string;
+const cli = (...args: string[]) => ownchat(args, { env: { OLLAMA_HOST: server.url } });
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-show-'));
+  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
+  server = await startManagerProcess();
+  await importModel(server.url, 'det', det.path, {
+    system: 'You are terse.\nAnswer in one line.\nNever apologise.',
+    parameters: { temperature: 0.5, stop: ['<|im_end|>', 'END'] },
+  });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('ownchat show', () => {
+  it("prints Ollama's view: model, capabilities, parameters and the system prompt's first lines", async () => {
+    const r = await cli('show', 'det');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        '  Model',
+        '    architecture        llama',
+        '    parameters          107K',
+        '    context length      2048',
+        '    embedding length    64',
+        '    quantization        F32',
+        '',
+        '  Capabilities',
+        '    completion',
+        '',
+        '  Parameters',
+        '    temperature    0.5',
+        '    stop           "<|im_end|>"',
+        '    stop           "END"',
+        '',
+        '  System',
+        '    You are terse.',
+        '    Answer in one line.',
+        '    ...',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints one part raw with --modelfile, --template, --parameters, --system or --license', async () => {
+    const api = await ollamaClient(server.url).show({ model: 'det' });
+    const withNewline = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);
+    expect((await cli('show', 'det', '--modelfile')).stdout).toBe(withNewline(api.modelfile));
+    expect((await cli('show', 'det', '--modelfile')).stdout).toMatch(/^FROM \/.*\nTEMPLATE """/m);
+    expect((await cli('show', 'det', '--template')).stdout).toBe(withNewline(api.template));
+    expect((await cli('show', 'det', '--parameters')).stdout).toBe(withNewline(api.parameters));
+    expect((await cli('show', 'det', '--system')).stdout).toBe(
+      'You are terse.\nAnswer in one line.\nNever apologise.\n',
+    );
+    expect(await cli('show', 'det', '--license')).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it("gives scripts the server's whole answer with --json", async () => {
+    const r = await cli('show', 'det', '--json');
+    expect(JSON.parse(r.stdout)).toEqual(
+      JSON.parse(JSON.stringify(await ollamaClient(server.url).show({ model: 'det' }))),
+    );
+  });
+
+  it('takes one part at a time, and says so', async () => {
+    const r = await cli('show', 'det', '--system', '--template');
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ownchat: give only one of --modelfile, --template, --parameters, --system, --license or --json\n',
+    });
+  });
+
+  it('says how to get a model that is not there', async () => {
+    const r = await cli('show', 'llama3:8b');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "ownchat: model 'llama3:8b' not found: download it with `ownchat pull llama3:8b` (`ownchat list` shows the models you have)\n",
+    );
+  });
+});
