@@ -30,6 +30,31 @@ function positiveInt(name: string, raw: string, min = 1): number {
   return n;
 }
 
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** "6GiB", "6 GB", "5000MiB", "1073741824" → bytes. */
+export function parseBytes(name: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw);
+  const unit = BYTE_UNITS[m?.[2]?.toLowerCase() ?? 'x'];
+  if (!m || unit === undefined) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)} is not an amount of memory (try 6GiB, 6GB or 6442450944)`,
+    );
+  }
+  return Math.floor(Number(m[1]) * unit);
+}
+
 /** Readers shared with request parsing throw BadRequestError; at start-up the same message is a ConfigError. */
 function asConfigError<T>(read: () => T): T {
   try {
@@ -82,6 +107,33 @@ export const settings = {
       "CPU threads for inference; overrides a request's num_thread. Unset: the CPUs this process may use (cgroup quota aware)",
     defaultText: 'the usable CPUs',
     read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_NUM_THREADS', raw.trim()) : undefined),
+  }),
+  numParallel: setting<number>({
+    name: 'OLLAMA_NUM_PARALLEL',
+    description:
+      'Requests each loaded model answers at once (batched in one context; each gets its own num_ctx)',
+    defaultText: '1',
+    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_NUM_PARALLEL', raw.trim()) : 1),
+  }),
+  maxLoadedModels: setting<number>({
+    name: 'OLLAMA_MAX_LOADED_MODELS',
+    description: 'Models kept loaded at once; loading another unloads the least recently used idle one',
+    defaultText: '3',
+    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_MAX_LOADED_MODELS', raw.trim()) : 3),
+  }),
+  maxQueue: setting<number>({
+    name: 'OLLAMA_MAX_QUEUE',
+    description:
+      'Requests that may wait for a model (loaded or not) before new ones get 503 with Retry-After',
+    defaultText: '512',
+    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_MAX_QUEUE', raw.trim(), 0) : 512),
+  }),
+  gpuMemory: setting<number | undefined>({
+    name: 'OWNCHAT_GPU_MEMORY',
+    description:
+      'Most GPU memory the llm-manager may use (e.g. 6GiB, 5000MB): to share a card or act like a smaller one',
+    defaultText: 'all of it',
+    read: (raw) => (raw?.trim() ? parseBytes('OWNCHAT_GPU_MEMORY', raw.trim()) : undefined),
   }),
   logLevel: setting<string>({
     name: 'OWNCHAT_LOG_LEVEL',

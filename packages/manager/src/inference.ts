@@ -1,27 +1,24 @@
 // One generation, from a resolved model to statistics: load settings and threads are decided here, the
 // scheduler supplies a loaded runner, and the runner streams text back.
 import type { ManagerContext } from './context.ts';
-import type { GenerateInput, LoadSpec } from './engine/protocol.ts';
+import type { GenerateInput, GenerateStats, OutputFormat } from './engine/protocol.ts';
+import type { EmbedResult } from './engine/runner.ts';
 import { type Options, resolveOptions } from './model/options.ts';
+import type { LoadRequest } from './scheduler/scheduler.ts';
 import type { ResolvedModel } from './store/modelStore.ts';
 
-export type InferenceResult = {
-  doneReason: 'stop' | 'length';
-  loadNs: number;
-  promptTokens: number;
-  promptEvalNs: number;
-  evalTokens: number;
-  evalNs: number;
-};
+export type InferenceResult = GenerateStats & { loadNs: number };
 
-export function loadSpecFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadSpec {
+export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadRequest {
   const { load } = resolveOptions(model.params, options);
   return {
     modelPath: model.modelPath,
-    contextSize: load.numCtx ?? ctx.config.contextLength,
+    // Below a few dozen tokens nothing useful fits; Ollama clamps too.
+    contextSize: Math.max(32, load.numCtx ?? ctx.config.contextLength),
+    sequences: ctx.config.numParallel,
     // OWNCHAT_NUM_THREADS wins (an operator's decision), then the request's num_thread, then the usable CPUs.
     threads: ctx.config.numThreads ?? load.numThread ?? ctx.config.cpus,
-    gpuLayers: load.numGpu ?? 'auto',
+    numGpu: load.numGpu,
     batchSize: load.numBatch,
     useMmap: load.useMmap,
   };
@@ -32,19 +29,47 @@ export async function infer(
   model: ResolvedModel,
   input: GenerateInput,
   options: Options,
+  format: OutputFormat | undefined,
   keepAliveMs: number,
   onChunk: (text: string) => void,
   signal: AbortSignal,
 ): Promise<InferenceResult> {
   const { sampling } = resolveOptions(model.params, options);
+  sampling.format = format;
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
-    loadSpecFor(ctx, model, options),
+    loadRequestFor(ctx, model, options),
     signal,
   );
   try {
     const stats = await lease.runner.generate(input, sampling, onChunk, signal);
+    ctx.log.debug(
+      { model: model.displayName, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },
+      'prompt evaluated (the rest reused from the sequence)',
+    );
     return { ...stats, loadNs: lease.loadNs };
+  } finally {
+    lease.release(keepAliveMs);
+  }
+}
+
+/** Embeds each input with the model (loading it as a generation would). */
+export async function embedWith(
+  ctx: ManagerContext,
+  model: ResolvedModel,
+  inputs: string[],
+  truncate: boolean,
+  options: Options,
+  keepAliveMs: number,
+  signal: AbortSignal,
+): Promise<EmbedResult & { loadNs: number }> {
+  const lease = await ctx.scheduler.acquire(
+    { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
+    loadRequestFor(ctx, model, options),
+    signal,
+  );
+  try {
+    return { ...(await lease.runner.embed(inputs, truncate)), loadNs: lease.loadNs };
   } finally {
     lease.release(keepAliveMs);
   }
@@ -64,7 +89,7 @@ export async function loadOrUnload(
   }
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
-    loadSpecFor(ctx, model, options),
+    loadRequestFor(ctx, model, options),
     signal,
   );
   lease.release(keepAliveMs);

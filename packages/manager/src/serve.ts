@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type Config, readConfig } from './config.ts';
 import type { ManagerContext } from './context.ts';
-import { describeDevices } from './engine/devices.ts';
+import { LlamaDevices } from './engine/devices.ts';
 import { clientUrl } from './host.ts';
 import { buildApp } from './http/app.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
@@ -20,13 +20,19 @@ export type RunningManager = {
 
 export async function startManager(config: Config = readConfig()): Promise<RunningManager> {
   const log = pino({ level: config.logLevel, base: { svc: 'llm-manager' } });
+  const devices = await LlamaDevices.open();
+  for (const line of await devices.describe(config.numThreads ?? config.cpus))
+    log.info(line.fields, line.message);
   const scheduler = new Scheduler({
+    devices,
     loadTimeoutMs: config.loadTimeout,
+    numParallel: config.numParallel,
+    maxLoaded: config.maxLoadedModels,
+    maxQueue: config.maxQueue,
+    gpuMemoryCap: config.gpuMemory,
     log: (msg, extra) => log.info(extra ?? {}, msg),
   });
   const ctx: ManagerContext = { config, store: new ModelStore(config.models), scheduler, log };
-  for (const line of await describeDevices(config.numThreads ?? config.cpus))
-    log.info(line.fields, line.message);
   const app = await buildApp(ctx);
   await app.listen({ host: config.host.host, port: config.host.port });
   const url = clientUrl({ ...config.host, port: (app.server.address() as { port: number }).port });
@@ -38,6 +44,7 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     close: async () => {
       await app.close();
       await scheduler.close();
+      await devices.close();
     },
   };
 }

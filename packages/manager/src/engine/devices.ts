@@ -1,52 +1,124 @@
-// The inference devices, logged once at start as Ollama logs them ("inference compute"), so a user sees at once
-// whether the GPU was found and which binary loaded.
+// The inference devices as the manager's parent process sees them: which llama.cpp binary loaded (logged once
+// at start, as Ollama logs "inference compute", so a user sees at once whether the GPU was found), how much
+// memory is free, and node-llama-cpp's estimate of what a model needs for a given number of GPU layers.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { getLlama } from 'node-llama-cpp';
+import { GgufInsights, getLlama, type Llama, readGgufFileInfo } from 'node-llama-cpp';
 
 export type DeviceLine = { message: string; fields: Record<string, unknown> };
+export type MemoryFigures = { gpuTotal: number; gpuFree: number; ramTotal: number; ramFree: number };
+export type ModelEstimate = {
+  totalLayers: number;
+  estimate: (gpuLayers: number) => { vram: number; ram: number };
+};
+export type EstimateSpec = { contextSize: number; batchSize: number; sequences: number; useMmap: boolean };
+
+/** What the scheduler needs of the devices; tests inject their own memory figures through this seam. */
+export interface Devices {
+  readonly gpu: string | false;
+  memory(): Promise<MemoryFigures>;
+  estimate(modelPath: string, spec: EstimateSpec): Promise<ModelEstimate>;
+  describe(threads: number): Promise<DeviceLine[]>;
+  close(): Promise<void>;
+}
 
 const GIB = 1024 ** 3;
 const gib = (n: number) => `${(n / GIB).toFixed(1)} GiB`;
 
-/** System memory this process may use: a container's limit where there is one, not the host's. */
+/** System memory this process may use: a container's limit and usage where there are any, not the host's. */
 export function systemMemory(): { total: number; free: number } {
   const hostTotal = os.totalmem();
   const limit = process.constrainedMemory?.() ?? 0;
-  const total = limit > 0 && limit < hostTotal ? limit : hostTotal;
-  const free = Math.min(os.freemem(), Math.max(0, total - process.memoryUsage().rss));
-  return { total, free };
+  if (!(limit > 0 && limit < hostTotal)) return { total: hostTotal, free: os.freemem() };
+  let used = process.memoryUsage().rss;
+  try {
+    used = Number(readFileSync('/sys/fs/cgroup/memory.current', 'utf8').trim()) || used;
+  } catch {
+    // cgroup v1 or no access: our own resident size is the best we know.
+  }
+  return { total: limit, free: Math.max(0, Math.min(os.freemem(), limit - used)) };
 }
 
-export async function describeDevices(threads: number): Promise<DeviceLine[]> {
-  const mem = systemMemory();
-  const cpuLine: DeviceLine = {
-    message: `inference compute: CPU, ${threads} thread${threads === 1 ? '' : 's'}, ${gib(mem.total)} memory (${gib(mem.free)} free)`,
-    fields: { id: 'cpu', library: 'cpu', threads, total: mem.total, available: mem.free },
-  };
-  let llama: Awaited<ReturnType<typeof getLlama>>;
-  try {
-    llama = await getLlama({ gpu: 'auto', build: 'never' });
-  } catch (e) {
-    return [
-      { ...cpuLine, message: `${cpuLine.message}; no usable llama.cpp GPU binary: ${(e as Error).message}` },
-    ];
+/** Which prebuilt llama.cpp addon and CUDA runtime the process loaded, read from its shared objects. */
+function loadedBinary(): { addon?: string; cudaRuntime?: string } {
+  const report = process.report?.getReport() as { sharedObjects?: string[] } | undefined;
+  const libs = report?.sharedObjects ?? [];
+  const addon = libs.map((l) => /@node-llama-cpp\/([\w-]+)\//.exec(l)?.[1]).find(Boolean);
+  const cudaRuntime = libs.map((l) => /libcudart\.so\.(\d+)/.exec(l)?.[1]).find(Boolean);
+  return { addon, cudaRuntime };
+}
+
+export class LlamaDevices implements Devices {
+  private insights = new Map<string, Promise<GgufInsights>>();
+
+  private constructor(
+    private readonly llama: Llama,
+    private readonly names: string[],
+  ) {}
+
+  static async open(): Promise<LlamaDevices> {
+    const llama = await getLlama({ gpu: 'auto', build: 'never' });
+    const names = llama.gpu ? await llama.getGpuDeviceNames() : [];
+    return new LlamaDevices(llama, names);
   }
-  if (!llama.gpu) {
-    await llama.dispose();
-    return [cpuLine];
+
+  get gpu(): string | false {
+    return this.llama.gpu;
   }
-  const [vram, names] = await Promise.all([llama.getVramState(), llama.getGpuDeviceNames()]);
-  const lines = names.map((name, i) => ({
-    message: `inference compute: ${llama.gpu} GPU ${i} "${name}", ${gib(vram.total)} total, ${gib(vram.free)} available`,
-    fields: {
-      id: i,
-      library: llama.gpu,
-      name,
-      total: vram.total,
-      available: vram.free,
-      build: llama.buildType,
-    },
-  }));
-  await llama.dispose();
-  return lines.length ? lines : [cpuLine];
+
+  async memory(): Promise<MemoryFigures> {
+    const ram = systemMemory();
+    if (!this.llama.gpu) return { gpuTotal: 0, gpuFree: 0, ramTotal: ram.total, ramFree: ram.free };
+    const vram = await this.llama.getVramState();
+    return { gpuTotal: vram.total, gpuFree: vram.free, ramTotal: ram.total, ramFree: ram.free };
+  }
+
+  async estimate(modelPath: string, spec: EstimateSpec): Promise<ModelEstimate> {
+    let pending = this.insights.get(modelPath);
+    if (!pending) {
+      pending = readGgufFileInfo(modelPath, { logWarnings: false }).then((info) =>
+        GgufInsights.from(info, this.llama),
+      );
+      pending.catch(() => this.insights.delete(modelPath));
+      this.insights.set(modelPath, pending);
+    }
+    const insights = await pending;
+    return {
+      totalLayers: insights.totalLayers,
+      estimate: (gpuLayers) => {
+        const model = insights.estimateModelResourceRequirements({ gpuLayers, useMmap: spec.useMmap });
+        const context = insights.estimateContextResourceRequirements({
+          contextSize: spec.contextSize * spec.sequences,
+          modelGpuLayers: gpuLayers,
+          batchSize: spec.batchSize,
+          sequences: spec.sequences,
+        });
+        return { vram: model.gpuVram + context.gpuVram, ram: model.cpuRam + context.cpuRam };
+      },
+    };
+  }
+
+  async describe(threads: number): Promise<DeviceLine[]> {
+    const ram = systemMemory();
+    const { addon, cudaRuntime } = loadedBinary();
+    const binary = `${addon ?? 'unknown binary'}${cudaRuntime ? `, CUDA ${cudaRuntime} runtime` : ''}, ${this.llama.buildType}`;
+    if (!this.llama.gpu || this.names.length === 0) {
+      return [
+        {
+          message: `inference compute: CPU, ${threads} thread${threads === 1 ? '' : 's'}, ${gib(ram.total)} memory (${gib(ram.free)} free); llama.cpp: ${binary}`,
+          fields: { id: 'cpu', library: 'cpu', threads, total: ram.total, available: ram.free, binary },
+        },
+      ];
+    }
+    // node-llama-cpp reports the GPUs' memory together; with one GPU (the usual case) that is the card's.
+    const vram = await this.llama.getVramState();
+    return this.names.map((name, i) => ({
+      message: `inference compute: ${this.llama.gpu} GPU ${i} "${name}", ${gib(vram.total)} total, ${gib(vram.free)} available; llama.cpp: ${binary}`,
+      fields: { id: i, library: this.llama.gpu, name, total: vram.total, available: vram.free, binary },
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.llama.dispose();
+  }
 }

@@ -3,8 +3,21 @@
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant' | 'tool'; content: string };
 
-/** What to generate from: chat messages rendered with the GGUF's own chat template, or text taken as it is. */
-export type GenerateInput = { kind: 'messages'; messages: ChatMessage[] } | { kind: 'text'; text: string };
+/**
+ * What to generate from: chat messages rendered with the GGUF's own chat template, or text taken as it is
+ * (special tokens in it are parsed). `prefixTokens` (/api/generate's `context`) go first.
+ */
+export type GenerateInput = (
+  | { kind: 'messages'; messages: ChatMessage[] }
+  | { kind: 'text'; text: string }
+) & {
+  prefixTokens?: number[];
+  /** Return the tokens of prompt and answer (/api/generate's `context`). */
+  wantContext?: boolean;
+};
+
+/** Output constrained by a grammar: any JSON value (format: "json") or JSON matching a schema. */
+export type OutputFormat = { kind: 'json' } | { kind: 'schema'; schema: object };
 
 /** Sampling settings, already resolved from the model's defaults and the request's options. */
 export type Sampling = {
@@ -20,11 +33,15 @@ export type Sampling = {
   repeatLastN: number;
   presencePenalty: number;
   frequencyPenalty: number;
+  format?: OutputFormat;
 };
 
 export type LoadSpec = {
   modelPath: string;
+  /** Context length of each sequence (num_ctx). */
   contextSize: number;
+  /** Requests generated at once, each on its own sequence of one shared context (OLLAMA_NUM_PARALLEL). */
+  sequences: number;
   threads: number;
   batchSize: number;
   /** Layers on the GPU; 'auto' lets the engine decide, 0 keeps the model on the CPU. */
@@ -33,16 +50,17 @@ export type LoadSpec = {
 };
 
 export type LoadedInfo = {
+  /** Context length of each sequence. */
   contextSize: number;
-  /** Bytes the model and its context take in all, and how many of those sit in GPU memory. */
-  sizeBytes: number;
-  vramBytes: number;
   gpu: string | false;
   gpuLayers: number;
 };
 
 export type GenerateStats = {
   promptTokens: number;
+  /** Prompt tokens actually evaluated: the rest were reused from what the sequence already held. */
+  promptEvaluated: number;
+  context?: number[];
   evalTokens: number;
   promptEvalNs: number;
   evalNs: number;
@@ -52,6 +70,7 @@ export type GenerateStats = {
 export type ToRunner =
   | { type: 'load'; spec: LoadSpec }
   | { type: 'generate'; id: number; input: GenerateInput; sampling: Sampling }
+  | { type: 'embed'; id: number; inputs: string[]; truncate: boolean }
   | { type: 'cancel'; id: number };
 
 export type FromRunner =
@@ -59,4 +78,6 @@ export type FromRunner =
   | { type: 'load-failed'; message: string }
   | { type: 'chunk'; id: number; text: string }
   | { type: 'done'; id: number; stats: GenerateStats }
-  | { type: 'failed'; id: number; message: string };
+  | { type: 'embedded'; id: number; embeddings: number[][]; promptTokens: number }
+  /** `badRequest`: the request asked for something impossible (an invalid schema, an input too long). */
+  | { type: 'failed'; id: number; message: string; badRequest?: boolean };

@@ -2,7 +2,7 @@
 // it dies. Everything a request can see of a runner crash is turned into a RunnerError here.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CanceledError, ModelLoadError, RunnerError } from '../errors.ts';
+import { BadRequestError, CanceledError, ModelLoadError, RunnerError } from '../errors.ts';
 import type {
   FromRunner,
   GenerateInput,
@@ -19,9 +19,11 @@ const TSX_LOADER = import.meta.resolve('tsx');
 
 type Pending = {
   onChunk: (text: string) => void;
-  resolve: (stats: GenerateStats) => void;
+  resolve: (result: never) => void;
   reject: (e: Error) => void;
 };
+
+export type EmbedResult = { embeddings: number[][]; promptTokens: number };
 
 export type RunnerExit = { code: number | null; signal: NodeJS.Signals | null; detail: string };
 
@@ -119,7 +121,7 @@ export class Runner {
       const done = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
         onChunk,
-        resolve: (s) => {
+        resolve: (s: GenerateStats) => {
           done();
           resolve(s);
         },
@@ -129,6 +131,16 @@ export class Runner {
         },
       });
       this.send({ type: 'generate', id, input, sampling });
+    });
+  }
+
+  /** One embedding vector per input. */
+  embed(inputs: string[], truncate: boolean): Promise<EmbedResult> {
+    if (this.exited) return Promise.reject(new RunnerError(`the runner for ${this.label} is not running`));
+    const id = this.nextId++;
+    return new Promise<EmbedResult>((resolve, reject) => {
+      this.pending.set(id, { onChunk: () => {}, resolve: resolve as (r: never) => void, reject });
+      this.send({ type: 'embed', id, inputs, truncate });
     });
   }
 
@@ -157,11 +169,14 @@ export class Runner {
 
   private onMessage(m: FromRunner): void {
     if (m.type === 'chunk') this.pending.get(m.id)?.onChunk(m.text);
-    else if (m.type === 'done') {
-      this.pending.get(m.id)?.resolve(m.stats);
+    else if (m.type === 'done' || m.type === 'embedded') {
+      const result = m.type === 'done' ? m.stats : { embeddings: m.embeddings, promptTokens: m.promptTokens };
+      this.pending.get(m.id)?.resolve(result as never);
       this.pending.delete(m.id);
     } else if (m.type === 'failed') {
-      this.pending.get(m.id)?.reject(new RunnerError(m.message));
+      this.pending
+        .get(m.id)
+        ?.reject(m.badRequest ? new BadRequestError(m.message) : new RunnerError(m.message));
       this.pending.delete(m.id);
     }
   }

@@ -1,34 +1,18 @@
 // The runner: a child process that holds one loaded model and generates with it, as Ollama runs one
 // llama-server per model. A native crash here (a bad GGUF, an assertion in llama.cpp) ends this process only;
 // the llm-manager sees the exit, fails this model's requests with a clear error and keeps serving.
-import {
-  getLlama,
-  JinjaTemplateChatWrapper,
-  LlamaCompletion,
-  type LlamaContext,
-  type LlamaContextSequence,
-  LlamaLogLevel,
-  type LlamaModel,
-  type Token,
-} from 'node-llama-cpp';
-import type { ChatMessage, FromRunner, GenerateInput, LoadSpec, Sampling, ToRunner } from './protocol.ts';
+import { getLlama, JinjaTemplateChatWrapper, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
+import { embed } from './embedding.ts';
+import { generate } from './generation.ts';
+import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
+import type { FromRunner, LoadSpec, ToRunner } from './protocol.ts';
 
 function send(message: FromRunner): void {
   process.send?.(message);
 }
 
-type Loaded = {
-  model: LlamaModel;
-  context: LlamaContext;
-  sequence: LlamaContextSequence;
-  completion: LlamaCompletion;
-  chatWrapper?: JinjaTemplateChatWrapper;
-};
-
-let loaded: Loaded | undefined;
+let loaded: LoadedModel | undefined;
 const aborts = new Map<number, AbortController>();
-// One generation at a time on the one sequence; requests are queued by the manager, this chain is a safety net.
-let chain: Promise<void> = Promise.resolve();
 
 async function load(spec: LoadSpec): Promise<void> {
   const llama = await getLlama({
@@ -39,17 +23,27 @@ async function load(spec: LoadSpec): Promise<void> {
   });
   const model = await llama.loadModel({
     modelPath: spec.modelPath,
-    gpuLayers: spec.gpuLayers === 'auto' ? 'auto' : spec.gpuLayers,
+    gpuLayers: spec.gpuLayers,
     useMmap: spec.useMmap,
   });
-  const contextSize = Math.min(spec.contextSize, model.trainContextSize || spec.contextSize);
+  const perSequence = Math.min(spec.contextSize, model.trainContextSize || spec.contextSize);
+  // Sequences share one context (one batch per step across all of them), each with num_ctx tokens of its own.
   const context = await model.createContext({
-    contextSize,
-    batchSize: Math.min(spec.batchSize, contextSize),
+    contextSize: perSequence * spec.sequences,
+    batchSize: Math.min(spec.batchSize, perSequence),
     threads: { ideal: spec.threads, min: spec.threads },
-    sequences: 1,
+    sequences: spec.sequences,
   });
-  const sequence = context.getSequence();
+  const slots: Slot[] = [];
+  for (let i = 0; i < spec.sequences; i++) {
+    const sequence = context.getSequence();
+    slots.push({
+      sequence,
+      completion: new LlamaCompletion({ contextSequence: sequence }),
+      busy: false,
+      lastUsed: 0,
+    });
+  }
   const template = model.fileInfo.metadata.tokenizer?.chat_template;
   const chatWrapper =
     typeof template === 'string' && template.trim()
@@ -59,124 +53,44 @@ async function load(spec: LoadSpec): Promise<void> {
           trimLeadingWhitespaceInResponses: false,
         })
       : undefined;
-  loaded = {
-    model,
-    context,
-    sequence,
-    completion: new LlamaCompletion({ contextSequence: sequence }),
-    chatWrapper,
+  loaded = { llama, model, spec, context, slots, chatWrapper };
+  send({ type: 'loaded', info: { contextSize: perSequence, gpu: llama.gpu, gpuLayers: model.gpuLayers } });
+}
+
+function failed(id: number, e: unknown): FromRunner {
+  return {
+    type: 'failed',
+    id,
+    message: (e as Error).message,
+    badRequest: e instanceof RequestError || undefined,
   };
-  const vram = model.gpuLayers > 0 ? (await llama.getVramState()).used : 0;
-  const sizeBytes = model.size + context.stateSize;
-  send({
-    type: 'loaded',
-    info: {
-      contextSize: context.contextSize,
-      sizeBytes,
-      vramBytes: Math.min(vram, sizeBytes),
-      gpu: llama.gpu,
-      gpuLayers: model.gpuLayers,
-    },
-  });
 }
 
-/** Renders the input to tokens: messages through the GGUF's chat template, text as it is (special tokens parsed). */
-function tokenize(l: Loaded, input: GenerateInput): Token[] {
-  let tokens: Token[];
-  if (input.kind === 'text') {
-    tokens = l.model.tokenize(input.text, true);
-  } else if (l.chatWrapper) {
-    const { contextText } = l.chatWrapper.generateContextState({
-      chatHistory: toChatHistory(input.messages),
-    });
-    tokens = contextText.tokenize(l.model.tokenizer);
-  } else {
-    // No chat template in the file: Ollama's default template is the prompt alone.
-    tokens = l.model.tokenize(input.messages.map((m) => m.content).join('\n'), true);
-  }
-  // LlamaCompletion prepends BOS itself when the model wants one; a template that wrote it must not double it.
-  const bos = l.model.tokens.bos;
-  if (l.model.tokens.shouldPrependBosToken && bos != null && tokens[0] === bos) tokens = tokens.slice(1);
-  return tokens;
-}
-
-type HistoryItem =
-  | { type: 'system'; text: string }
-  | { type: 'user'; text: string }
-  | { type: 'model'; response: string[] };
-
-function toChatHistory(messages: ChatMessage[]): HistoryItem[] {
-  const history: HistoryItem[] = messages.map((m) => {
-    if (m.role === 'system') return { type: 'system', text: m.content };
-    if (m.role === 'assistant') return { type: 'model', response: [m.content] };
-    return { type: 'user', text: m.content };
-  });
-  // A last assistant message is continued (prefill), as Ollama does; otherwise the model answers anew.
-  if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
-  return history;
-}
-
-async function generate(id: number, input: GenerateInput, s: Sampling): Promise<void> {
-  const l = loaded;
-  if (!l) {
-    send({ type: 'failed', id, message: 'the runner has no model loaded' });
-    return;
-  }
-  const abort = aborts.get(id);
-  if (!abort || abort.signal.aborted) {
-    aborts.delete(id);
-    return;
-  }
-  const started = process.hrtime.bigint();
-  let firstToken: bigint | undefined;
-  // Generated tokens as llama.cpp counts them: onToken misses tokens held back as partial UTF-8 at the end.
-  const outputBefore = l.sequence.tokenMeter.usedOutputTokens;
+async function onGenerate(message: Extract<ToRunner, { type: 'generate' }>): Promise<void> {
+  const { id } = message;
+  const abort = new AbortController();
+  aborts.set(id, abort);
   try {
-    const tokens = tokenize(l, input);
-    const { metadata } = await l.completion.generateCompletionWithMeta(tokens, {
-      signal: abort.signal,
-      stopOnAbortSignal: true,
-      maxTokens: s.maxTokens,
-      temperature: s.temperature,
-      topK: s.topK,
-      topP: s.topP,
-      minP: s.minP,
-      seed: s.seed,
-      customStopTriggers: s.stop.length ? s.stop : undefined,
-      repeatPenalty:
-        s.repeatLastN === 0
-          ? false
-          : {
-              lastTokens: s.repeatLastN,
-              penalty: s.repeatPenalty,
-              presencePenalty: s.presencePenalty,
-              frequencyPenalty: s.frequencyPenalty,
-            },
-      onToken: () => {
-        firstToken ??= process.hrtime.bigint();
-      },
-      onTextChunk: (text) => {
-        if (text) send({ type: 'chunk', id, text });
-      },
-    });
-    if (abort.signal.aborted) return; // the manager already answered the client
-    const end = process.hrtime.bigint();
-    const first = firstToken ?? end;
-    send({
-      type: 'done',
-      id,
-      stats: {
-        promptTokens: tokens.length,
-        evalTokens: l.sequence.tokenMeter.usedOutputTokens - outputBefore,
-        promptEvalNs: Number(first - started),
-        evalNs: Number(end - first),
-        doneReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
-      },
-    });
+    if (!loaded) throw new Error('the runner has no model loaded');
+    const stats = await generate(loaded, message.input, message.sampling, abort.signal, (text) =>
+      send({ type: 'chunk', id, text }),
+    );
+    // Aborted: the manager has already answered the client.
+    if (stats) send({ type: 'done', id, stats });
   } catch (e) {
-    if (!abort.signal.aborted) send({ type: 'failed', id, message: (e as Error).message });
+    if (!abort.signal.aborted) send(failed(id, e));
   } finally {
     aborts.delete(id);
+  }
+}
+
+async function onEmbed(message: Extract<ToRunner, { type: 'embed' }>): Promise<void> {
+  try {
+    if (!loaded) throw new Error('the runner has no model loaded');
+    const r = await embed(loaded, message.inputs, message.truncate);
+    send({ type: 'embedded', id: message.id, ...r });
+  } catch (e) {
+    send(failed(message.id, e));
   }
 }
 
@@ -189,12 +103,12 @@ process.on('message', (message: ToRunner) => {
         process.disconnect?.();
       });
       break;
-    case 'generate': {
-      aborts.set(message.id, new AbortController());
-      const { id, input, sampling } = message;
-      chain = chain.then(() => generate(id, input, sampling));
+    case 'generate':
+      void onGenerate(message);
       break;
-    }
+    case 'embed':
+      void onEmbed(message);
+      break;
     case 'cancel':
       aborts.get(message.id)?.abort();
       break;

@@ -5,6 +5,7 @@ import type { ManagerContext } from '../context.ts';
 import { BadRequestError } from '../errors.ts';
 import { errorStatus } from './errorStatus.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { embedRoutes } from './routes/embed.ts';
 import { generateRoutes } from './routes/generate.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -18,6 +19,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
     bodyLimit: JSON_BODY_LIMIT,
     // Streams and model loads last minutes: never cut a request for taking long.
     requestTimeout: 0,
+    forceCloseConnections: true,
   });
 
   app.removeAllContentTypeParsers();
@@ -42,6 +44,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   metaRoutes(app);
   modelRoutes(app, ctx);
   generateRoutes(app, ctx);
+  embedRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   return app;
 }

@@ -9,12 +9,14 @@ import {
   RunnerError,
   ServerBusyError,
 } from '../errors.ts';
+import { TemplateError } from '../template/errors.ts';
 
 export type ErrorResponse = { status: number; message: string; headers?: Record<string, string> };
 
 export function errorStatus(e: unknown): ErrorResponse {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof BadRequestError) return { status: 400, message };
+  if (e instanceof TemplateError) return { status: 400, message: `template: ${message}` };
   if (e instanceof ModelNotFoundError || e instanceof NotFoundError) return { status: 404, message };
   if (e instanceof CanceledError) return { status: 499, message };
   if (e instanceof ServerBusyError) return { status: 503, message, headers: { 'retry-after': '1' } };

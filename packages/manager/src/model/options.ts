@@ -114,7 +114,10 @@ export function resolveOptions(
     },
     load: {
       numCtx: o.num_ctx as number | undefined,
-      numThread: (o.num_thread as number | undefined) || undefined,
+      numThread:
+        (o.num_thread as number | undefined) && (o.num_thread as number) > 0
+          ? (o.num_thread as number)
+          : undefined,
       numGpu: num('num_gpu') < 0 ? undefined : num('num_gpu'),
       numBatch: Math.max(1, num('num_batch')),
       useMmap: o.use_mmap !== false,

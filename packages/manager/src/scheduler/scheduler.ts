@@ -1,9 +1,13 @@
-// Keeps loaded models: one runner per model file and load settings, loaded on first use, shared by the
-// requests for it (one generation at a time, in arrival order), and unloaded when its keep-alive runs out.
-
+// Keeps loaded models: one runner per model file and load settings, placed on the GPU, partly on it, or on the
+// CPU by the memory free (placement.ts decides), shared by its requests (OLLAMA_NUM_PARALLEL at once, the rest in
+// arrival order), unloaded when its keep-alive runs out or another model needs the room. Every request that
+// waits (for a load, for room, for its turn) counts against OLLAMA_MAX_QUEUE, loaded models included.
+import type { Devices } from '../engine/devices.ts';
 import type { LoadedInfo, LoadSpec } from '../engine/protocol.ts';
 import { Runner } from '../engine/runner.ts';
+import { CanceledError, ModelLoadError, ServerBusyError } from '../errors.ts';
 import { Fifo } from './fifo.ts';
+import { place } from './placement.ts';
 
 /** What /api/ps shows of a loaded model. */
 export type LoadedModel = {
@@ -12,6 +16,9 @@ export type LoadedModel = {
   modelPath: string;
   spec: LoadSpec;
   info: LoadedInfo;
+  /** Bytes the model and its context take in all, and how many of those are in GPU memory. */
+  size: number;
+  sizeVram: number;
   expiresAt: Date;
   busy: boolean;
 };
@@ -25,65 +32,91 @@ export type Lease = {
   release: (keepAliveMs: number) => void;
 };
 
+/** The load-time choices a request makes; the scheduler adds the GPU layers. */
+export type LoadRequest = Omit<LoadSpec, 'gpuLayers'> & { numGpu?: number };
+
+export type ModelRef = { name: string; digest: string; modelPath: string };
+
 type Entry = {
   key: string;
   name: string;
   digest: string;
+  request: LoadRequest;
   spec: LoadSpec;
+  vram: number;
+  ram: number;
   runner: Runner;
   ready: Promise<LoadedInfo>;
   fifo: Fifo;
   inUse: number;
+  lastUsed: number;
   expiresAt: number;
   timer?: NodeJS.Timeout;
 };
 
-export type SchedulerOptions = { loadTimeoutMs: number; log: (msg: string, extra?: object) => void };
+export type SchedulerOptions = {
+  devices: Devices;
+  loadTimeoutMs: number;
+  numParallel: number;
+  maxLoaded: number;
+  maxQueue: number;
+  /** OWNCHAT_GPU_MEMORY: the most GPU memory to use. */
+  gpuMemoryCap?: number;
+  log: (msg: string, extra?: object) => void;
+};
+
+export type SchedulerStats = { waiting: number; running: number };
 
 const FOREVER_MS = 100 * 365 * 24 * 3600_000;
 
 export class Scheduler {
   private entries = new Map<string, Entry>();
+  private waitingCount = 0;
+  private changeWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: SchedulerOptions) {}
 
+  /** Requests waiting for a model, and requests generating now. */
+  stats(): SchedulerStats {
+    let running = 0;
+    for (const e of this.entries.values()) running += e.inUse;
+    return { waiting: this.waitingCount, running };
+  }
+
   /** Loads the model if needed and waits for its turn; the returned lease must be released. */
-  async acquire(
-    model: { name: string; digest: string; modelPath: string },
-    spec: LoadSpec,
-    signal?: AbortSignal,
-  ) {
+  async acquire(model: ModelRef, request: LoadRequest, signal?: AbortSignal): Promise<Lease> {
+    if (this.waitingCount >= this.opts.maxQueue) throw new ServerBusyError();
     const started = process.hrtime.bigint();
-    let entry = this.entries.get(model.modelPath);
-    if (entry && !sameSpec(entry.spec, spec)) {
-      // Different load settings (context length, threads, GPU layers): reload once the current users are done.
-      const release = await entry.fifo.acquire(signal);
-      release();
-      if (this.entries.get(model.modelPath) === entry) await this.remove(entry, 'its load settings changed');
-      entry = undefined;
+    this.waitingCount++;
+    let entry: Entry;
+    let release: () => void;
+    let info: LoadedInfo;
+    try {
+      entry = await this.loaded(model, request, signal);
+      info = await entry.ready;
+      release = await entry.fifo.acquire(signal);
+    } finally {
+      this.waitingCount--;
     }
-    entry ??= this.entries.get(model.modelPath) ?? this.start(model, spec);
-    entry.name = model.name;
-    const info = await entry.ready;
-    const loadNs = Number(process.hrtime.bigint() - started);
-    const release = await entry.fifo.acquire(signal);
     const e = entry;
     e.inUse++;
+    e.lastUsed = Date.now();
     clearTimeout(e.timer);
     let done = false;
-    const lease: Lease = {
+    return {
       runner: e.runner,
       info,
-      loadNs,
+      loadNs: Number(process.hrtime.bigint() - started),
       release: (keepAliveMs) => {
         if (done) return;
         done = true;
         e.inUse--;
+        e.lastUsed = Date.now();
         release();
         this.expireLater(e, keepAliveMs);
+        this.notifyChange();
       },
     };
-    return lease;
   }
 
   /** Loaded models, for /api/ps. */
@@ -97,8 +130,10 @@ export class Scheduler {
         modelPath: e.key,
         spec: e.spec,
         info: e.runner.info,
+        size: e.vram + e.ram,
+        sizeVram: e.vram,
         expiresAt: new Date(e.expiresAt),
-        busy: e.inUse > 0 || e.fifo.busy,
+        busy: !this.idle(e),
       });
     }
     return out;
@@ -108,7 +143,7 @@ export class Scheduler {
   unload(modelPath: string): boolean {
     const e = this.entries.get(modelPath);
     if (!e) return false;
-    if (e.inUse === 0 && !e.fifo.busy) void this.remove(e, 'unload requested');
+    if (this.idle(e)) void this.remove(e, 'unload requested');
     else e.expiresAt = 0;
     return true;
   }
@@ -117,21 +152,85 @@ export class Scheduler {
     await Promise.all([...this.entries.values()].map((e) => this.remove(e, 'shutting down')));
   }
 
-  private start(model: { name: string; digest: string; modelPath: string }, spec: LoadSpec): Entry {
+  /** The entry for this model with these settings, loaded (or loading) once there is room for it. */
+  private async loaded(model: ModelRef, request: LoadRequest, signal?: AbortSignal): Promise<Entry> {
+    for (;;) {
+      if (signal?.aborted) throw new CanceledError();
+      const current = this.entries.get(model.modelPath);
+      if (current && sameRequest(current.request, request)) {
+        current.name = model.name;
+        return current;
+      }
+      if (current) {
+        // Other load settings (context length, threads, GPU layers): reload once its requests are done.
+        if (this.idle(current)) await this.remove(current, 'its load settings changed');
+        else await this.changed(signal);
+        continue;
+      }
+      const need = await this.opts.devices.estimate(model.modelPath, {
+        contextSize: request.contextSize,
+        batchSize: request.batchSize,
+        sequences: request.sequences,
+        useMmap: request.useMmap,
+      });
+      const mem = await this.opts.devices.memory();
+      const placement = place(
+        { ...need, numGpu: request.numGpu, maxLoaded: this.opts.maxLoaded },
+        {
+          gpuBudget: Math.min(mem.gpuTotal, this.opts.gpuMemoryCap ?? mem.gpuTotal),
+          gpuFree: mem.gpuFree,
+          ramBudget: mem.ramTotal,
+          ramFree: mem.ramFree,
+          loaded: [...this.entries.values()].map((e) => ({
+            key: e.key,
+            vram: e.vram,
+            ram: e.ram,
+            idle: this.idle(e),
+            lastUsed: e.lastUsed,
+          })),
+        },
+      );
+      if (placement.kind === 'impossible')
+        throw new ModelLoadError(`cannot load ${model.name}: ${placement.reason}`);
+      if (placement.kind === 'wait') {
+        this.opts.log('waiting for room to load a model', { model: model.name, reason: placement.reason });
+        await this.changed(signal);
+        continue;
+      }
+      for (const key of placement.evict) {
+        const victim = this.entries.get(key);
+        if (victim) await this.remove(victim, `making room for ${model.name}`);
+      }
+      if (this.entries.has(model.modelPath)) continue; // another request started it meanwhile
+      return this.start(model, request, placement);
+    }
+  }
+
+  private start(
+    model: ModelRef,
+    request: LoadRequest,
+    p: { gpuLayers: number; vram: number; ram: number },
+  ): Entry {
+    const { numGpu: _numGpu, ...rest } = request;
+    const spec: LoadSpec = { ...rest, gpuLayers: p.gpuLayers };
     const runner = new Runner(model.name);
     const entry: Entry = {
       key: model.modelPath,
       name: model.name,
       digest: model.digest,
+      request,
       spec,
+      vram: p.vram,
+      ram: p.ram,
       runner,
       ready: runner.load(spec, this.opts.loadTimeoutMs),
-      fifo: new Fifo(1),
+      fifo: new Fifo(request.sequences),
       inUse: 0,
+      lastUsed: Date.now(),
       expiresAt: Date.now() + FOREVER_MS,
     };
     this.entries.set(entry.key, entry);
-    this.opts.log('loading model', { model: model.name, pid: runner.pid, ...spec });
+    this.opts.log('loading model', { model: model.name, pid: runner.pid, ...spec, vram: p.vram, ram: p.ram });
     entry.ready.then(
       (info) => this.opts.log('model loaded', { model: model.name, ...info }),
       () => this.forget(entry),
@@ -145,10 +244,14 @@ export class Scheduler {
     return entry;
   }
 
+  private idle(e: Entry): boolean {
+    return e.inUse === 0 && !e.fifo.busy;
+  }
+
   private expireLater(e: Entry, keepAliveMs: number): void {
     if (e.expiresAt === 0 || keepAliveMs <= 0) {
       e.expiresAt = Date.now();
-      if (e.inUse === 0 && !e.fifo.busy) void this.remove(e, 'keep_alive elapsed');
+      if (this.idle(e)) void this.remove(e, 'keep_alive elapsed');
       return;
     }
     const ms = Math.min(keepAliveMs, FOREVER_MS);
@@ -157,15 +260,35 @@ export class Scheduler {
     // setTimeout holds at most ~24.8 days; longer keep-alives simply never fire.
     if (ms < 2 ** 31 - 1) {
       e.timer = setTimeout(() => {
-        if (e.inUse === 0 && !e.fifo.busy) void this.remove(e, 'keep_alive elapsed');
+        if (this.idle(e)) void this.remove(e, 'keep_alive elapsed');
       }, ms);
       e.timer.unref();
     }
   }
 
+  /** Resolves at the next release, unload or runner exit; rejects with CanceledError when the client leaves. */
+  private changed(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new CanceledError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.changeWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  private notifyChange(): void {
+    for (const w of this.changeWaiters.splice(0)) w();
+  }
+
   private forget(e: Entry): void {
     clearTimeout(e.timer);
-    if (this.entries.get(e.key) === e) this.entries.delete(e.key);
+    if (this.entries.get(e.key) === e) {
+      this.entries.delete(e.key);
+      e.fifo.failWaiting(new ModelLoadError(`${e.name} was unloaded before this request's turn`));
+      this.notifyChange();
+    }
   }
 
   private async remove(e: Entry, why: string): Promise<void> {
@@ -175,11 +298,12 @@ export class Scheduler {
   }
 }
 
-function sameSpec(a: LoadSpec, b: LoadSpec): boolean {
+function sameRequest(a: LoadRequest, b: LoadRequest): boolean {
   return (
     a.contextSize === b.contextSize &&
+    a.sequences === b.sequences &&
     a.threads === b.threads &&
-    a.gpuLayers === b.gpuLayers &&
+    a.numGpu === b.numGpu &&
     a.batchSize === b.batchSize &&
     a.useMmap === b.useMmap
   );

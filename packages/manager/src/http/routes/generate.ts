@@ -3,13 +3,15 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
 import { parseKeepAlive } from '../../duration.ts';
-import type { ChatMessage, GenerateInput } from '../../engine/protocol.ts';
-import { BadRequestError, CanceledError } from '../../errors.ts';
+import type { GenerateInput } from '../../engine/protocol.ts';
+import { CanceledError } from '../../errors.ts';
 import { infer, loadOrUnload } from '../../inference.ts';
 import { checkOptions } from '../../model/options.ts';
+import { chatInput, generateInput } from '../../promptInput.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { errorStatus } from '../errorStatus.ts';
 import { clientGone, NdjsonStream } from '../ndjson.ts';
+import { chatMessages, contextTokens, generateImages, outputFormat, tools } from '../requestFields.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
 
 type Kind = 'generate' | 'chat';
@@ -19,54 +21,25 @@ export function generateRoutes(app: FastifyInstance, ctx: ManagerContext): void 
   app.post('/api/chat', (req, reply) => answer(ctx, 'chat', req.body, reply));
 }
 
-const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
-
-function chatMessages(body: Body): ChatMessage[] {
-  const v = body.messages;
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new BadRequestError('messages must be a list of {"role", "content"} objects');
-  return v.map((m, i) => {
-    if (!m || typeof m !== 'object')
-      throw new BadRequestError(`messages[${i}] must be an object with role and content`);
-    const { role, content, images } = m as Record<string, unknown>;
-    if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw new BadRequestError(
-        `messages[${i}].role must be one of system, user, assistant, tool; got ${JSON.stringify(role)}`,
-      );
-    }
-    if (content !== undefined && content !== null && typeof content !== 'string') {
-      throw new BadRequestError(`messages[${i}].content must be a string`);
-    }
-    if (Array.isArray(images) && images.length > 0) {
-      throw new BadRequestError('this model does not support images (it has no vision projector)');
-    }
-    return { role: role as ChatMessage['role'], content: (content as string | undefined) ?? '' };
-  });
-}
-
-/** The input the runner renders: the model's system prompt unless the request brings its own. */
+/** The input the runner continues, or undefined for a load-only request (empty prompt or no messages). */
 function inputFor(kind: Kind, body: Body, model: ResolvedModel): GenerateInput | undefined {
   if (kind === 'generate') {
+    generateImages(body);
     const prompt = optionalString(body, 'prompt') ?? '';
-    if (Array.isArray(body.images) && body.images.length > 0) {
-      throw new BadRequestError('this model does not support images (it has no vision projector)');
-    }
-    if (!prompt) return undefined;
-    const system = optionalString(body, 'system') ?? model.system;
-    return {
-      kind: 'messages',
-      messages: [
-        ...(system ? [{ role: 'system' as const, content: system }] : []),
-        { role: 'user', content: prompt },
-      ],
-    };
+    const suffix = optionalString(body, 'suffix');
+    if (!prompt && !suffix) return undefined;
+    return generateInput(model, {
+      prompt,
+      suffix,
+      system: optionalString(body, 'system'),
+      template: optionalString(body, 'template'),
+      raw: optionalBoolean(body, 'raw') ?? false,
+      context: contextTokens(body),
+    });
   }
   const messages = chatMessages(body);
   if (messages.length === 0) return undefined;
-  if (model.system && !messages.some((m) => m.role === 'system')) {
-    messages.unshift({ role: 'system', content: model.system });
-  }
-  return { kind: 'messages', messages };
+  return chatInput(model, { messages, tools: tools(body) });
 }
 
 async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: FastifyReply): Promise<void> {
@@ -75,6 +48,7 @@ async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: 
   const name = modelField(body);
   const stream = optionalBoolean(body, 'stream') !== false; // the server's default is to stream
   const options = checkOptions(body.options);
+  const format = outputFormat(body);
   const keepAliveMs =
     body.keep_alive === undefined || body.keep_alive === null
       ? ctx.config.keepAlive
@@ -103,6 +77,7 @@ async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: 
       model,
       input,
       options,
+      format,
       keepAliveMs,
       (t) => {
         if (out) out.write(chunkOf(t));
@@ -120,6 +95,7 @@ async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: 
       prompt_eval_duration: r.promptEvalNs,
       eval_count: r.evalTokens,
       eval_duration: r.evalNs,
+      ...(kind === 'generate' && r.context ? { context: r.context } : {}),
     };
     if (out) {
       out.write(final);

@@ -5,6 +5,7 @@ import { inspectGguf } from '../../engine/gguf.ts';
 import { BadRequestError } from '../../errors.ts';
 import { type CreateRequest, createModel } from '../../store/create.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
+import { templateSupportsSuffix, templateSupportsTools } from '../../template/prompt.ts';
 import { clientGone, NdjsonStream } from '../ndjson.ts';
 import { asBody, modelField, optionalBoolean, optionalObject, optionalString } from '../validate.ts';
 
@@ -20,6 +21,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     const m = await ctx.store.resolve(modelField(body));
     const gguf = await inspectGguf(m.modelPath, m.displayName);
     const template = m.template ?? gguf.chatTemplate ?? '{{ .Prompt }}';
+    const goTemplate = m.template !== undefined;
     return {
       license: undefined,
       modelfile: modelfile(m, template),
@@ -28,7 +30,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       system: m.system,
       details: m.details,
       model_info: gguf.modelInfo,
-      capabilities: ['completion', ...(/\btools\b/.test(template) ? ['tools'] : [])],
+      capabilities: capabilities(template, goTemplate, gguf.modelInfo),
       modified_at: m.modifiedAt.toISOString(),
     };
   });
@@ -40,11 +42,11 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
         return {
           name: l.name,
           model: l.name,
-          size: l.info.sizeBytes,
+          size: l.size,
           digest: m?.digest ?? l.digest,
           details: m?.details ?? {},
           expires_at: l.expiresAt.toISOString(),
-          size_vram: l.info.vramBytes,
+          size_vram: l.sizeVram,
           context_length: l.info.contextSize,
         };
       }),
@@ -95,6 +97,17 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     await ctx.store.remove(modelField(body));
     return {};
   });
+}
+
+/** What a model can do, as Ollama lists it: from its template and its GGUF. */
+function capabilities(template: string, goTemplate: boolean, info: Record<string, unknown>): string[] {
+  const caps: string[] = [];
+  const arch = String(info['general.architecture'] ?? '');
+  const embeddingOnly = /bert/.test(arch) || info[`${arch}.pooling_type`] !== undefined;
+  caps.push(embeddingOnly ? 'embedding' : 'completion');
+  if (goTemplate ? templateSupportsTools(template) : /\btools\b/.test(template)) caps.push('tools');
+  if (goTemplate && templateSupportsSuffix(template)) caps.push('insert');
+  return caps;
 }
 
 function tagEntry(m: ResolvedModel) {

@@ -1,0 +1,47 @@
+// Embeddings in the runner, from an embedding context made on first use beside the generation context.
+import type { LlamaEmbeddingContext } from 'node-llama-cpp';
+import { type LoadedModel, RequestError } from './loadedModel.ts';
+
+function contextSize(l: LoadedModel): number {
+  return Math.min(l.spec.contextSize, l.model.trainContextSize || l.spec.contextSize);
+}
+
+function embeddingContext(l: LoadedModel): Promise<LlamaEmbeddingContext> {
+  // An input is embedded in one batch, so the batch is as large as the context.
+  l.embedding ??= l.model.createEmbeddingContext({
+    contextSize: contextSize(l),
+    batchSize: contextSize(l),
+    threads: l.spec.threads,
+  });
+  return l.embedding;
+}
+
+/**
+ * One vector per input. An input longer than the context is cut to fit when `truncate` is set (Ollama's
+ * default), else refused.
+ */
+export async function embed(
+  l: LoadedModel,
+  inputs: string[],
+  truncate: boolean,
+): Promise<{ embeddings: number[][]; promptTokens: number }> {
+  const ctx = await embeddingContext(l);
+  // node-llama-cpp keeps one position of the context free.
+  const limit = contextSize(l) - 1;
+  const embeddings: number[][] = [];
+  let promptTokens = 0;
+  for (const text of inputs) {
+    let tokens = l.model.tokenize(text);
+    if (tokens.length > limit) {
+      if (!truncate) {
+        throw new RequestError(
+          `input length ${tokens.length} tokens exceeds the context length ${limit}: shorten it, or allow truncate`,
+        );
+      }
+      tokens = tokens.slice(0, limit);
+    }
+    promptTokens += tokens.length;
+    embeddings.push([...(await ctx.getEmbeddingFor(tokens)).vector]);
+  }
+  return { embeddings, promptTokens };
+}

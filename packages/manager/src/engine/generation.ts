@@ -1,0 +1,128 @@
+// One generation in the runner: a free sequence (the one sharing the longest prefix with the prompt, so a
+// conversation's next turn evaluates only what is new), sampling as the request asks, an optional grammar, and
+// the statistics Ollama reports.
+import type { LlamaGrammar, Token } from 'node-llama-cpp';
+import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
+import { promptTokens } from './promptTokens.ts';
+import type { GenerateInput, GenerateStats, OutputFormat, Sampling } from './protocol.ts';
+
+// Callers beyond the free sequences wait here, in order (the manager normally sends no more than there are).
+const waiting: (() => void)[] = [];
+
+function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * A free sequence for these tokens: the one whose evaluated tokens this prompt mostly continues (a
+ * conversation's next turn then evaluates only what is new), else the least recently used one, so another
+ * conversation does not overwrite a sequence it shares only a template header with.
+ */
+async function takeSlot(l: LoadedModel, tokens: Token[]): Promise<Slot> {
+  for (;;) {
+    const free = l.slots.filter((s) => !s.busy);
+    if (free.length > 0) {
+      let best: Slot | undefined;
+      let bestShared = 0;
+      for (const s of free) {
+        const held = s.sequence.contextTokens;
+        const shared = sharedPrefix(held, tokens);
+        if (held.length > 0 && shared >= held.length / 2 && shared > bestShared)
+          [best, bestShared] = [s, shared];
+      }
+      best ??= free.reduce((a, b) => (b.lastUsed < a.lastUsed ? b : a));
+      best.busy = true;
+      best.lastUsed = Date.now();
+      return best;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+}
+
+function giveBack(slot: Slot): void {
+  slot.busy = false;
+  waiting.shift()?.();
+}
+
+const grammars = new Map<string, Promise<LlamaGrammar>>();
+
+async function grammarFor(l: LoadedModel, format: OutputFormat): Promise<LlamaGrammar> {
+  const key = format.kind === 'json' ? 'json' : JSON.stringify(format.schema);
+  let g = grammars.get(key);
+  if (!g) {
+    g =
+      format.kind === 'json'
+        ? l.llama.getGrammarFor('json')
+        : l.llama.createGrammarForJsonSchema(format.schema as never).catch((e: Error) => {
+            throw new RequestError(`format is not a JSON schema this server can enforce: ${e.message}`);
+          });
+    g.catch(() => grammars.delete(key));
+    grammars.set(key, g);
+  }
+  return g;
+}
+
+/** Generates; text goes out through onText as it is made. Resolves undefined when aborted. */
+export async function generate(
+  l: LoadedModel,
+  input: GenerateInput,
+  s: Sampling,
+  signal: AbortSignal,
+  onText: (text: string) => void,
+): Promise<GenerateStats | undefined> {
+  const started = process.hrtime.bigint();
+  let firstToken: bigint | undefined;
+  const grammar = s.format ? await grammarFor(l, s.format) : undefined;
+  const tokens = promptTokens(l, input);
+  const slot = await takeSlot(l, tokens);
+  try {
+    const meter = slot.sequence.tokenMeter;
+    const [inputBefore, outputBefore] = [meter.usedInputTokens, meter.usedOutputTokens];
+    const { metadata } = await slot.completion.generateCompletionWithMeta(tokens, {
+      signal,
+      stopOnAbortSignal: true,
+      maxTokens: s.maxTokens,
+      temperature: s.temperature,
+      topK: s.topK,
+      topP: s.topP,
+      minP: s.minP,
+      seed: s.seed,
+      grammar,
+      customStopTriggers: s.stop.length ? s.stop : undefined,
+      repeatPenalty:
+        s.repeatLastN === 0
+          ? false
+          : {
+              lastTokens: s.repeatLastN,
+              penalty: s.repeatPenalty,
+              presencePenalty: s.presencePenalty,
+              frequencyPenalty: s.frequencyPenalty,
+            },
+      onToken: () => {
+        firstToken ??= process.hrtime.bigint();
+      },
+      onTextChunk: (text) => {
+        if (text) onText(text);
+      },
+    });
+    if (signal.aborted) return undefined;
+    const end = process.hrtime.bigint();
+    const first = firstToken ?? end;
+    return {
+      promptTokens: tokens.length,
+      // The last prompt token is always evaluated anew (it yields the first output), so at least 1.
+      promptEvaluated: Math.max(1, meter.usedInputTokens - inputBefore),
+      // Counted by llama.cpp: onToken misses tokens held back as partial UTF-8 at the end.
+      evalTokens: meter.usedOutputTokens - outputBefore,
+      promptEvalNs: Number(first - started),
+      evalNs: Number(end - first),
+      doneReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
+      context: input.wantContext ? [...slot.sequence.contextTokens] : undefined,
+    };
+  } finally {
+    giveBack(slot);
+  }
+}

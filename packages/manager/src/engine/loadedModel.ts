@@ -1,0 +1,32 @@
+// What a runner holds once its model is loaded, shared by generation and embedding.
+import type {
+  JinjaTemplateChatWrapper,
+  Llama,
+  LlamaCompletion,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaEmbeddingContext,
+  LlamaModel,
+} from 'node-llama-cpp';
+import type { LoadSpec } from './protocol.ts';
+
+export type Slot = {
+  sequence: LlamaContextSequence;
+  completion: LlamaCompletion;
+  busy: boolean;
+  lastUsed: number;
+};
+
+export type LoadedModel = {
+  llama: Llama;
+  model: LlamaModel;
+  spec: LoadSpec;
+  context: LlamaContext;
+  slots: Slot[];
+  chatWrapper?: JinjaTemplateChatWrapper;
+  /** Made on the first embedding request: a model used only for chat never pays for it. */
+  embedding?: Promise<LlamaEmbeddingContext>;
+};
+
+/** A failure caused by the request (answered 400), not by the runner. */
+export class RequestError extends Error {}

@@ -1,0 +1,77 @@
+// Reading the fields of generate and chat requests: each checked, with a message naming the field when wrong.
+import type { OutputFormat } from '../engine/protocol.ts';
+import { BadRequestError } from '../errors.ts';
+import type { ChatRequest } from '../promptInput.ts';
+import type { Body } from './validate.ts';
+
+const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
+
+function rejectImages(images: unknown): void {
+  if (Array.isArray(images) && images.length > 0) {
+    throw new BadRequestError('this model does not support images (it has no vision projector)');
+  }
+}
+
+export function chatMessages(body: Body): ChatRequest['messages'] {
+  const v = body.messages;
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new BadRequestError('messages must be a list of {"role", "content"} objects');
+  return v.map((m, i) => {
+    if (!m || typeof m !== 'object')
+      throw new BadRequestError(`messages[${i}] must be an object with role and content`);
+    const { role, content, images, tool_calls, tool_name, thinking } = m as Record<string, unknown>;
+    if (typeof role !== 'string' || !ROLES.has(role)) {
+      throw new BadRequestError(
+        `messages[${i}].role must be one of system, user, assistant, tool; got ${JSON.stringify(role)}`,
+      );
+    }
+    if (content !== undefined && content !== null && typeof content !== 'string') {
+      throw new BadRequestError(`messages[${i}].content must be a string`);
+    }
+    if (tool_calls !== undefined && tool_calls !== null && !Array.isArray(tool_calls)) {
+      throw new BadRequestError(`messages[${i}].tool_calls must be a list`);
+    }
+    rejectImages(images);
+    return {
+      role: role as ChatRequest['messages'][number]['role'],
+      content: (content as string | undefined) ?? '',
+      ...(Array.isArray(tool_calls) ? { tool_calls } : {}),
+      ...(typeof tool_name === 'string' ? { tool_name } : {}),
+      ...(typeof thinking === 'string' ? { thinking } : {}),
+    };
+  });
+}
+
+export function tools(body: Body): unknown[] | undefined {
+  const v = body.tools;
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((t) => !t || typeof t !== 'object')) {
+    throw new BadRequestError('tools must be a list of {"type": "function", "function": {...}} objects');
+  }
+  return v;
+}
+
+/** `format`: "json", a JSON schema object, or absent ("" too, as Ollama treats it). */
+export function outputFormat(body: Body): OutputFormat | undefined {
+  const v = body.format;
+  if (v === undefined || v === null || v === '') return undefined;
+  if (v === 'json') return { kind: 'json' };
+  if (typeof v === 'object' && !Array.isArray(v)) return { kind: 'schema', schema: v };
+  throw new BadRequestError(`format must be "json" or a JSON schema object, not ${JSON.stringify(v)}`);
+}
+
+/** /api/generate's `context`: the token ids a previous answer returned. */
+export function contextTokens(body: Body): number[] | undefined {
+  const v = body.context;
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((t) => !Number.isInteger(t) || t < 0)) {
+    throw new BadRequestError(
+      'context must be the list of token ids a previous /api/generate answer returned',
+    );
+  }
+  return v as number[];
+}
+
+export function generateImages(body: Body): void {
+  rejectImages(body.images);
+}

@@ -1,0 +1,69 @@
+// Embeddings: /api/embed (one input or many, L2-normalised vectors, as Ollama returns them) and the legacy
+// /api/embeddings (one prompt, the raw vector).
+import type { FastifyInstance } from 'fastify';
+import type { ManagerContext } from '../../context.ts';
+import { parseKeepAlive } from '../../duration.ts';
+import { BadRequestError } from '../../errors.ts';
+import { embedWith } from '../../inference.ts';
+import { checkOptions } from '../../model/options.ts';
+import { clientGone } from '../ndjson.ts';
+import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
+
+function inputs(body: Body): string[] {
+  const v = body.input;
+  if (v === undefined || v === null || v === '') return [];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
+  throw new BadRequestError('input must be a string or a list of strings');
+}
+
+function normalise(v: number[]): number[] {
+  const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+  return norm > 0 ? v.map((x) => x / norm) : v;
+}
+
+export function embedRoutes(app: FastifyInstance, ctx: ManagerContext): void {
+  const common = (body: Body) => ({
+    options: checkOptions(body.options),
+    keepAliveMs:
+      body.keep_alive === undefined || body.keep_alive === null
+        ? ctx.config.keepAlive
+        : parseKeepAlive(body.keep_alive),
+  });
+
+  app.post('/api/embed', async (req, reply) => {
+    const started = process.hrtime.bigint();
+    const body = asBody(req.body);
+    const name = modelField(body);
+    const texts = inputs(body);
+    const truncate = optionalBoolean(body, 'truncate') ?? true;
+    const { options, keepAliveMs } = common(body);
+    const model = await ctx.store.resolve(name);
+    const r = await embedWith(ctx, model, texts, truncate, options, keepAliveMs, clientGone(reply));
+    return {
+      model: name,
+      embeddings: r.embeddings.map(normalise),
+      total_duration: Number(process.hrtime.bigint() - started),
+      load_duration: r.loadNs,
+      prompt_eval_count: r.promptTokens,
+    };
+  });
+
+  app.post('/api/embeddings', async (req, reply) => {
+    const body = asBody(req.body);
+    const name = modelField(body);
+    const prompt = optionalString(body, 'prompt') ?? '';
+    const { options, keepAliveMs } = common(body);
+    const model = await ctx.store.resolve(name);
+    const r = await embedWith(
+      ctx,
+      model,
+      prompt ? [prompt] : [],
+      true,
+      options,
+      keepAliveMs,
+      clientGone(reply),
+    );
+    return { embedding: r.embeddings[0] ?? [] };
+  });
+}

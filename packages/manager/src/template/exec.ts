@@ -1,0 +1,278 @@
+// Go text/template, Ollama's part of it: execution. Values are plain JavaScript data; a field `.ToolCalls` is
+// found as `ToolCalls`, `toolCalls` or `tool_calls`, so wire-shaped (snake_case) objects render as Ollama's Go
+// structs do. Truth is Go's: false, 0, "", nil and empty lists and maps are false.
+import { TemplateError } from './errors.ts';
+import type { Node, Operand, Pipeline } from './parser.ts';
+
+type Scope = { vars: Map<string, unknown>; parent?: Scope };
+
+class Break {}
+class Continue {}
+
+const MAX_OUTPUT = 16 * 1024 * 1024;
+
+export function execute(
+  nodes: Node[],
+  data: unknown,
+  funcs: Record<string, (...args: unknown[]) => unknown> = {},
+): string {
+  let out = '';
+  const root: Scope = { vars: new Map([['$', data]]) };
+
+  const lookupVar = (s: Scope, name: string): unknown => {
+    for (let c: Scope | undefined = s; c; c = c.parent) if (c.vars.has(name)) return c.vars.get(name);
+    throw new TemplateError(`undefined variable ${name}`);
+  };
+  const setVar = (s: Scope, name: string, v: unknown) => {
+    for (let c: Scope | undefined = s; c; c = c.parent) {
+      if (c.vars.has(name)) {
+        c.vars.set(name, v);
+        return;
+      }
+    }
+    throw new TemplateError(`undefined variable ${name}`);
+  };
+
+  const operand = (o: Operand, dot: unknown, s: Scope): unknown => {
+    switch (o.k) {
+      case 'field':
+        return fieldPath(dot, o.path);
+      case 'var':
+        return fieldPath(lookupVar(s, o.name), o.path);
+      case 'literal':
+        return o.value;
+      case 'pipe':
+        return pipe(o.pipe, dot, s);
+      case 'func':
+        return call(o.name, [], dot, s);
+    }
+  };
+
+  const call = (
+    name: string,
+    args: Operand[],
+    dot: unknown,
+    s: Scope,
+    piped?: { value: unknown },
+  ): unknown => {
+    // and/or evaluate lazily, as Go's do.
+    if (name === 'and' || name === 'or') {
+      const all = [...args.map((a) => () => operand(a, dot, s)), ...(piped ? [() => piped.value] : [])];
+      let v: unknown;
+      for (const get of all) {
+        v = get();
+        if (name === 'and' ? !truth(v) : truth(v)) return v;
+      }
+      return v;
+    }
+    const values = args.map((a) => operand(a, dot, s));
+    if (piped) values.push(piped.value);
+    const f = BUILTINS[name] ?? funcs[name];
+    if (!f) throw new TemplateError(`function "${name}" is not supported in model templates`);
+    return f(...values);
+  };
+
+  const command = (cmd: Operand[], dot: unknown, s: Scope, piped?: { value: unknown }): unknown => {
+    const [head, ...args] = cmd;
+    if (head?.k === 'func') return call(head.name, args, dot, s, piped);
+    if (args.length > 0 || piped) throw new TemplateError('only functions take arguments');
+    return operand(head!, dot, s);
+  };
+
+  const pipe = (p: Pipeline, dot: unknown, s: Scope): unknown => {
+    let value: unknown;
+    p.cmds.forEach((cmd, i) => {
+      value = command(cmd, dot, s, i === 0 ? undefined : { value });
+    });
+    if (p.decl.length === 1) {
+      if (p.assign) setVar(s, p.decl[0]!, value);
+      else s.vars.set(p.decl[0]!, value);
+    }
+    return value;
+  };
+
+  const write = (v: unknown) => {
+    out += show(v);
+    if (out.length > MAX_OUTPUT) throw new TemplateError('the template produced more than 16 MiB of text');
+  };
+
+  const run = (list: Node[], dot: unknown, parent: Scope) => {
+    const s: Scope = { vars: new Map(), parent };
+    for (const n of list) {
+      switch (n.kind) {
+        case 'text':
+          out += n.text;
+          break;
+        case 'print': {
+          const v = pipe(n.pipe, dot, s);
+          if (n.pipe.decl.length === 0) write(v);
+          break;
+        }
+        case 'if': {
+          const v = pipe(n.pipe, dot, s);
+          if (truth(v)) run(n.body, dot, s);
+          else if (n.else) run(n.else, dot, s);
+          break;
+        }
+        case 'with': {
+          const v = pipe(n.pipe, dot, s);
+          if (truth(v)) run(n.body, v, s);
+          else if (n.else) run(n.else, dot, s);
+          break;
+        }
+        case 'range': {
+          const decl = n.pipe.decl;
+          const v = pipe({ ...n.pipe, decl: [] }, dot, s);
+          const entries = rangeEntries(v);
+          if (entries.length === 0) {
+            if (n.else) run(n.else, dot, s);
+            break;
+          }
+          for (const [key, item] of entries) {
+            const inner: Scope = { vars: new Map(), parent: s };
+            if (decl.length === 1) inner.vars.set(decl[0]!, item);
+            if (decl.length === 2) {
+              inner.vars.set(decl[0]!, key);
+              inner.vars.set(decl[1]!, item);
+            }
+            try {
+              run(n.body, item, inner);
+            } catch (e) {
+              if (e instanceof Break) break;
+              if (e instanceof Continue) continue;
+              throw e;
+            }
+          }
+          break;
+        }
+        case 'break':
+          throw new Break();
+        case 'continue':
+          throw new Continue();
+      }
+    }
+  };
+
+  run(nodes, data, root);
+  return out;
+}
+
+function rangeEntries(v: unknown): [unknown, unknown][] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.map((x, i) => [i, x]);
+  if (typeof v === 'number') return Array.from({ length: Math.max(0, v) }, (_, i) => [i, i]);
+  if (typeof v === 'object')
+    return Object.keys(v)
+      .sort()
+      .map((k) => [k, (v as Record<string, unknown>)[k]]);
+  throw new TemplateError(`range can't iterate over ${show(v)}`);
+}
+
+/** Finds a Go-style field (.ToolCalls) on wire-shaped data: ToolCalls, toolCalls or tool_calls. */
+function field(obj: unknown, name: string): unknown {
+  if (obj === undefined || obj === null || typeof obj !== 'object') return undefined;
+  const o = obj as Record<string, unknown>;
+  if (name in o) return o[name];
+  const camel = name[0]!.toLowerCase() + name.slice(1);
+  if (camel in o) return o[camel];
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  if (snake in o) return o[snake];
+  return undefined;
+}
+
+function fieldPath(v: unknown, path: string[]): unknown {
+  return path.reduce((acc, name) => field(acc, name), v);
+}
+
+export function truth(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+/**
+ * How a value prints with {{ }}: strings as they are, missing values as Go's "<no value>", lists as Go's
+ * [a b], and objects as JSON, since Ollama's template data (tools, tool-call arguments) print through their
+ * String() methods, which marshal JSON.
+ */
+function show(v: unknown): string {
+  if (v === undefined || v === null) return '<no value>';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
+  return goJson(v);
+}
+
+function goJson(v: unknown): string {
+  return JSON.stringify(v ?? null).replace(
+    /[<>&]/g,
+    (c) => `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+function compare(name: string, a: unknown, b: unknown): number {
+  if (typeof a !== typeof b || (typeof a !== 'number' && typeof a !== 'string')) {
+    throw new TemplateError(`${name}: cannot compare ${show(a)} and ${show(b)}`);
+  }
+  return a < (b as typeof a) ? -1 : a > (b as typeof a) ? 1 : 0;
+}
+
+function length(v: unknown): number {
+  if (typeof v === 'string') return new TextEncoder().encode(v).length; // Go's len counts bytes
+  if (Array.isArray(v)) return v.length;
+  if (v && typeof v === 'object') return Object.keys(v).length;
+  throw new TemplateError(`len of ${show(v)}`);
+}
+
+const BUILTINS: Record<string, (...args: unknown[]) => unknown> = {
+  eq: (a, ...rest) => {
+    if (rest.length === 0) throw new TemplateError('eq needs at least two arguments');
+    return rest.some((b) => a === b);
+  },
+  ne: (a, b) => a !== b,
+  lt: (a, b) => compare('lt', a, b) < 0,
+  le: (a, b) => compare('le', a, b) <= 0,
+  gt: (a, b) => compare('gt', a, b) > 0,
+  ge: (a, b) => compare('ge', a, b) >= 0,
+  not: (a) => !truth(a),
+  len: (a) => length(a),
+  index: (v, ...keys) =>
+    keys.reduce((acc, k) => {
+      if (Array.isArray(acc)) {
+        if (typeof k !== 'number' || k < 0 || k >= acc.length)
+          throw new TemplateError(`index out of range: ${show(k)}`);
+        return acc[k];
+      }
+      return acc && typeof acc === 'object' ? (acc as Record<string, unknown>)[String(k)] : undefined;
+    }, v),
+  slice: (v, ...idx) => {
+    const [from = 0, to] = idx as number[];
+    if (typeof v === 'string' || Array.isArray(v)) {
+      const end = to ?? v.length;
+      if (from < 0 || end > v.length || from > end)
+        throw new TemplateError(`slice index out of range: ${from}:${end}`);
+      return v.slice(from, end);
+    }
+    throw new TemplateError(`can't slice ${show(v)}`);
+  },
+  print: (...args) =>
+    args
+      .map((a, i) =>
+        i > 0 && typeof a !== 'string' && typeof args[i - 1] !== 'string' ? ` ${show(a)}` : show(a),
+      )
+      .join(''),
+  println: (...args) => `${args.map(show).join(' ')}\n`,
+  printf: (format, ...args) => {
+    let i = 0;
+    return String(format).replace(/%([%vsdqf])/g, (_m, verb: string) => {
+      if (verb === '%') return '%';
+      const a = args[i++];
+      if (verb === 'q') return JSON.stringify(typeof a === 'string' ? a : show(a));
+      return show(a);
+    });
+  },
+  // Ollama's own: JSON as Go's json.Marshal writes it, which escapes <, > and & for HTML.
+  json: (v) => goJson(v),
+  html: (v) => show(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+};

@@ -1,0 +1,118 @@
+// Rendering a prompt from an Ollama model template (the template layer, or a request's `template`), exactly as
+// Ollama's template.Execute does: a template that ranges over .Messages gets the whole conversation; an older
+// one (.System/.Prompt/.Response) is run once per turn, and the last turn is cut right after .Response so the
+// prompt ends where the model's answer begins.
+import { TemplateError } from './errors.ts';
+import { execute } from './exec.ts';
+import { cutAfterResponse, type Node, parseTemplate, usesField } from './parser.ts';
+
+export type TemplateMessage = {
+  role: string;
+  content: string;
+  images?: unknown[];
+  tool_calls?: unknown[];
+  tool_name?: string;
+  thinking?: string;
+};
+
+export type PromptValues = {
+  messages: TemplateMessage[];
+  tools?: unknown[];
+  /** /api/generate's suffix (fill-in-the-middle): rendered with .Prompt and .Suffix only. */
+  suffix?: string;
+  prompt?: string;
+  think?: boolean;
+};
+
+const cache = new Map<string, Node[]>();
+
+/** Parses a template once; throws TemplateError naming what is wrong or unsupported. */
+export function compileTemplate(src: string): Node[] {
+  let nodes = cache.get(src);
+  if (!nodes) {
+    nodes = parseTemplate(src);
+    if (cache.size > 64) cache.clear();
+    cache.set(src, nodes);
+  }
+  return nodes;
+}
+
+const FUNCS = {
+  currentDate: () => new Date().toISOString().slice(0, 10),
+  yesterdayDate: () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+};
+
+/** Whether the template can take a suffix (Ollama's "insert" capability). */
+export function templateSupportsSuffix(src: string): boolean {
+  return usesField(compileTemplate(src), 'Suffix');
+}
+
+export function templateSupportsTools(src: string): boolean {
+  return usesField(compileTemplate(src), 'Tools');
+}
+
+export function renderPrompt(src: string, v: PromptValues): string {
+  const nodes = compileTemplate(src);
+  if (v.prompt !== undefined && v.suffix) {
+    return execute(nodes, { Prompt: v.prompt, Suffix: v.suffix, Response: '' }, FUNCS);
+  }
+  const { system, messages } = collate(v.messages);
+  if (usesField(nodes, 'Messages')) {
+    return execute(
+      nodes,
+      { System: system, Messages: messages, Tools: v.tools ?? [], Response: '', Think: v.think ?? false },
+      FUNCS,
+    );
+  }
+  // Legacy templates: one execution per user turn, then the last turn cut after .Response.
+  let out = '';
+  let sys = '';
+  let prompt = '';
+  let response = '';
+  const turn = (nodesToRun: Node[]) => {
+    out += execute(nodesToRun, { System: sys, Prompt: prompt, Response: response }, FUNCS);
+    sys = '';
+    prompt = '';
+    response = '';
+  };
+  for (const m of messages) {
+    if (m.role === 'system') {
+      if (prompt || response) turn(nodes);
+      sys = m.content;
+    } else if (m.role === 'user') {
+      if (response) turn(nodes);
+      prompt = m.content;
+    } else if (m.role === 'assistant') {
+      response = m.content;
+    }
+  }
+  turn(cutAfterResponse(nodes));
+  return out;
+}
+
+/**
+ * Ollama's collate: system messages joined into .System (the messages keep them too), consecutive messages of
+ * the same role merged with a blank line.
+ */
+function collate(messages: TemplateMessage[]): { system: string; messages: TemplateMessage[] } {
+  const systems: string[] = [];
+  const out: TemplateMessage[] = [];
+  for (const m of messages) {
+    if (m.role === 'system') systems.push(m.content);
+    const last = out.at(-1);
+    if (
+      last &&
+      last.role === m.role &&
+      m.role !== 'tool' &&
+      !m.tool_calls?.length &&
+      !last.tool_calls?.length
+    ) {
+      last.content = `${last.content}\n\n${m.content}`;
+    } else {
+      out.push({ ...m });
+    }
+  }
+  return { system: systems.join('\n\n'), messages: out };
+}
+
+export { TemplateError };
