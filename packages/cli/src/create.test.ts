@@ -13,6 +13,7 @@ import {
   writeDeterministicModel,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notFound } from './testServer.ts';
 
 let server: ManagerProcess;
 let dir: string;
@@ -124,9 +125,7 @@ describe('ownchat create', () => {
     await modelfile('Unknown', 'FROM llama3:8b\n');
     const r = await cli('create', 'x', '-f', 'Unknown');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      "ownchat: model 'llama3:8b' not found: download it with `ownchat pull llama3:8b` (`ownchat list` shows the models you have)\n",
-    );
+    expect(r.stderr).toBe(notFound('llama3:8b'));
   });
 
   it('says when there is no Modelfile', async () => {

@@ -1,38 +1,16 @@
 // `ownchat list` / `ls`, `cp` and `rm` against a real llm-manager: the table as Ollama prints it, --json for
 // scripts, and the one-line error for a model that is not there.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import {
-  importModel,
-  type ManagerProcess,
-  ollamaClient,
-  ownchat,
-  startManagerProcess,
-  writeDeterministicModel,
-} from '@ownchat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ollamaClient } from '@ownchat/testkit';
+import { describe, expect, it } from 'vitest';
+import { notFound, useTestServer } from './testServer.ts';
 import { humanBytes } from './units.ts';
 
-let server: ManagerProcess;
-let dir: string;
-const cli = (...args: string[]) => ownchat(args, { env: { OLLAMA_HOST: server.url } });
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-list-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  server = await startManagerProcess();
-  await importModel(server.url, 'det', det.path);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const t = useTestServer();
+const cli = t.cli;
 
 describe('ownchat list', () => {
   it('prints NAME, ID, SIZE and MODIFIED as Ollama does', async () => {
-    const [{ models }, r] = await Promise.all([ollamaClient(server.url).list(), cli('list')]);
+    const [{ models }, r] = await Promise.all([ollamaClient(t.server.url).list(), cli('list')]);
     const m = models[0]!;
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
@@ -52,7 +30,7 @@ describe('ownchat list', () => {
   it("gives scripts the server's answer with --json", async () => {
     const r = await cli('list', '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(await ollamaClient(server.url).list())));
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(await ollamaClient(t.server.url).list())));
   });
 
   it('lists only the names that start with a prefix', async () => {
@@ -78,18 +56,16 @@ describe('ownchat cp and rm', () => {
     await cli('cp', 'det', 'b');
     const rm = await cli('rm', 'a', 'b');
     expect(rm.stdout).toBe("deleted 'a'\ndeleted 'b'\n");
-    expect((await ollamaClient(server.url).list()).models.map((m) => m.name)).toEqual(['det:latest']);
+    expect((await ollamaClient(t.server.url).list()).models.map((m) => m.name)).toEqual(['det:latest']);
   });
 
   it('says how to get a model that is not there, in one line, with status 1', async () => {
-    const hint =
-      "model 'nosuch' not found: download it with `ownchat pull nosuch` (`ownchat list` shows the models you have)";
     for (const args of [
       ['rm', 'nosuch'],
       ['cp', 'nosuch', 'other'],
     ]) {
       const r = await cli(...args);
-      expect(r).toEqual({ code: 1, stdout: '', stderr: `ownchat: ${hint}\n` });
+      expect(r).toEqual({ code: 1, stdout: '', stderr: notFound('nosuch') });
     }
   });
 

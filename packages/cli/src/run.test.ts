@@ -17,6 +17,7 @@ import {
   writeRandomModel,
 } from '@ownchat/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { notFound } from './testServer.ts';
 
 let server: ManagerProcess;
 let dir: string;
@@ -73,8 +74,7 @@ describe('ownchat run, once (for scripts)', () => {
     expect(r).toEqual({
       code: 1,
       stdout: '',
-      stderr:
-        "ownchat: model 'qwen2.5:0.5b' not found: download it with `ownchat pull qwen2.5:0.5b` (`ownchat list` shows the models you have)\n",
+      stderr: notFound('qwen2.5:0.5b'),
     });
   });
 
@@ -227,8 +227,6 @@ describe('ownchat run, in a terminal', () => {
     expect(await Promise.race([term.exited, new Promise((r) => setTimeout(() => r('hung'), 15_000))])).toBe(
       1,
     );
-    expect(term.screen).toBe(
-      "ownchat: model 'nosuch' not found: download it with `ownchat pull nosuch` (`ownchat list` shows the models you have)\n",
-    );
+    expect(term.screen).toBe(notFound('nosuch'));
   });
 });

@@ -1,35 +1,13 @@
 // `ownchat show` against a real llm-manager: Ollama's default view, one part with a flag, --json for scripts.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import {
-  importModel,
-  type ManagerProcess,
-  ollamaClient,
-  ownchat,
-  startManagerProcess,
-  writeDeterministicModel,
-} from '@ownchat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ollamaClient } from '@ownchat/testkit';
+import { describe, expect, it } from 'vitest';
+import { notFound, useTestServer } from './testServer.ts';
 
-let server: ManagerProcess;
-let dir: string;
-const cli = (...args: string[]) => ownchat(args, { env: { OLLAMA_HOST: server.url } });
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-show-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  server = await startManagerProcess();
-  await importModel(server.url, 'det', det.path, {
-    system: 'You are terse.\nAnswer in one line.\nNever apologise.',
-    parameters: { temperature: 0.5, stop: ['<|im_end|>', 'END'] },
-  });
+const t = useTestServer({
+  system: 'You are terse.\nAnswer in one line.\nNever apologise.',
+  parameters: { temperature: 0.5, stop: ['<|im_end|>', 'END'] },
 });
-
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const cli = t.cli;
 
 describe('ownchat show', () => {
   it("prints Ollama's view: model, capabilities, parameters and the system prompt's first lines", async () => {
@@ -63,7 +41,7 @@ describe('ownchat show', () => {
   });
 
   it('prints one part raw with --modelfile, --template, --parameters, --system or --license', async () => {
-    const api = await ollamaClient(server.url).show({ model: 'det' });
+    const api = await ollamaClient(t.server.url).show({ model: 'det' });
     const withNewline = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);
     expect((await cli('show', 'det', '--modelfile')).stdout).toBe(withNewline(api.modelfile));
     expect((await cli('show', 'det', '--modelfile')).stdout).toMatch(/^FROM \/.*\nTEMPLATE """/m);
@@ -78,7 +56,7 @@ describe('ownchat show', () => {
   it("gives scripts the server's whole answer with --json", async () => {
     const r = await cli('show', 'det', '--json');
     expect(JSON.parse(r.stdout)).toEqual(
-      JSON.parse(JSON.stringify(await ollamaClient(server.url).show({ model: 'det' }))),
+      JSON.parse(JSON.stringify(await ollamaClient(t.server.url).show({ model: 'det' }))),
     );
   });
 
@@ -95,8 +73,6 @@ describe('ownchat show', () => {
   it('says how to get a model that is not there', async () => {
     const r = await cli('show', 'llama3:8b');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      "ownchat: model 'llama3:8b' not found: download it with `ownchat pull llama3:8b` (`ownchat list` shows the models you have)\n",
-    );
+    expect(r.stderr).toBe(notFound('llama3:8b'));
   });
 });
