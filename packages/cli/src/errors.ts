@@ -25,9 +25,11 @@ export function explain(e: unknown, ctx: FailureContext = {}): string {
     const name = missing[1]!;
     return `model '${name}' not found: download it with \`ownchat pull ${name}\` (\`ownchat list\` shows the models you have)`;
   }
-  if (status === 401 || status === 403) {
-    return `the server at ${ctx.url} refused the request (${status}: ${message}): set OWNCHAT_API_KEY to a key it accepts`;
+  if (status === 401) {
+    return `the server at ${ctx.url} refused the request (401: ${message}): set OWNCHAT_API_KEY to a key it accepts`;
   }
+  // 403 is a refusal the key does not lift (a pull allow-list, a role): the server's message says why.
+  if (status === 403) return `the server at ${ctx.url} refused the request (403: ${message})`;
   if (status === 503) return `the server is busy (${message}): try again in a moment`;
   if (typeof status === 'number') return `the server at ${ctx.url} answered ${status}: ${message}`;
   return message;

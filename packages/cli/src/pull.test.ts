@@ -42,3 +42,16 @@ describe('pull errors', () => {
     expect(pullError('m', busy)).toBe(busy);
   });
 });
+
+describe('refusals', () => {
+  it('asks for an API key on 401, and passes on the reason of a 403 that a key would not lift', () => {
+    const url = 'http://127.0.0.1:11434';
+    expect(explain(new ResponseError('unauthorized', 401), { url })).toBe(
+      `the server at ${url} refused the request (401: unauthorized): set OWNCHAT_API_KEY to a key it accepts`,
+    );
+    const refused = new ResponseError("model 'llama3' is not in OWNCHAT_PULL_ALLOW", 403);
+    expect(explain(pullError('llama3', refused), { url })).toBe(
+      `the server at ${url} refused the request (403: model 'llama3' is not in OWNCHAT_PULL_ALLOW)`,
+    );
+  });
+});
