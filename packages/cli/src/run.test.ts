@@ -213,6 +213,20 @@ describe('ownchat run, in a terminal', () => {
     );
   });
 
+  it('drops a half-typed message on Ctrl+C, and answers the next one', async () => {
+    term = new Terminal(['det']);
+    await term.waitFor(/>>> $/);
+    let mark = term.screen.length;
+    term.type('"""\rhalf a thought\rand more');
+    await term.waitFor(/and more$/, mark);
+    term.type('\x03');
+    await term.waitFor(/and more\n>>> $/, mark);
+    mark = term.screen.length;
+    // Had the dropped message stayed open, this line would continue it and get no answer.
+    term.type('Hi\r');
+    await term.waitFor(new RegExp(`${DETERMINISTIC_ANSWER.replace('.', '\\.')}\\n\\n>>> $`), mark);
+  });
+
   it('leaves on Ctrl+D at an empty prompt', async () => {
     term = new Terminal(['det']);
     await term.waitFor(/>>> $/);

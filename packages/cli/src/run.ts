@@ -134,16 +134,18 @@ async function converse(conn: Connection, model: string, opts: RunOptions): Prom
       answering.abort();
       return;
     }
+    rl.setPrompt('>>> ');
     if (input.open || rl.line.length > 0) {
-      // Ctrl+C on a half-typed message drops it, as a shell drops a half-typed command.
+      // Ctrl+C on a half-typed message drops it, as a shell drops a half-typed command: what was typed stays
+      // on screen, and the emptied line (Ctrl+E, Ctrl+U) redraws as a fresh prompt on the next line.
       input.reset();
-      rl.write(null, { ctrl: true, name: 'u' });
       process.stdout.write('\n');
+      rl.write(null, { ctrl: true, name: 'e' });
+      rl.write(null, { ctrl: true, name: 'u' });
     } else {
       process.stdout.write('\nUse Ctrl + d or /bye to exit.\n');
+      rl.prompt();
     }
-    rl.setPrompt('>>> ');
-    rl.prompt();
   });
 
   rl.prompt();
