@@ -1,11 +1,19 @@
 // The ownchat command as a user meets it: --help, the errors that stop the server from starting, and the
 // one-line errors of the client verbs when the server is not there or refuses them.
 import { execFile, spawn } from 'node:child_process';
-import http from 'node:http';
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ownchat } from '@ownchat/testkit';
+import {
+  DETERMINISTIC_ANSWER,
+  type ManagerProcess,
+  ownchat,
+  startManagerProcess,
+  writeDeterministicModel,
+} from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../bin/ownchat.js', import.meta.url));
@@ -110,42 +118,44 @@ describe('ownchat client verbs', () => {
     });
   });
 
-  describe('against a server that requires an API key', () => {
-    // A stand-in for a keyed server (the llm-manager's own key check is a separate feature): it answers
-    // /api/tags only with the right bearer token, and records what it was sent.
-    let server: http.Server;
-    let url: string;
-    const seen: (string | undefined)[] = [];
+  describe('against an llm-manager that requires an API key (OWNCHAT_API_KEYS)', () => {
+    let server: ManagerProcess;
+    let dir: string;
+    const withKey = (args: string[], key: string) =>
+      ownchat(args, { env: { OLLAMA_HOST: server.url, OWNCHAT_API_KEY: key }, cwd: dir });
     beforeAll(async () => {
-      server = http.createServer((req, res) => {
-        seen.push(req.headers.authorization);
-        res.setHeader('content-type', 'application/json');
-        if (req.headers.authorization !== 'Bearer s3cret') {
-          res.statusCode = 401;
-          res.end(JSON.stringify({ error: 'unauthorized: a valid API key is required' }));
-          return;
-        }
-        res.end(JSON.stringify({ models: [] }));
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-keys-'));
+      await writeDeterministicModel(path.join(dir, 'det.gguf'));
+      await fs.writeFile(path.join(dir, 'Modelfile'), 'FROM ./det.gguf\n');
+      server = await startManagerProcess({ env: { OWNCHAT_API_KEYS: 'other-key,s3cret' } });
     });
-    afterAll(() => new Promise((r) => server.close(r)));
+    afterAll(async () => {
+      await server?.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    });
 
-    it('sends OWNCHAT_API_KEY as a bearer token', async () => {
-      const r = await ownchat(['list', '--json'], { env: { OLLAMA_HOST: url, OWNCHAT_API_KEY: 's3cret' } });
-      expect(r).toEqual({ code: 0, stdout: '{\n  "models": []\n}\n', stderr: '' });
-      expect(seen.at(-1)).toBe('Bearer s3cret');
+    it('sends OWNCHAT_API_KEY on every request: blob upload, create, streamed answers, lists', async () => {
+      expect((await withKey(['create', 'det'], 's3cret')).code).toBe(0);
+      expect(await withKey(['run', 'det', 'Hi'], 's3cret')).toEqual({
+        code: 0,
+        stdout: `${DETERMINISTIC_ANSWER}\n`,
+        stderr: '',
+      });
+      const list = await withKey(['list', '--json'], 's3cret');
+      expect(JSON.parse(list.stdout).models.map((m: { name: string }) => m.name)).toEqual(['det:latest']);
     });
 
     it('says to set OWNCHAT_API_KEY when the server refuses the request', async () => {
-      const r = await ownchat(['list'], { env: { OLLAMA_HOST: url, OWNCHAT_API_KEY: '' } });
-      expect(seen.at(-1)).toBeUndefined();
-      expect(r).toEqual({
-        code: 1,
-        stdout: '',
-        stderr: `ownchat: the server at ${url} refused the request (401: unauthorized: a valid API key is required): set OWNCHAT_API_KEY to a key it accepts\n`,
-      });
+      for (const key of ['', 'wrong']) {
+        const r = await withKey(['list'], key);
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `^ownchat: the server at ${server.url} refused the request \\(401: [^\\n]+\\): set OWNCHAT_API_KEY to a key it accepts\\n$`,
+          ),
+        );
+      }
     });
   });
 });
