@@ -38,6 +38,9 @@ export type ResolvedModel = StoredManifest & {
   modelPath: string;
   template?: string;
   system?: string;
+  license?: string;
+  /** The conversation every chat with this model starts from (a Modelfile's MESSAGE lines). */
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
   params: Options;
   config: ModelConfig;
   details: ModelDetails;
@@ -108,10 +111,12 @@ export class ModelStore {
       const l = layer(type);
       return l ? this.blobs.readText(l.digest) : undefined;
     };
-    const [template, system, paramsText, configText] = await Promise.all([
+    const [template, system, paramsText, license, messagesText, configText] = await Promise.all([
       text(LAYER.template),
       text(LAYER.system),
       text(LAYER.params),
+      text(LAYER.license),
+      text(LAYER.messages),
       this.blobs.readText(manifest.config.digest).catch(() => '{}'),
     ]);
     const config = safeJson(configText) as ModelConfig;
@@ -122,6 +127,8 @@ export class ModelStore {
       modelPath: this.blobs.path(modelLayer.digest),
       template,
       system,
+      license,
+      messages: messagesText ? asMessages(safeJson(messagesText)) : [],
       params: paramsText ? checkOptions(safeJson(paramsText), "the model's parameters") : {},
       config,
       details: {
@@ -134,6 +141,14 @@ export class ModelStore {
       },
     };
   }
+}
+
+function asMessages(v: unknown): ResolvedModel['messages'] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (m): m is ResolvedModel['messages'][number] =>
+      !!m && ['system', 'user', 'assistant'].includes(m.role) && typeof m.content === 'string',
+  );
 }
 
 function safeJson(text: string): unknown {
