@@ -27,11 +27,17 @@ export function serveCommand(name: string, description: string): Command {
       process.stderr.write(`ownchat: cannot start the llm-manager: ${why}\n`);
       process.exit(1);
     }
+    // The first signal drains: new requests get 503, running answers finish (OWNCHAT_DRAIN_TIMEOUT), then exit 0.
+    // A second one (Ctrl-C again) stops at once; the runners exit with us (their IPC channel closes).
     let stopping = false;
     const stop = async (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        manager.ctx.log.warn({ signal }, 'stopping now, without waiting for running requests');
+        process.exit(1);
+      }
       stopping = true;
       manager.ctx.log.info({ signal }, 'shutting down');
+      await manager.drain();
       await manager.close();
       process.exit(0);
     };

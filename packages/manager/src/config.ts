@@ -7,6 +7,7 @@ import { availableCpus } from './cpus.ts';
 import { parseKeepAlive } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import { type ListenAddress, parseOllamaHost } from './host.ts';
+import { parseModelName } from './model/name.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -53,6 +54,14 @@ export function parseBytes(name: string, raw: string): number {
     );
   }
   return Math.floor(Number(m[1]) * unit);
+}
+
+/** A comma-separated list, entries trimmed, empty ones dropped. */
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Readers shared with request parsing throw BadRequestError; at start-up the same message is a ConfigError. */
@@ -134,6 +143,62 @@ export const settings = {
       'Most GPU memory the llm-manager may use (e.g. 6GiB, 5000MB): to share a card or act like a smaller one',
     defaultText: 'all of it',
     read: (raw) => (raw?.trim() ? parseBytes('OWNCHAT_GPU_MEMORY', raw.trim()) : undefined),
+  }),
+  preload: setting<string[]>({
+    name: 'OWNCHAT_PRELOAD',
+    description:
+      'Models to load at start (comma-separated) and keep loaded; /readyz answers 503 until all are loaded',
+    defaultText: 'none',
+    read: (raw) =>
+      list(raw).map((name) => {
+        try {
+          parseModelName(name);
+        } catch (e) {
+          throw new ConfigError(`OWNCHAT_PRELOAD: ${(e as Error).message}`);
+        }
+        return name;
+      }),
+  }),
+  apiKeys: setting<string[]>({
+    name: 'OWNCHAT_API_KEYS',
+    description:
+      'API keys (comma-separated): when set, every route but /, /healthz and /readyz needs "Authorization: Bearer <key>"',
+    defaultText: 'none: no key needed',
+    read: (raw) => {
+      const keys = list(raw);
+      keys.forEach((k, i) => {
+        // The key itself is never echoed: it would land in logs and CI output.
+        if (!/^[\x21-\x7e]+$/.test(k)) {
+          throw new ConfigError(
+            `OWNCHAT_API_KEYS: key ${i + 1} has a space or a character a header cannot carry (use printable ASCII)`,
+          );
+        }
+      });
+      return keys;
+    },
+  }),
+  origins: setting<string[]>({
+    name: 'OLLAMA_ORIGINS',
+    description:
+      'Extra origins browsers may call from (comma-separated, * wildcards, * alone for any); localhost, 127.0.0.1 and 0.0.0.0 on any port are always allowed',
+    defaultText: 'none',
+    read: (raw) => list(raw),
+  }),
+  drainTimeout: setting<number>({
+    name: 'OWNCHAT_DRAIN_TIMEOUT',
+    description:
+      'On SIGTERM, how long (seconds) running requests may take to finish before the server stops anyway',
+    defaultText: '30',
+    read: (raw) => {
+      if (!raw?.trim()) return 30_000;
+      const s = Number(raw.trim());
+      if (!Number.isFinite(s) || s < 0) {
+        throw new ConfigError(
+          `OWNCHAT_DRAIN_TIMEOUT=${JSON.stringify(raw)} is not valid: expected seconds, a number ≥ 0 (e.g. 30)`,
+        );
+      }
+      return s * 1000;
+    },
   }),
   logLevel: setting<string>({
     name: 'OWNCHAT_LOG_LEVEL',

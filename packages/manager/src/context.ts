@@ -1,6 +1,10 @@
-// What the route handlers share: settings, the model store and the scheduler of loaded models.
+// What the route handlers share: settings, the model store, the scheduler of loaded models, and the operations
+// side: metrics, the preloaded models and the draining state.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import type { Metrics } from './metrics.ts';
+import type { Preloader } from './preload.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import type { ModelStore } from './store/modelStore.ts';
 
@@ -9,6 +13,9 @@ export type ManagerContext = {
   store: ModelStore;
   scheduler: Scheduler;
   log: FastifyBaseLogger;
+  metrics: Metrics;
+  preload: Preloader;
+  lifecycle: Lifecycle;
 };
 
 /** The Ollama API version we answer /api/version with: the Ollama release whose API this server follows. */

@@ -9,6 +9,31 @@ export class ConfigError extends Error {
 /** The request is malformed or asks for something invalid (400). */
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
+  /** The request field at fault, where one is (OpenAI's error bodies name it as `param`). */
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No API key, or not one of OWNCHAT_API_KEYS (401). The message never repeats what the client sent. */
+export class UnauthorizedError extends Error {
+  override name = 'UnauthorizedError';
+}
+
+/** A browser page from an origin OLLAMA_ORIGINS does not allow (403, as Ollama answers it). */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+/** The server is draining before it stops: the client should go to another replica or retry (503). */
+export class ShuttingDownError extends Error {
+  override name = 'ShuttingDownError';
+  constructor(message = 'the server is shutting down: retry, another replica will answer') {
+    super(message);
+  }
 }
 
 /** No such model in the store (404). */

@@ -36,20 +36,30 @@ export async function infer(
 ): Promise<InferenceResult> {
   const { sampling } = resolveOptions(model.params, options);
   sampling.format = format;
+  const watch = ctx.metrics.generation(model.displayName);
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
     loadRequestFor(ctx, model, options),
     signal,
   );
   try {
-    const stats = await lease.runner.generate(input, sampling, onChunk, signal);
+    const stats = await lease.runner.generate(
+      input,
+      sampling,
+      (text) => {
+        watch.token();
+        onChunk(text);
+      },
+      signal,
+    );
+    watch.done(stats);
     ctx.log.debug(
       { model: model.displayName, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },
       'prompt evaluated (the rest reused from the sequence)',
     );
     return { ...stats, loadNs: lease.loadNs };
   } finally {
-    lease.release(keepAliveMs);
+    lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
   }
 }
 
@@ -71,7 +81,7 @@ export async function embedWith(
   try {
     return { ...(await lease.runner.embed(inputs, truncate)), loadNs: lease.loadNs };
   } finally {
-    lease.release(keepAliveMs);
+    lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
   }
 }
 
@@ -92,6 +102,6 @@ export async function loadOrUnload(
     loadRequestFor(ctx, model, options),
     signal,
   );
-  lease.release(keepAliveMs);
+  lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
   return { doneReason: 'load', loadNs: lease.loadNs };
 }

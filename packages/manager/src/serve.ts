@@ -1,5 +1,5 @@
-// `ownchat serve`: start the llm-manager. Logs the inference devices, listens on OLLAMA_HOST, and on SIGINT or
-// SIGTERM stops accepting work, unloads its models and exits.
+// `ownchat serve`: start the llm-manager. Logs the inference devices, listens on OLLAMA_HOST, preloads the
+// OWNCHAT_PRELOAD models, and when told to stop drains (running requests finish) before it unloads its models.
 
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -8,6 +8,9 @@ import type { ManagerContext } from './context.ts';
 import { LlamaDevices } from './engine/devices.ts';
 import { clientUrl } from './host.ts';
 import { buildApp } from './http/app.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { Metrics } from './metrics.ts';
+import { Preloader } from './preload.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { ModelStore } from './store/modelStore.ts';
 
@@ -15,6 +18,13 @@ export type RunningManager = {
   app: FastifyInstance;
   ctx: ManagerContext;
   url: string;
+  /** Settles when every OWNCHAT_PRELOAD model has been loaded or has failed to (see /readyz). */
+  preloaded: Promise<void>;
+  /**
+   * Readiness turns false and new requests get 503; resolves once the requests already taken have finished,
+   * or after OWNCHAT_DRAIN_TIMEOUT (false then: close() cuts the rest).
+   */
+  drain: () => Promise<boolean>;
   close: () => Promise<void>;
 };
 
@@ -32,15 +42,48 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     gpuMemoryCap: config.gpuMemory,
     log: (msg, extra) => log.info(extra ?? {}, msg),
   });
-  const ctx: ManagerContext = { config, store: new ModelStore(config.models), scheduler, log };
+  const metrics = new Metrics({
+    stats: () => scheduler.stats(),
+    loaded: () => scheduler.list(),
+    contextUsage: () => scheduler.contextUsage(),
+  });
+  const ctx: ManagerContext = {
+    config,
+    store: new ModelStore(config.models),
+    scheduler,
+    log,
+    metrics,
+    preload: new Preloader(config.preload),
+    lifecycle: new Lifecycle(),
+  };
   const app = await buildApp(ctx);
   await app.listen({ host: config.host.host, port: config.host.port });
   const url = clientUrl({ ...config.host, port: (app.server.address() as { port: number }).port });
   log.info({ url, models: config.models }, `llm-manager listening on ${url}`);
+  // After listen: /healthz answers at once and /readyz says what is still loading.
+  const preloaded = ctx.preload.run(ctx);
   return {
     app,
     ctx,
     url,
+    preloaded,
+    drain: async () => {
+      ctx.lifecycle.startDraining();
+      const running = ctx.lifecycle.inFlight;
+      const seconds = config.drainTimeout / 1000;
+      log.info(
+        { running, timeoutSeconds: seconds },
+        `draining: new requests get 503; waiting up to ${seconds} s for ${running} running ${running === 1 ? 'request' : 'requests'}`,
+      );
+      const idle = await ctx.lifecycle.whenIdle(config.drainTimeout);
+      if (!idle) {
+        log.warn(
+          { running: ctx.lifecycle.inFlight },
+          `drain timed out after ${seconds} s: stopping the requests still running (OWNCHAT_DRAIN_TIMEOUT)`,
+        );
+      }
+      return idle;
+    },
     close: async () => {
       await app.close();
       await scheduler.close();

@@ -52,6 +52,7 @@ export {
   writeDeterministicModel,
   writeRandomModel,
 } from './models.ts';
+export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
 export {
   buildVocabulary,

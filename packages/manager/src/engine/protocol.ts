@@ -67,11 +67,15 @@ export type GenerateStats = {
   doneReason: 'stop' | 'length';
 };
 
+/** Context tokens the sequences serving requests hold, and the context the runner has in all (KV-cache use). */
+export type ContextUsage = { used: number; capacity: number };
+
 export type ToRunner =
   | { type: 'load'; spec: LoadSpec }
   | { type: 'generate'; id: number; input: GenerateInput; sampling: Sampling }
   | { type: 'embed'; id: number; inputs: string[]; truncate: boolean }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  | { type: 'context-usage' };
 
 export type FromRunner =
   | { type: 'loaded'; info: LoadedInfo }
@@ -80,4 +84,5 @@ export type FromRunner =
   | { type: 'done'; id: number; stats: GenerateStats }
   | { type: 'embedded'; id: number; embeddings: number[][]; promptTokens: number }
   /** `badRequest`: the request asked for something impossible (an invalid schema, an input too long). */
-  | { type: 'failed'; id: number; message: string; badRequest?: boolean };
+  | { type: 'failed'; id: number; message: string; badRequest?: boolean }
+  | { type: 'context-usage'; usage: ContextUsage };

@@ -4,6 +4,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BadRequestError, CanceledError, ModelLoadError, RunnerError } from '../errors.ts';
 import type {
+  ContextUsage,
   FromRunner,
   GenerateInput,
   GenerateStats,
@@ -34,6 +35,7 @@ export class Runner {
   private stderrTail: string[] = [];
   private exited: RunnerExit | undefined;
   private exitListeners: ((exit: RunnerExit) => void)[] = [];
+  private usageWaiters: ((usage: ContextUsage | undefined) => void)[] = [];
   info: LoadedInfo | undefined;
 
   constructor(readonly label: string) {
@@ -144,6 +146,26 @@ export class Runner {
     });
   }
 
+  /**
+   * How much of its context the runner's requests hold (for /metrics); undefined when the model is not loaded
+   * yet or the runner does not answer within timeoutMs. Concurrent askers share the next answer.
+   */
+  contextUsage(timeoutMs = 1000): Promise<ContextUsage | undefined> {
+    if (this.exited || !this.info) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const answer = (usage: ContextUsage | undefined) => {
+        clearTimeout(timer);
+        resolve(usage);
+      };
+      const timer = setTimeout(() => {
+        this.usageWaiters = this.usageWaiters.filter((w) => w !== answer);
+        resolve(undefined);
+      }, timeoutMs);
+      this.usageWaiters.push(answer);
+      this.send({ type: 'context-usage' });
+    });
+  }
+
   onExitOnce(listener: (exit: RunnerExit) => void): void {
     if (this.exited) listener(this.exited);
     else this.exitListeners.push(listener);
@@ -178,6 +200,8 @@ export class Runner {
         .get(m.id)
         ?.reject(m.badRequest ? new BadRequestError(m.message) : new RunnerError(m.message));
       this.pending.delete(m.id);
+    } else if (m.type === 'context-usage') {
+      for (const w of this.usageWaiters.splice(0)) w(m.usage);
     }
   }
 
@@ -186,6 +210,7 @@ export class Runner {
     const error = new RunnerError(`the model runner for ${this.label} ${describeExit(this.exited)}`);
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+    for (const w of this.usageWaiters.splice(0)) w(undefined);
     for (const l of this.exitListeners.splice(0)) l(this.exited);
   }
 }

@@ -5,7 +5,7 @@ import { getLlama, JinjaTemplateChatWrapper, LlamaCompletion, LlamaLogLevel } fr
 import { embed } from './embedding.ts';
 import { generate } from './generation.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
-import type { FromRunner, LoadSpec, ToRunner } from './protocol.ts';
+import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
 
 function send(message: FromRunner): void {
   process.send?.(message);
@@ -94,6 +94,17 @@ async function onEmbed(message: Extract<ToRunner, { type: 'embed' }>): Promise<v
   }
 }
 
+/**
+ * Tokens held by the sequences serving requests, of the whole context: the KV-cache use an inference gateway
+ * routes by. An idle sequence's tokens are a cache the next request overwrites or reuses, so they count as free.
+ */
+function contextUsage(): ContextUsage {
+  if (!loaded) return { used: 0, capacity: 0 };
+  let used = 0;
+  for (const slot of loaded.slots) if (slot.busy) used += slot.sequence.nextTokenIndex;
+  return { used, capacity: loaded.context.contextSize };
+}
+
 process.on('message', (message: ToRunner) => {
   switch (message.type) {
     case 'load':
@@ -111,6 +122,9 @@ process.on('message', (message: ToRunner) => {
       break;
     case 'cancel':
       aborts.get(message.id)?.abort();
+      break;
+    case 'context-usage':
+      send({ type: 'context-usage', usage: contextUsage() });
       break;
   }
 });

@@ -1,13 +1,17 @@
 // The one place that turns errors into HTTP statuses and Ollama's `{"error": "..."}` bodies
-// (Ollama's handleScheduleError): 400 bad input, 404 unknown model, 499 canceled, 503 busy, 500 the rest.
+// (Ollama's handleScheduleError): 400 bad input, 401 no API key, 403 foreign origin, 404 unknown model,
+// 499 canceled, 503 busy or shutting down, 500 the rest.
 import {
   BadRequestError,
   CanceledError,
+  ForbiddenError,
   ModelLoadError,
   ModelNotFoundError,
   NotFoundError,
   RunnerError,
   ServerBusyError,
+  ShuttingDownError,
+  UnauthorizedError,
 } from '../errors.ts';
 import { TemplateError } from '../template/errors.ts';
 
@@ -20,6 +24,12 @@ export function errorStatus(e: unknown): ErrorResponse {
   if (e instanceof ModelNotFoundError || e instanceof NotFoundError) return { status: 404, message };
   if (e instanceof CanceledError) return { status: 499, message };
   if (e instanceof ServerBusyError) return { status: 503, message, headers: { 'retry-after': '1' } };
+  if (e instanceof UnauthorizedError)
+    return { status: 401, message, headers: { 'www-authenticate': 'Bearer' } };
+  if (e instanceof ForbiddenError) return { status: 403, message };
+  // Connection: close, so a keep-alive client reconnects, and its load balancer picks a replica that is up.
+  if (e instanceof ShuttingDownError)
+    return { status: 503, message, headers: { 'retry-after': '1', connection: 'close' } };
   if (e instanceof ModelLoadError || e instanceof RunnerError) return { status: 500, message };
   // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.
   const status = (e as { statusCode?: number }).statusCode;

@@ -6,7 +6,11 @@ import type { FastifyReply } from 'fastify';
 export class NdjsonStream {
   private started = false;
 
-  constructor(private readonly reply: FastifyReply) {}
+  /** contentType: text/event-stream for SSE (sse.ts frames its own lines and writes them with writeText). */
+  constructor(
+    private readonly reply: FastifyReply,
+    private readonly contentType = 'application/x-ndjson',
+  ) {}
 
   get isStarted(): boolean {
     return this.started;
@@ -19,7 +23,7 @@ export class NdjsonStream {
     this.reply.hijack();
     this.reply.raw.writeHead(200, {
       ...(this.reply.getHeaders() as Record<string, string>),
-      'content-type': 'application/x-ndjson',
+      'content-type': this.contentType,
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
     });
@@ -27,8 +31,12 @@ export class NdjsonStream {
   }
 
   write(line: unknown): void {
+    this.writeText(`${JSON.stringify(line)}\n`);
+  }
+
+  writeText(text: string): void {
     this.start();
-    if (!this.reply.raw.destroyed) this.reply.raw.write(`${JSON.stringify(line)}\n`);
+    if (!this.reply.raw.destroyed) this.reply.raw.write(text);
   }
 
   end(): void {

@@ -3,7 +3,7 @@
 // arrival order), unloaded when its keep-alive runs out or another model needs the room. Every request that
 // waits (for a load, for room, for its turn) counts against OLLAMA_MAX_QUEUE, loaded models included.
 import type { Devices } from '../engine/devices.ts';
-import type { LoadedInfo, LoadSpec } from '../engine/protocol.ts';
+import type { ContextUsage, LoadedInfo, LoadSpec } from '../engine/protocol.ts';
 import { Runner } from '../engine/runner.ts';
 import { CanceledError, ModelLoadError, ServerBusyError } from '../errors.ts';
 import { Fifo } from './fifo.ts';
@@ -81,6 +81,18 @@ export class Scheduler {
     let running = 0;
     for (const e of this.entries.values()) running += e.inUse;
     return { waiting: this.waitingCount, running };
+  }
+
+  /** Context tokens running requests hold, and the context the loaded models have in all (KV-cache use). */
+  async contextUsage(): Promise<ContextUsage> {
+    const usages = await Promise.all([...this.entries.values()].map((e) => e.runner.contextUsage()));
+    let used = 0;
+    let capacity = 0;
+    for (const u of usages) {
+      used += u?.used ?? 0;
+      capacity += u?.capacity ?? 0;
+    }
+    return { used, capacity };
   }
 
   /** Loads the model if needed and waits for its turn; the returned lease must be released. */

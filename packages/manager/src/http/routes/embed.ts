@@ -17,7 +17,7 @@ function inputs(body: Body): string[] {
   throw new BadRequestError('input must be a string or a list of strings');
 }
 
-function normalise(v: number[]): number[] {
+export function normalise(v: number[]): number[] {
   const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
   return norm > 0 ? v.map((x) => x / norm) : v;
 }

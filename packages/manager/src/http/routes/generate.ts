@@ -3,10 +3,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
 import { parseKeepAlive } from '../../duration.ts';
-import type { GenerateInput } from '../../engine/protocol.ts';
+import type { GenerateInput, OutputFormat } from '../../engine/protocol.ts';
 import { CanceledError } from '../../errors.ts';
 import { infer, loadOrUnload } from '../../inference.ts';
-import { checkOptions } from '../../model/options.ts';
+import { checkOptions, type Options } from '../../model/options.ts';
 import { chatInput, generateInput } from '../../promptInput.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { errorStatus } from '../errorStatus.ts';
@@ -14,7 +14,7 @@ import { clientGone, NdjsonStream } from '../ndjson.ts';
 import { chatMessages, contextTokens, generateImages, outputFormat, tools } from '../requestFields.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
 
-type Kind = 'generate' | 'chat';
+export type Kind = 'generate' | 'chat';
 
 export function generateRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   app.post('/api/generate', (req, reply) => answer(ctx, 'generate', req.body, reply));
@@ -42,8 +42,24 @@ function inputFor(kind: Kind, body: Body, model: ResolvedModel): GenerateInput |
   return chatInput(model, { messages, tools: tools(body) });
 }
 
-async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: FastifyReply): Promise<void> {
-  const started = process.hrtime.bigint();
+/** A /api/generate or /api/chat request, checked and resolved: what inference needs. */
+export type PreparedAnswer = {
+  name: string;
+  stream: boolean;
+  options: Options;
+  format: OutputFormat | undefined;
+  keepAliveMs: number;
+  model: ResolvedModel;
+  /** Undefined for an empty prompt: the request only loads (or unloads) the model. */
+  input: GenerateInput | undefined;
+};
+
+/** Checks a request body and resolves its model; the OpenAI routes hand theirs over in Ollama's shape. */
+export async function prepareAnswer(
+  ctx: ManagerContext,
+  kind: Kind,
+  rawBody: unknown,
+): Promise<PreparedAnswer> {
   const body = asBody(rawBody);
   const name = modelField(body);
   const stream = optionalBoolean(body, 'stream') !== false; // the server's default is to stream
@@ -54,7 +70,16 @@ async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: 
       ? ctx.config.keepAlive
       : parseKeepAlive(body.keep_alive);
   const model = await ctx.store.resolve(name);
-  const input = inputFor(kind, body, model);
+  return { name, stream, options, format, keepAliveMs, model, input: inputFor(kind, body, model) };
+}
+
+async function answer(ctx: ManagerContext, kind: Kind, rawBody: unknown, reply: FastifyReply): Promise<void> {
+  const started = process.hrtime.bigint();
+  const { name, stream, options, format, keepAliveMs, model, input } = await prepareAnswer(
+    ctx,
+    kind,
+    rawBody,
+  );
   const signal = clientGone(reply);
   const createdAt = () => new Date().toISOString();
   const chunkOf = (text: string) =>

@@ -1,0 +1,97 @@
+// OWNCHAT_PRELOAD against a real `ownchat serve`: /readyz waits for the model, which then stays loaded.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  importModel,
+  type ManagerProcess,
+  ollamaClient,
+  startManagerProcess,
+  writeDeterministicModel,
+} from '@ownchat/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from './config.ts';
+
+let dir: string;
+let store: string;
+let server: ManagerProcess | undefined;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-preload-'));
+  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
+  const setup = await startManagerProcess();
+  await importModel(setup.url, 'det', det.path);
+  await setup.stop();
+  store = setup.modelsDir;
+});
+
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rm(store, { recursive: true, force: true });
+});
+
+type Ps = { models: { name: string; expires_at: string }[] };
+
+describe('OWNCHAT_PRELOAD', () => {
+  it('/readyz answers 503 until the model is loaded, then 200; the model stays loaded', async () => {
+    server = await startManagerProcess({ modelsDir: store, env: { OWNCHAT_PRELOAD: 'det' } });
+    const url = server.url;
+    const seen: { status: number; body: unknown }[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const res = await fetch(`${url}/readyz`);
+      seen.push({ status: res.status, body: await res.json() });
+      if (res.status === 200) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The load happens in a runner process that must start and read the file: the first probes find it loading.
+    expect(seen[0]).toEqual({ status: 503, body: { status: 'not ready', reason: 'loading det' } });
+    expect(seen.at(-1)).toEqual({ status: 200, body: { status: 'ready' } });
+    // Alive all along, whatever the model does.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+    const ps = (await (await fetch(`${url}/api/ps`)).json()) as Ps;
+    expect(ps.models.map((m) => m.name)).toEqual(['det:latest']);
+    const yearFromNow = Date.now() + 365 * 24 * 3600_000;
+    expect(Date.parse(ps.models[0]!.expires_at)).toBeGreaterThan(yearFromNow);
+
+    // A request asking for a short keep-alive does not unload a preloaded model.
+    await ollamaClient(url).generate({
+      model: 'det',
+      prompt: 'Go',
+      keep_alive: '1s',
+      options: { num_predict: 3 },
+    });
+    await new Promise((r) => setTimeout(r, 2500));
+    const after = (await (await fetch(`${url}/api/ps`)).json()) as Ps;
+    expect(after.models.map((m) => m.name)).toEqual(['det:latest']);
+    expect(Date.parse(after.models[0]!.expires_at)).toBeGreaterThan(yearFromNow);
+  });
+
+  it('stays unready, saying why, when a preload model is not in the store', async () => {
+    server = await startManagerProcess({ modelsDir: store, env: { OWNCHAT_PRELOAD: 'det,missing:7b' } });
+    const url = server.url;
+    await expect
+      .poll(async () => (await (await fetch(`${url}/readyz`)).json()) as { reason?: string }, {
+        timeout: 30_000,
+      })
+      .toEqual({ status: 'not ready', reason: "cannot preload missing:7b: model 'missing:7b' not found" });
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    // The models it could load are loaded all the same.
+    const ps = (await (await fetch(`${url}/api/ps`)).json()) as Ps;
+    expect(ps.models.map((m) => m.name)).toEqual(['det:latest']);
+    expect(server.output()).toMatch(/cannot preload missing:7b/);
+  });
+
+  it('refuses to start with a malformed model name', () => {
+    expect(() => readConfig({ OWNCHAT_PRELOAD: 'good:1b, bad name!' })).toThrow(
+      /OWNCHAT_PRELOAD: invalid model name "bad name!"/,
+    );
+    expect(readConfig({ OWNCHAT_PRELOAD: ' a , b:2b ,' }).preload).toEqual(['a', 'b:2b']);
+  });
+});
