@@ -15,6 +15,7 @@ import {
   writeDeterministicModel,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { RUNTIME_UID } from './images.ts';
 import { assemble, listFiles, runtimeTree } from './runtimeTree.ts';
 
@@ -125,7 +126,57 @@ describe('llm-manager image (CPU)', () => {
     server = undefined;
     expect(await snapshot(app)).toBe(before);
   }, 180_000);
+
+  it("starts with the manifest's settings: preloads, is ready once loaded, asks for its key, drains", async () => {
+    const before = await snapshot(app);
+    const key = 'k8s-test-key';
+    server = await startManagerProcess({
+      command: [...nodeCommand(), path.join(app, BIN)],
+      cwd: app,
+      modelsDir: path.join(dir, 'models'),
+      baseEnv: { PATH: process.env.PATH, HOME: path.join(dir, 'tmp'), TMPDIR: path.join(dir, 'tmp') },
+      // What deploy/kustomize/base gives the container, with this test's model and key filled in.
+      env: { ...(await manifestEnv()), OWNCHAT_PRELOAD: 'det', OWNCHAT_API_KEYS: key },
+      timeoutMs: 90_000,
+    });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    let ready = 0;
+    for (let i = 0; i < 120 && ready !== 200; i++) {
+      ready = (await fetch(`${server.url}/readyz`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(ready).toBe(200);
+    const generate = (headers: Record<string, string>) =>
+      fetch(`${server!.url}/api/generate`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'det', prompt: 'Hi', stream: false }),
+      });
+    expect((await generate({})).status).toBe(401);
+    const res = await generate({ authorization: `Bearer ${key}` });
+    expect(((await res.json()) as { response: string }).response).toBe(DETERMINISTIC_ANSWER);
+    expect(await server.stop()).toBe(0);
+    server = undefined;
+    expect(await snapshot(app)).toBe(before);
+  }, 180_000);
 });
+
+/** The literal settings base/llm-manager.yaml gives the llm-manager, but where it listens and keeps models. */
+async function manifestEnv(): Promise<Record<string, string>> {
+  const docs = parseAllDocuments(
+    await fs.readFile(path.join(ROOT, 'deploy/kustomize/base/llm-manager.yaml'), 'utf8'),
+  );
+  const sts = docs.map((d) => d.toJS()).find((d) => d.kind === 'StatefulSet');
+  const env: { name: string; value?: string }[] = sts.spec.template.spec.containers[0].env;
+  const out: Record<string, string> = {};
+  for (const e of env) {
+    if (e.value !== undefined && !['OLLAMA_HOST', 'OLLAMA_MODELS'].includes(e.name)) out[e.name] = e.value;
+  }
+  expect(Object.keys(out)).toEqual(
+    expect.arrayContaining(['OLLAMA_KEEP_ALIVE', 'OLLAMA_MAX_QUEUE', 'OWNCHAT_DRAIN_TIMEOUT']),
+  );
+  return out;
+}
 
 describe('llm-manager image (CUDA)', () => {
   it('holds the CUDA 13 build, its CUDA 12 fallback and the CPU build, and no other binaries', async () => {
