@@ -1,8 +1,17 @@
 // The ownchat command. One file per verb lives beside this one; this file only wires them to the parser.
 
-import { describeSettings } from '@ownchat/manager';
+import { describeSettings } from '@ownchat/manager/for-clients';
 import { Command } from 'commander';
+import { cpCommand } from './cp.ts';
+import { createCommand } from './create.ts';
+import { listCommand } from './list.ts';
+import { psCommand } from './ps.ts';
+import { pullCommand } from './pull.ts';
+import { rmCommand } from './rm.ts';
+import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
+import { showCommand } from './show.ts';
+import { stopCommand } from './stop.ts';
 
 const program = new Command('ownchat')
   .description('Your own chatbot on open LLMs: an Ollama-compatible llm-manager, a chatbot and a CLI')
@@ -14,6 +23,20 @@ program.addCommand(
 );
 // Until the chatbot exists, `up` (what `npm start` runs) starts the llm-manager alone.
 program.addCommand(serveCommand('up', 'Start ownchat on this machine (for now: the llm-manager)'));
+// Client verbs, as Ollama names them: they talk to the server at OLLAMA_HOST (ours or a real Ollama).
+for (const verb of [
+  pullCommand,
+  runCommand,
+  listCommand,
+  psCommand,
+  showCommand,
+  createCommand,
+  cpCommand,
+  rmCommand,
+  stopCommand,
+]) {
+  program.addCommand(verb());
+}
 
 program.addHelpText('after', () => {
   const rows = describeSettings();

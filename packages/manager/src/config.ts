@@ -214,6 +214,20 @@ export const settings = {
       return level;
     },
   }),
+  // Read by the ownchat client verbs (pull, run, list …), not by the server.
+  apiKey: setting<string | undefined>({
+    name: 'OWNCHAT_API_KEY',
+    description:
+      'API key the ownchat command sends to the llm-manager as "Authorization: Bearer <key>" (for a server that requires keys)',
+    defaultText: 'none',
+    read: (raw) => raw?.trim() || undefined,
+  }),
+  debug: setting<boolean>({
+    name: 'OWNCHAT_DEBUG',
+    description: 'Set to 1 and a failing ownchat command prints the whole error with its stack trace',
+    defaultText: 'off',
+    read: (raw) => ['1', 'true', 'yes', 'on'].includes(raw?.trim().toLowerCase() ?? ''),
+  }),
 } as const;
 
 type Settings = typeof settings;
@@ -239,4 +253,19 @@ export function describeSettings(): { name: string; defaultText: string; descrip
     defaultText,
     description,
   }));
+}
+
+export type ClientConfig = Pick<Config, 'host' | 'apiKey' | 'debug'>;
+
+/**
+ * Only the settings a client verb needs (where the server is, the key to send, how to report errors): a
+ * server-only setting that is malformed must not stop `ownchat list`.
+ */
+export function readClientConfig(env: Env = process.env): ClientConfig {
+  const { host, apiKey, debug } = settings;
+  return {
+    host: host.read(env[host.name], env),
+    apiKey: apiKey.read(env[apiKey.name], env),
+    debug: debug.read(env[debug.name], env),
+  };
 }

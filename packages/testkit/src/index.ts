@@ -52,6 +52,7 @@ export {
   writeDeterministicModel,
   writeRandomModel,
 } from './models.ts';
+export { OWNCHAT_BIN, type OwnchatResult, ownchat } from './ownchat.ts';
 export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
 export {

@@ -7,11 +7,9 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
-
-const OWNCHAT_BIN = fileURLToPath(new URL('../../cli/bin/ownchat.js', import.meta.url));
+import { OWNCHAT_BIN } from './ownchat.ts';
 
 export type ManagerProcess = {
   url: string;
