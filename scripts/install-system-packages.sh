@@ -7,6 +7,9 @@
 # registry (docker-registry), the browser (chromium) and nginx join this list with the tests that use them.
 set -euo pipefail
 
+# kubectl, for `kubectl kustomize` in the deploy/kustomize tests: not from apt (the script says why).
+bash "$(dirname "$0")/install-kubectl.sh"
+
 PACKAGES=()
 
 if [ ${#PACKAGES[@]} -eq 0 ]; then
