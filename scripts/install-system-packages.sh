@@ -6,6 +6,9 @@
 # loopback). The browser (chromium) and nginx join this list with the tests that use them.
 set -euo pipefail
 
+# kubectl, for `kubectl kustomize` in the deploy/kustomize tests: not from apt (the script says why).
+bash "$(dirname "$0")/install-kubectl.sh"
+
 PACKAGES=(
   docker-registry # a real OCI registry (distribution 2.8) that the pull tests push models to and pull from
 )

@@ -21,12 +21,23 @@ export type ManagerProcess = {
 };
 
 export async function startManagerProcess(
-  opts: { modelsDir?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: {
+    modelsDir?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    /** How to run `ownchat` (`serve` is appended): another tree, or through setpriv as another user. */
+    command?: string[];
+    cwd?: string;
+    /** The environment the server starts from (default: this process's); `env` and the test settings go on top. */
+    baseEnv?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<ManagerProcess> {
   const modelsDir = opts.modelsDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-models-')));
-  const child = spawn(process.execPath, [OWNCHAT_BIN, 'serve'], {
+  const [file, ...args] = opts.command ?? [process.execPath, OWNCHAT_BIN];
+  const child = spawn(file!, [...args, 'serve'], {
+    cwd: opts.cwd,
     env: {
-      ...process.env,
+      ...(opts.baseEnv ?? process.env),
       OLLAMA_HOST: '127.0.0.1:0',
       OLLAMA_MODELS: modelsDir,
       // Tiny test models decode far faster on one thread than on two (synchronisation dominates).
