@@ -135,7 +135,7 @@ export const settings = {
   preload: setting<string[]>({
     name: 'OWNCHAT_PRELOAD',
     description:
-      'Models to load at start (comma-separated) and keep loaded; /readyz answers 503 until all are loaded',
+      'Models to load at start (comma-separated; pulled if missing, http://host/... for a plain-http registry) and keep loaded; /readyz answers 503 until all are loaded',
     defaultText: 'none',
     read: (raw) =>
       list(raw).map((name) => {

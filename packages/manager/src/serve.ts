@@ -80,6 +80,7 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     preloaded,
     drain: async () => {
       ctx.lifecycle.startDraining();
+      ctx.preload.stop();
       // A pull may run for many minutes and resumes where it stopped: end it now rather than hold the drain.
       await pulls.close();
       const running = ctx.lifecycle.inFlight;
@@ -98,6 +99,7 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
       return idle;
     },
     close: async () => {
+      ctx.preload.stop();
       await pulls.close(); // pulls in flight end (resumable) so the server can close
       await app.close();
       await scheduler.close();
