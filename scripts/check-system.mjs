@@ -2,6 +2,7 @@
 // missing, says what and how to get it. It installs nothing.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const problems = [];
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -13,6 +14,7 @@ if (!existsSync(new URL('../node_modules/node-llama-cpp/package.json', import.me
 }
 // System commands the tests start, and the Debian package each comes from.
 const commands = [
+  ['docker-registry', 'docker-registry'], // the OCI registry the pull tests start
   ['/usr/bin/chromium', 'chromium'],
   ['/usr/sbin/nginx', 'nginx'],
 ];
@@ -22,6 +24,29 @@ for (const [command, pkg] of commands) {
   } catch {
     problems.push(`${command} is missing (Debian package ${pkg})`);
   }
+}
+// deploy/: the image test runs an image's tree as its numeric user through setpriv, and the manifest tests render
+// every overlay with kubectl's kustomize, which must be v5 (components, labels). scripts/install-kubectl.sh puts a
+// pinned kubectl in .cache/tools; KUBECTL names another one.
+try {
+  execFileSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' });
+} catch {
+  problems.push('setpriv is missing (Debian package util-linux)');
+}
+const kubectl = process.env.KUBECTL || fileURLToPath(new URL('../.cache/tools/kubectl', import.meta.url));
+let kustomize = '';
+try {
+  const version = execFileSync(kubectl, ['version', '--client'], { encoding: 'utf8' });
+  kustomize = /Kustomize Version: v(\d+)\.\S+/.exec(version)?.[0] ?? 'no kustomize';
+} catch {
+  problems.push(
+    `kubectl is missing (${kubectl}): run bash scripts/install-system-packages.sh, or set KUBECTL`,
+  );
+}
+if (kustomize && !/v([5-9]|\d{2,})\./.test(kustomize)) {
+  problems.push(
+    `${kubectl} has ${kustomize}; the manifests need kustomize v5 (bash scripts/install-kubectl.sh)`,
+  );
 }
 if (problems.length) {
   console.error(`npm test cannot run on this machine yet:\n  - ${problems.join('\n  - ')}`);

@@ -2,13 +2,17 @@
 # Installs the system packages ownchat's tests need, with apt-get (Debian/Ubuntu; run as root or through sudo).
 # `npm test` never installs anything itself: it checks for these and names what is missing.
 #
-# What it installs, and why (test models are GGUF files the tests write; servers are started by the tests on
-# loopback, each with its own configuration):
+# What it installs, and why (test models are GGUF files the tests write; servers are started from the tests on
+# loopback, each with its own configuration).
 set -euo pipefail
 
+# kubectl, for `kubectl kustomize` in the deploy/kustomize tests: not from apt (the script says why).
+bash "$(dirname "$0")/install-kubectl.sh"
+
 PACKAGES=(
-  chromium # the chatbot's browser tests drive Debian's Chromium through playwright-core (no browser download)
-  nginx    # the chatbot's streaming is tested through a real reverse proxy with its default buffering
+  docker-registry # a real OCI registry (distribution 2.8) that the pull tests push models to and pull from
+  chromium        # the chatbot's browser tests drive Debian's Chromium through playwright-core (no browser download)
+  nginx           # the chatbot's streaming is tested through a real reverse proxy with its default buffering
 )
 
 if [ ${#PACKAGES[@]} -eq 0 ]; then
@@ -32,3 +36,9 @@ echo "install-system-packages: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's docker-registry package also enables a system registry service on port 5000. The tests start their own
+# on loopback and need none, so a service that our install just enabled is stopped and disabled again.
+if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
+  echo "install-system-packages: disabling the docker-registry system service (the tests start their own)"
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi

@@ -59,7 +59,6 @@ describe('chatbot settings', () => {
       'OWNCHAT_LISTEN',
       'OWNCHAT_DATA',
       'OWNCHAT_DEFAULT_MODEL',
-      'OWNCHAT_API_KEY',
     ]);
   });
 });

@@ -4,9 +4,9 @@
 // must understand them the same way.
 import os from 'node:os';
 import path from 'node:path';
-import { type Env, settings as managerSettings } from '@ownchat/manager/config';
-import { ConfigError } from '@ownchat/manager/errors';
-import { clientUrl } from '@ownchat/manager/host';
+import { ConfigError, clientUrl, settings as managerSettings } from '@ownchat/manager/for-clients';
+
+type Env = Record<string, string | undefined>;
 
 export type Listen = { host: string; port: number };
 
@@ -56,18 +56,14 @@ export const chatSettings = {
     defaultText: 'qwen2.5:0.5b',
     read: (raw) => raw?.trim() || 'qwen2.5:0.5b',
   }),
-  apiKey: setting<string | undefined>({
-    name: 'OWNCHAT_API_KEY',
-    description: 'API key the chatbot sends to the llm-manager (Authorization: Bearer); unset: none',
-    defaultText: 'none',
-    read: (raw) => raw?.trim() || undefined,
-  }),
 } as const;
 
 type ChatSettings = typeof chatSettings;
 export type ChatConfig = { [K in keyof ChatSettings]: ReturnType<ChatSettings[K]['read']> } & {
   /** The llm-manager (or Ollama) the chatbot talks to: OLLAMA_HOST as a client URL. */
   upstream: string;
+  /** OWNCHAT_API_KEY: sent to the llm-manager as a bearer token. */
+  apiKey: string | undefined;
   logLevel: string;
 };
 
@@ -77,12 +73,14 @@ export function readChatConfig(env: Env = process.env): ChatConfig {
   for (const [key, s] of Object.entries(chatSettings)) {
     out[key] = (s as Setting<unknown>).read(env[s.name]);
   }
-  out.upstream = clientUrl(managerSettings.host.read(env[managerSettings.host.name], env));
-  out.logLevel = managerSettings.logLevel.read(env[managerSettings.logLevel.name], env);
+  const { host, apiKey, logLevel } = managerSettings;
+  out.upstream = clientUrl(host.read(env[host.name], env));
+  out.apiKey = apiKey.read(env[apiKey.name], env);
+  out.logLevel = logLevel.read(env[logLevel.name], env);
   return out as ChatConfig;
 }
 
-/** The chatbot's own rows for --help (OLLAMA_HOST and OWNCHAT_LOG_LEVEL are listed with the manager's). */
+/** The chatbot's own rows for --help (the settings it shares with the llm-manager are listed with its). */
 export function describeChatSettings(): { name: string; defaultText: string; description: string }[] {
   return Object.values(chatSettings).map(({ name, defaultText, description }) => ({
     name,

@@ -1,6 +1,6 @@
 // What the long-running verbs (chat, up) share: refusing a bad setting with one line, explaining an address that is
 // taken, and stopping cleanly on SIGINT or SIGTERM.
-import { ConfigError } from '@ownchat/manager';
+import { ConfigError } from '@ownchat/manager/for-clients';
 
 export function exitOnConfigError<T>(read: () => T): T {
   try {

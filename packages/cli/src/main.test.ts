@@ -1,9 +1,20 @@
-// The ownchat command as a user meets it: --help, and the errors that stop the server from starting.
+// The ownchat command as a user meets it: --help, the errors that stop the server from starting, and the
+// one-line errors of the client verbs when the server is not there or refuses them.
 import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import {
+  DETERMINISTIC_ANSWER,
+  type ManagerProcess,
+  ownchat,
+  startManagerProcess,
+  writeDeterministicModel,
+} from '@ownchat/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../bin/ownchat.js', import.meta.url));
 const run = promisify(execFile);
@@ -55,5 +66,96 @@ describe('ownchat', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('ownchat client verbs', () => {
+  it('--help lists every verb, and the client settings', async () => {
+    const { stdout } = await run(process.execPath, [BIN, '--help']);
+    for (const verb of ['pull', 'run', 'list\\|ls', 'ps', 'show', 'create', 'cp', 'rm', 'stop']) {
+      expect(stdout).toMatch(new RegExp(`^\\s+${verb}\\b.*\\s{2,}\\S`, 'm'));
+    }
+    expect(stdout).toMatch(/OWNCHAT_API_KEY\s+API key the ownchat command sends .*\(default: none\)/);
+    expect(stdout).toMatch(/OWNCHAT_DEBUG\s+Set to 1 .*stack trace \(default: off\)/);
+  });
+
+  it('says where it looked and how to start the server when nothing listens there', async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => probe.once('listening', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const expected = `ownchat: cannot reach the llm-manager at http://127.0.0.1:${port} (connection refused): start it with \`ownchat serve\`, or set OLLAMA_HOST to the address of a running ownchat or Ollama\n`;
+    for (const args of [
+      ['list'],
+      ['ps'],
+      ['show', 'det'],
+      ['pull', 'qwen2.5:0.5b'],
+      ['run', 'det', 'Hi'],
+      ['cp', 'a', 'b'],
+      ['rm', 'a'],
+      ['stop', 'a'],
+    ]) {
+      const r = await ownchat(args, { env: { OLLAMA_HOST: `127.0.0.1:${port}` } });
+      expect({ args, code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        args,
+        code: 1,
+        stdout: '',
+        stderr: expected,
+      });
+    }
+    const debug = await ownchat(['list'], { env: { OLLAMA_HOST: `127.0.0.1:${port}`, OWNCHAT_DEBUG: '1' } });
+    expect(debug.stderr.startsWith(expected)).toBe(true);
+    expect(debug.stderr).toMatch(/^TypeError: fetch failed\n\s+at /m);
+  });
+
+  it('refuses a malformed OLLAMA_HOST in one line', async () => {
+    const r = await ownchat(['list'], { env: { OLLAMA_HOST: 'ftp://example.com' } });
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ownchat: OLLAMA_HOST="ftp://example.com": scheme ftp is not supported (use http or https)\n',
+    });
+  });
+
+  describe('against an llm-manager that requires an API key (OWNCHAT_API_KEYS)', () => {
+    let server: ManagerProcess;
+    let dir: string;
+    const withKey = (args: string[], key: string) =>
+      ownchat(args, { env: { OLLAMA_HOST: server.url, OWNCHAT_API_KEY: key }, cwd: dir });
+    beforeAll(async () => {
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-keys-'));
+      await writeDeterministicModel(path.join(dir, 'det.gguf'));
+      await fs.writeFile(path.join(dir, 'Modelfile'), 'FROM ./det.gguf\n');
+      server = await startManagerProcess({ env: { OWNCHAT_API_KEYS: 'other-key,s3cret' } });
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    it('sends OWNCHAT_API_KEY on every request: blob upload, create, streamed answers, lists', async () => {
+      expect((await withKey(['create', 'det'], 's3cret')).code).toBe(0);
+      expect(await withKey(['run', 'det', 'Hi'], 's3cret')).toEqual({
+        code: 0,
+        stdout: `${DETERMINISTIC_ANSWER}\n`,
+        stderr: '',
+      });
+      const list = await withKey(['list', '--json'], 's3cret');
+      expect(JSON.parse(list.stdout).models.map((m: { name: string }) => m.name)).toEqual(['det:latest']);
+    });
+
+    it('says to set OWNCHAT_API_KEY when the server refuses the request', async () => {
+      for (const key of ['', 'wrong']) {
+        const r = await withKey(['list'], key);
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `^ownchat: the server at ${server.url} refused the request \\(401: [^\\n]+\\): set OWNCHAT_API_KEY to a key it accepts\\n$`,
+          ),
+        );
+      }
+    });
   });
 });

@@ -1,10 +1,19 @@
 // The ownchat command. One file per verb lives beside this one; this file only wires them to the parser.
 
 import { describeChatSettings } from '@ownchat/chat/config';
-import { describeSettings } from '@ownchat/manager';
+import { describeSettings } from '@ownchat/manager/for-clients';
 import { Command } from 'commander';
 import { chatCommand } from './chat.ts';
+import { cpCommand } from './cp.ts';
+import { createCommand } from './create.ts';
+import { listCommand } from './list.ts';
+import { psCommand } from './ps.ts';
+import { pullCommand } from './pull.ts';
+import { rmCommand } from './rm.ts';
+import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
+import { showCommand } from './show.ts';
+import { stopCommand } from './stop.ts';
 import { upCommand } from './up.ts';
 
 const program = new Command('ownchat')
@@ -17,6 +26,20 @@ program.addCommand(
 );
 program.addCommand(upCommand());
 program.addCommand(chatCommand());
+// Client verbs, as Ollama names them: they talk to the server at OLLAMA_HOST (ours or a real Ollama).
+for (const verb of [
+  pullCommand,
+  runCommand,
+  listCommand,
+  psCommand,
+  showCommand,
+  createCommand,
+  cpCommand,
+  rmCommand,
+  stopCommand,
+]) {
+  program.addCommand(verb());
+}
 
 program.addHelpText('after', () => {
   const rows = [...describeSettings(), ...describeChatSettings()];

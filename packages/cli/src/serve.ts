@@ -1,6 +1,6 @@
 // `ownchat serve`: runs the llm-manager in the foreground until SIGINT or SIGTERM.
 
-import { ConfigError, readConfig, startManager } from '@ownchat/manager';
+import { ConfigError, readConfig } from '@ownchat/manager/for-clients';
 import { Command } from 'commander';
 
 export function serveCommand(name: string, description: string): Command {
@@ -15,6 +15,8 @@ export function serveCommand(name: string, description: string): Command {
       }
       throw e;
     }
+    // Loaded here, not at the top: the server (Fastify, the engine) costs a second that client verbs need not pay.
+    const { startManager } = await import('@ownchat/manager');
     let manager: Awaited<ReturnType<typeof startManager>>;
     try {
       manager = await startManager(config);

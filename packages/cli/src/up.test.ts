@@ -4,12 +4,12 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runOwnchat, startManagerProcess, startOwnchatProcess, startOwnchatUp } from '@ownchat/testkit';
+import { ownchat, startManagerProcess, startOwnchatProcess, startOwnchatUp } from '@ownchat/testkit';
 import { describe, expect, it } from 'vitest';
 
 /** Runs a verb expected to fail: its exit code and what it wrote to stderr. */
 const fails = async (args: string[], env: Record<string, string>) => {
-  const { code, stderr } = await runOwnchat(args, env);
+  const { code, stderr } = await ownchat(args, { env });
   return { code, stderr };
 };
 
@@ -108,7 +108,7 @@ describe('ownchat chat', () => {
   });
 
   it('--help lists the chatbot settings with their defaults', async () => {
-    const r = (await runOwnchat(['--help'])).stdout;
+    const r = (await ownchat(['--help'])).stdout;
     expect(r).toMatch(/^\s+chat\s+Start the chatbot web app/m);
     expect(r).toMatch(
       /OWNCHAT_LISTEN\s+Address the chatbot web app listens on .*\(default: 127\.0\.0\.1:8080\)/,

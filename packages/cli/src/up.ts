@@ -2,8 +2,7 @@
 // process. When an Ollama-compatible server already answers at OLLAMA_HOST (Ollama itself, or another ownchat),
 // the chatbot uses it instead of starting a second one, and says so.
 import { readChatConfig } from '@ownchat/chat/config';
-import { readConfig, startManager } from '@ownchat/manager';
-import { clientUrl } from '@ownchat/manager/host';
+import { clientUrl, readConfig } from '@ownchat/manager/for-clients';
 import { Command } from 'commander';
 import { exitOnConfigError, listenProblem, stopOnSignals } from './lifecycle.ts';
 
@@ -24,6 +23,8 @@ export function upCommand(): Command {
       const config = exitOnConfigError(() => readConfig());
       const chatConfig = exitOnConfigError(() => readChatConfig());
       const wanted = clientUrl(config.host);
+      // The servers' modules (Fastify, the engine, SQLite) load only for the verbs that run them, not for --help.
+      const { startManager } = await import('@ownchat/manager');
       let manager: Awaited<ReturnType<typeof startManager>> | undefined;
       let upstream = wanted;
       if (config.host.port !== 0 && (await ollamaAnswers(wanted))) {
@@ -41,7 +42,6 @@ export function upCommand(): Command {
         }
         upstream = manager.url;
       }
-      // The chatbot's modules (Fastify, SQLite, ...) load only for the verbs that run it, not for --help.
       const { startChat } = await import('@ownchat/chat');
       let chat: Awaited<ReturnType<typeof startChat>>;
       try {

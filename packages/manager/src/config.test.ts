@@ -34,8 +34,34 @@ describe('config', () => {
     [{ OLLAMA_KEEP_ALIVE: 'forever' }, /OLLAMA_KEEP_ALIVE: "forever" is not a duration/],
     [{ OLLAMA_HOST: 'localhost:huh' }, /OLLAMA_HOST="localhost:huh": port "huh"/],
     [{ OWNCHAT_LOG_LEVEL: 'loud' }, /OWNCHAT_LOG_LEVEL="loud" is not a log level/],
+    [
+      { OWNCHAT_PULL_ALLOW: 'qwen2.5,llama[3]' },
+      /OWNCHAT_PULL_ALLOW: "llama\[3\]" is not a model name pattern/,
+    ],
+    [
+      { OWNCHAT_PULL_PART_SIZE: '1k' },
+      /OWNCHAT_PULL_PART_SIZE="1k" is not valid: expected a size of at least 64KiB/,
+    ],
+    [{ OWNCHAT_PULL_STALL_TIMEOUT: '0' }, /OWNCHAT_PULL_STALL_TIMEOUT="0" must be a positive duration/],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
+  });
+
+  it('reads the pull settings', () => {
+    expect(readConfig({})).toMatchObject({ pullAllow: [], pullParallel: 8, pullStallTimeout: 30_000 });
+    expect(readConfig({}).pullPartSize).toBeUndefined();
+    const c = readConfig({
+      OWNCHAT_PULL_ALLOW: ' qwen2.5 , hf.co/bartowski/* ',
+      OWNCHAT_PULL_PARALLEL: '4',
+      OWNCHAT_PULL_PART_SIZE: '2MiB',
+      OWNCHAT_PULL_STALL_TIMEOUT: '500ms',
+    });
+    expect(c).toMatchObject({
+      pullAllow: ['qwen2.5', 'hf.co/bartowski/*'],
+      pullParallel: 4,
+      pullPartSize: 2 * 1024 * 1024,
+      pullStallTimeout: 500,
+    });
   });
 
   it('describes every setting for --help', () => {

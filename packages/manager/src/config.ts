@@ -3,11 +3,13 @@
 // `ownchat --help` can list them and nothing else in the code reads process.env.
 import os from 'node:os';
 import path from 'node:path';
+import { parseByteSize } from './bytes.ts';
 import { availableCpus } from './cpus.ts';
 import { parseKeepAlive } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import { type ListenAddress, parseOllamaHost } from './host.ts';
 import { parseModelName } from './model/name.ts';
+import { parseAllowList } from './registry/allowList.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -31,29 +33,15 @@ function positiveInt(name: string, raw: string, min = 1): number {
   return n;
 }
 
-const BYTE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4,
-};
-
 /** "6GiB", "6 GB", "5000MiB", "1073741824" → bytes. */
 export function parseBytes(name: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw);
-  const unit = BYTE_UNITS[m?.[2]?.toLowerCase() ?? 'x'];
-  if (!m || unit === undefined) {
+  const n = parseByteSize(raw);
+  if (n === undefined) {
     throw new ConfigError(
       `${name}=${JSON.stringify(raw)} is not an amount of memory (try 6GiB, 6GB or 6442450944)`,
     );
   }
-  return Math.floor(Number(m[1]) * unit);
+  return n;
 }
 
 /** A comma-separated list, entries trimmed, empty ones dropped. */
@@ -147,7 +135,7 @@ export const settings = {
   preload: setting<string[]>({
     name: 'OWNCHAT_PRELOAD',
     description:
-      'Models to load at start (comma-separated) and keep loaded; /readyz answers 503 until all are loaded',
+      'Models to load at start (comma-separated; pulled if missing, http://host/... for a plain-http registry) and keep loaded; /readyz answers 503 until all are loaded',
     defaultText: 'none',
     read: (raw) =>
       list(raw).map((name) => {
@@ -200,6 +188,56 @@ export const settings = {
       return s * 1000;
     },
   }),
+  pullAllow: setting<string[]>({
+    name: 'OWNCHAT_PULL_ALLOW',
+    description:
+      'Models that may be pulled: comma-separated name patterns (* matches anything, a pattern without a tag allows every tag), e.g. qwen2.5,hf.co/bartowski/*. Unset: any model',
+    defaultText: 'any model',
+    read: (raw) => {
+      try {
+        return parseAllowList(raw);
+      } catch (e) {
+        throw new ConfigError(`OWNCHAT_PULL_ALLOW: ${(e as Error).message}`);
+      }
+    },
+  }),
+  pullParallel: setting<number>({
+    name: 'OWNCHAT_PULL_PARALLEL',
+    description: 'Range requests in flight per blob while pulling',
+    defaultText: '8',
+    read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_PULL_PARALLEL', raw.trim()) : 8),
+  }),
+  pullPartSize: setting<number | undefined>({
+    name: 'OWNCHAT_PULL_PART_SIZE',
+    description:
+      'Bytes per Range request while pulling (e.g. 16MiB). Unset: 1/64 of the blob, between 4 MiB and 64 MiB',
+    defaultText: 'automatic',
+    read: (raw) => {
+      if (!raw?.trim()) return undefined;
+      const n = parseByteSize(raw);
+      if (n === undefined || n < 64 * 1024) {
+        throw new ConfigError(
+          `OWNCHAT_PULL_PART_SIZE=${JSON.stringify(raw)} is not valid: expected a size of at least 64KiB, like 16MiB`,
+        );
+      }
+      return n;
+    },
+  }),
+  pullStallTimeout: setting<number>({
+    name: 'OWNCHAT_PULL_STALL_TIMEOUT',
+    description: 'A download part that receives nothing for this long is retried (e.g. 30s)',
+    defaultText: '30s',
+    read: (raw) => {
+      if (!raw?.trim()) return 30_000;
+      const ms = asConfigError(() => parseKeepAlive(raw.trim(), 'OWNCHAT_PULL_STALL_TIMEOUT'));
+      if (!(ms > 0) || !Number.isFinite(ms)) {
+        throw new ConfigError(
+          `OWNCHAT_PULL_STALL_TIMEOUT=${JSON.stringify(raw)} must be a positive duration`,
+        );
+      }
+      return ms;
+    },
+  }),
   logLevel: setting<string>({
     name: 'OWNCHAT_LOG_LEVEL',
     description: 'Log level: fatal, error, warn, info, debug or trace',
@@ -213,6 +251,20 @@ export const settings = {
       }
       return level;
     },
+  }),
+  // Read by the ownchat client verbs (pull, run, list …), not by the server.
+  apiKey: setting<string | undefined>({
+    name: 'OWNCHAT_API_KEY',
+    description:
+      'API key the ownchat command sends to the llm-manager as "Authorization: Bearer <key>" (for a server that requires keys)',
+    defaultText: 'none',
+    read: (raw) => raw?.trim() || undefined,
+  }),
+  debug: setting<boolean>({
+    name: 'OWNCHAT_DEBUG',
+    description: 'Set to 1 and a failing ownchat command prints the whole error with its stack trace',
+    defaultText: 'off',
+    read: (raw) => ['1', 'true', 'yes', 'on'].includes(raw?.trim().toLowerCase() ?? ''),
   }),
 } as const;
 
@@ -239,4 +291,19 @@ export function describeSettings(): { name: string; defaultText: string; descrip
     defaultText,
     description,
   }));
+}
+
+export type ClientConfig = Pick<Config, 'host' | 'apiKey' | 'debug'>;
+
+/**
+ * Only the settings a client verb needs (where the server is, the key to send, how to report errors): a
+ * server-only setting that is malformed must not stop `ownchat list`.
+ */
+export function readClientConfig(env: Env = process.env): ClientConfig {
+  const { host, apiKey, debug } = settings;
+  return {
+    host: host.read(env[host.name], env),
+    apiKey: apiKey.read(env[apiKey.name], env),
+    debug: debug.read(env[debug.name], env),
+  };
 }

@@ -23,7 +23,10 @@ export class UnauthorizedError extends Error {
   override name = 'UnauthorizedError';
 }
 
-/** A browser page from an origin OLLAMA_ORIGINS does not allow (403, as Ollama answers it). */
+/**
+ * The server's policy refuses the request (403): a browser page from an origin OLLAMA_ORIGINS does not allow (as
+ * Ollama answers it), or a model OWNCHAT_PULL_ALLOW does not list.
+ */
 export class ForbiddenError extends Error {
   override name = 'ForbiddenError';
 }
@@ -76,4 +79,26 @@ export class ModelLoadError extends Error {
 /** The runner process serving a model died or failed mid-request (500). */
 export class RunnerError extends Error {
   override name = 'RunnerError';
+}
+
+/** A registry could not be reached, refused us, or answered something unusable; the message names the host (500). */
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+  constructor(
+    message: string,
+    /** Trying again may help: network trouble, a 5xx or a 429; a 404 or a bad manifest will not pass. */
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Downloaded bytes do not hash to the digest the manifest promised; nothing was kept (500). */
+export class DigestMismatchError extends Error {
+  override name = 'DigestMismatchError';
+}
+
+/** Not enough free disk space for what was asked (507). */
+export class InsufficientStorageError extends Error {
+  override name = 'InsufficientStorageError';
 }

@@ -6,7 +6,9 @@ import {
   importModel,
   type ManagerProcess,
   ollamaClient,
+  pushModel,
   startManagerProcess,
+  startRegistry,
   writeDeterministicModel,
 } from '@ownchat/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +16,13 @@ import { readConfig } from './config.ts';
 
 let dir: string;
 let store: string;
+let detPath: string;
 let server: ManagerProcess | undefined;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-preload-'));
   const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
+  detPath = det.path;
   const setup = await startManagerProcess();
   await importModel(setup.url, 'det', det.path);
   await setup.stop();
@@ -72,20 +76,46 @@ describe('OWNCHAT_PRELOAD', () => {
     expect(Date.parse(after.models[0]!.expires_at)).toBeGreaterThan(yearFromNow);
   });
 
-  it('stays unready, saying why, when a preload model is not in the store', async () => {
-    server = await startManagerProcess({ modelsDir: store, env: { OWNCHAT_PRELOAD: 'det,missing:7b' } });
+  it('pulls a preload model the store lacks, then loads it', async () => {
+    const registry = await startRegistry();
+    try {
+      await pushModel(registry.url, 'team/pulled:v1', detPath);
+      const name = `${registry.url}/team/pulled:v1`; // http://…: a plain-http registry
+      server = await startManagerProcess({ env: { OWNCHAT_PRELOAD: name } });
+      const url = server.url;
+      await expect.poll(async () => (await fetch(`${url}/readyz`)).status, { timeout: 60_000 }).toBe(200);
+      const ps = (await (await fetch(`${url}/api/ps`)).json()) as Ps;
+      expect(ps.models.map((m) => m.name)).toEqual([`${registry.url.replace('http://', '')}/team/pulled:v1`]);
+      await fs.rm(server.modelsDir, { recursive: true, force: true });
+    } finally {
+      await registry.stop();
+    }
+  });
+
+  it('stays unready, saying why, while a preload model can be neither found nor pulled, and retries', async () => {
+    const registry = await startRegistry();
+    await registry.stop(); // nothing listens there now
+    const missing = `${registry.url}/library/missing:7b`;
+    server = await startManagerProcess({ modelsDir: store, env: { OWNCHAT_PRELOAD: `det,${missing}` } });
     const url = server.url;
     await expect
-      .poll(async () => (await (await fetch(`${url}/readyz`)).json()) as { reason?: string }, {
+      .poll(async () => ((await (await fetch(`${url}/readyz`)).json()) as { reason?: string }).reason ?? '', {
         timeout: 30_000,
       })
-      .toEqual({ status: 'not ready', reason: "cannot preload missing:7b: model 'missing:7b' not found" });
+      .toMatch(
+        /^cannot preload http:\/\/127\.0\.0\.1:\d+\/library\/missing:7b: pull model manifest: cannot reach registry 127\.0\.0\.1:\d+: connection refused/,
+      );
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     // The models it could load are loaded all the same.
     const ps = (await (await fetch(`${url}/api/ps`)).json()) as Ps;
     expect(ps.models.map((m) => m.name)).toEqual(['det:latest']);
-    expect(server.output()).toMatch(/cannot preload missing:7b/);
+    // It tries again (with a growing pause) rather than giving up.
+    await expect
+      .poll(() => server!.output().match(/cannot preload http:[^"]*missing:7b/g)?.length ?? 0, {
+        timeout: 30_000,
+      })
+      .toBeGreaterThanOrEqual(2);
   });
 
   it('refuses to start with a malformed model name', () => {

@@ -1,10 +1,16 @@
 // OWNCHAT_PRELOAD: models loaded at start and kept loaded, so the first user does not wait for a load and a
 // readiness probe (/readyz) holds traffic back until they are in memory.
 //
-// Preloading loads what the store has; it does not pull a missing model yet (the pull module is not on main):
-// a missing model keeps the server unready and says so, which an operator sees in /readyz and the log.
+// A model missing from the store is pulled first (a name written http://host/… pulls over plain http). A preload
+// that fails (registry unreachable, not enough memory) keeps the server unready, says why in /readyz and the
+// log, and is tried again with a growing pause, so a registry that comes back or a store an operator fixes
+// makes the server ready without a restart.
 import type { ManagerContext } from './context.ts';
+import { ModelNotFoundError } from './errors.ts';
 import { loadOrUnload } from './inference.ts';
+
+const FIRST_RETRY_MS = 2_000;
+const MAX_RETRY_MS = 60_000;
 
 export type PreloadState =
   | { ready: true }
@@ -16,7 +22,9 @@ export type PreloadState =
 
 export class Preloader {
   private pending: string[];
-  private failures: string[] = [];
+  private failures = new Map<string, string>();
+  private stopped = false;
+  private timers = new Set<NodeJS.Timeout>();
   /** Model files that stay loaded whatever keep_alive a request asks for. */
   private readonly pinned = new Set<string>();
 
@@ -25,7 +33,7 @@ export class Preloader {
   }
 
   state(): PreloadState {
-    if (this.failures.length) return { ready: false, reason: this.failures.join('; ') };
+    if (this.failures.size) return { ready: false, reason: [...this.failures.values()].join('; ') };
     if (this.pending.length) return { ready: false, reason: `loading ${this.pending.join(', ')}` };
     return { ready: true };
   }
@@ -40,20 +48,50 @@ export class Preloader {
 
   /** Loads each model in turn (one at a time: loads compete for memory and disk); never throws. */
   async run(ctx: ManagerContext): Promise<void> {
+    const failed: string[] = [];
     for (const name of this.names) {
-      const started = Date.now();
-      try {
-        const model = await ctx.store.resolve(name);
-        this.pinned.add(model.modelPath);
-        await loadOrUnload(ctx, model, {}, Number.POSITIVE_INFINITY, new AbortController().signal);
-        ctx.log.info({ model: name, ms: Date.now() - started }, 'preloaded model');
-      } catch (e) {
-        const message = `cannot preload ${name}: ${(e as Error).message}`;
-        this.failures.push(message);
-        ctx.log.error({ model: name, err: e }, message);
-      } finally {
-        this.pending = this.pending.filter((n) => n !== name);
-      }
+      if (!(await this.preload(ctx, name))) failed.push(name);
+      this.pending = this.pending.filter((n) => n !== name);
+    }
+    for (const name of failed) this.retryLater(ctx, name, FIRST_RETRY_MS);
+  }
+
+  /** Stops retrying (the server is shutting down). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  private retryLater(ctx: ManagerContext, name: string, ms: number): void {
+    if (this.stopped) return;
+    const timer = setTimeout(async () => {
+      this.timers.delete(timer);
+      if (this.stopped) return;
+      if (!(await this.preload(ctx, name))) this.retryLater(ctx, name, Math.min(ms * 2, MAX_RETRY_MS));
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private async preload(ctx: ManagerContext, name: string): Promise<boolean> {
+    const started = Date.now();
+    try {
+      const model = await ctx.store.resolve(name).catch(async (e) => {
+        if (!(e instanceof ModelNotFoundError)) throw e;
+        ctx.log.info({ model: name }, 'preload: pulling a model the store does not have');
+        await ctx.pulls.pull(ctx.pulls.prepare(name, name.startsWith('http://')), () => {});
+        return ctx.store.resolve(name);
+      });
+      this.pinned.add(model.modelPath);
+      await loadOrUnload(ctx, model, {}, Number.POSITIVE_INFINITY, new AbortController().signal);
+      this.failures.delete(name);
+      ctx.log.info({ model: name, ms: Date.now() - started }, 'preloaded model');
+      return true;
+    } catch (e) {
+      const message = `cannot preload ${name}: ${(e as Error).message}`;
+      this.failures.set(name, message);
+      ctx.log.error({ model: name, err: e }, `${message} (trying again)`);
+      return false;
     }
   }
 }

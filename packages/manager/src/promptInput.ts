@@ -28,8 +28,10 @@ export function generateInput(model: ResolvedModel, req: GenerateRequest): Gener
   if (req.raw) return { kind: 'text', text: req.prompt };
   const template = req.template ?? model.template;
   const system = req.system ?? model.system;
+  // The model's MESSAGE conversation comes first, as Ollama does when no context is given.
   const messages: TemplateMessage[] = [
     ...(system ? [{ role: 'system', content: system }] : []),
+    ...(req.context ? [] : model.messages),
     { role: 'user', content: req.prompt },
   ];
   const extra = { prefixTokens: req.context, wantContext: true };
@@ -48,7 +50,7 @@ export function generateInput(model: ResolvedModel, req: GenerateRequest): Gener
 }
 
 export function chatInput(model: ResolvedModel, req: ChatRequest): GenerateInput {
-  const messages = [...req.messages];
+  const messages = [...model.messages, ...req.messages];
   // The model's system prompt applies unless the conversation brings its own.
   if (model.system && !messages.some((m) => m.role === 'system')) {
     messages.unshift({ role: 'system', content: model.system });

@@ -11,6 +11,7 @@ import { buildApp } from './http/app.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { Metrics } from './metrics.ts';
 import { Preloader } from './preload.ts';
+import { Pulls } from './registry/pull.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { ModelStore } from './store/modelStore.ts';
 
@@ -47,10 +48,20 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     loaded: () => scheduler.list(),
     contextUsage: () => scheduler.contextUsage(),
   });
+  const store = new ModelStore(config.models);
+  const pulls = new Pulls(store, {
+    allow: config.pullAllow,
+    parallel: config.pullParallel,
+    partSize: config.pullPartSize,
+    stallTimeoutMs: config.pullStallTimeout,
+    log: (level, msg, extra) => log[level](extra ?? {}, msg),
+    onBytes: (bytes) => metrics.pulledBytes(bytes),
+  });
   const ctx: ManagerContext = {
     config,
-    store: new ModelStore(config.models),
+    store,
     scheduler,
+    pulls,
     log,
     metrics,
     preload: new Preloader(config.preload),
@@ -69,6 +80,9 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     preloaded,
     drain: async () => {
       ctx.lifecycle.startDraining();
+      ctx.preload.stop();
+      // A pull may run for many minutes and resumes where it stopped: end it now rather than hold the drain.
+      await pulls.close();
       const running = ctx.lifecycle.inFlight;
       const seconds = config.drainTimeout / 1000;
       log.info(
@@ -85,6 +99,8 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
       return idle;
     },
     close: async () => {
+      ctx.preload.stop();
+      await pulls.close(); // pulls in flight end (resumable) so the server can close
       await app.close();
       await scheduler.close();
       await devices.close();

@@ -1,6 +1,7 @@
-// Public API of @ownchat/testkit: generated GGUF models for tests and benchmarks (see DESIGN.md, "Testing
-// with real parts on this machine").
+// Public API of @ownchat/testkit: generated GGUF models for tests and benchmarks, and real servers for tests
+// (see DESIGN.md, "Testing with real parts on this machine").
 
+export { type AuthFront, startAuthFront } from './authFront.ts';
 export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser.ts';
 export { f16BitsToF32, f32ToF16Bits } from './gguf/f16.ts';
 export { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, quantizeQ8_0 } from './gguf/q8_0.ts';
@@ -36,7 +37,6 @@ export {
   type ManagerProcess,
   type OwnchatProcess,
   ollamaClient,
-  runOwnchat,
   sha256File,
   startManagerProcess,
   startOwnchatProcess,
@@ -57,8 +57,11 @@ export {
   writeRandomModel,
 } from './models.ts';
 export { freePort, NGINX_PATH, type Nginx, startNginx } from './nginx.ts';
+export { OWNCHAT_BIN, type OwnchatResult, ownchat } from './ownchat.ts';
 export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
+export { type PushedModel, pushModel, type Registry, startRegistry } from './registry.ts';
+export { startTcpProxy, type TcpProxy } from './tcpProxy.ts';
 export {
   buildVocabulary,
   CHATML_TEMPLATE,

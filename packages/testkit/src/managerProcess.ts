@@ -7,11 +7,9 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
-
-const OWNCHAT_BIN = fileURLToPath(new URL('../../cli/bin/ownchat.js', import.meta.url));
+import { OWNCHAT_BIN } from './ownchat.ts';
 
 export type ManagerProcess = {
   url: string;
@@ -23,10 +21,22 @@ export type ManagerProcess = {
 };
 
 export async function startManagerProcess(
-  opts: { modelsDir?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: {
+    modelsDir?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    /** How to run `ownchat` (`serve` is appended): another tree, or through setpriv as another user. */
+    command?: string[];
+    cwd?: string;
+    /** The environment the server starts from (default: this process's); `env` and the test settings go on top. */
+    baseEnv?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<ManagerProcess> {
   const modelsDir = opts.modelsDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-models-')));
   const p = await startOwnchatProcess(['serve'], {
+    command: opts.command,
+    cwd: opts.cwd,
+    baseEnv: opts.baseEnv,
     env: {
       OLLAMA_HOST: '127.0.0.1:0',
       OLLAMA_MODELS: modelsDir,
@@ -50,41 +60,28 @@ export type OwnchatProcess = {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 };
 
-/** Runs `ownchat <args>` to its end (killed after `timeoutMs`): its exit code and what it printed. */
-export function runOwnchat(
-  args: string[],
-  env: Record<string, string> = {},
-  timeoutMs = 30_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [OWNCHAT_BIN, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 /**
  * Runs `ownchat <args>` as a child process and waits until its output matches `ready`. A process that exits or
  * does not get ready within `timeoutMs` fails with everything it printed.
  */
 export async function startOwnchatProcess(
   args: string[],
-  opts: { env?: Record<string, string>; ready: RegExp; timeoutMs?: number },
+  opts: {
+    env?: Record<string, string>;
+    ready: RegExp;
+    timeoutMs?: number;
+    /** How to run `ownchat` (`args` are appended): another tree, or through setpriv as another user. */
+    command?: string[];
+    cwd?: string;
+    /** The environment the process starts from (default: this process's); `env` goes on top. */
+    baseEnv?: NodeJS.ProcessEnv;
+  },
 ): Promise<OwnchatProcess> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const child = spawn(process.execPath, [OWNCHAT_BIN, ...args], {
-    env: { ...process.env, ...opts.env },
+  const [file, ...pre] = opts.command ?? [process.execPath, OWNCHAT_BIN];
+  const child = spawn(file!, [...pre, ...args], {
+    cwd: opts.cwd,
+    env: { ...(opts.baseEnv ?? process.env), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -14,6 +14,7 @@ import {
   PullError,
   placementOf,
   pullFailure,
+  pullRequest,
   sameModel,
   type Upstream,
 } from './upstream.ts';
@@ -167,7 +168,7 @@ export class Answers {
     const tracker = new PullTracker();
     sse.send('pull', tracker.update({ status: 'pulling manifest' }));
     try {
-      for await (const line of await client.pull({ model, stream: true })) {
+      for await (const line of await client.pull(pullRequest(model))) {
         sse.send('pull', tracker.update(line));
       }
     } catch (e) {

@@ -1,7 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { describeProblem, PullError, placementOf, sameModel, Upstream } from './upstream.ts';
+import {
+  describeProblem,
+  PullError,
+  placementOf,
+  pullFailure,
+  pullRequest,
+  sameModel,
+  Upstream,
+} from './upstream.ts';
 
 const URL_TRIED = 'http://127.0.0.1:11434';
 
@@ -22,8 +30,36 @@ describe('model names', () => {
     ['Qwen2.5:0.5b', 'qwen2.5:0.5b', true],
     ['qwen2.5:0.5b', 'qwen2.5', false],
     ['registry.example:5000/ns/m', 'registry.example:5000/ns/m:latest', true],
+    ['http://127.0.0.1:5000/team/m', '127.0.0.1:5000/team/m:latest', true],
+    ['registry.ollama.ai/library/qwen2.5:0.5b', 'qwen2.5:0.5b', true],
+    ['127.0.0.1:5000/team/m', '127.0.0.1:5001/team/m', false],
   ])('%s and %s are the same model: %s', (a, b, same) => {
     expect(sameModel(a, b)).toBe(same);
+  });
+});
+
+describe('pulls', () => {
+  it('pulls from a plain-HTTP registry only when the name says http://', () => {
+    expect(pullRequest(' qwen2.5:0.5b ')).toEqual({ model: 'qwen2.5:0.5b', stream: true });
+    expect(pullRequest('http://127.0.0.1:5000/team/m')).toEqual({
+      model: 'http://127.0.0.1:5000/team/m',
+      stream: true,
+      insecure: true,
+    });
+    expect(pullRequest('https://r.example/team/m')).toEqual({
+      model: 'https://r.example/team/m',
+      stream: true,
+    });
+  });
+
+  it('says so when the server cannot pull at all', () => {
+    const notFound = Object.assign(new Error('404 page not found'), { status_code: 404 });
+    expect(pullFailure(notFound, URL_TRIED)).toBe(
+      'the llm-manager at http://127.0.0.1:11434 cannot pull models (it has no /api/pull)',
+    );
+    expect(pullFailure(new Error('pull model manifest: file does not exist'), URL_TRIED)).toBe(
+      'pull model manifest: file does not exist',
+    );
   });
 });
 

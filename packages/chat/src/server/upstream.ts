@@ -9,6 +9,8 @@ import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Placement } from '../api.ts';
 
+export { sameModel } from '../modelNames.ts';
+
 export type ModelsList = Awaited<ReturnType<Ollama['list']>>['models'];
 export type RunningList = Awaited<ReturnType<Ollama['ps']>>['models'];
 
@@ -56,12 +58,6 @@ export class Upstream {
   }
 }
 
-/** "qwen2.5" and "qwen2.5:latest" name the same model, as Ollama reads names. */
-export function sameModel(a: string, b: string): boolean {
-  const norm = (n: string) => (/:[^/]+$/.test(n) ? n : `${n}:latest`).toLowerCase();
-  return norm(a) === norm(b);
-}
-
 /** Where a loaded model runs, from /api/ps: size_vram is the part of its memory on the GPU. */
 export function placementOf(size: number, sizeVram: number): Placement {
   if (!sizeVram || sizeVram <= 0) return { kind: 'cpu', gpuPercent: 0, text: 'CPU' };
@@ -78,6 +74,16 @@ export type ProblemKind =
   | 'busy'
   | 'refused'
   | 'failed';
+
+/**
+ * A name spelled with http:// (a private registry over plain HTTP) is the user's explicit choice of an insecure
+ * pull: Ollama's `insecure` flag, which the llm-manager otherwise refuses such a name without.
+ */
+export function pullRequest(model: string): { model: string; stream: true; insecure?: true } {
+  return /^http:\/\//i.test(model.trim())
+    ? { model: model.trim(), stream: true, insecure: true }
+    : { model: model.trim(), stream: true };
+}
 
 /** Why a pull failed, in the llm-manager's own words, or the plain fact that it cannot pull at all. */
 export function pullFailure(e: unknown, url: string): string {

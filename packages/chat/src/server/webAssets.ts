@@ -32,16 +32,22 @@ export function webStale(): boolean {
   return SOURCES.some((s) => newestMtime(s) > built);
 }
 
-/** Runs `vite build`; rejects with Vite's output if it fails. */
+/** Builds the page (scripts/buildWeb.mjs runs Vite); rejects with what went wrong if it cannot. */
 export function buildWeb(): Promise<void> {
-  const vitePackage = createRequire(import.meta.url).resolve('vite/package.json');
-  const vite = path.join(path.dirname(vitePackage), 'bin', 'vite.js');
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [vite, 'build', '--config', path.join(WEB_SOURCES, 'vite.config.ts'), '--logLevel', 'warn'],
-      { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
+  try {
+    createRequire(import.meta.url).resolve('vite/package.json');
+  } catch {
+    return Promise.reject(
+      new Error(
+        'the chatbot page is not built, and Vite (a development dependency) is not installed to build it: run `npm ci` with development dependencies, or use an image built by deploy/docker/chatbot.Dockerfile',
+      ),
     );
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PACKAGE_DIR, 'scripts', 'buildWeb.mjs')], {
+      cwd: PACKAGE_DIR,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;

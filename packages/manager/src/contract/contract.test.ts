@@ -209,6 +209,24 @@ describe('the Ollama API contract', () => {
     expect((chatml.model_info as unknown as Record<string, unknown>)['general.architecture']).toBe('llama');
   });
 
+  it('create keeps a license and MESSAGE conversation, which every chat then starts from', async () => {
+    const client = ollamaClient(url);
+    const messages = [
+      { role: 'user', content: 'Who are you?' },
+      { role: 'assistant', content: 'A test model.' },
+    ];
+    await client.create({ model: m('copy'), from: m('chatml'), license: 'MIT, for tests', messages });
+    const s = await client.show({ model: m('copy') });
+    expect(s.license).toBe('MIT, for tests');
+    expect((s as unknown as { messages: unknown }).messages).toEqual(messages);
+    const ask = [{ role: 'user', content: 'Hi' }];
+    const plain = await client.chat({ model: m('chatml'), messages: ask });
+    const primed = await client.chat({ model: m('copy'), messages: ask });
+    expect(primed.message.content).toBe(DETERMINISTIC_ANSWER);
+    expect(primed.prompt_eval_count).toBeGreaterThan(plain.prompt_eval_count + 10);
+    await client.delete({ model: m('copy') });
+  });
+
   it('copy and delete', async () => {
     const client = ollamaClient(url);
     await client.copy({ source: m('chatml'), destination: m('copy') });

@@ -15,6 +15,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { modelRoutes } from './routes/models.ts';
 import { openaiRoutes } from './routes/openai.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { pullRoutes } from './routes/pull.ts';
 
 /** JSON bodies may carry base64 images; 1 MiB (Fastify's default) is far too small for them. */
 const JSON_BODY_LIMIT = 256 * 1024 * 1024;
@@ -66,6 +67,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   modelRoutes(app, ctx);
   generateRoutes(app, ctx);
   embedRoutes(app, ctx);
+  pullRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register(async (scope) => openaiRoutes(scope, ctx));
   return app;

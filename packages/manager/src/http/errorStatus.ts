@@ -1,13 +1,16 @@
 // The one place that turns errors into HTTP statuses and Ollama's `{"error": "..."}` bodies
-// (Ollama's handleScheduleError): 400 bad input, 401 no API key, 403 foreign origin, 404 unknown model,
-// 499 canceled, 503 busy or shutting down, 500 the rest.
+// (Ollama's handleScheduleError): 400 bad input, 401 no API key, 403 foreign origin or a model the pull
+// allow-list omits, 404 unknown model, 499 canceled, 503 busy or shutting down, 507 disk full, 500 the rest.
 import {
   BadRequestError,
   CanceledError,
+  DigestMismatchError,
   ForbiddenError,
+  InsufficientStorageError,
   ModelLoadError,
   ModelNotFoundError,
   NotFoundError,
+  RegistryError,
   RunnerError,
   ServerBusyError,
   ShuttingDownError,
@@ -30,7 +33,14 @@ export function errorStatus(e: unknown): ErrorResponse {
   // Connection: close, so a keep-alive client reconnects, and its load balancer picks a replica that is up.
   if (e instanceof ShuttingDownError)
     return { status: 503, message, headers: { 'retry-after': '1', connection: 'close' } };
-  if (e instanceof ModelLoadError || e instanceof RunnerError) return { status: 500, message };
+  if (e instanceof InsufficientStorageError) return { status: 507, message };
+  if (
+    e instanceof ModelLoadError ||
+    e instanceof RunnerError ||
+    e instanceof RegistryError ||
+    e instanceof DigestMismatchError
+  )
+    return { status: 500, message };
   // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.
   const status = (e as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500)

@@ -5,9 +5,9 @@
 import type { Sampling } from '../engine/protocol.ts';
 import { BadRequestError } from '../errors.ts';
 
-type Kind = 'number' | 'integer' | 'boolean' | 'strings';
+export type OptionKind = 'number' | 'integer' | 'boolean' | 'strings';
 
-const KNOWN: Record<string, Kind> = {
+const KNOWN: Record<string, OptionKind> = {
   num_keep: 'integer',
   seed: 'integer',
   num_predict: 'integer',
@@ -29,6 +29,11 @@ const KNOWN: Record<string, Kind> = {
   use_mmap: 'boolean',
   num_thread: 'integer',
 };
+
+/** The type of a known option (what a Modelfile's PARAMETER line must be parsed as); undefined if unknown. */
+export function optionKind(name: string): OptionKind | undefined {
+  return Object.hasOwn(KNOWN, name) ? KNOWN[name] : undefined;
+}
 
 export type Options = Partial<Record<keyof typeof KNOWN, unknown>> & Record<string, unknown>;
 

@@ -19,7 +19,24 @@ export type CreateRequest = {
   system?: string;
   parameters?: Record<string, unknown>;
   license?: string | string[];
+  /** A Modelfile's MESSAGE lines: a conversation every chat with the model starts from. */
+  messages?: { role: string; content: string }[];
 };
+
+const MESSAGE_ROLES = new Set(['system', 'user', 'assistant']);
+
+function checkMessages(v: unknown): { role: string; content: string }[] {
+  if (!Array.isArray(v)) throw new BadRequestError('messages must be a list of {"role", "content"} objects');
+  return v.map((m, i) => {
+    const { role, content } = (m ?? {}) as Record<string, unknown>;
+    if (typeof role !== 'string' || !MESSAGE_ROLES.has(role) || typeof content !== 'string') {
+      throw new BadRequestError(
+        `messages[${i}] must have a role (system, user or assistant) and a string content`,
+      );
+    }
+    return { role, content };
+  });
+}
 
 export async function createModel(
   store: ModelStore,
@@ -30,6 +47,7 @@ export async function createModel(
   // Check everything the request says before the first progress line: once streaming starts, the status is 200.
   const params = req.parameters === undefined ? undefined : checkOptions(req.parameters, 'parameters');
   if (req.template !== undefined) compileTemplate(req.template); // a template that cannot render is refused now
+  const messages = req.messages === undefined ? undefined : checkMessages(req.messages);
   let layers: Layer[];
   let config: ModelConfig;
   if (req.files && Object.keys(req.files).length > 0) {
@@ -57,6 +75,7 @@ export async function createModel(
     await replace(LAYER.license, Array.isArray(req.license) ? req.license.join('\n') : req.license);
   }
   if (params !== undefined) await replace(LAYER.params, JSON.stringify(params));
+  if (messages !== undefined && messages.length > 0) await replace(LAYER.messages, JSON.stringify(messages));
 
   config = { ...config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } };
   const cfg = await store.blobs.writeBytes(JSON.stringify(config));

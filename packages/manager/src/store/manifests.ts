@@ -31,11 +31,12 @@ export class ManifestStore {
     return this.readFile(file);
   }
 
-  async write(n: ModelName, manifest: Manifest): Promise<void> {
+  /** Writes a manifest; bytes from a registry are kept as they are, so the model's digest is the registry's. */
+  async write(n: ModelName, manifest: Manifest | Uint8Array): Promise<void> {
     const file = (await this.findIgnoringCase(n)) ?? this.path(n);
     await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
-    await fs.writeFile(tmp, JSON.stringify(manifest));
+    await fs.writeFile(tmp, manifest instanceof Uint8Array ? manifest : JSON.stringify(manifest));
     await fs.rename(tmp, file);
   }
 

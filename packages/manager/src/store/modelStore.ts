@@ -38,6 +38,9 @@ export type ResolvedModel = StoredManifest & {
   modelPath: string;
   template?: string;
   system?: string;
+  license?: string;
+  /** The conversation every chat with this model starts from (a Modelfile's MESSAGE lines). */
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
   params: Options;
   config: ModelConfig;
   details: ModelDetails;
@@ -80,12 +83,17 @@ export class ModelStore {
     const stored = await this.manifests.read(name);
     if (!stored) throw new ModelNotFoundError(nameText);
     await this.manifests.remove(stored.name);
+    await this.removeUnusedBlobs([stored.manifest.config, ...stored.manifest.layers].map((l) => l.digest));
+  }
+
+  /** Removes those of the given blobs that no manifest uses any more (after a model is removed or replaced). */
+  async removeUnusedBlobs(digests: string[]): Promise<void> {
     const stillUsed = new Set<string>();
     for (const m of await this.manifests.list()) {
-      for (const l of [m.manifest.config, ...m.manifest.layers]) stillUsed.add(l.digest);
+      for (const l of [m.manifest.config, ...m.manifest.layers]) if (l) stillUsed.add(l.digest);
     }
-    for (const l of [stored.manifest.config, ...stored.manifest.layers]) {
-      if (!stillUsed.has(l.digest)) await this.blobs.remove(l.digest);
+    for (const digest of digests) {
+      if (!stillUsed.has(digest)) await this.blobs.remove(digest);
     }
   }
 
@@ -103,10 +111,12 @@ export class ModelStore {
       const l = layer(type);
       return l ? this.blobs.readText(l.digest) : undefined;
     };
-    const [template, system, paramsText, configText] = await Promise.all([
+    const [template, system, paramsText, license, messagesText, configText] = await Promise.all([
       text(LAYER.template),
       text(LAYER.system),
       text(LAYER.params),
+      text(LAYER.license),
+      text(LAYER.messages),
       this.blobs.readText(manifest.config.digest).catch(() => '{}'),
     ]);
     const config = safeJson(configText) as ModelConfig;
@@ -117,6 +127,8 @@ export class ModelStore {
       modelPath: this.blobs.path(modelLayer.digest),
       template,
       system,
+      license,
+      messages: messagesText ? asMessages(safeJson(messagesText)) : [],
       params: paramsText ? checkOptions(safeJson(paramsText), "the model's parameters") : {},
       config,
       details: {
@@ -129,6 +141,14 @@ export class ModelStore {
       },
     };
   }
+}
+
+function asMessages(v: unknown): ResolvedModel['messages'] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (m): m is ResolvedModel['messages'][number] =>
+      !!m && ['system', 'user', 'assistant'].includes(m.role) && typeof m.content === 'string',
+  );
 }
 
 function safeJson(text: string): unknown {

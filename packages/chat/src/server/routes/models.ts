@@ -6,7 +6,7 @@ import type { ChatContext } from '../context.ts';
 import { NotFoundError, UpstreamError } from '../errors.ts';
 import { PullTracker } from '../pullProgress.ts';
 import { SseStream } from '../sse.ts';
-import { describeProblem, placementOf, pullFailure, sameModel } from '../upstream.ts';
+import { describeProblem, placementOf, pullFailure, pullRequest, sameModel } from '../upstream.ts';
 
 /** Ollama's clients send dates as strings, whatever the client's types say. */
 const dateText = (d: unknown) => (d instanceof Date ? d.toISOString() : String(d ?? ''));
@@ -57,7 +57,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
       const tracker = new PullTracker();
       try {
         sse.send('progress', tracker.update({ status: 'pulling manifest' }));
-        for await (const line of await client.pull({ model, stream: true })) {
+        for await (const line of await client.pull(pullRequest(model))) {
           sse.send('progress', tracker.update(line));
         }
         req.log.info({ model }, 'model pulled');

@@ -1,6 +1,7 @@
 // The message box: Enter sends, Shift+Enter is a new line; while an answer is written, Send becomes Stop (Esc
 // stops too, from anywhere on the page).
 import { useEffect, useRef, useState } from 'react';
+import { shortModelName } from '../../../src/modelNames.ts';
 
 export function Composer({
   model,
@@ -45,7 +46,7 @@ export function Composer({
       <textarea
         ref={ref}
         aria-label="Message"
-        placeholder={`Message ${model}`}
+        placeholder={`Message ${shortModelName(model)}`}
         rows={1}
         value={text}
         onChange={(e) => setText(e.target.value)}
@@ -57,14 +58,24 @@ export function Composer({
         }}
       />
       {streaming ? (
-        <button type="button" className="stop" onClick={onStop} aria-keyshortcuts="Escape">
+        // Its own element (key), with no default action: the Stop and Send buttons share a place but never a click.
+        <button
+          key="stop"
+          type="button"
+          className="stop"
+          onClick={(e) => {
+            e.preventDefault();
+            onStop();
+          }}
+          aria-keyshortcuts="Escape"
+        >
           <svg viewBox="0 0 24 24" aria-hidden="true">
             <rect x="7" y="7" width="10" height="10" rx="1.5" />
           </svg>
           <span>Stop</span>
         </button>
       ) : (
-        <button type="submit" className="send" disabled={!text.trim() || disabled}>
+        <button key="send" type="submit" className="send" disabled={!text.trim() || disabled}>
           <svg viewBox="0 0 24 24" aria-hidden="true">
             <path d="M12 19V5M5 12l7-7 7 7" />
           </svg>

@@ -1,6 +1,7 @@
 // The model a conversation uses: the models on the llm-manager with their size and quantization, and where a
 // loaded one runs. The last entry opens the model manager, to pull a model that is not here yet.
 import type { ModelEntry } from '../../../src/api.ts';
+import { sameModel } from '../../../src/modelNames.ts';
 import { formatBytes } from '../format.ts';
 
 const PULL = '\u0000pull';
@@ -22,7 +23,7 @@ export function ModelPicker({
   onChange: (model: string) => void;
   onManage: () => void;
 }) {
-  const known = models?.find((m) => m.name === value || m.name === `${value}:latest`);
+  const known = models?.find((m) => sameModel(m.name, value));
   const selected = known?.name ?? value;
   return (
     <div className="model-picker">

@@ -75,7 +75,7 @@ export function ModelsDialog({
           <input
             id="pull-name"
             aria-label="Model to pull"
-            placeholder="e.g. qwen2.5:0.5b or hf.co/user/repo:Q4_K_M"
+            placeholder="e.g. qwen2.5:0.5b, hf.co/user/repo:Q4_K_M, http://my-registry:5000/team/model"
             value={name}
             onChange={(e) => setName(e.target.value)}
             disabled={!!pulling}
@@ -83,11 +83,21 @@ export function ModelsDialog({
             spellCheck={false}
           />
           {pulling ? (
-            <button type="button" className="secondary" onClick={() => abort.current?.abort()}>
+            // Its own element (key), and no default action: when Cancel ends the pull at once, React would otherwise
+            // turn this very button back into the submit button before the click's default action, and pull again.
+            <button
+              key="cancel"
+              type="button"
+              className="secondary"
+              onClick={(e) => {
+                e.preventDefault();
+                abort.current?.abort();
+              }}
+            >
               Cancel
             </button>
           ) : (
-            <button type="submit" className="primary" disabled={!name.trim()}>
+            <button key="pull" type="submit" className="primary" disabled={!name.trim()}>
               Pull
             </button>
           )}

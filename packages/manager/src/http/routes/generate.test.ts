@@ -8,6 +8,7 @@ import {
   importModel,
   type ManagerProcess,
   ollamaClient,
+  sha256File,
   startManagerProcess,
   writeDeterministicModel,
   writeRandomModel,
@@ -16,12 +17,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let server: ManagerProcess;
 let dir: string;
+let chattyPath: string;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-generate-'));
   const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
   // A wide vocabulary makes <|im_end|> rare, so this model keeps talking until it is stopped.
   const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
+  chattyPath = chatty.path;
   server = await startManagerProcess();
   await importModel(server.url, 'det', det.path);
   await importModel(server.url, 'chatty', chatty.path);
@@ -144,11 +147,11 @@ describe('chat through the ollama client', () => {
     let killed = 0;
     const consume = (async () => {
       for await (const _ of stream) {
-        if (!killed) killed = await killRunners(server.child.pid!);
+        if (!killed) killed = await killRunners(server.child.pid!, chattyPath);
       }
     })();
     await expect(consume).rejects.toThrow(/model runner for chatty:latest was killed by SIGKILL/);
-    expect(killed).toBeGreaterThan(0);
+    expect(killed).toBe(1);
     const again = await client.chat({ model: 'det', messages: [{ role: 'user', content: 'Still there?' }] });
     expect(again.message.content).toBe(DETERMINISTIC_ANSWER);
     const after = await client.generate({ model: 'chatty', prompt: 'Hi', options: { num_predict: 2 } });
@@ -278,14 +281,20 @@ type PsModel = Awaited<ReturnType<ReturnType<typeof ollamaClient>['ps']>>['model
   context_length: number;
 };
 
-/** SIGKILLs the runner processes (children) of the manager; returns how many. */
-async function killRunners(managerPid: number): Promise<number> {
+/**
+ * SIGKILLs the manager's runner (child process) that has this model file mapped, leaving other models' runners
+ * alone; returns how many it killed.
+ */
+async function killRunners(managerPid: number, ggufPath: string): Promise<number> {
+  const blob = (await sha256File(ggufPath)).replace(':', '-');
   let n = 0;
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === managerPid) {
+    if (ppid !== managerPid) continue;
+    const maps = await fs.readFile(`/proc/${entry}/maps`, 'utf8').catch(() => '');
+    if (maps.includes(blob)) {
       process.kill(Number(entry), 'SIGKILL');
       n++;
     }

@@ -23,7 +23,8 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     const template = m.template ?? gguf.chatTemplate ?? '{{ .Prompt }}';
     const goTemplate = m.template !== undefined;
     return {
-      license: undefined,
+      license: m.license,
+      messages: m.messages.length ? m.messages : undefined,
       modelfile: modelfile(m, template),
       parameters: parametersText(m.params),
       template,
@@ -65,6 +66,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       system: optionalString(body, 'system'),
       parameters: optionalObject(body, 'parameters'),
       license: body.license as string | string[] | undefined,
+      messages: body.messages as CreateRequest['messages'],
     };
     if (optionalBoolean(body, 'stream') === false) {
       await createModel(ctx.store, request, () => {});

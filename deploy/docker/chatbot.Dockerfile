@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# The chatbot: no llama.cpp binaries, so a small image. Build from the repository root:
+#   docker build -f deploy/docker/chatbot.Dockerfile -t ghcr.io/ownchat/chatbot:0.1.0 .
+# Run it against an llm-manager (or any Ollama-compatible server):
+#   docker run --read-only --tmpfs /tmp -v ownchat-data:/data -p 8080:8080 \
+#     -e OLLAMA_HOST=http://host.docker.internal:11434 ghcr.io/ownchat/chatbot:0.1.0
+#
+# What /app holds comes from deploy/docker/images.ts, assembled by deploy/docker/assemble.ts.
+
+FROM node:20.20.2-bookworm-slim AS build
+WORKDIR /src
+COPY . .
+# The chat page is built with development tools (Vite, React) the image does not keep: install everything (npm ci
+# runs the root prepare script, which builds packages/chat/dist/web), then the production closure alone over it.
+RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund
+RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --omit=dev --no-audit --no-fund
+RUN node --import tsx deploy/docker/assemble.ts chatbot /out \
+    && mkdir -p /out/data
+
+FROM node:20.20.2-bookworm-slim
+COPY --from=build /out/app /app
+# Conversations (SQLite) live here: the mount point belongs to the runtime user.
+COPY --from=build --chown=10001:10001 /out/data /data
+WORKDIR /app
+ENV NODE_ENV=production \
+    HOME=/tmp \
+    OWNCHAT_LISTEN=0.0.0.0:8080 \
+    OWNCHAT_DATA=/data
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/packages/cli/bin/ownchat.js"]
+CMD ["chat"]

@@ -1,0 +1,143 @@
+// The Dockerfiles, checked without a Docker engine: npm's dockerfile-utils linter, the rules every image follows
+// (multi-stage, base images pinned by version, a numeric non-root user, /app assembled from images.ts), a build
+// context that keeps what the build needs, and a release workflow that builds exactly the images in images.ts.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Ignore } from '@balena/dockerignore';
+import { type Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { validate } from 'dockerfile-utils';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { IMAGES, type ImageName, RUNTIME_UID } from './images.ts';
+import { runtimeTree } from './runtimeTree.ts';
+
+// A CommonJS module whose typings declare an ES default export: load it the CommonJS way.
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as () => Ignore;
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+const names = Object.keys(IMAGES) as ImageName[];
+
+type Stage = { image: string; tag: string | null; name: string | null; instructions: Instruction[] };
+
+function stages(file: string): Stage[] {
+  const out: Stage[] = [];
+  for (const i of DockerfileParser.parse(read(file)).getInstructions()) {
+    if (i.getKeyword() === 'FROM') {
+      const [ref = '', , name = null] = i.getArguments().map((a) => a.getValue());
+      const [image = '', tag = null] = ref.split(':');
+      out.push({ image, tag, name, instructions: [] });
+    } else {
+      out.at(-1)?.instructions.push(i);
+    }
+  }
+  return out;
+}
+
+const args = (i: Instruction) => i.getArguments().map((a) => a.getValue());
+
+describe.each(names)('%s Dockerfile', (image) => {
+  const spec = IMAGES[image];
+  const all = stages(spec.dockerfile);
+  const build = all[0]!;
+  const runtime = all.at(-1)!;
+
+  it("passes npm's dockerfile-utils linter with no finding", () => {
+    expect(validate(read(spec.dockerfile))).toEqual([]);
+  });
+
+  it('is multi-stage, every base image pinned by version (never latest)', () => {
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    const stageNames = new Set(all.map((s) => s.name));
+    for (const s of all.filter((s) => !stageNames.has(s.image))) {
+      expect(s.tag, s.image).toMatch(/^\d+\.\d+\.\d+-/);
+    }
+    // The same Node.js as the tests run on (the runtime tree is tested with this machine's node).
+    const node = all.find((s) => s.image === 'node');
+    expect(node?.tag?.split('.')[0]).toBe(process.versions.node.split('.')[0]);
+  });
+
+  it('installs production dependencies only and assembles /app from images.ts', () => {
+    const runs = build.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => args(i).join(' '));
+    expect(runs.some((r) => /\bnpm ci --omit=dev\b/.test(r))).toBe(true);
+    expect(runs.some((r) => r.includes(`deploy/docker/assemble.ts ${image} /out`))).toBe(true);
+    const copies = runtime.instructions.filter((i) => i.getKeyword() === 'COPY') as Copy[];
+    const app = copies.filter((c) => args(c).at(-1) === '/app');
+    expect(app.map((c) => [c.getFromFlag()?.getValue(), ...args(c)])).toEqual([
+      [build.name, '/out/app', '/app'],
+    ]);
+  });
+
+  it(`runs as the numeric non-root user ${RUNTIME_UID}, the ownchat command as entry point`, () => {
+    const users = all.flatMap((s) => s.instructions).filter((i) => i.getKeyword() === 'USER');
+    expect(users.map((u) => args(u).join(' '))).toEqual([`${RUNTIME_UID}:${RUNTIME_UID}`]);
+    expect(runtime.instructions.indexOf(users[0]!)).toBeGreaterThan(-1);
+    const entry = runtime.instructions.find((i) => i.getKeyword() === 'ENTRYPOINT');
+    expect(entry && JSON.parse(entry.getArgumentsContent() ?? '')).toEqual([
+      'node',
+      '/app/packages/cli/bin/ownchat.js',
+    ]);
+  });
+});
+
+it('builds the CUDA image on an NVIDIA CUDA 12 runtime base (with cuBLAS), not on CUDA 13', () => {
+  const base = stages(IMAGES['llm-manager-cuda'].dockerfile).at(-1)!;
+  expect(base.image).toBe('nvidia/cuda');
+  // "runtime" carries cuBLAS; "base" does not. CUDA 12 so that 525+ drivers run it.
+  expect(base.tag).toMatch(/^12\.\d+\.\d+-runtime-ubuntu\d+\.\d+$/);
+});
+
+describe('build context (.dockerignore)', () => {
+  const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+  const context = new Set(dockerignore().add(read('.dockerignore')).filter(tracked));
+
+  it('keeps everything the build stage reads: manifests, lockfile, the assembler and the sources it copies', async () => {
+    const needed = ['package.json', 'package-lock.json', 'tsconfig.json'];
+    needed.push(...tracked.filter((f) => /^packages\/[^/]+\/package\.json$/.test(f)));
+    needed.push(...tracked.filter((f) => /^deploy\/docker\/[^/]+\.ts$/.test(f) && !f.endsWith('.test.ts')));
+    for (const name of names) {
+      for (const pkg of (await runtimeTree(name, ROOT)).packages.filter((p) => p.startsWith('packages/'))) {
+        needed.push(...tracked.filter((f) => f.startsWith(`${pkg}/`) && !f.endsWith('.test.ts')));
+      }
+    }
+    expect(needed.filter((f) => !context.has(f))).toEqual([]);
+  });
+
+  it('leaves out tests, local state and the manifests', () => {
+    expect([...context].filter((f) => /\.test\.ts$|\.gguf$|^\.git\/|node_modules\//.test(f))).toEqual([]);
+    expect([...context].filter((f) => f.startsWith('deploy/kustomize/'))).toEqual([]);
+  });
+});
+
+describe('release workflow', () => {
+  const workflow = parseYaml(read('.github/workflows/images.yml'));
+
+  it('runs on version tags only', () => {
+    expect(workflow.on).toEqual({ push: { tags: ['v*.*.*'] } });
+  });
+
+  it('builds and pushes exactly the images in images.ts, each with its Dockerfile and tag', () => {
+    const matrix = workflow.jobs.image.strategy.matrix.include;
+    expect(matrix).toEqual(
+      names.map((name) => ({
+        image: name,
+        dockerfile: IMAGES[name].dockerfile,
+        repository: IMAGES[name].repository,
+        'tag-suffix': IMAGES[name].tagSuffix,
+      })),
+    );
+    const push = workflow.jobs.image.steps.find((s: { uses?: string }) =>
+      s.uses?.startsWith('docker/build-push-action@'),
+    );
+    const expression = (name: string) => `\${{ ${name} }}`;
+    expect(push.with.tags).toBe(
+      `${expression('matrix.repository')}:${expression('env.VERSION')}${expression('matrix.tag-suffix')}`,
+    );
+  });
+});

@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# The llm-manager on NVIDIA GPUs. Build from the repository root:
+#   docker build -f deploy/docker/llm-manager-cuda.Dockerfile -t ghcr.io/ownchat/llm-manager:0.1.0-cuda .
+# Run it (Docker with the NVIDIA container toolkit):
+#   docker run --gpus all --read-only --tmpfs /tmp -v ownchat-models:/models -p 11434:11434 \
+#     ghcr.io/ownchat/llm-manager:0.1.0-cuda
+#
+# The base is NVIDIA's CUDA 12.4 runtime with cuBLAS, the toolkit node-llama-cpp's CUDA 12 backend
+# (@node-llama-cpp/linux-x64-cuda-ext) was built with. Its CUDA 13 backend cannot load here (no CUDA 13 runtime,
+# and it would need a 580+ driver), so node-llama-cpp loads the CUDA 12 one: with CUDA's minor-version
+# compatibility that runs on drivers from the 525 series on (the blog's 550 included). Without a GPU the same image
+# runs on the CPU, and says so in its start-up log ("inference compute: CPU").
+#
+# What /app holds comes from deploy/docker/images.ts, assembled by deploy/docker/assemble.ts.
+
+FROM node:20.20.2-bookworm-slim AS build
+WORKDIR /src
+COPY . .
+RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --omit=dev --no-audit --no-fund
+RUN node --import tsx deploy/docker/assemble.ts llm-manager-cuda /out \
+    && mkdir -p /out/models
+
+FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04
+# The same Node.js as the other images and the tests (the official build runs on Ubuntu 22.04's glibc).
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
+COPY --from=build /out/app /app
+COPY --from=build --chown=10001:10001 /out/models /models
+WORKDIR /app
+# NVIDIA_DISABLE_REQUIRE: the base image asks the container toolkit for a CUDA 12.4 driver (550+) or one of a few
+# listed series, and would refuse a 545 driver that minor-version compatibility runs; on a driver too old for
+# CUDA 12 the llm-manager starts all the same and runs on the CPU.
+ENV NODE_ENV=production \
+    HOME=/tmp \
+    OLLAMA_HOST=0.0.0.0:11434 \
+    OLLAMA_MODELS=/models \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility \
+    NVIDIA_DISABLE_REQUIRE=true
+USER 10001:10001
+EXPOSE 11434
+ENTRYPOINT ["node", "/app/packages/cli/bin/ownchat.js"]
+CMD ["serve"]

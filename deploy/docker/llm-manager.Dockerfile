@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# The llm-manager on the CPU. Build from the repository root:
+#   docker build -f deploy/docker/llm-manager.Dockerfile -t ghcr.io/ownchat/llm-manager:0.1.0 .
+# Run it read-only as its numeric user, with the model store and /tmp writable (as the Kubernetes manifests do):
+#   docker run --read-only --tmpfs /tmp -v ownchat-models:/models -p 11434:11434 ghcr.io/ownchat/llm-manager:0.1.0
+#
+# What /app holds comes from deploy/docker/images.ts, assembled by deploy/docker/assemble.ts; the tests run that
+# same assembler and start the tree they get read-only, as uid 10001 (deploy/docker/runtimeTree.test.ts).
+
+FROM node:20.20.2-bookworm-slim AS build
+WORKDIR /src
+COPY . .
+# Production dependencies only, exactly as the lockfile says. node-llama-cpp's postinstall only tries the prebuilt
+# binaries on this builder, which proves nothing about the machine the image runs on: skip it.
+RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --omit=dev --no-audit --no-fund
+RUN node --import tsx deploy/docker/assemble.ts llm-manager /out \
+    && mkdir -p /out/models
+
+FROM node:20.20.2-bookworm-slim
+COPY --from=build /out/app /app
+# The model store's mount point belongs to the runtime user, so a fresh Docker volume mounted there does too.
+COPY --from=build --chown=10001:10001 /out/models /models
+WORKDIR /app
+ENV NODE_ENV=production \
+    HOME=/tmp \
+    OLLAMA_HOST=0.0.0.0:11434 \
+    OLLAMA_MODELS=/models
+USER 10001:10001
+EXPOSE 11434
+ENTRYPOINT ["node", "/app/packages/cli/bin/ownchat.js"]
+CMD ["serve"]

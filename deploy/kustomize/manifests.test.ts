@@ -1,0 +1,333 @@
+// Every overlay rendered with kubectl's kustomize (as `kubectl apply -k` renders it), validated against the
+// Kubernetes API schemas offline, and held to the rules the deploy issue sets: what makes a pod start, use its
+// GPU, keep its data, drain, and be reachable only by what should reach it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { IMAGES, RUNTIME_UID } from '../docker/images.ts';
+import { type K8sObject, KUSTOMIZE_DIR, kustomizeVersion, render } from './render.ts';
+import { schemaErrors, unknownFields } from './schema.ts';
+
+const OVERLAYS = ['cpu', 'nvidia', 'nvidia-device-plugin', 'ollama', 'ingress-traefik'] as const;
+type Overlay = (typeof OVERLAYS)[number];
+/** Overlays whose llm-manager runs on an NVIDIA GPU (ingress-traefik builds on nvidia). */
+const GPU: Overlay[] = ['nvidia', 'nvidia-device-plugin', 'ollama', 'ingress-traefik'];
+const VERSION = JSON.parse(readFileSync(path.join(KUSTOMIZE_DIR, '../../package.json'), 'utf8')).version;
+
+const rendered = new Map<Overlay, K8sObject[]>();
+
+beforeAll(async () => {
+  for (const overlay of OVERLAYS)
+    rendered.set(overlay, await render(path.join(KUSTOMIZE_DIR, 'overlays', overlay)));
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: parts of rendered objects
+type Any = any;
+const objects = (overlay: Overlay) => rendered.get(overlay)!;
+const one = (overlay: Overlay, kind: string, name: string): K8sObject => {
+  const found = objects(overlay).filter((o) => o.kind === kind && o.metadata.name === name);
+  expect(found, `${overlay}: ${kind} ${name}`).toHaveLength(1);
+  return found[0]!;
+};
+const workloads = (overlay: Overlay) =>
+  objects(overlay).filter((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment');
+const podSpec = (w: K8sObject): Any => w.spec.template.spec;
+const containers = (w: K8sObject): Any[] => [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers];
+const envOf = (c: Any, name: string): Any => c.env?.find((e: Any) => e.name === name);
+const manager = (o: Overlay) => one(o, 'StatefulSet', 'llm-manager');
+const chatbot = (o: Overlay) => one(o, 'Deployment', 'chatbot');
+const managerContainer = (o: Overlay) => podSpec(manager(o)).containers[0];
+const chatbotContainer = (o: Overlay) => podSpec(chatbot(o)).containers[0];
+
+/** Whether a label selector (matchLabels only: these manifests use nothing else) selects these labels. */
+function selects(selector: Any, labels: Record<string, string> | undefined): boolean {
+  expect(selector.matchExpressions, 'selectors use matchLabels').toBeUndefined();
+  return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+const podLabels = (w: K8sObject) => w.spec.template.metadata.labels;
+/** A port as a Service, probe or policy names it (number or container port name), as a number. */
+function portNumber(w: K8sObject, port: number | string): number | undefined {
+  if (typeof port === 'number') return port;
+  return containers(w)
+    .flatMap((c) => c.ports ?? [])
+    .find((p: Any) => p.name === port)?.containerPort;
+}
+/** The port an OLLAMA_HOST or OWNCHAT_LISTEN value ("0.0.0.0:11434", "http://llm-manager") means. */
+function addressOf(value: string): { host: string; port: number } {
+  const url = new URL(value.includes('://') ? value : `http://${value}`);
+  return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+}
+const seconds = (probe: Any) => (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+const sleepOf = (c: Any) => Number(c.lifecycle?.preStop?.exec?.command?.at(-1) ?? 0);
+
+it('renders with kustomize v5 (kubectl kustomize)', async () => {
+  expect(await kustomizeVersion()).toMatch(/^v5\./);
+});
+
+describe.each(OVERLAYS)('overlay %s', (overlay) => {
+  it('validates against the Kubernetes API schemas', async () => {
+    const errors = (await Promise.all(objects(overlay).map(schemaErrors))).flat();
+    expect(errors).toEqual([]);
+    expect(workloads(overlay).map((w) => w.metadata.name)).toEqual(['chatbot', 'llm-manager']);
+  });
+
+  it('gives every container startup, readiness and liveness probes, and resources', () => {
+    for (const w of workloads(overlay)) {
+      for (const c of containers(w)) {
+        const where = `${w.metadata.name}/${c.name}`;
+        for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+          expect(c[probe], `${where} ${probe}`).toBeDefined();
+        }
+        expect(c.resources?.requests?.cpu, `${where} cpu request`).toBeDefined();
+        expect(c.resources?.requests?.memory, `${where} memory request`).toBeDefined();
+        expect(c.resources?.limits?.memory, `${where} memory limit`).toBeDefined();
+      }
+    }
+  });
+
+  it('sizes the llm-manager probes for model loads: readiness on /readyz, liveness on /healthz', () => {
+    const c = managerContainer(overlay);
+    const [ready, alive] = overlay === 'ollama' ? ['/', '/'] : ['/readyz', '/healthz'];
+    expect(c.readinessProbe.httpGet.path).toBe(ready);
+    expect(c.livenessProbe.httpGet.path).toBe(alive);
+    expect(c.startupProbe.httpGet.path).toBe(alive);
+    // Minutes, not seconds: a slow start or a busy moment must not restart the pod.
+    expect(seconds(c.startupProbe)).toBeGreaterThanOrEqual(180);
+    expect(seconds(c.livenessProbe)).toBeGreaterThanOrEqual(60);
+    expect(c.livenessProbe.timeoutSeconds).toBeGreaterThanOrEqual(5);
+  });
+
+  it('runs as a numeric non-root user with a read-only root filesystem and writable volumes', () => {
+    for (const w of workloads(overlay)) {
+      // The official Ollama image runs as root and writes under /root/.ollama: that overlay keeps its user.
+      const ollama = overlay === 'ollama' && w.metadata.name === 'llm-manager';
+      const pod = podSpec(w);
+      for (const c of containers(w)) {
+        const where = `${w.metadata.name}/${c.name}`;
+        expect(c.securityContext?.allowPrivilegeEscalation, where).toBe(false);
+        if (ollama) continue;
+        expect(pod.securityContext.runAsNonRoot, where).toBe(true);
+        expect(c.securityContext.runAsUser ?? pod.securityContext.runAsUser, where).toBe(RUNTIME_UID);
+        expect(c.securityContext.runAsGroup ?? pod.securityContext.runAsGroup, where).toBe(RUNTIME_UID);
+        expect(c.securityContext.readOnlyRootFilesystem, where).toBe(true);
+        expect(c.securityContext.capabilities?.drop, where).toEqual(['ALL']);
+        const tmp = c.volumeMounts.find((m: Any) => m.mountPath === '/tmp');
+        expect(pod.volumes.find((v: Any) => v.name === tmp?.name)?.emptyDir, `${where} /tmp`).toBeDefined();
+      }
+      if (!ollama) expect(pod.securityContext.fsGroup).toBe(RUNTIME_UID);
+    }
+  });
+
+  it("pins every image by version (never latest), ours at package.json's version", () => {
+    const images = workloads(overlay).flatMap((w) => containers(w).map((c) => c.image as string));
+    for (const image of images) expect(image).toMatch(/^[^:]+:\d+\.\d+\.\d+(-[\w.]+)?$/);
+    const managerImage =
+      overlay === 'ollama'
+        ? 'ollama/ollama:0.13.0'
+        : `${IMAGES['llm-manager'].repository}:${VERSION}${GPU.includes(overlay) ? IMAGES['llm-manager-cuda'].tagSuffix : ''}`;
+    expect(managerContainer(overlay).image).toBe(managerImage);
+    expect(chatbotContainer(overlay).image).toBe(`${IMAGES.chatbot.repository}:${VERSION}`);
+  });
+
+  it('connects the chatbot to the llm-manager: Service names and ports match what each listens on and probes', () => {
+    const managerListen = addressOf(envOf(managerContainer(overlay), 'OLLAMA_HOST').value);
+    const chatListen = addressOf(envOf(chatbotContainer(overlay), 'OWNCHAT_LISTEN').value);
+    expect(managerListen).toEqual({ host: '0.0.0.0', port: 11434 });
+    expect(chatListen.host).toBe('0.0.0.0');
+
+    /** The container port a Service port reaches, checking the Service selects exactly that workload. */
+    const reach = (service: string, port: number, target: K8sObject) => {
+      const svc = one(overlay, 'Service', service);
+      expect(
+        workloads(overlay).filter((w) => selects({ matchLabels: svc.spec.selector }, podLabels(w))),
+      ).toEqual([target]);
+      const p = svc.spec.ports.find((x: Any) => x.port === port);
+      expect(p, `${service}:${port}`).toBeDefined();
+      return portNumber(target, p.targetPort ?? p.port);
+    };
+    // The seed's OLLAMA_HOST=http://llm-manager, and Ollama's own port.
+    const upstream = addressOf(envOf(chatbotContainer(overlay), 'OLLAMA_HOST').value);
+    expect(upstream.host).toBe('llm-manager');
+    expect(reach(upstream.host, upstream.port, manager(overlay))).toBe(managerListen.port);
+    expect(reach('llm-manager', 11434, manager(overlay))).toBe(managerListen.port);
+    expect(reach('chatbot', 80, chatbot(overlay))).toBe(chatListen.port);
+    for (const [w, listen] of [
+      [manager(overlay), managerListen],
+      [chatbot(overlay), chatListen],
+    ] as const) {
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+        expect(portNumber(w, podSpec(w).containers[0][probe].httpGet.port), probe).toBe(listen.port);
+      }
+    }
+  });
+
+  it('lets only the chatbot reach the llm-manager, and the llm-manager resolve names and pull', () => {
+    const policies = objects(overlay).filter((o) => o.kind === 'NetworkPolicy');
+    const managerPods = podLabels(manager(overlay));
+    const mine = policies.filter((p) => selects(p.spec.podSelector, managerPods));
+    expect(mine).toHaveLength(1);
+    const policy = mine[0]!;
+    expect(selects(policy.spec.podSelector, podLabels(chatbot(overlay)))).toBe(false);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const port = addressOf(envOf(managerContainer(overlay), 'OLLAMA_HOST').value).port;
+    const admits = (labels: Record<string, string>, to: number) =>
+      policy.spec.ingress.some(
+        (rule: Any) =>
+          rule.from?.some((peer: Any) => !peer.namespaceSelector && selects(peer.podSelector, labels)) &&
+          rule.ports?.some((p: Any) => portNumber(manager(overlay), p.port) === to),
+      );
+    expect(admits(podLabels(chatbot(overlay)), port)).toBe(true);
+    expect(admits({ 'app.kubernetes.io/name': 'something-else' }, port)).toBe(false);
+    expect(admits({}, port)).toBe(false);
+    expect(policy.spec.ingress.every((rule: Any) => rule.from?.length)).toBe(true);
+    const egress = (protocol: string, to: number) =>
+      policy.spec.egress.some(
+        (rule: Any) => !rule.to && rule.ports.some((p: Any) => p.port === to && p.protocol === protocol),
+      );
+    expect(egress('UDP', 53) && egress('TCP', 53)).toBe(true);
+    expect(egress('TCP', 443)).toBe(true);
+  });
+
+  it('has PodDisruptionBudgets that let `kubectl drain` evict each single-replica pod', () => {
+    const pdbs = objects(overlay).filter((o) => o.kind === 'PodDisruptionBudget');
+    expect(pdbs).toHaveLength(2);
+    for (const pdb of pdbs) {
+      const targets = workloads(overlay).filter((w) => selects(pdb.spec.selector, podLabels(w)));
+      expect(targets, pdb.metadata.name).toHaveLength(1);
+      const replicas = targets[0]!.spec.replicas ?? 1;
+      const allowed =
+        pdb.spec.maxUnavailable !== undefined ? pdb.spec.maxUnavailable : replicas - pdb.spec.minAvailable;
+      expect(allowed, pdb.metadata.name).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('keeps models and conversations on PVCs, and preloads through the llm-manager (no hooks, no init loops)', () => {
+    const sts = manager(overlay);
+    const models = envOf(managerContainer(overlay), 'OLLAMA_MODELS').value;
+    const mount = managerContainer(overlay).volumeMounts.find((m: Any) => m.mountPath === models);
+    expect(sts.spec.volumeClaimTemplates.map((t: Any) => t.metadata.name)).toContain(mount?.name);
+    expect(sts.spec.volumeClaimTemplates[0].spec.accessModes).toEqual(['ReadWriteOnce']);
+
+    const dep = chatbot(overlay);
+    const data = envOf(chatbotContainer(overlay), 'OWNCHAT_DATA').value;
+    const dataMount = chatbotContainer(overlay).volumeMounts.find((m: Any) => m.mountPath === data);
+    const claim = podSpec(dep).volumes.find((v: Any) => v.name === dataMount?.name)?.persistentVolumeClaim;
+    const pvc = one(overlay, 'PersistentVolumeClaim', claim?.claimName);
+    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+    // A rolling update would start a second pod that cannot mount the ReadWriteOnce volume.
+    expect(dep.spec.strategy.type).toBe('Recreate');
+
+    for (const w of workloads(overlay)) {
+      expect(podSpec(w).initContainers, w.metadata.name).toBeUndefined();
+      for (const c of containers(w)) expect(c.lifecycle?.postStart, w.metadata.name).toBeUndefined();
+    }
+    // The setting is there to fill in, empty: a preload model that cannot be loaded keeps the pod unready.
+    if (overlay !== 'ollama')
+      expect(envOf(managerContainer(overlay), 'OWNCHAT_PRELOAD')).toEqual({
+        name: 'OWNCHAT_PRELOAD',
+        value: '',
+      });
+  });
+
+  it('gives running answers time to finish: grace period longer than preStop plus the drain timeout', () => {
+    for (const w of workloads(overlay)) {
+      const c = podSpec(w).containers[0];
+      const drain = Number(envOf(c, 'OWNCHAT_DRAIN_TIMEOUT')?.value ?? 0);
+      expect(sleepOf(c), w.metadata.name).toBeGreaterThan(0);
+      expect(podSpec(w).terminationGracePeriodSeconds, w.metadata.name).toBeGreaterThan(sleepOf(c) + drain);
+    }
+    if (overlay !== 'ollama')
+      expect(envOf(managerContainer(overlay), 'OWNCHAT_DRAIN_TIMEOUT').value).toBe('30');
+  });
+
+  it('hands the API keys from one Secret: OWNCHAT_API_KEYS to the llm-manager, OWNCHAT_API_KEY to the chatbot', () => {
+    const secret = objects(overlay).find((o) => o.kind === 'Secret')!;
+    expect(Object.keys(secret.data).sort()).toEqual(['OWNCHAT_API_KEY', 'OWNCHAT_API_KEYS']);
+    const uses = [[chatbotContainer(overlay), 'OWNCHAT_API_KEY']];
+    if (overlay !== 'ollama') uses.push([managerContainer(overlay), 'OWNCHAT_API_KEYS']);
+    for (const [c, name] of uses) {
+      expect(envOf(c, name).valueFrom.secretKeyRef).toEqual({ name: secret.metadata.name, key: name });
+    }
+  });
+});
+
+it('has no field the Kubernetes API does not know, in any overlay', async () => {
+  const all = OVERLAYS.flatMap((overlay) => objects(overlay).map((obj) => ({ where: overlay, obj })));
+  expect(await unknownFields(all)).toEqual([]);
+}, 60_000);
+
+describe('GPUs', () => {
+  it('runs the llm-manager under the nvidia RuntimeClass in every GPU overlay, and the CPU overlay without', () => {
+    for (const overlay of OVERLAYS) {
+      expect(podSpec(manager(overlay)).runtimeClassName, overlay).toBe(
+        GPU.includes(overlay) ? 'nvidia' : undefined,
+      );
+      expect(envOf(managerContainer(overlay), 'NVIDIA_DRIVER_CAPABILITIES')?.value, overlay).toBe(
+        GPU.includes(overlay) ? 'compute,utility' : undefined,
+      );
+      expect(podSpec(chatbot(overlay)).runtimeClassName, overlay).toBeUndefined();
+    }
+  });
+
+  it('asks for an nvidia.com/gpu only with the device plugin, and hands out all GPUs only without it', () => {
+    for (const overlay of OVERLAYS) {
+      const plugin = overlay === 'nvidia-device-plugin';
+      const gpuLimits = workloads(overlay).flatMap((w) =>
+        containers(w).map((c) => c.resources?.limits?.['nvidia.com/gpu']),
+      );
+      expect(
+        gpuLimits.filter((l) => l !== undefined),
+        overlay,
+      ).toEqual(plugin ? [1] : []);
+      const tolerations = podSpec(manager(overlay)).tolerations ?? [];
+      expect(tolerations, overlay).toEqual(
+        plugin ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] : [],
+      );
+      expect(envOf(managerContainer(overlay), 'NVIDIA_VISIBLE_DEVICES')?.value, overlay).toBe(
+        GPU.includes(overlay) && !plugin ? 'all' : undefined,
+      );
+    }
+  });
+});
+
+describe('ingress for k3s Traefik', () => {
+  it('routes to the chatbot Service through a ServersTransport that does not cut streams', () => {
+    const ingress = one('ingress-traefik', 'Ingress', 'chatbot');
+    expect(ingress.spec.ingressClassName).toBe('traefik');
+    const backend = ingress.spec.rules[0].http.paths[0].backend.service;
+    const svc = one('ingress-traefik', 'Service', backend.name);
+    expect(svc.spec.ports.map((p: Any) => p.name)).toContain(backend.port.name);
+    const transport = one('ingress-traefik', 'ServersTransport', 'chatbot-streaming');
+    expect(svc.metadata.annotations?.['traefik.ingress.kubernetes.io/service.serverstransport']).toBe(
+      `default-${transport.metadata.name}@kubernetescrd`,
+    );
+    expect(transport.spec.forwardingTimeouts.responseHeaderTimeout).toBe('0s');
+  });
+
+  it('offers entry-point settings for the packaged Traefik with no write timeout', () => {
+    const file = path.join(KUSTOMIZE_DIR, 'overlays/ingress-traefik/traefik-entrypoints.yaml');
+    const config = parseYaml(readFileSync(file, 'utf8'));
+    expect([config.kind, config.metadata.name, config.metadata.namespace]).toEqual([
+      'HelmChartConfig',
+      'traefik',
+      'kube-system',
+    ]);
+    const args: string[] = parseYaml(config.spec.valuesContent).additionalArguments;
+    for (const entryPoint of ['web', 'websecure']) {
+      expect(args).toContain(`--entryPoints.${entryPoint}.transport.respondingTimeouts.writeTimeout=0s`);
+    }
+  });
+});
+
+it('commits no API key: api-keys.env leaves both keys empty', () => {
+  const env = readFileSync(path.join(KUSTOMIZE_DIR, 'base/api-keys.env'), 'utf8');
+  const entries = env
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => l.split('='));
+  expect(entries).toEqual([
+    ['OWNCHAT_API_KEYS', ''],
+    ['OWNCHAT_API_KEY', ''],
+  ]);
+});

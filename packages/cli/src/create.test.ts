@@ -1,0 +1,158 @@
+// `ownchat create NAME -f Modelfile` against a real llm-manager: FROM a GGUF file (uploaded once as a blob) or
+// FROM a model, the Modelfile's instructions landing in the model, and each mistake as one line that names it.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  DETERMINISTIC_ANSWER,
+  type ManagerProcess,
+  ollamaClient,
+  ownchat,
+  sha256File,
+  startManagerProcess,
+  writeDeterministicModel,
+} from '@ownchat/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notFound } from './testServer.ts';
+
+let server: ManagerProcess;
+let dir: string;
+let digest: string;
+const cli = (...args: string[]) => ownchat(args, { env: { OLLAMA_HOST: server.url }, cwd: dir });
+const modelfile = (name: string, text: string) => fs.writeFile(path.join(dir, name), text);
+const blobUploads = () => server.output().match(/"method":"POST","url":"\/api\/blobs\/sha256:/g)?.length ?? 0;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-create-'));
+  await fs.mkdir(path.join(dir, 'weights'));
+  const det = await writeDeterministicModel(path.join(dir, 'weights', 'det.gguf'));
+  digest = await sha256File(det.path);
+  server = await startManagerProcess();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('ownchat create', () => {
+  it('builds a model FROM a GGUF file, with its template, system prompt, parameters and license', async () => {
+    await modelfile(
+      'Modelfile',
+      [
+        '# the deterministic test model',
+        'FROM ./weights/det.gguf',
+        'PARAMETER temperature 0.3',
+        'PARAMETER num_predict 64',
+        'PARAMETER stop "<|im_end|>"',
+        'SYSTEM """You are terse.',
+        'One line only."""',
+        'LICENSE MIT',
+      ].join('\n'),
+    );
+    const r = await cli('create', 'mine');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`copying file ${digest.slice(7, 19)}: 100% 439 KB`);
+    expect(r.stderr).toMatch(/writing manifest\nsuccess\n$/);
+    expect(blobUploads()).toBe(1);
+
+    const show = await ollamaClient(server.url).show({ model: 'mine' });
+    expect(show.system).toBe('You are terse.\nOne line only.');
+    // The license is a layer of its own (the server's /api/show does not return it yet: read the store).
+    const manifest = JSON.parse(
+      await fs.readFile(
+        path.join(server.modelsDir, 'manifests/registry.ollama.ai/library/mine/latest'),
+        'utf8',
+      ),
+    ) as { layers: { mediaType: string; digest: string }[] };
+    const license = manifest.layers.find((l) => l.mediaType === 'application/vnd.ollama.image.license')!;
+    expect(
+      await fs.readFile(path.join(server.modelsDir, 'blobs', license.digest.replace(':', '-')), 'utf8'),
+    ).toBe('MIT');
+    expect(show.parameters).toMatch(/^temperature\s+0\.3$/m);
+    expect(show.parameters).toMatch(/^num_predict\s+64$/m);
+    expect(show.parameters).toMatch(/^stop\s+"<\|im_end\|>"$/m);
+    expect((await cli('run', 'mine', 'Hi')).stdout).toBe(`${DETERMINISTIC_ANSWER}\n`);
+  });
+
+  it('uploads a GGUF the server already has only once, and reads -f from anywhere', async () => {
+    await fs.mkdir(path.join(dir, 'elsewhere'));
+    // A relative FROM is read from the Modelfile's folder, not from where the command runs.
+    await modelfile('elsewhere/Second', 'FROM ../weights/det.gguf\nTEMPLATE "{{ .Prompt }}"\n');
+    const r = await cli('create', 'second', '-f', 'elsewhere/Second');
+    expect(r.code).toBe(0);
+    expect(blobUploads()).toBe(1);
+    const show = await ollamaClient(server.url).show({ model: 'second' });
+    expect(show.template).toBe('{{ .Prompt }}');
+  });
+
+  it('builds a model FROM an existing model, sharing its weights', async () => {
+    await modelfile('FromModel', 'FROM mine\nSYSTEM Be kind.\nPARAMETER seed 7\n');
+    const r = await cli('create', 'kind', '-f', 'FromModel');
+    expect(r.code).toBe(0);
+    const client = ollamaClient(server.url);
+    const [kind, mine] = await Promise.all([client.show({ model: 'kind' }), client.show({ model: 'mine' })]);
+    expect(kind.system).toBe('Be kind.');
+    expect(kind.parameters).toMatch(/^seed\s+7$/m);
+    // Same GGUF blob underneath: the modelfile's FROM names the same blob path.
+    const blob = (s: string) => /^FROM (.+)$/m.exec(s)?.[1];
+    expect(blob(kind.modelfile)).toBe(blob(mine.modelfile));
+    expect((await cli('run', 'kind', 'Hi')).stdout).toBe(`${DETERMINISTIC_ANSWER}\n`);
+  });
+
+  it('names the file and line of a bad Modelfile line, in one line, and creates nothing', async () => {
+    await modelfile('Bad', 'FROM ./weights/det.gguf\n\nPARAMETER temperature hot\n');
+    const r = await cli('create', 'bad', '-f', 'Bad');
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ownchat: Bad:3: PARAMETER temperature must be a number, not "hot"\n',
+    });
+    expect((await ollamaClient(server.url).list()).models.map((m) => m.name)).not.toContain('bad:latest');
+  });
+
+  it('says which FROM file is missing, and where it looked', async () => {
+    await modelfile('Missing', '# x\nFROM ./weights/nope.gguf\n');
+    const r = await cli('create', 'x', '-f', 'Missing');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "ownchat: Missing:2: FROM ./weights/nope.gguf: no such file (a relative path is read from the Modelfile's folder)\n",
+    );
+  });
+
+  it('says how to get a FROM model that is not there', async () => {
+    await modelfile('Unknown', 'FROM llama3:8b\n');
+    const r = await cli('create', 'x', '-f', 'Unknown');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(notFound('llama3:8b'));
+  });
+
+  it('says when there is no Modelfile', async () => {
+    const empty = await fs.mkdtemp(path.join(dir, 'empty-'));
+    const r = await ownchat(['create', 'x'], { env: { OLLAMA_HOST: server.url }, cwd: empty });
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ownchat: cannot read the Modelfile Modelfile (no such file): give its path with -f\n',
+    });
+    const other = await cli('create', 'x', '-f', 'nowhere/Modelfile');
+    expect(other.stderr).toBe(
+      'ownchat: cannot read the Modelfile nowhere/Modelfile (no such file): give its path with -f\n',
+    );
+  });
+
+  it("passes on the server's reason for refusing a file that is not a GGUF", async () => {
+    await fs.writeFile(path.join(dir, 'notes.gguf'), 'not a model at all');
+    await modelfile('NotGguf', 'FROM ./notes.gguf\n');
+    const r = await cli('create', 'notes', '-f', 'NotGguf');
+    expect(r.code).toBe(1);
+    // Progress came first (on stderr, as Ollama prints it); the failure is the one last line, without a stack.
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toBe(
+      "ownchat: cannot create 'notes': notes.gguf is not a GGUF file (it does not start with the GGUF magic)",
+    );
+    expect(lines.filter((l) => l.startsWith('ownchat:'))).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
