@@ -23,37 +23,49 @@ export function upCommand(): Command {
       const config = exitOnConfigError(() => readConfig());
       const chatConfig = exitOnConfigError(() => readChatConfig());
       const wanted = clientUrl(config.host);
-      // The servers' modules (Fastify, the engine, SQLite) load only for the verbs that run them, not for --help.
-      const { startManager } = await import('@ownchat/manager');
-      let manager: Awaited<ReturnType<typeof startManager>> | undefined;
-      let upstream = wanted;
-      if (config.host.port !== 0 && (await ollamaAnswers(wanted))) {
+      const reuse = config.host.port !== 0 && (await ollamaAnswers(wanted));
+      if (reuse) {
         process.stdout.write(
           `ownchat: an Ollama-compatible server already answers at ${wanted}: the chatbot uses it (no second llm-manager is started)\n`,
         );
-      } else {
-        try {
-          manager = await startManager(config);
-        } catch (e) {
-          process.stderr.write(
-            `ownchat: cannot start the llm-manager: ${listenProblem(e, config.host, 'OLLAMA_HOST')}\n`,
-          );
-          process.exit(1);
-        }
-        upstream = manager.url;
       }
-      const { startChat } = await import('@ownchat/chat');
-      let chat: Awaited<ReturnType<typeof startChat>>;
-      try {
-        // With OWNCHAT_API_KEYS set, the llm-manager wants a key: the chatbot beside it uses the first one.
-        chat = await startChat({ ...chatConfig, upstream, apiKey: chatConfig.apiKey ?? config.apiKeys[0] });
-      } catch (e) {
-        process.stderr.write(
-          `ownchat: cannot start the chatbot: ${listenProblem(e, chatConfig.listen, 'OWNCHAT_LISTEN')}\n`,
+      // Both servers start at once (the chatbot calls the llm-manager only when asked to), and their modules
+      // (Fastify, the engine, SQLite) load only for the verbs that run them, not for --help. Only an llm-manager on
+      // port 0 must be up first: the chatbot needs the port it got.
+      const managerStarting = reuse
+        ? undefined
+        : import('@ownchat/manager').then(({ startManager }) => startManager(config));
+      let upstream = wanted;
+      if (managerStarting && config.host.port === 0) {
+        upstream = await managerStarting.then(
+          (m) => m.url,
+          () => wanted,
         );
-        await manager?.close();
+      }
+      const chatStarting = import('@ownchat/chat').then(({ startChat }) =>
+        // With OWNCHAT_API_KEYS set, the llm-manager wants a key: the chatbot beside it uses the first one.
+        startChat({ ...chatConfig, upstream, apiKey: chatConfig.apiKey ?? config.apiKeys[0] }),
+      );
+      const [managerResult, chatResult] = await Promise.allSettled([managerStarting, chatStarting]);
+      const manager = managerResult.status === 'fulfilled' ? managerResult.value : undefined;
+      if (managerResult.status === 'rejected' || chatResult.status === 'rejected') {
+        if (managerResult.status === 'rejected') {
+          process.stderr.write(
+            `ownchat: cannot start the llm-manager: ${listenProblem(managerResult.reason, config.host, 'OLLAMA_HOST')}\n`,
+          );
+        }
+        if (chatResult.status === 'rejected') {
+          process.stderr.write(
+            `ownchat: cannot start the chatbot: ${listenProblem(chatResult.reason, chatConfig.listen, 'OWNCHAT_LISTEN')}\n`,
+          );
+        }
+        await Promise.allSettled([
+          manager?.close(),
+          chatResult.status === 'fulfilled' && chatResult.value.close(),
+        ]);
         process.exit(1);
       }
+      const chat = chatResult.value;
       const managerLine = manager
         ? `${upstream} (Ollama's API: any Ollama client can use it; models in ${config.models})`
         : `${upstream} (already running)`;

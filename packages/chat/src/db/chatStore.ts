@@ -3,15 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import {
-  Kysely,
-  type Migration,
-  type MigrationProvider,
-  Migrator,
-  type Selectable,
-  SqliteDialect,
-  sql,
-} from 'kysely';
+import type { Kysely as KyselyDb, Migration, MigrationProvider, Selectable } from 'kysely';
 import type {
   AnswerStats,
   Conversation,
@@ -21,6 +13,7 @@ import type {
   MessageStatus,
   Role,
 } from '../api.ts';
+import { Kysely, Migrator, SqliteDialect, sql } from './kysely.ts';
 import { migrations } from './migrations.ts';
 import type { ConversationTable, Database, MessageTable } from './schema.ts';
 
@@ -99,7 +92,7 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 
 export class ChatStore {
   constructor(
-    readonly db: Kysely<Database>,
+    readonly db: KyselyDb<Database>,
     private readonly now: () => number,
   ) {}
 

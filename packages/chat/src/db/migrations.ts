@@ -1,6 +1,7 @@
 // Schema migrations, oldest first. Kysely's Migrator records the ones applied (in kysely_migration) and runs the
 // rest at start-up. Never edit a migration that has shipped: add the next one. Names sort in order.
-import { type Kysely, type Migration, sql } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+import { sql } from './kysely.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_conversations_and_messages': {
