@@ -136,6 +136,7 @@ export function App() {
           <h1 className="title">{title}</h1>
           <ModelPicker
             value={model}
+            defaultModel={defaultModel}
             models={models?.models ?? null}
             disabled={streaming}
             onChange={(m) => void chat.updateSettings({ model: m })}

@@ -12,12 +12,15 @@ export function modelSummary(m: ModelEntry): string {
 
 export function ModelPicker({
   value,
+  defaultModel,
   models,
   disabled,
   onChange,
   onManage,
 }: {
   value: string;
+  /** OWNCHAT_DEFAULT_MODEL: the one model a first message pulls by itself. */
+  defaultModel: string;
   models: ModelEntry[] | null;
   disabled?: boolean;
   onChange: (model: string) => void;
@@ -50,8 +53,12 @@ export function ModelPicker({
               <span className={`badge ${known.loaded.placement.kind}`}>{known.loaded.placement.text}</span>
             )}
           </>
-        ) : models ? (
-          'Not on the llm-manager yet: it is pulled with your first message'
+        ) : models && value ? (
+          sameModel(value, defaultModel) ? (
+            'Not on the llm-manager yet: it is pulled with your first message'
+          ) : (
+            'Not on the llm-manager: pull it from the last entry of this menu'
+          )
         ) : (
           ''
         )}
