@@ -15,6 +15,8 @@ if (!existsSync(new URL('../node_modules/node-llama-cpp/package.json', import.me
 // System commands the tests start, and the Debian package each comes from.
 const commands = [
   ['docker-registry', 'docker-registry'], // the OCI registry the pull tests start
+  ['/usr/bin/chromium', 'chromium'],
+  ['/usr/sbin/nginx', 'nginx'],
 ];
 for (const [command, pkg] of commands) {
   try {

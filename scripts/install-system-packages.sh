@@ -3,7 +3,7 @@
 # `npm test` never installs anything itself: it checks for these and names what is missing.
 #
 # What it installs, and why (test models are GGUF files the tests write; servers are started from the tests on
-# loopback). The browser (chromium) and nginx join this list with the tests that use them.
+# loopback, each with its own configuration).
 set -euo pipefail
 
 # kubectl, for `kubectl kustomize` in the deploy/kustomize tests: not from apt (the script says why).
@@ -11,6 +11,8 @@ bash "$(dirname "$0")/install-kubectl.sh"
 
 PACKAGES=(
   docker-registry # a real OCI registry (distribution 2.8) that the pull tests push models to and pull from
+  chromium        # the chatbot's browser tests drive Debian's Chromium through playwright-core (no browser download)
+  nginx           # the chatbot's streaming is tested through a real reverse proxy with its default buffering
 )
 
 if [ ${#PACKAGES[@]} -eq 0 ]; then

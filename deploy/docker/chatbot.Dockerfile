@@ -10,6 +10,9 @@
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /src
 COPY . .
+# The chat page is built with development tools (Vite, React) the image does not keep: install everything (npm ci
+# runs the root prepare script, which builds packages/chat/dist/web), then the production closure alone over it.
+RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund
 RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --omit=dev --no-audit --no-fund
 RUN node --import tsx deploy/docker/assemble.ts chatbot /out \
     && mkdir -p /out/data

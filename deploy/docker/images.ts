@@ -75,6 +75,14 @@ export const LEFT_OUT_FILES: { pkg: string; path: string }[] = [
   // llama.cpp's source, for building a binary when no prebuilt one fits; the manager never builds (build:
   // 'never'). 34 MB.
   { pkg: 'node-llama-cpp', path: 'llama/gitRelease.bundle' },
+  // better-sqlite3 (the chatbot's conversations): SQLite's C source and, where npm compiled it, the build's
+  // intermediates; only build/Release/better_sqlite3.node is loaded. About 25 MB.
+  { pkg: 'better-sqlite3', path: 'deps' },
+  { pkg: 'better-sqlite3', path: 'src' },
+  { pkg: 'better-sqlite3', path: 'build/Release/obj' },
+  { pkg: 'better-sqlite3', path: 'build/Release/obj.target' },
+  { pkg: 'better-sqlite3', path: 'build/Release/sqlite3.a' },
+  { pkg: 'better-sqlite3', path: 'build/Release/test_extension.node' },
 ];
 
 /** Files left out wherever they are: tests and their fixtures are not part of an image. */

@@ -1,7 +1,9 @@
 // The ownchat command. One file per verb lives beside this one; this file only wires them to the parser.
 
+import { describeChatSettings } from '@ownchat/chat/config';
 import { describeSettings } from '@ownchat/manager/for-clients';
 import { Command } from 'commander';
+import { chatCommand } from './chat.ts';
 import { cpCommand } from './cp.ts';
 import { createCommand } from './create.ts';
 import { listCommand } from './list.ts';
@@ -12,6 +14,7 @@ import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { showCommand } from './show.ts';
 import { stopCommand } from './stop.ts';
+import { upCommand } from './up.ts';
 
 const program = new Command('ownchat')
   .description('Your own chatbot on open LLMs: an Ollama-compatible llm-manager, a chatbot and a CLI')
@@ -21,8 +24,8 @@ const program = new Command('ownchat')
 program.addCommand(
   serveCommand('serve', 'Start the llm-manager (an Ollama-compatible server) on OLLAMA_HOST'),
 );
-// Until the chatbot exists, `up` (what `npm start` runs) starts the llm-manager alone.
-program.addCommand(serveCommand('up', 'Start ownchat on this machine (for now: the llm-manager)'));
+program.addCommand(upCommand());
+program.addCommand(chatCommand());
 // Client verbs, as Ollama names them: they talk to the server at OLLAMA_HOST (ours or a real Ollama).
 for (const verb of [
   pullCommand,
@@ -39,7 +42,7 @@ for (const verb of [
 }
 
 program.addHelpText('after', () => {
-  const rows = describeSettings();
+  const rows = [...describeSettings(), ...describeChatSettings()];
   const width = Math.max(...rows.map((r) => r.name.length));
   return `\nSettings (environment variables):\n${rows
     .map((r) => `  ${r.name.padEnd(width)}  ${r.description} (default: ${r.defaultText})`)

@@ -7,6 +7,7 @@ export {
   describeSettings,
   readClientConfig,
   readConfig,
+  settings,
 } from './config.ts';
 export { ConfigError } from './errors.ts';
 export { clientUrl, type ListenAddress, parseOllamaHost } from './host.ts';

@@ -2,6 +2,7 @@
 // (see DESIGN.md, "Testing with real parts on this machine").
 
 export { type AuthFront, startAuthFront } from './authFront.ts';
+export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser.ts';
 export { f16BitsToF32, f32ToF16Bits } from './gguf/f16.ts';
 export { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, quantizeQ8_0 } from './gguf/q8_0.ts';
 export {
@@ -34,9 +35,11 @@ export {
 export {
   importModel,
   type ManagerProcess,
+  type OwnchatProcess,
   ollamaClient,
   sha256File,
   startManagerProcess,
+  startOwnchatProcess,
 } from './managerProcess.ts';
 export {
   DETERMINISTIC_ANSWER,
@@ -53,6 +56,7 @@ export {
   writeDeterministicModel,
   writeRandomModel,
 } from './models.ts';
+export { freePort, NGINX_PATH, type Nginx, startNginx } from './nginx.ts';
 export { OWNCHAT_BIN, type OwnchatResult, ownchat } from './ownchat.ts';
 export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
@@ -69,3 +73,4 @@ export {
   type VocabularyOptions,
   vocabularyMetadata,
 } from './tokenizer.ts';
+export { startOwnchatUp, type UpProcess } from './upProcess.ts';

@@ -33,17 +33,55 @@ export async function startManagerProcess(
   } = {},
 ): Promise<ManagerProcess> {
   const modelsDir = opts.modelsDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-models-')));
-  const [file, ...args] = opts.command ?? [process.execPath, OWNCHAT_BIN];
-  const child = spawn(file!, [...args, 'serve'], {
+  const p = await startOwnchatProcess(['serve'], {
+    command: opts.command,
     cwd: opts.cwd,
+    baseEnv: opts.baseEnv,
     env: {
-      ...(opts.baseEnv ?? process.env),
       OLLAMA_HOST: '127.0.0.1:0',
       OLLAMA_MODELS: modelsDir,
       // Tiny test models decode far faster on one thread than on two (synchronisation dominates).
       OWNCHAT_NUM_THREADS: '1',
       ...opts.env,
     },
+    ready: /"url":"(http:\/\/[^"]+)"/,
+    timeoutMs: opts.timeoutMs,
+  });
+  return { url: p.match[1]!, modelsDir, child: p.child, output: p.output, stop: p.stop };
+}
+
+export type OwnchatProcess = {
+  child: ChildProcess;
+  /** The match of `ready` in the output. */
+  match: RegExpExecArray;
+  /** Everything the process printed so far (stdout and stderr). */
+  output: () => string;
+  /** Sends `signal` (SIGTERM by default), waits for the exit (SIGKILL after 15 s) and returns the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+};
+
+/**
+ * Runs `ownchat <args>` as a child process and waits until its output matches `ready`. A process that exits or
+ * does not get ready within `timeoutMs` fails with everything it printed.
+ */
+export async function startOwnchatProcess(
+  args: string[],
+  opts: {
+    env?: Record<string, string>;
+    ready: RegExp;
+    timeoutMs?: number;
+    /** How to run `ownchat` (`args` are appended): another tree, or through setpriv as another user. */
+    command?: string[];
+    cwd?: string;
+    /** The environment the process starts from (default: this process's); `env` goes on top. */
+    baseEnv?: NodeJS.ProcessEnv;
+  },
+): Promise<OwnchatProcess> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const [file, ...pre] = opts.command ?? [process.execPath, OWNCHAT_BIN];
+  const child = spawn(file!, [...pre, ...args], {
+    cwd: opts.cwd,
+    env: { ...(opts.baseEnv ?? process.env), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -54,28 +92,29 @@ export async function startManagerProcess(
     out += d;
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`ownchat serve did not start within ${opts.timeoutMs ?? 30_000} ms:\n${out}`)),
-      opts.timeoutMs ?? 30_000,
-    );
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const what = `ownchat ${args.join(' ')}`;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const check = () => {
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      const m = opts.ready.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(m);
       }
     };
     child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`ownchat serve exited with ${code} before listening:\n${out}`));
+      reject(new Error(`${what} exited with ${code} before it was ready:\n${out}`));
     });
   });
   return {
-    url,
-    modelsDir,
     child,
+    match,
     output: () => out,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

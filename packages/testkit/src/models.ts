@@ -82,12 +82,13 @@ export const DETERMINISTIC_ANSWER = 'The quick brown fox jumps over the lazy dog
 
 /**
  * Splits a sentence into SPM pieces: the first word bare (after "assistant\n" a real model starts a word with
- * no space), later words with the space marker, trailing punctuation as its own single-character token.
+ * no space), later words with the space marker, trailing punctuation as its own single-character token. A
+ * "word" is whatever lies between spaces, newlines included, so an answer can be multi-line markdown.
  */
 export function sentenceTokens(sentence: string): string[] {
   const tokens: string[] = [];
   for (const [i, raw] of sentence.split(' ').entries()) {
-    const match = /^(.*?)([.,!?;:]*)$/u.exec(raw)!;
+    const match = /^(.*?)([.,!?;:]*)$/su.exec(raw)!;
     const word = match[1]!;
     if (word) tokens.push(i === 0 ? word : SPACE_MARKER + word);
     else if (i > 0) throw new Error(`sentence must not contain a word that is only punctuation: ${raw}`);

@@ -1,0 +1,102 @@
+// The chatbot's own HTTP API between its server and the browser app: the shapes both sides share. (Ollama's wire
+// types come from the `ollama` package; these are ours.)
+
+export type Role = 'user' | 'assistant';
+
+/**
+ * done: complete. streaming: tokens are still arriving. stopped: the user pressed Stop. error: cut off or
+ * failed; `error` says why, in words for the user, and whatever text had arrived is kept.
+ */
+export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'error';
+
+/** Where a model ran, from the llm-manager's /api/ps: all on the GPU, all on the CPU, or split between them. */
+export type Placement = { kind: 'gpu' | 'cpu' | 'split'; gpuPercent: number; text: string };
+
+export type AnswerStats = {
+  /** Generated tokens per second (eval_count / eval_duration). */
+  tokensPerSecond?: number;
+  /** From sending the question to the first token arriving at the chatbot, in ms. */
+  timeToFirstTokenMs?: number;
+  evalCount?: number;
+  promptEvalCount?: number;
+  /** Time the llm-manager spent loading the model for this answer, in ms. */
+  loadMs?: number;
+  doneReason?: string;
+  placement?: Placement;
+};
+
+export type Message = {
+  id: number;
+  conversationId: number;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  error: string | null;
+  stats: AnswerStats | null;
+  /** The model that wrote an answer. */
+  model: string | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** Ollama options a conversation keeps; unset means the model's own default. */
+export type ConversationOptions = { temperature?: number; num_ctx?: number };
+
+export type Conversation = {
+  id: number;
+  title: string;
+  model: string;
+  system: string;
+  options: ConversationOptions;
+  createdAt: number;
+  updatedAt: number;
+};
+
+export type ConversationSummary = Pick<Conversation, 'id' | 'title' | 'model' | 'updatedAt'>;
+
+export type ModelEntry = {
+  name: string;
+  size: number;
+  family: string;
+  parameterSize: string;
+  quantization: string;
+  modifiedAt: string;
+  /** Set when the model is loaded in the llm-manager now. */
+  loaded: { placement: Placement; sizeVram: number; contextLength?: number; expiresAt: string } | null;
+};
+
+export type ModelsResponse = { models: ModelEntry[]; defaultModel: string; upstream: string };
+
+export type InfoResponse = { version: string; defaultModel: string; upstream: string };
+
+/** Pull progress with every layer summed: what a progress bar shows. */
+export type PullProgress = {
+  status: string;
+  completed: number;
+  total: number;
+  /** Bytes per second over the last few seconds; undefined until it can be measured. */
+  bytesPerSecond?: number;
+  /** Undefined while the speed is unknown. */
+  secondsLeft?: number;
+};
+
+/** Why an answer has not started yet: not an error, something that takes time. */
+export type Waiting = { reason: 'loading' | 'queued' | 'pulling'; model: string };
+
+/** The server-sent events of an answer, by event name. */
+export type AnswerEvents = {
+  /**
+   * First: the rows as stored. The conversation is now its messages with ids below `keepBefore`, then the
+   * question (new or edited; null when an answer is regenerated), then the answer about to stream.
+   */
+  start: { conversation: Conversation; keepBefore: number; question: Message | null; answer: Message };
+  waiting: Waiting;
+  pull: PullProgress;
+  token: { text: string };
+  /** Last, when the answer is complete or stopped. */
+  done: { answer: Message };
+  /** Last, when the answer failed; the message carries the partial text and the error. */
+  error: { answer: Message };
+};
+
+export type PullEvents = { progress: PullProgress; done: Record<string, never>; error: { error: string } };

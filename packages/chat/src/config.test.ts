@@ -1,0 +1,64 @@
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeChatSettings, parseListen, readChatConfig } from './config.ts';
+
+describe('chatbot settings', () => {
+  it('has defaults that work on a laptop', () => {
+    expect(readChatConfig({})).toEqual({
+      listen: { host: '127.0.0.1', port: 8080 },
+      data: path.join(os.homedir(), '.ownchat'),
+      defaultModel: 'qwen2.5:0.5b',
+      apiKey: undefined,
+      upstream: 'http://127.0.0.1:11434',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads each variable, and OLLAMA_HOST as the llm-manager reads it', () => {
+    const c = readChatConfig({
+      OWNCHAT_LISTEN: '0.0.0.0:9000',
+      OWNCHAT_DATA: '/srv/ownchat',
+      OWNCHAT_DEFAULT_MODEL: 'llama3.2:1b',
+      OWNCHAT_API_KEY: ' secret ',
+      OLLAMA_HOST: 'http://llm-manager',
+    });
+    expect(c).toMatchObject({
+      listen: { host: '0.0.0.0', port: 9000 },
+      data: '/srv/ownchat',
+      defaultModel: 'llama3.2:1b',
+      apiKey: 'secret',
+      upstream: 'http://llm-manager:80',
+    });
+    // A manager listening on every interface is reached on loopback.
+    expect(readChatConfig({ OLLAMA_HOST: '0.0.0.0:11434' }).upstream).toBe('http://127.0.0.1:11434');
+  });
+
+  it.each([
+    ['127.0.0.1:8080', { host: '127.0.0.1', port: 8080 }],
+    [':9090', { host: '127.0.0.1', port: 9090 }],
+    ['0.0.0.0', { host: '0.0.0.0', port: 8080 }],
+    ['[::1]:8081', { host: '::1', port: 8081 }],
+    ['chat.local:0', { host: 'chat.local', port: 0 }],
+    ['  ', { host: '127.0.0.1', port: 8080 }],
+  ])('OWNCHAT_LISTEN=%j', (raw, expected) => {
+    expect(parseListen(raw)).toEqual(expected);
+  });
+
+  it.each([
+    ['localhost:http', 'OWNCHAT_LISTEN="localhost:http": port "http" is not a port number'],
+    ['127.0.0.1:70000', 'OWNCHAT_LISTEN="127.0.0.1:70000": port "70000" is not a port number'],
+    ['http://0.0.0.0:8080', 'OWNCHAT_LISTEN="http://0.0.0.0:8080": expected host:port, e.g. 127.0.0.1:8080'],
+    ['::1', 'OWNCHAT_LISTEN="::1": expected host:port, e.g. 127.0.0.1:8080'],
+  ])('refuses OWNCHAT_LISTEN=%j, saying what to write', (raw, message) => {
+    expect(() => readChatConfig({ OWNCHAT_LISTEN: raw })).toThrow(message);
+  });
+
+  it('describes every setting it reads for --help', () => {
+    expect(describeChatSettings().map((s) => s.name)).toEqual([
+      'OWNCHAT_LISTEN',
+      'OWNCHAT_DATA',
+      'OWNCHAT_DEFAULT_MODEL',
+    ]);
+  });
+});

@@ -1,0 +1,48 @@
+// Schema migrations, oldest first. Kysely's Migrator records the ones applied (in kysely_migration) and runs the
+// rest at start-up. Never edit a migration that has shipped: add the next one. Names sort in order.
+import type { Kysely, Migration } from 'kysely';
+import { sql } from './kysely.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_conversations_and_messages': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('system', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('conversations_updated_at')
+        .on('conversations')
+        .column('updated_at')
+        .execute();
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('conversation_id', 'integer', (c) =>
+          c.notNull().references('conversations.id').onDelete('cascade'),
+        )
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('user', 'assistant')`))
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) =>
+          c.notNull().check(sql`status in ('done', 'streaming', 'stopped', 'error')`),
+        )
+        .addColumn('error', 'text')
+        .addColumn('stats', 'text')
+        .addColumn('model', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('messages_conversation')
+        .on('messages')
+        .columns(['conversation_id', 'id'])
+        .execute();
+    },
+  },
+};

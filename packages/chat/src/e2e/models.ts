@@ -1,0 +1,50 @@
+// The models the browser tests chat with, written by the testkit (no weights can be downloaded): each answers
+// through real llama.cpp inference.
+import path from 'node:path';
+import { importModel, writeDeterministicModel, writeRandomModel } from '@ownchat/testkit';
+
+/** Markdown with what must render (bold, code, a highlighted block) and what must not run (HTML, a script URL). */
+export const MARKDOWN_ANSWER =
+  'Here is **bold** with `inline` <img src=x onerror=alert(1)> [click](javascript:alert(1)) then\n\n```js\nconst answer = 42;\n```';
+
+/** Long enough that a page sees it grow many times even if a busy machine batches a few tokens per render. */
+export const SLOW_ANSWER =
+  'Streaming answers arrive here one token after another, so a reader sees each word appear while the model is still thinking about what comes next.';
+
+/**
+ * det: answers DETERMINISTIC_ANSWER in milliseconds. slow: answers SLOW_ANSWER, from a model wide enough to
+ * take about 20 ms a token on one thread, so a page can see tokens arrive one by one. chatty: random weights and a
+ * wide vocabulary, so it keeps talking until stopped. md: answers MARKDOWN_ANSWER.
+ */
+export async function writeTestModels(dir: string, which: ('det' | 'slow' | 'chatty' | 'md')[]) {
+  const out: Record<string, string> = {};
+  for (const name of which) {
+    const file = path.join(dir, `${name}.gguf`);
+    if (name === 'det') await writeDeterministicModel(file);
+    if (name === 'slow') {
+      const shape = {
+        embedding: 1024,
+        layers: 8,
+        heads: 8,
+        headsKv: 8,
+        feedForward: 2816,
+        type: 'q8_0' as const,
+      };
+      await writeDeterministicModel(file, { sentence: SLOW_ANSWER, shape: { ...shape, vocab: 2048 } });
+    }
+    if (name === 'chatty') await writeRandomModel(file, { vocab: 32000, seed: 7 });
+    if (name === 'md')
+      await writeDeterministicModel(file, { sentence: MARKDOWN_ANSWER, shape: { vocab: 2048 } });
+    out[name] = file;
+  }
+  return out;
+}
+
+export async function importTestModels(
+  url: string,
+  files: Record<string, string>,
+  extra: Record<string, string> = {},
+) {
+  for (const [name, file] of Object.entries(files)) await importModel(url, name, file);
+  for (const [name, from] of Object.entries(extra)) await importModel(url, name, files[from]!);
+}

@@ -1,0 +1,203 @@
+// Writing one answer: the conversation so far goes to the llm-manager's /api/chat, tokens stream back to the
+// browser as they arrive and into the database at least every SAVE_MS (a crash loses at most that much), and the
+// answer ends done, stopped (Stop, Esc, or the browser leaving) or failed with the reason in words. A missing
+// default model is pulled first, with progress. Stop aborts this answer's own request, so the llm-manager stops
+// generating it at once, and nothing else.
+import type { FastifyBaseLogger } from 'fastify';
+import type { AbortableAsyncIterator, ChatResponse, Message as OllamaMessage } from 'ollama';
+import type { AnswerEvents, AnswerStats, Conversation, Message } from '../api.ts';
+import type { ChatStore } from '../db/chatStore.ts';
+import { PullTracker } from './pullProgress.ts';
+import type { SseStream } from './sse.ts';
+import {
+  describeProblem,
+  PullError,
+  placementOf,
+  pullFailure,
+  pullRequest,
+  sameModel,
+  type Upstream,
+} from './upstream.ts';
+
+/** At most this much of a streaming answer is lost if the chatbot crashes. */
+export const SAVE_MS = 500;
+
+export type AnswerDeps = {
+  store: ChatStore;
+  upstream: Upstream;
+  log: FastifyBaseLogger;
+  defaultModel: string;
+};
+
+/** The messages an answer is written from: the system prompt, then every earlier message that has text. */
+function chatHistory(conversation: Conversation, earlier: Message[]): OllamaMessage[] {
+  return [
+    ...(conversation.system.trim() ? [{ role: 'system', content: conversation.system }] : []),
+    ...earlier.filter((m) => m.content.trim()).map((m) => ({ role: m.role, content: m.content })),
+  ];
+}
+
+export class Answers {
+  /** Answers being written now, by message id: aborting one stops that answer only. */
+  private readonly running = new Map<number, { ac: AbortController; conversationId: number }>();
+
+  constructor(private readonly deps: AnswerDeps) {}
+
+  /** Stops an answer being written; false if it is not running (already finished, or unknown). */
+  stop(answerId: number): boolean {
+    const r = this.running.get(answerId);
+    if (!r) return false;
+    r.ac.abort();
+    return true;
+  }
+
+  /** The answer being written in a conversation, if one is. */
+  runningIn(conversationId: number): number | undefined {
+    for (const [id, r] of this.running) if (r.conversationId === conversationId) return id;
+    return undefined;
+  }
+
+  get count(): number {
+    return this.running.size;
+  }
+
+  /** Stops every answer (the server is shutting down): each is saved as stopped. */
+  stopAll(): void {
+    for (const r of this.running.values()) r.ac.abort();
+  }
+
+  /** Writes `answer` (a streaming row already stored) for `conversation`, sending events to `sse`. */
+  async write(conversation: Conversation, answer: Message, sse: SseStream<AnswerEvents>): Promise<void> {
+    const { store, upstream, log } = this.deps;
+    const model = conversation.model;
+    const earlier = (await store.messages(conversation.id)).filter((m) => m.id < answer.id);
+    const ac = new AbortController();
+    this.running.set(answer.id, { ac, conversationId: conversation.id });
+    const onGone = () => ac.abort();
+    sse.clientGone.addEventListener('abort', onGone);
+
+    let content = '';
+    let saved = '';
+    const saver = setInterval(() => {
+      if (content === saved) return;
+      saved = content;
+      store
+        .updateMessage(answer.id, { content })
+        .catch((e) => log.error({ err: e }, 'saving an answer failed'));
+    }, SAVE_MS);
+
+    const client = upstream.client(ac.signal);
+    let stream: AbortableAsyncIterator<ChatResponse> | undefined;
+    const abortStream = () => stream?.abort();
+    ac.signal.addEventListener('abort', abortStream);
+    const started = performance.now();
+    let firstTokenAt: number | undefined;
+    let final: ChatResponse | undefined;
+    let pulled = false;
+    try {
+      const loaded = (await upstream.ps()).some((m) => sameModel(m.name, model));
+      sse.send('waiting', { reason: loaded ? 'queued' : 'loading', model });
+      const request = {
+        model,
+        messages: chatHistory(conversation, earlier),
+        stream: true as const,
+        options: conversation.options,
+      };
+      for (;;) {
+        try {
+          stream = await client.chat(request);
+          break;
+        } catch (e) {
+          const missing = describeProblem(e, { url: upstream.url, model }).kind === 'model-missing';
+          if (!missing || pulled || !sameModel(model, this.deps.defaultModel) || ac.signal.aborted) throw e;
+          // A new chat uses the default model; the first message fetches it when the llm-manager lacks it.
+          await this.pull(client, model, sse);
+          pulled = true;
+          sse.send('waiting', { reason: 'loading', model });
+        }
+      }
+      const tokens: AbortableAsyncIterator<ChatResponse> = stream;
+      if (ac.signal.aborted) tokens.abort();
+      for await (const chunk of tokens) {
+        const text = chunk.message?.content ?? '';
+        if (text) {
+          firstTokenAt ??= performance.now();
+          content += text;
+          sse.send('token', { text });
+        }
+        if (chunk.done) final = chunk;
+      }
+      const stats = await this.stats(final, model, started, firstTokenAt);
+      const done = await store.updateMessage(answer.id, { content, status: 'done', stats, error: null });
+      if (done) sse.send('done', { answer: done });
+    } catch (e) {
+      if (ac.signal.aborted) {
+        const reason = sse.clientGone.aborted ? 'the browser left' : 'stopped';
+        log.info({ answer: answer.id, model, reason }, 'answer stopped');
+        const stats = firstTokenAt ? { timeToFirstTokenMs: Math.round(firstTokenAt - started) } : null;
+        const stopped = await store.updateMessage(answer.id, { content, status: 'stopped', stats });
+        if (stopped) sse.send('done', { answer: stopped });
+      } else {
+        const problem = describeProblem(e, {
+          url: upstream.url,
+          model,
+          midStream: firstTokenAt !== undefined,
+        });
+        const detail =
+          problem.kind === 'failed' ? { err: e } : { reason: String((e as Error)?.message ?? e) };
+        log.warn({ answer: answer.id, model, kind: problem.kind, ...detail }, 'answer failed');
+        const failed = await store.updateMessage(answer.id, {
+          content,
+          status: 'error',
+          error: problem.message,
+        });
+        if (failed) sse.send('error', { answer: failed });
+      }
+    } finally {
+      clearInterval(saver);
+      ac.signal.removeEventListener('abort', abortStream);
+      sse.clientGone.removeEventListener('abort', onGone);
+      this.running.delete(answer.id);
+      sse.end();
+    }
+  }
+
+  /** Pulls `model` into the llm-manager, relaying the summed progress; throws with the reason if it fails. */
+  private async pull(client: ReturnType<Upstream['client']>, model: string, sse: SseStream<AnswerEvents>) {
+    sse.send('waiting', { reason: 'pulling', model });
+    const tracker = new PullTracker();
+    sse.send('pull', tracker.update({ status: 'pulling manifest' }));
+    try {
+      for await (const line of await client.pull(pullRequest(model))) {
+        sse.send('pull', tracker.update(line));
+      }
+    } catch (e) {
+      if (describeProblem(e, { url: this.deps.upstream.url }).kind === 'unreachable') throw e;
+      throw new PullError(model, pullFailure(e, this.deps.upstream.url));
+    }
+  }
+
+  private async stats(
+    final: ChatResponse | undefined,
+    model: string,
+    started: number,
+    firstTokenAt: number | undefined,
+  ): Promise<AnswerStats> {
+    const stats: AnswerStats = {};
+    if (firstTokenAt !== undefined) stats.timeToFirstTokenMs = Math.round(firstTokenAt - started);
+    if (final) {
+      stats.evalCount = final.eval_count;
+      stats.promptEvalCount = final.prompt_eval_count;
+      stats.doneReason = final.done_reason;
+      if (final.eval_duration > 0) stats.tokensPerSecond = final.eval_count / (final.eval_duration / 1e9);
+      if (final.load_duration > 0) stats.loadMs = Math.round(final.load_duration / 1e6);
+    }
+    try {
+      const loaded = (await this.deps.upstream.ps()).find((m) => sameModel(m.name, model));
+      if (loaded) stats.placement = placementOf(loaded.size, loaded.size_vram);
+    } catch {
+      // Where it ran is a nicety: an answer that arrived is not failed for want of it.
+    }
+    return stats;
+  }
+}

@@ -1,0 +1,86 @@
+// A crash of the chatbot loses at most the last second of an answer: `ownchat chat` is killed (SIGKILL, no chance
+// to save) while tokens stream, and after a restart the answer holds what had arrived up to SAVE_MS before, marked
+// as cut off.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  importModel,
+  type ManagerProcess,
+  type OwnchatProcess,
+  startManagerProcess,
+  startOwnchatProcess,
+  writeRandomModel,
+} from '@ownchat/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Message } from '../api.ts';
+import { openStream } from '../testing/sse.ts';
+import { SAVE_MS } from './answers.ts';
+import { INTERRUPTED } from './start.ts';
+
+let dir: string;
+let manager: ManagerProcess;
+let chat: OwnchatProcess | undefined;
+
+const startChatProcess = () =>
+  startOwnchatProcess(['chat'], {
+    env: { OLLAMA_HOST: manager.url, OWNCHAT_LISTEN: '127.0.0.1:0', OWNCHAT_DATA: path.join(dir, 'data') },
+    ready: /ownchat chatbot: open (http:\/\/\S+)/,
+  });
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-crash-'));
+  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
+  manager = await startManagerProcess();
+  await importModel(manager.url, 'chatty', chatty.path, { parameters: { temperature: 0 } });
+});
+
+afterAll(async () => {
+  await chat?.stop();
+  await manager?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+it('keeps all but at most the last second of an answer when the chatbot is killed', async () => {
+  chat = await startChatProcess();
+  let url = chat.match[1]!;
+  const c = (await (
+    await fetch(`${url}/api/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chatty' }),
+    })
+  ).json()) as { id: number };
+  const s = await openStream(`${url}/api/conversations/${c.id}/messages`, { content: 'Talk.' });
+  // What had arrived, and when: the answer as the browser saw it over time.
+  const streamed = () =>
+    s.events
+      .filter((e) => e.event === 'token')
+      .map((e) => String(e.data.text))
+      .join('');
+  await s.until((e) => e.event === 'token');
+  const seen: { at: number; text: string }[] = [];
+  const started = performance.now();
+  while (performance.now() - started < 2500) {
+    seen.push({ at: performance.now(), text: streamed() });
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const killedAt = performance.now();
+  chat.child.kill('SIGKILL');
+  await chat.stop();
+  await s.finished;
+  expect(s.events.at(-1)?.event).toBe('connection-lost');
+
+  chat = await startChatProcess();
+  url = chat.match[1]!;
+  const { messages } = (await (await fetch(`${url}/api/conversations/${c.id}`)).json()) as {
+    messages: Message[];
+  };
+  const answer = messages.at(-1)!;
+  expect(answer).toMatchObject({ role: 'assistant', status: 'error', error: INTERRUPTED });
+  // What was saved is what the browser saw, cut no earlier than one second before the kill.
+  expect(streamed().startsWith(answer.content)).toBe(true);
+  const secondBefore = [...seen].reverse().find((x) => x.at <= killedAt - 1000)!;
+  expect(answer.content.length).toBeGreaterThanOrEqual(secondBefore.text.length);
+  expect(SAVE_MS).toBeLessThanOrEqual(1000);
+});

@@ -1,0 +1,48 @@
+// The chatbot API's typed errors and the one place that turns any error into a status and an `{"error"}` body
+// whose message a user can act on.
+import { describeProblem } from './upstream.ts';
+
+/** The request is malformed or asks for something impossible (400). */
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
+
+/** What the request names does not exist (404). */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** The request conflicts with what is going on (409), e.g. a second answer in one conversation. */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+/** The llm-manager could not do what was asked; `message` says why in words for the user. */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  constructor(
+    message: string,
+    readonly status = 502,
+  ) {
+    super(message);
+  }
+}
+
+export function errorStatus(e: unknown, upstreamUrl: string): { status: number; message: string } {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof BadRequestError) return { status: 400, message };
+  if (e instanceof NotFoundError) return { status: 404, message };
+  if (e instanceof ConflictError) return { status: 409, message };
+  if (e instanceof UpstreamError) return { status: e.status, message };
+  const fastify = e as { statusCode?: number; code?: string; validation?: unknown };
+  if (fastify.validation) return { status: 400, message: `invalid request: ${message}` };
+  if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+    return { status: fastify.statusCode, message };
+  }
+  // Anything the ollama client threw: say what happened upstream rather than "internal error".
+  if ((e as { status_code?: number }).status_code !== undefined || e instanceof TypeError) {
+    const p = describeProblem(e, { url: upstreamUrl });
+    return { status: p.status, message: p.message };
+  }
+  return { status: 500, message: `internal error: ${message}` };
+}

@@ -1,0 +1,185 @@
+// The llm-manager (or a real Ollama) the chatbot talks to, through the official `ollama` client, and the one place
+// that turns what goes wrong there into words for the user.
+//
+// Two traps of the client are handled here (see DESIGN.md): Node's fetch gives up after 300 s without headers, and a
+// model load or a queue wait can take longer, so the dispatcher's timeouts are off; and client.abort() would abort
+// every stream of a client, so each answer gets its own light client whose fetch also obeys that answer's signal
+// (a stream is stopped through its iterator's .abort() and, before its headers arrive, through that signal).
+import { Ollama } from 'ollama';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { Placement } from '../api.ts';
+
+export { sameModel } from '../modelNames.ts';
+
+export type ModelsList = Awaited<ReturnType<Ollama['list']>>['models'];
+export type RunningList = Awaited<ReturnType<Ollama['ps']>>['models'];
+
+export class Upstream {
+  private readonly dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  private readonly shared: Ollama;
+
+  constructor(
+    readonly url: string,
+    private readonly apiKey?: string,
+  ) {
+    this.shared = this.client();
+  }
+
+  /** A client for one answer or pull: aborting `signal` aborts its request, and only its request. */
+  client(signal?: AbortSignal): Ollama {
+    const dispatcher = this.dispatcher;
+    const f = ((input: string | URL, init?: RequestInit) =>
+      undiciFetch(input, {
+        ...(init as object),
+        dispatcher,
+        signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal),
+      })) as unknown as typeof fetch;
+    return new Ollama({
+      host: this.url,
+      fetch: f,
+      ...(this.apiKey && { headers: { Authorization: `Bearer ${this.apiKey}` } }),
+    });
+  }
+
+  async list(): Promise<ModelsList> {
+    return (await this.shared.list()).models;
+  }
+
+  async ps(): Promise<RunningList> {
+    return (await this.shared.ps()).models;
+  }
+
+  async delete(model: string): Promise<void> {
+    await this.shared.delete({ model });
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+}
+
+/** Where a loaded model runs, from /api/ps: size_vram is the part of its memory on the GPU. */
+export function placementOf(size: number, sizeVram: number): Placement {
+  if (!sizeVram || sizeVram <= 0) return { kind: 'cpu', gpuPercent: 0, text: 'CPU' };
+  const gpuPercent = size > 0 ? Math.min(100, Math.round((sizeVram / size) * 100)) : 100;
+  if (gpuPercent >= 100) return { kind: 'gpu', gpuPercent: 100, text: 'GPU' };
+  return { kind: 'split', gpuPercent, text: `${gpuPercent}% GPU / ${100 - gpuPercent}% CPU` };
+}
+
+export type ProblemKind =
+  | 'unreachable'
+  | 'model-missing'
+  | 'pull-failed'
+  | 'cut-off'
+  | 'busy'
+  | 'refused'
+  | 'failed';
+
+/**
+ * A name spelled with http:// (a private registry over plain HTTP) is the user's explicit choice of an insecure
+ * pull: Ollama's `insecure` flag, which the llm-manager otherwise refuses such a name without.
+ */
+export function pullRequest(model: string): { model: string; stream: true; insecure?: true } {
+  return /^http:\/\//i.test(model.trim())
+    ? { model: model.trim(), stream: true, insecure: true }
+    : { model: model.trim(), stream: true };
+}
+
+/** Why a pull failed, in the llm-manager's own words, or the plain fact that it cannot pull at all. */
+export function pullFailure(e: unknown, url: string): string {
+  const text = String((e as { error?: string }).error ?? (e as Error)?.message ?? e);
+  if ((e as { status_code?: number }).status_code === 404 && /page not found/i.test(text)) {
+    return `the llm-manager at ${url} cannot pull models (it has no /api/pull)`;
+  }
+  return text;
+}
+
+/** A pull the llm-manager started and could not finish; `reason` is its own words. */
+export class PullError extends Error {
+  override name = 'PullError';
+  constructor(
+    readonly model: string,
+    readonly reason: string,
+  ) {
+    super(`pulling ${model} failed: ${reason}`);
+  }
+}
+export type Problem = { kind: ProblemKind; message: string; status: number };
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'timed out',
+  ECONNRESET: 'connection reset',
+  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+};
+
+function networkReason(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 4; depth++) {
+    const code = (cur as { code?: string }).code;
+    if (code && NETWORK_REASONS[code]) return NETWORK_REASONS[code];
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  const text = String((e as Error)?.message ?? e);
+  if (text === 'fetch failed' || text === 'terminated') return 'connection lost';
+  return undefined;
+}
+
+/**
+ * Says what went wrong talking to the llm-manager, in plain words. `midStream`: text had started to arrive, so a
+ * lost connection means the answer was cut off rather than never begun.
+ */
+export function describeProblem(
+  e: unknown,
+  ctx: { url: string; model?: string; midStream?: boolean },
+): Problem {
+  if (e instanceof PullError) {
+    return { kind: 'pull-failed', status: 502, message: `Could not pull "${e.model}": ${e.reason}` };
+  }
+  const status = (e as { status_code?: number }).status_code;
+  const text = String((e as { error?: string }).error ?? (e as Error)?.message ?? e);
+  const network = networkReason(e);
+  if (network || /Did not receive done/.test(text)) {
+    if (ctx.midStream) {
+      return {
+        kind: 'cut-off',
+        status: 502,
+        message: `The answer was cut off: the connection to the llm-manager at ${ctx.url} was lost (${network ?? 'the stream ended early'}). What arrived is kept; press Retry when it is back.`,
+      };
+    }
+    return {
+      kind: 'unreachable',
+      status: 502,
+      message: `Cannot reach the llm-manager at ${ctx.url} (${network ?? 'no answer'}). Is it running? "ownchat up" starts it; OLLAMA_HOST tells the chatbot where it is.`,
+    };
+  }
+  if (status === 404 && /not found/i.test(text) && ctx.model) {
+    return {
+      kind: 'model-missing',
+      status: 404,
+      message: `The model "${ctx.model}" is not on the llm-manager. Choose another model, or pull it from the model menu.`,
+    };
+  }
+  if (status === 503) {
+    return { kind: 'busy', status: 503, message: `The llm-manager is busy: ${text}. Try again in a moment.` };
+  }
+  if (status === 401 || status === 403) {
+    return {
+      kind: 'refused',
+      status: 502,
+      message: `The llm-manager refused the chatbot (${status}: ${text}). Check OWNCHAT_API_KEY.`,
+    };
+  }
+  return {
+    kind: 'failed',
+    status: 502,
+    message: ctx.midStream
+      ? `The answer was cut off: the llm-manager reported an error (${text}). What arrived is kept; press Retry to try again.`
+      : `The llm-manager could not answer: ${text}`,
+  };
+}

@@ -1,0 +1,136 @@
+// The page's side of the chatbot API: JSON requests, and the server-sent events of answers and pulls, read from a
+// fetch body (EventSource cannot POST). Errors carry the server's message, written for the user.
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import type {
+  AnswerEvents,
+  Conversation,
+  ConversationOptions,
+  ConversationSummary,
+  InfoResponse,
+  Message,
+  ModelsResponse,
+  PullEvents,
+} from '../../src/api.ts';
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError('Cannot reach the chatbot server. Is `ownchat` still running?', 0);
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!res.ok) {
+    const message = (data as { error?: string } | undefined)?.error ?? `${res.status} ${res.statusText}`;
+    throw new ApiError(message, res.status);
+  }
+  return data as T;
+}
+
+export type ConversationSettings = { model?: string; system?: string; options?: ConversationOptions };
+
+export const api = {
+  info: () => request<InfoResponse>('GET', '/api/info'),
+  models: () => request<ModelsResponse>('GET', '/api/models'),
+  deleteModel: (name: string) => request<void>('DELETE', `/api/models/${encodeURIComponent(name)}`),
+  conversations: (q = '') =>
+    request<{ conversations: ConversationSummary[] }>(
+      'GET',
+      `/api/conversations${q.trim() ? `?q=${encodeURIComponent(q.trim())}` : ''}`,
+    ),
+  conversation: (id: number) =>
+    request<{ conversation: Conversation; messages: Message[] }>('GET', `/api/conversations/${id}`),
+  createConversation: (s: ConversationSettings) => request<Conversation>('POST', '/api/conversations', s),
+  updateConversation: (id: number, patch: ConversationSettings & { title?: string }) =>
+    request<Conversation>('PATCH', `/api/conversations/${id}`, patch),
+  deleteConversation: (id: number) => request<void>('DELETE', `/api/conversations/${id}`),
+  stop: (answerId: number) => request<void>('POST', `/api/messages/${answerId}/stop`, {}),
+};
+
+type Handlers<E> = { [K in keyof E]?: (data: E[K]) => void };
+
+/**
+ * POSTs `body` to `url` and calls a handler per server-sent event until the stream ends. Rejects with ApiError
+ * when the request is refused, or when the connection to the chatbot breaks mid-stream.
+ */
+export async function streamEvents<E extends Record<string, unknown>>(
+  url: string,
+  body: unknown,
+  handlers: Handlers<E>,
+  signal?: AbortSignal,
+): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (e) {
+    if (signal?.aborted) return;
+    throw new ApiError(`Cannot reach the chatbot server (${(e as Error).message}).`, 0);
+  }
+  if (!res.ok || !res.body) {
+    const data = (await res.json().catch(() => undefined)) as { error?: string } | undefined;
+    throw new ApiError(data?.error ?? `${res.status} ${res.statusText}`, res.status);
+  }
+  const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const reader = events.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const handler = handlers[value.event as keyof E];
+      if (handler) handler(JSON.parse(value.data));
+    }
+  } catch (e) {
+    if (signal?.aborted) return;
+    throw new ApiError(`The connection to the chatbot server broke (${(e as Error).message}).`, 0);
+  }
+}
+
+export const askQuestion = (
+  conversationId: number,
+  content: string,
+  edit: number | undefined,
+  handlers: Handlers<AnswerEvents>,
+  signal?: AbortSignal,
+) =>
+  streamEvents<AnswerEvents>(
+    `/api/conversations/${conversationId}/messages`,
+    edit === undefined ? { content } : { content, edit },
+    handlers,
+    signal,
+  );
+
+export const regenerate = (
+  conversationId: number,
+  answer: number,
+  handlers: Handlers<AnswerEvents>,
+  signal?: AbortSignal,
+) =>
+  streamEvents<AnswerEvents>(`/api/conversations/${conversationId}/regenerate`, { answer }, handlers, signal);
+
+export const pullModel = (model: string, handlers: Handlers<PullEvents>, signal: AbortSignal) =>
+  streamEvents<PullEvents>('/api/models/pull', { model }, handlers, signal);

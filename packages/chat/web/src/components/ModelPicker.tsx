@@ -1,0 +1,61 @@
+// The model a conversation uses: the models on the llm-manager with their size and quantization, and where a
+// loaded one runs. The last entry opens the model manager, to pull a model that is not here yet.
+import type { ModelEntry } from '../../../src/api.ts';
+import { sameModel } from '../../../src/modelNames.ts';
+import { formatBytes } from '../format.ts';
+
+const PULL = '\u0000pull';
+
+export function modelSummary(m: ModelEntry): string {
+  return [m.family, m.parameterSize, m.quantization, formatBytes(m.size)].filter(Boolean).join(' · ');
+}
+
+export function ModelPicker({
+  value,
+  models,
+  disabled,
+  onChange,
+  onManage,
+}: {
+  value: string;
+  models: ModelEntry[] | null;
+  disabled?: boolean;
+  onChange: (model: string) => void;
+  onManage: () => void;
+}) {
+  const known = models?.find((m) => sameModel(m.name, value));
+  const selected = known?.name ?? value;
+  return (
+    <div className="model-picker">
+      <select
+        aria-label="Model"
+        aria-describedby="model-details"
+        value={selected}
+        disabled={disabled}
+        onChange={(e) => (e.target.value === PULL ? onManage() : onChange(e.target.value))}
+      >
+        {!known && value && <option value={value}>{`${value} (not downloaded yet)`}</option>}
+        {models?.map((m) => (
+          <option key={m.name} value={m.name}>
+            {`${m.name} · ${formatBytes(m.size)}${m.loaded ? ` · on ${m.loaded.placement.text}` : ''}`}
+          </option>
+        ))}
+        <option value={PULL}>Pull or delete models…</option>
+      </select>
+      <span id="model-details" className="model-details muted">
+        {known ? (
+          <>
+            {modelSummary(known)}
+            {known.loaded && (
+              <span className={`badge ${known.loaded.placement.kind}`}>{known.loaded.placement.text}</span>
+            )}
+          </>
+        ) : models ? (
+          'Not on the llm-manager yet: it is pulled with your first message'
+        ) : (
+          ''
+        )}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+// What a conversation remembers besides its model: the system prompt, temperature and context length. Empty
+// fields mean the model's own defaults.
+import { useState } from 'react';
+import type { ConversationOptions } from '../../../src/api.ts';
+import { Dialog } from './Dialog.tsx';
+
+export function SettingsDialog({
+  open,
+  system,
+  options,
+  onClose,
+  onSave,
+}: {
+  open: boolean;
+  system: string;
+  options: ConversationOptions;
+  onClose: () => void;
+  onSave: (s: { system: string; options: ConversationOptions }) => void;
+}) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Dialog open={open} title="Conversation settings" onClose={onClose}>
+      <form
+        className="settings"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          const temperature = f.get('temperature')?.toString().trim();
+          const ctx = f.get('num_ctx')?.toString().trim();
+          const next: ConversationOptions = {};
+          if (temperature) {
+            const t = Number(temperature);
+            if (!(t >= 0 && t <= 5))
+              return setError('Temperature is a number from 0 (focused) to 2 (creative).');
+            next.temperature = t;
+          }
+          if (ctx) {
+            const n = Number(ctx);
+            if (!Number.isInteger(n) || n < 16)
+              return setError('Context length is a whole number of tokens, 16 or more.');
+            next.num_ctx = n;
+          }
+          setError(null);
+          onSave({ system: f.get('system')?.toString() ?? '', options: next });
+          onClose();
+        }}
+      >
+        <label>
+          System prompt
+          <textarea
+            name="system"
+            rows={5}
+            defaultValue={system}
+            placeholder="e.g. You are a concise assistant. Answer in English."
+          />
+        </label>
+        <div className="row">
+          <label>
+            Temperature
+            <input
+              name="temperature"
+              type="number"
+              inputMode="decimal"
+              min={0}
+              max={5}
+              step={0.1}
+              defaultValue={options.temperature ?? ''}
+              placeholder="model default"
+            />
+          </label>
+          <label>
+            Context length (tokens)
+            <input
+              name="num_ctx"
+              type="number"
+              inputMode="numeric"
+              min={16}
+              step={1}
+              defaultValue={options.num_ctx ?? ''}
+              placeholder="model default"
+            />
+          </label>
+        </div>
+        {error && (
+          <p className="notice error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary">
+            Save settings
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
