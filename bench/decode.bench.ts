@@ -1,0 +1,309 @@
+// Decode speed through the llm-manager against node-llama-cpp in process and against llama.cpp's own
+// llama-server, on a 0.5B-shaped GGUF (Q8_0, and Q4_K_M made from it by llama-quantize), same threads and
+// context, all in one run on one machine. Also: prompt processing on a 512-token prompt, time to first token at
+// turn 1 and turn 20 of one conversation, aggregate decode with 1, 2 and 4 concurrent streams, and the machine's
+// read bandwidth with each decode figure as a share of the limit (bandwidth ÷ model bytes). Issue 11's goals: ≥ 0.97
+// of in-process decode and < 5 ms more time to first token; ≥ 1.0 of llama-server; ≥ 0.85 of the bandwidth limit.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { importModel, QWEN_0_5B, startManagerProcess, writeRandomModel } from '@ownchat/testkit';
+import { getLlama } from 'node-llama-cpp';
+import {
+  fromStamps,
+  inProcess,
+  llamaServerTokens,
+  ollamaTokens,
+  type Run,
+  startLlamaServer,
+  streamTimes,
+} from './decodePeers.ts';
+import { CACHE, ensureLlamaCpp } from './llamaCpp.ts';
+import type { Benchmark } from './run.ts';
+
+const sh = promisify(execFile);
+const THREADS = Number(process.env.OWNCHAT_BENCH_THREADS ?? os.availableParallelism());
+const TOKENS = 128;
+const ROUNDS = 3;
+const log = (s: string) => console.log(`  decode: ${s}`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const summary = (runs: Run[]) => ({
+  decode_tps: median(runs.map((r) => r.decodeTps)),
+  prompt_tps: median(runs.map((r) => r.promptTps)),
+  ttft_ms: median(runs.map((r) => r.ttftMs)),
+});
+const PROMPT = 'The history of the quick brown fox is long, and every fox tells it a little differently.';
+const LONG_PROMPT_TOKENS = 512;
+
+/** A prompt of about `n` tokens for this model (different each round, so no server reuses the last one). */
+async function promptOfTokens(model: string, n: number): Promise<(round: number) => string> {
+  const llama = await getLlama({ gpu: false, build: 'never' });
+  const m = await llama.loadModel({ modelPath: model, vocabOnly: true });
+  const sentence = 'Once upon a time the fox ran over the hill and the dog slept. ';
+  let text = '';
+  while (m.tokenize(text).length < n - 8) text += sentence;
+  const base = m.detokenize(m.tokenize(text).slice(0, n - 8));
+  await llama.dispose();
+  return (round) => `Round ${round}. ${base}`;
+}
+
+async function models(quantize: string): Promise<{ q8: string; q4: string }> {
+  const dir = path.join(CACHE, 'models');
+  await fs.mkdir(dir, { recursive: true });
+  const q8 = path.join(dir, 'qwen0.5b-shape-q8_0.gguf');
+  const q4 = path.join(dir, 'qwen0.5b-shape-q4_k_m.gguf');
+  if (!existsSync(q8)) {
+    log('writing the 0.5B-shaped Q8_0 GGUF (about 440 MB)');
+    await writeRandomModel(q8, QWEN_0_5B);
+  }
+  if (!existsSync(q4)) {
+    log('quantizing it to Q4_K_M with llama-quantize');
+    await sh(quantize, ['--allow-requantize', q8, q4, 'Q4_K_M'], { maxBuffer: 64 * 1024 * 1024 });
+  }
+  return { q8, q4 };
+}
+
+async function bandwidthGBps(threads: number): Promise<number> {
+  const src = fileURLToPath(new URL('./tools/membw.c', import.meta.url));
+  const bin = path.join(CACHE, 'membw');
+  await sh('cc', ['-O2', '-march=native', '-pthread', '-o', bin, src]);
+  return Number((await sh(bin, [String(threads)])).stdout.trim());
+}
+
+async function managerRuns(
+  url: string,
+  model: string,
+  longPrompt: (round: number) => string,
+): Promise<{ client: Run[]; serverDecodeTps: number[]; serverPromptTps: number[] }> {
+  const client: Run[] = [];
+  const serverDecodeTps: number[] = [];
+  const serverPromptTps: number[] = [];
+  for (let r = 0; r < ROUNDS + 1; r++) {
+    const body = {
+      model,
+      prompt: PROMPT,
+      raw: true,
+      stream: true,
+      options: { num_predict: TOKENS, temperature: 0 },
+    };
+    const { t0, stamps, last } = await streamTimes(`${url}/api/generate`, body, ollamaTokens);
+    if (r === 0) continue;
+    const final = JSON.parse(last) as Record<string, number>;
+    client.push(fromStamps(t0, stamps, final.prompt_eval_count!));
+    serverDecodeTps.push((final.eval_count! - 1) / (final.eval_duration! / 1e9));
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    const body = { model, prompt: longPrompt(r), raw: true, stream: true, options: { num_predict: 1 } };
+    const { last } = await streamTimes(`${url}/api/generate`, body, ollamaTokens);
+    const final = JSON.parse(last) as Record<string, number>;
+    serverPromptTps.push(final.prompt_eval_count! / (final.prompt_eval_duration! / 1e9));
+  }
+  return { client, serverDecodeTps, serverPromptTps };
+}
+
+async function llamaServerRuns(
+  url: string,
+  longPrompt: (round: number) => string,
+): Promise<{ client: Run[]; serverDecodeTps: number[]; serverPromptTps: number[] }> {
+  const client: Run[] = [];
+  const serverDecodeTps: number[] = [];
+  const serverPromptTps: number[] = [];
+  const timings = (last: string) =>
+    (JSON.parse(last.slice(6)) as { timings: Record<string, number> }).timings;
+  for (let r = 0; r < ROUNDS + 1; r++) {
+    const body = { prompt: PROMPT, n_predict: TOKENS, temperature: 0, stream: true, cache_prompt: false };
+    const { t0, stamps, last } = await streamTimes(`${url}/completion`, body, llamaServerTokens);
+    if (r === 0) continue;
+    const t = timings(last);
+    client.push(fromStamps(t0, stamps, t.prompt_n!));
+    serverDecodeTps.push(t.predicted_per_second!);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    const body = { prompt: longPrompt(r), n_predict: 1, stream: true, cache_prompt: false };
+    serverPromptTps.push(
+      timings((await streamTimes(`${url}/completion`, body, llamaServerTokens)).last).prompt_per_second!,
+    );
+  }
+  return { client, serverDecodeTps, serverPromptTps };
+}
+
+/**
+ * Time to first token at turn 1 and turn 20 of one conversation (each answer 16 tokens). The llm-manager gets
+ * /api/chat (its runner renders the GGUF's ChatML template); llama-server gets the same ChatML text on /completion
+ * with its prompt cache on (its chat endpoint re-parses the output of this random model at every token, which
+ * would measure its parser, not its decoding).
+ */
+async function conversationTtft(send: (messages: { role: string; content: string }[]) => Promise<number>) {
+  const messages: { role: string; content: string }[] = [];
+  const ttft: number[] = [];
+  for (let turn = 0; turn < 20; turn++) {
+    messages.push({ role: 'user', content: `Turn ${turn}: tell me more about the fox and the dog, please.` });
+    ttft.push(await send(messages));
+    // The same short answer goes back to both servers, so both see the same conversation.
+    messages.push({ role: 'assistant', content: 'The fox ran on.' });
+  }
+  return { turn1_ms: ttft[0]!, turn20_ms: ttft[19]! };
+}
+
+const chatml = (messages: { role: string; content: string }[]) =>
+  `${messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('')}<|im_start|>assistant\n`;
+
+async function firstTokenMs(url: string, body: unknown, isToken: (l: string) => number): Promise<number> {
+  const { t0, stamps } = await streamTimes(url, body, isToken);
+  return stamps[0]! - t0;
+}
+
+/** Aggregate decode tokens/s with n streams at once. */
+async function aggregate(n: number, start: () => Promise<{ stamps: number[] }>) {
+  const results = await Promise.all(Array.from({ length: n }, start));
+  const all = results.flatMap((r) => r.stamps);
+  const firsts = results.map((r) => r.stamps[0]!);
+  return (all.length - n) / ((Math.max(...all) - Math.min(...firsts)) / 1000);
+}
+
+async function run() {
+  const tools = await ensureLlamaCpp(log);
+  const files = await models(tools.quantize);
+  const bandwidth = await bandwidthGBps(THREADS);
+  log(`read bandwidth ${bandwidth} GB/s with ${THREADS} threads`);
+  const metrics: Record<string, unknown> = {
+    threads: THREADS,
+    tokens: TOKENS,
+    rounds: ROUNDS,
+    read_bandwidth_GBps: bandwidth,
+  };
+  let mainRatio = 0;
+  for (const [quant, file] of Object.entries(files)) {
+    const bytes = (await fs.stat(file)).size;
+    const longPrompt = await promptOfTokens(file, LONG_PROMPT_TOKENS);
+    const limit = (bandwidth * 1e9) / bytes;
+    log(`${quant}: in process`);
+    const inproc = summary(await inProcess(file, THREADS, PROMPT, TOKENS, ROUNDS));
+    log(`${quant}: llm-manager`);
+    const store = path.join(CACHE, 'store');
+    const mgr = await startManagerProcess({
+      modelsDir: store,
+      env: { OWNCHAT_NUM_THREADS: String(THREADS), OLLAMA_NUM_PARALLEL: '1' },
+    });
+    let ours: Awaited<ReturnType<typeof managerRuns>>;
+    let oursTurns: { turn1_ms: number; turn20_ms: number };
+    try {
+      await importModel(mgr.url, `bench-${quant}`, file);
+      log(`${quant}: llm-manager: imported`);
+      ours = await managerRuns(mgr.url, `bench-${quant}`, longPrompt);
+      log(`${quant}: llm-manager: conversation`);
+      oursTurns = await conversationTtft((messages) =>
+        firstTokenMs(
+          `${mgr.url}/api/chat`,
+          { model: `bench-${quant}`, messages, stream: true, options: { num_predict: 16, temperature: 0 } },
+          ollamaTokens,
+        ),
+      );
+    } finally {
+      await mgr.stop();
+    }
+    log(`${quant}: llama-server`);
+    const ls = await startLlamaServer(tools.server, file, THREADS, 1);
+    let peer: Awaited<ReturnType<typeof llamaServerRuns>>;
+    let peerTurns: { turn1_ms: number; turn20_ms: number };
+    try {
+      peer = await llamaServerRuns(ls.url, longPrompt);
+      peerTurns = await conversationTtft((messages) =>
+        firstTokenMs(
+          `${ls.url}/completion`,
+          { prompt: chatml(messages), n_predict: 16, temperature: 0, stream: true, cache_prompt: true },
+          llamaServerTokens,
+        ),
+      );
+    } finally {
+      await ls.stop();
+    }
+    log(`${quant}: concurrent streams`);
+    const concurrency: Record<string, { ours_tps: number; llama_server_tps: number }> = {};
+    const mgr4 = await startManagerProcess({
+      modelsDir: store,
+      env: { OWNCHAT_NUM_THREADS: String(THREADS), OLLAMA_NUM_PARALLEL: '4' },
+    });
+    const ls4 = await startLlamaServer(tools.server, file, THREADS, 4);
+    try {
+      await streamTimes(
+        `${mgr4.url}/api/generate`,
+        { model: `bench-${quant}`, prompt: 'warm', options: { num_predict: 2 } },
+        ollamaTokens,
+      );
+      for (const n of [1, 2, 4]) {
+        const oursTps = await aggregate(n, () =>
+          streamTimes(
+            `${mgr4.url}/api/generate`,
+            {
+              model: `bench-${quant}`,
+              prompt: PROMPT,
+              raw: true,
+              options: { num_predict: 64, temperature: 0 },
+            },
+            ollamaTokens,
+          ),
+        );
+        const peerTps = await aggregate(n, () =>
+          streamTimes(
+            `${ls4.url}/completion`,
+            { prompt: PROMPT, n_predict: 64, temperature: 0, stream: true, cache_prompt: false },
+            llamaServerTokens,
+          ),
+        );
+        concurrency[`streams_${n}`] = { ours_tps: oursTps, llama_server_tps: peerTps };
+      }
+    } finally {
+      await mgr4.stop();
+      await ls4.stop();
+    }
+    const oursClient = summary(ours.client);
+    const oursDecode = median(ours.serverDecodeTps);
+    const peerDecode = median(peer.serverDecodeTps);
+    metrics[quant] = {
+      model_bytes: bytes,
+      bandwidth_limit_tps: limit,
+      in_process: { ...inproc, share_of_limit: inproc.decode_tps / limit },
+      llm_manager: {
+        decode_tps_server: oursDecode,
+        decode_tps_client: oursClient.decode_tps,
+        prompt512_tps: median(ours.serverPromptTps),
+        ttft_ms: oursClient.ttft_ms,
+        share_of_limit: oursDecode / limit,
+        conversation_ttft: oursTurns,
+      },
+      llama_server: {
+        decode_tps_server: peerDecode,
+        decode_tps_client: summary(peer.client).decode_tps,
+        prompt512_tps: median(peer.serverPromptTps),
+        ttft_ms: summary(peer.client).ttft_ms,
+        share_of_limit: peerDecode / limit,
+        conversation_ttft: peerTurns,
+      },
+      ratios: {
+        manager_vs_in_process_decode: oursClient.decode_tps / inproc.decode_tps,
+        manager_minus_in_process_ttft_ms: oursClient.ttft_ms - inproc.ttft_ms,
+        manager_vs_llama_server_decode: oursClient.decode_tps / summary(peer.client).decode_tps,
+        manager_vs_llama_server_prompt: median(ours.serverPromptTps) / median(peer.serverPromptTps),
+        manager_vs_llama_server_4_streams:
+          concurrency.streams_4!.ours_tps / concurrency.streams_4!.llama_server_tps,
+      },
+      concurrency,
+    };
+    if (quant === 'q8') mainRatio = oursClient.decode_tps / summary(peer.client).decode_tps;
+    log(`${quant}: ${JSON.stringify((metrics[quant] as { ratios: unknown }).ratios)}`);
+  }
+  return { ratio: mainRatio, goal: 1.0, metrics };
+}
+
+const bench: Benchmark = {
+  name: 'decode',
+  description:
+    'decode tokens/s through the llm-manager vs llama.cpp llama-server (same GGUF, threads, context); ratio for Q8_0, client-side',
+  run,
+};
+export default bench;
