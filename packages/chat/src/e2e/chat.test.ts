@@ -330,9 +330,10 @@ describe('models', () => {
       .poll(() => chat.modelPicker.locator('option:checked').textContent())
       .toBe('vanished:7b (not downloaded yet)');
     // Only the default model is pulled by a first message: the page says how to get this one.
-    expect(await page.locator('#model-details').textContent()).toBe(
-      'Not on the llm-manager: pull it from the last entry of this menu',
-    );
+    // Polled: the hint appears once the page has fetched the model list, after the picker shows the name.
+    await expect
+      .poll(() => page.locator('#model-details').textContent())
+      .toBe('Not on the llm-manager: pull it from the last entry of this menu');
     await chat.send('Are you there?');
     const alert = chat.article(1).getByRole('alert');
     await alert.waitFor();
