@@ -5,6 +5,7 @@ import { getLlama, JinjaTemplateChatWrapper, LlamaCompletion, LlamaLogLevel } fr
 import { embed } from './embedding.ts';
 import { generate } from './generation.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
+import { Lockstep } from './lockstep.ts';
 import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
 
 function send(message: FromRunner): void {
@@ -35,8 +36,11 @@ async function load(spec: LoadSpec): Promise<void> {
     sequences: spec.sequences,
   });
   const slots: Slot[] = [];
+  // Concurrent answers decode together, one batch per step (lockstep.ts says why).
+  const lockstep = spec.sequences > 1 ? new Lockstep() : undefined;
   for (let i = 0; i < spec.sequences; i++) {
     const sequence = context.getSequence();
+    lockstep?.attach(sequence);
     slots.push({
       sequence,
       completion: new LlamaCompletion({ contextSequence: sequence }),
