@@ -209,11 +209,6 @@ export async function registerAuth(app: FastifyInstance, auth: Auth, secret: str
   app.addHook('onRequest', async (req) => {
     await auth.identify(req);
   });
-  app.addHook('onRequest', (req, reply, done) => {
-    if (auth.mode === 'off' || SAFE_METHODS.has(req.method) || !req.url.startsWith('/api/')) return done();
-    // Replies 403 itself when the token is missing or wrong.
-    app.csrfProtection(req, reply, done);
-  });
   app.addHook('onRequest', async (req) => {
     const access = req.routeOptions.config?.access;
     if (!access || access === 'public') return;
@@ -227,5 +222,12 @@ export async function registerAuth(app: FastifyInstance, auth: Auth, secret: str
     if (access === 'admin' && req.user.role !== 'admin') {
       throw new ForbiddenError(`only an admin may do this (${req.method} ${req.url.split('?')[0]})`);
     }
+  });
+  // After the access check: a browser whose session has ended hears 401 (and shows the sign-in), not a CSRF
+  // complaint about a token bound to that session.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (auth.mode === 'off' || SAFE_METHODS.has(req.method) || !req.url.startsWith('/api/')) return done();
+    // Replies 403 itself when the token is missing or wrong.
+    app.csrfProtection(req, reply, done);
   });
 }
