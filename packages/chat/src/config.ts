@@ -198,3 +198,10 @@ export function describeChatSettings(): { name: string; defaultText: string; des
     description,
   }));
 }
+
+/** One line for the start-up message: who may use the chatbot. */
+export function describeAuth(config: Pick<ChatConfig, 'auth' | 'trustedProxies'>): string {
+  if (config.auth === 'off') return 'no sign-in (OWNCHAT_AUTH=off): whoever opens the page uses it';
+  if (config.auth === 'local') return 'accounts (OWNCHAT_AUTH=local): the first to sign up becomes the admin';
+  return `signed in by the proxy at ${config.trustedProxies.join(', ')} (OWNCHAT_AUTH=header)`;
+}

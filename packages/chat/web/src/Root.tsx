@@ -42,6 +42,18 @@ export function Root() {
     );
   }
   if (!session) return null;
+  if (!session.user && session.mode === 'header') {
+    return (
+      <main className="signin">
+        <div className="signin-card">
+          <p className="notice error" role="alert">
+            This chatbot signs people in through the sign-in proxy in front of it, and this page did not come
+            through it. Open the chatbot at the address your organisation gave you.
+          </p>
+        </div>
+      </main>
+    );
+  }
   if (!session.user) {
     return (
       <SignIn
