@@ -139,6 +139,31 @@ it("keeps alice's conversation from bob, and models from being pulled or deleted
   await models.getByRole('button', { name: 'Close' }).click();
 });
 
+it("resets bob's password on the Users screen: he is signed out, and the new one works", async () => {
+  await alice.page.getByRole('button', { name: 'Users' }).click();
+  const users = alice.page.getByRole('dialog', { name: 'Users' });
+  await users.getByRole('button', { name: 'Make bob an admin' }).click();
+  await users.getByRole('status').getByText('bob is now an admin.').waitFor();
+  await users.getByRole('button', { name: 'Remove admin from bob' }).click();
+  await users.getByRole('status').getByText('bob is no longer an admin.').waitFor();
+  await users.getByRole('button', { name: 'Reset password of bob' }).click();
+  await users.getByLabel('New password for bob').fill('a brand new password');
+  await users.getByRole('button', { name: 'Set password', exact: true }).click();
+  await users.getByRole('status').getByText('bob has a new password and is signed out everywhere.').waitFor();
+  await users.getByRole('button', { name: 'Close' }).click();
+
+  // bob's next request finds his session gone.
+  const page = bob.page;
+  await page.goto(up.chatUrl);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await fill(page, 'bob', 'bob password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
+  await fill(page, 'bob', 'a brand new password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
+});
+
 it('signs out, and out everywhere: the other browser is signed out at its next request', async () => {
   // bob's browser: sign out, then alice signs in there too.
   const page = bob.page;
@@ -172,7 +197,8 @@ it('says how long to wait once the sign-in limit is reached', async () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
   }
-  await fill(page, 'bob', 'bob password');
+  // Even the right password waits now.
+  await fill(page, 'bob', 'a brand new password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page
     .getByRole('alert')

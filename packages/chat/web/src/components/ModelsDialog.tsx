@@ -5,6 +5,7 @@ import type { ModelEntry, PullProgress } from '../../../src/api.ts';
 import { pullModel } from '../api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
 import { modelSummary } from './ModelPicker.tsx';
+import { Notice, type NoticeText } from './Notice.tsx';
 import { PullProgressBar } from './PullProgressBar.tsx';
 
 export function ModelsDialog({
@@ -25,7 +26,7 @@ export function ModelsDialog({
 }) {
   const [name, setName] = useState('');
   const [pulling, setPulling] = useState<{ model: string; progress: PullProgress } | null>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
+  const [message, setMessage] = useState<NoticeText | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
 
@@ -112,14 +113,7 @@ export function ModelsDialog({
         </form>
       )}
       {pulling && <PullProgressBar model={pulling.model} progress={pulling.progress} />}
-      {message && (
-        <p
-          className={message.kind === 'error' ? 'notice error' : 'notice'}
-          role={message.kind === 'error' ? 'alert' : 'status'}
-        >
-          {message.text}
-        </p>
-      )}
+      <Notice message={message} />
       <h3>On the llm-manager</h3>
       {models && models.length === 0 && (
         <p className="muted">{canManage ? 'No models yet: pull one above.' : 'No models yet.'}</p>

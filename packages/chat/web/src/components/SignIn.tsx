@@ -4,12 +4,13 @@
 import { useState } from 'react';
 import type { SessionInfo } from '../../../src/api.ts';
 import { api } from '../api.ts';
+import { Notice, type NoticeText } from './Notice.tsx';
 
 export function SignIn({ info, onSignedIn }: { info: SessionInfo; onSignedIn: (s: SessionInfo) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
+  const [message, setMessage] = useState<NoticeText | null>(null);
   const canSignUp = info.firstAccount || info.signup !== 'closed';
 
   const submit = async (action: 'in' | 'up') => {
@@ -85,14 +86,7 @@ export function SignIn({ info, onSignedIn }: { info: SessionInfo; onSignedIn: (s
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {message && (
-          <p
-            className={message.kind === 'error' ? 'notice error' : 'notice'}
-            role={message.kind === 'error' ? 'alert' : 'status'}
-          >
-            {message.text}
-          </p>
-        )}
+        <Notice message={message} />
         <div className="signin-actions">
           {!info.firstAccount && (
             <button type="submit" className="primary" disabled={busy}>

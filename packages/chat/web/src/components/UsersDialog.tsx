@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { AuthMode, SignupMode, User } from '../../../src/api.ts';
 import { api } from '../api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
+import { Notice, type NoticeText } from './Notice.tsx';
 
 const STATUS_TEXT: Record<User['status'], string> = {
   active: 'active',
@@ -153,7 +154,7 @@ export function UsersDialog({
 }) {
   const [users, setUsers] = useState<User[] | null>(null);
   const [signup, setSignup] = useState<SignupMode>('approval');
-  const [message, setMessage] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
+  const [message, setMessage] = useState<NoticeText | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -206,14 +207,7 @@ export function UsersDialog({
           </select>
         </label>
       )}
-      {message && (
-        <p
-          className={message.kind === 'error' ? 'notice error' : 'notice'}
-          role={message.kind === 'error' ? 'alert' : 'status'}
-        >
-          {message.text}
-        </p>
-      )}
+      <Notice message={message} />
       <ul className="model-list user-list" aria-label="Accounts">
         {users?.map((u) => (
           <UserRow key={u.id} user={u} me={u.id === meId} mode={mode} act={act} />
