@@ -374,6 +374,17 @@ describe('limits', () => {
     expect((await attacker.signIn('bob')).status).toBe(200);
     expect((await sprayer.signIn('carol')).status).toBe(200);
   });
+
+  it('limits sign-ups per address to 10 an hour', async () => {
+    const flood = person('127.0.0.6');
+    for (let i = 0; i < 10; i++) expect((await flood.signUp(`flood${i}`)).status).toBe(202);
+    const refused = await flood.signUp('flood10');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toBe(
+      'Too many accounts were made from your address in the last hour: try again in 60 minutes.',
+    );
+    expect((await person('127.0.0.7').signUp('elsewhere')).status).toBe(202);
+  });
 });
 
 describe('sessions end', () => {

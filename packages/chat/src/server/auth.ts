@@ -31,6 +31,7 @@ declare module 'fastify' {
 export const SESSION_COOKIE = 'ownchat_session';
 const CSRF_COOKIE = 'ownchat_csrf';
 const SIGNIN_WINDOW_MS = 15 * 60_000;
+const SIGNUPS_PER_HOUR = 10;
 /** With OWNCHAT_AUTH=off: the one user, who may do everything and sees every conversation. */
 const ONLY_USER: RequestUser = { id: 0, name: '', role: 'admin' };
 
@@ -60,6 +61,8 @@ export class Auth {
   readonly signinPair: RateLimiter;
   readonly signinAddress: RateLimiter;
   readonly generations: RateLimiter;
+  /** Sign-ups per address: each costs a password hash, and a flood would bury the admins in pending accounts. */
+  readonly signups: RateLimiter;
   readonly fromTrustedProxy: (address: string | undefined) => boolean;
 
   constructor(
@@ -70,6 +73,7 @@ export class Auth {
     this.signinPair = new RateLimiter(settings.signinAttempts, SIGNIN_WINDOW_MS, now);
     this.signinAddress = new RateLimiter(settings.signinAttempts * 4, SIGNIN_WINDOW_MS, now);
     this.generations = new RateLimiter(settings.generationsPerMinute, 60_000, now);
+    this.signups = new RateLimiter(SIGNUPS_PER_HOUR, 3_600_000, now);
     this.fromTrustedProxy = proxyMatcher(settings.trustedProxies);
   }
 

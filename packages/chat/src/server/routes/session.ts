@@ -70,6 +70,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: ChatContext): void {
       const username = req.body.username.trim();
       const { password } = req.body;
       checkCredentials(username, password);
+      const wait = ctx.auth.signups.retryAfter(req.ip);
+      if (wait > 0) {
+        throw new TooManyRequestsError(
+          `Too many accounts were made from your address in the last hour: try again in ${waitText(wait)}.`,
+          wait,
+        );
+      }
+      ctx.auth.signups.hit(req.ip);
       const accounts = ctx.auth.accounts;
       const mode = await accounts.signupMode();
       const first = (await accounts.userCount()) === 0;
