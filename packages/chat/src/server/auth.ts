@@ -11,7 +11,7 @@ import { RateLimiter, waitText } from '../auth/rateLimiter.ts';
 import type { ChatConfig } from '../config.ts';
 import type { AccountStore } from '../db/accountStore.ts';
 import type { Owner } from '../db/chatStore.ts';
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from './errors.ts';
+import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from './errors.ts';
 
 export type Access = 'public' | 'user' | 'admin';
 export type RequestUser = Pick<User, 'id' | 'name' | 'role'>;
@@ -156,6 +156,11 @@ export class Auth {
       const raw = req.headers[this.settings.authHeader];
       const name = (Array.isArray(raw) ? raw[0] : raw)?.trim();
       if (!name || !this.fromTrustedProxy(req.socket.remoteAddress)) return;
+      if (name.length > 200) {
+        throw new BadRequestError(
+          `the sign-in proxy named a user with ${name.length} characters: at most 200 work`,
+        );
+      }
       const user =
         (await this.accounts.userByName(name)) ?? (await this.accounts.createUser(name, null, 'active'));
       // A name taken in the same instant by a parallel first request: read it again.
