@@ -34,7 +34,10 @@ async function seed(file: string): Promise<void> {
   const answer = `${'Pin the exact version in package.json and commit the lockfile; then `npm ci` installs exactly what the lockfile says. '.repeat(6)}\n\n\`\`\`sh\nnpm i -E some-package@1.2.3\n\`\`\``;
   const now = Date.now();
   for (let c = 0; c < CONVERSATIONS; c++) {
-    const conv = await store.createConversation({ model: 'qwen2.5:0.5b', title: `Conversation ${c + 1}` });
+    const conv = await store.createConversation('anyone', {
+      model: 'qwen2.5:0.5b',
+      title: `Conversation ${c + 1}`,
+    });
     const rows = Array.from({ length: MESSAGES }, (_, i) => ({
       conversation_id: conv.id,
       role: i % 2 ? 'assistant' : 'user',

@@ -3,6 +3,7 @@
 // GPU, keep its data, drain, and be reachable only by what should reach it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readChatConfig } from '@ownchat/chat/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { IMAGES, RUNTIME_UID } from '../docker/images.ts';
@@ -239,6 +240,19 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
     if (overlay !== 'ollama')
       expect(envOf(managerContainer(overlay), 'OWNCHAT_DRAIN_TIMEOUT').value).toBe('30');
+  });
+
+  it('asks for accounts: the chatbot reads its settings cleanly and OWNCHAT_AUTH is not off', () => {
+    const env = Object.fromEntries(
+      chatbotContainer(overlay)
+        .env.filter((e: Any) => e.value !== undefined)
+        .map((e: Any) => [e.name, e.value]),
+    );
+    const config = readChatConfig(env);
+    expect(config.auth).toBe('local');
+    expect(config.listen.host).toBe('0.0.0.0');
+    // Behind the Ingress, Traefik's pods are the chatbot's trusted proxies.
+    expect(config.trustedProxies).toEqual(overlay === 'ingress-traefik' ? ['10.42.0.0/16'] : []);
   });
 
   it('hands the API keys from one Secret: OWNCHAT_API_KEYS to the llm-manager, OWNCHAT_API_KEY to the chatbot', () => {

@@ -100,3 +100,25 @@ export type AnswerEvents = {
 };
 
 export type PullEvents = { progress: PullProgress; done: Record<string, never>; error: { error: string } };
+
+/** OWNCHAT_AUTH: off (no sign-in), local (accounts with passwords) or header (a trusted proxy names the user). */
+export type AuthMode = 'off' | 'local' | 'header';
+export type UserRole = 'admin' | 'user';
+/** pending: signed up and waiting for an admin to approve; disabled: may not sign in. */
+export type UserStatus = 'active' | 'pending' | 'disabled';
+/** open: anyone may sign up; approval: an admin approves each new account; closed: no new accounts. */
+export type SignupMode = 'open' | 'approval' | 'closed';
+
+export type User = { id: number; name: string; role: UserRole; status: UserStatus; createdAt: number };
+
+/** GET /api/session: who is signed in, and what the sign-in screen needs to show. */
+export type SessionInfo = {
+  mode: AuthMode;
+  /** Null when nobody is signed in; with mode off, a stand-in for the one user (an admin). */
+  user: Pick<User, 'id' | 'name' | 'role'> | null;
+  /** Send as the X-CSRF-Token header with every request that changes something; null with mode off. */
+  csrfToken: string | null;
+  signup: SignupMode;
+  /** No account exists yet: the first to sign up becomes the admin. */
+  firstAccount: boolean;
+};

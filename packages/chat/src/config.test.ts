@@ -12,7 +12,47 @@ describe('chatbot settings', () => {
       apiKey: undefined,
       upstream: 'http://127.0.0.1:11434',
       logLevel: 'info',
+      auth: 'off',
+      trustedProxies: [],
+      authHeader: 'x-forwarded-user',
+      sessionTtl: 30 * 86_400_000,
+      signinAttempts: 5,
+      generationsPerMinute: 20,
     });
+  });
+
+  it('asks for accounts when other machines can reach the chatbot, unless told otherwise', () => {
+    const auth = (env: Record<string, string>) => readChatConfig(env).auth;
+    expect(auth({ OWNCHAT_LISTEN: '127.0.0.1:9000' })).toBe('off');
+    expect(auth({ OWNCHAT_LISTEN: '[::1]:9000' })).toBe('off');
+    expect(auth({ OWNCHAT_LISTEN: 'localhost:9000' })).toBe('off');
+    expect(auth({ OWNCHAT_LISTEN: '0.0.0.0:8080' })).toBe('local');
+    expect(auth({ OWNCHAT_LISTEN: '10.1.2.3:8080' })).toBe('local');
+    expect(auth({ OWNCHAT_LISTEN: '0.0.0.0:8080', OWNCHAT_AUTH: 'OFF' })).toBe('off');
+    expect(auth({ OWNCHAT_AUTH: 'local' })).toBe('local');
+    const header = readChatConfig({
+      OWNCHAT_AUTH: 'header',
+      OWNCHAT_TRUSTED_PROXIES: '10.42.0.0/16, 127.0.0.1,fd00::/8',
+      OWNCHAT_AUTH_HEADER: 'X-Auth-Request-User',
+      OWNCHAT_SESSION_TTL: '12h',
+    });
+    expect(header).toMatchObject({
+      auth: 'header',
+      trustedProxies: ['10.42.0.0/16', '127.0.0.1', 'fd00::/8'],
+      authHeader: 'x-auth-request-user',
+      sessionTtl: 12 * 3_600_000,
+    });
+  });
+
+  it.each([
+    [{ OWNCHAT_AUTH: 'ldap' }, 'OWNCHAT_AUTH="ldap": expected off (no sign-in), local'],
+    [{ OWNCHAT_AUTH: 'header' }, 'OWNCHAT_AUTH=header needs OWNCHAT_TRUSTED_PROXIES'],
+    [{ OWNCHAT_TRUSTED_PROXIES: '10.0.0.0/33' }, '"10.0.0.0/33" is not an address or CIDR range'],
+    [{ OWNCHAT_TRUSTED_PROXIES: 'proxy.local' }, '"proxy.local" is not an address or CIDR range'],
+    [{ OWNCHAT_SESSION_TTL: 'forever' }, 'OWNCHAT_SESSION_TTL="forever": expected a duration such as 30d'],
+    [{ OWNCHAT_SIGNIN_ATTEMPTS: '-1' }, 'OWNCHAT_SIGNIN_ATTEMPTS="-1": expected a whole number'],
+  ])('refuses %j, saying what to write', (env, message) => {
+    expect(() => readChatConfig(env)).toThrow(message);
   });
 
   it('reads each variable, and OLLAMA_HOST as the llm-manager reads it', () => {
@@ -29,6 +69,7 @@ describe('chatbot settings', () => {
       defaultModel: 'llama3.2:1b',
       apiKey: 'secret',
       upstream: 'http://llm-manager:80',
+      auth: 'local',
     });
     // A manager listening on every interface is reached on loopback.
     expect(readChatConfig({ OLLAMA_HOST: '0.0.0.0:11434' }).upstream).toBe('http://127.0.0.1:11434');
@@ -59,6 +100,12 @@ describe('chatbot settings', () => {
       'OWNCHAT_LISTEN',
       'OWNCHAT_DATA',
       'OWNCHAT_DEFAULT_MODEL',
+      'OWNCHAT_AUTH',
+      'OWNCHAT_TRUSTED_PROXIES',
+      'OWNCHAT_AUTH_HEADER',
+      'OWNCHAT_SESSION_TTL',
+      'OWNCHAT_SIGNIN_ATTEMPTS',
+      'OWNCHAT_GENERATIONS_PER_MINUTE',
     ]);
   });
 });

@@ -2,9 +2,15 @@
 // one typed reader with a description per variable, so `ownchat --help` lists them and nothing else in the
 // chatbot reads process.env. OLLAMA_HOST and OWNCHAT_LOG_LEVEL are the manager's own readers: both programs
 // must understand them the same way.
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, clientUrl, settings as managerSettings } from '@ownchat/manager/for-clients';
+import {
+  ConfigError,
+  clientUrl,
+  settings as managerSettings,
+  parseGoDuration,
+} from '@ownchat/manager/for-clients';
 
 type Env = Record<string, string | undefined>;
 
@@ -15,7 +21,8 @@ type Setting<T> = {
   description: string;
   /** The default as a user reads it in --help. */
   defaultText: string;
-  read: (raw: string | undefined) => T;
+  /** `env` is there for the defaults that depend on another setting (OWNCHAT_AUTH on OWNCHAT_LISTEN). */
+  read: (raw: string | undefined, env: Env) => T;
 };
 
 function setting<T>(s: Setting<T>): Setting<T> {
@@ -37,10 +44,68 @@ export function parseListen(raw: string | undefined): Listen {
   return { host, port };
 }
 
+/** off: one user, no sign-in. local: accounts with passwords. header: a reverse proxy names the user. */
+export type AuthMode = 'off' | 'local' | 'header';
+
+export const isLoopbackHost = (host: string) => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(host);
+
+/** Off when the chatbot listens on loopback (only this machine reaches it), accounts otherwise. */
+function readAuth(raw: string | undefined, env: Env): AuthMode {
+  const text = raw?.trim().toLowerCase();
+  if (!text) return isLoopbackHost(parseListen(env.OWNCHAT_LISTEN).host) ? 'off' : 'local';
+  if (text === 'off' || text === 'local' || text === 'header') return text;
+  throw new ConfigError(
+    `OWNCHAT_AUTH=${JSON.stringify(raw)}: expected off (no sign-in), local (accounts with passwords) or header (a trusted proxy names the user)`,
+  );
+}
+
+/** Comma-separated addresses or CIDR ranges, as Fastify's trustProxy takes them. */
+function readTrustedProxies(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const e of entries) {
+    const [address, prefix, extra] = e.split('/');
+    const family = net.isIP(address ?? '');
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+    if (!family || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        `OWNCHAT_TRUSTED_PROXIES: "${e}" is not an address or CIDR range (e.g. 10.42.0.0/16, 127.0.0.1, fd00::/8)`,
+      );
+    }
+  }
+  return entries;
+}
+
+/** A duration: Go's form ("720h", "90m") or whole days ("30d"). */
+function readDuration(name: string, fallback: string) {
+  return (raw: string | undefined): number => {
+    const text = raw?.trim() || fallback;
+    const days = /^(\d+)d$/.exec(text);
+    const ms = days ? Number(days[1]) * 86_400_000 : parseGoDuration(text);
+    if (ms === undefined || ms <= 0) {
+      throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a duration such as 30d, 12h or 90m`);
+    }
+    return ms;
+  };
+}
+
+function readCount(name: string, fallback: number) {
+  return (raw: string | undefined): number => {
+    const text = raw?.trim();
+    if (!text) return fallback;
+    if (!/^\d+$/.test(text)) throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a whole number`);
+    return Number(text);
+  };
+}
+
 export const chatSettings = {
   listen: setting<Listen>({
     name: 'OWNCHAT_LISTEN',
-    description: 'Address the chatbot web app listens on (host:port; 0.0.0.0:8080 to open it to the network)',
+    description:
+      'Address the chatbot web app listens on (host:port; 0.0.0.0:8080 opens it to the network, with accounts: see OWNCHAT_AUTH)',
     defaultText: DEFAULT_LISTEN,
     read: parseListen,
   }),
@@ -55,6 +120,46 @@ export const chatSettings = {
     description: 'Model a new chat uses; pulled with the first message when the llm-manager lacks it',
     defaultText: 'qwen2.5:0.5b',
     read: (raw) => raw?.trim() || 'qwen2.5:0.5b',
+  }),
+  auth: setting<AuthMode>({
+    name: 'OWNCHAT_AUTH',
+    description:
+      'Who may use the chatbot: off (no sign-in, one user), local (accounts with passwords; the first to sign up is the admin) or header (a trusted proxy such as oauth2-proxy names the user)',
+    defaultText: 'off on loopback, local otherwise',
+    read: readAuth,
+  }),
+  trustedProxies: setting<string[]>({
+    name: 'OWNCHAT_TRUSTED_PROXIES',
+    description:
+      'Reverse proxies (comma-separated addresses or CIDR ranges) whose X-Forwarded-For/-Proto and user header are believed; from anyone else they are ignored',
+    defaultText: 'none',
+    read: readTrustedProxies,
+  }),
+  authHeader: setting<string>({
+    name: 'OWNCHAT_AUTH_HEADER',
+    description: 'With OWNCHAT_AUTH=header: the request header that carries the user name',
+    defaultText: 'X-Forwarded-User',
+    read: (raw) => (raw?.trim() || 'X-Forwarded-User').toLowerCase(),
+  }),
+  sessionTtl: setting<number>({
+    name: 'OWNCHAT_SESSION_TTL',
+    description: 'How long a sign-in lasts before the user must sign in again (e.g. 30d, 12h)',
+    defaultText: '30d',
+    read: readDuration('OWNCHAT_SESSION_TTL', '30d'),
+  }),
+  signinAttempts: setting<number>({
+    name: 'OWNCHAT_SIGNIN_ATTEMPTS',
+    description:
+      'Failed sign-ins allowed per account and address in 15 minutes (an address gets 4 times as many across accounts)',
+    defaultText: '5',
+    read: readCount('OWNCHAT_SIGNIN_ATTEMPTS', 5),
+  }),
+  generationsPerMinute: setting<number>({
+    name: 'OWNCHAT_GENERATIONS_PER_MINUTE',
+    description:
+      'Answers each signed-in user may start per minute (0: no limit; not applied with OWNCHAT_AUTH=off)',
+    defaultText: '20',
+    read: readCount('OWNCHAT_GENERATIONS_PER_MINUTE', 20),
   }),
 } as const;
 
@@ -71,7 +176,12 @@ export type ChatConfig = { [K in keyof ChatSettings]: ReturnType<ChatSettings[K]
 export function readChatConfig(env: Env = process.env): ChatConfig {
   const out: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(chatSettings)) {
-    out[key] = (s as Setting<unknown>).read(env[s.name]);
+    out[key] = (s as Setting<unknown>).read(env[s.name], env);
+  }
+  if (out.auth === 'header' && (out.trustedProxies as string[]).length === 0) {
+    throw new ConfigError(
+      'OWNCHAT_AUTH=header needs OWNCHAT_TRUSTED_PROXIES: the addresses of the proxy that sets the user header (anyone else could set it too)',
+    );
   }
   const { host, apiKey, logLevel } = managerSettings;
   out.upstream = clientUrl(host.read(env[host.name], env));
@@ -87,4 +197,11 @@ export function describeChatSettings(): { name: string; defaultText: string; des
     defaultText,
     description,
   }));
+}
+
+/** One line for the start-up message: who may use the chatbot. */
+export function describeAuth(config: Pick<ChatConfig, 'auth' | 'trustedProxies'>): string {
+  if (config.auth === 'off') return 'no sign-in (OWNCHAT_AUTH=off): whoever opens the page uses it';
+  if (config.auth === 'local') return 'accounts (OWNCHAT_AUTH=local): the first to sign up becomes the admin';
+  return `signed in by the proxy at ${config.trustedProxies.join(', ')} (OWNCHAT_AUTH=header)`;
 }

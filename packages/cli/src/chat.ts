@@ -1,5 +1,5 @@
 // `ownchat chat`: the chatbot web app alone, on OWNCHAT_LISTEN, talking to the llm-manager at OLLAMA_HOST.
-import { type ChatConfig, readChatConfig } from '@ownchat/chat/config';
+import { type ChatConfig, describeAuth, readChatConfig } from '@ownchat/chat/config';
 import { Command } from 'commander';
 import { exitOnConfigError, listenProblem, stopOnSignals } from './lifecycle.ts';
 
@@ -19,7 +19,9 @@ export function chatCommand(): Command {
         );
         process.exit(1);
       }
-      process.stdout.write(`\nownchat chatbot: open ${chat.url} (llm-manager: ${config.upstream})\n\n`);
+      process.stdout.write(
+        `\nownchat chatbot: open ${chat.url} (llm-manager: ${config.upstream})\n  users: ${describeAuth(config)}\n\n`,
+      );
       stopOnSignals(() => chat.close());
     });
 }

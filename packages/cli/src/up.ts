@@ -1,7 +1,7 @@
 // `ownchat up` (what `npm start` runs): the llm-manager on OLLAMA_HOST and the chatbot on OWNCHAT_LISTEN, in one
 // process. When an Ollama-compatible server already answers at OLLAMA_HOST (Ollama itself, or another ownchat),
 // the chatbot uses it instead of starting a second one, and says so.
-import { readChatConfig } from '@ownchat/chat/config';
+import { describeAuth, readChatConfig } from '@ownchat/chat/config';
 import { clientUrl, readConfig } from '@ownchat/manager/for-clients';
 import { Command } from 'commander';
 import { exitOnConfigError, listenProblem, stopOnSignals } from './lifecycle.ts';
@@ -70,7 +70,7 @@ export function upCommand(): Command {
         ? `${upstream} (Ollama's API: any Ollama client can use it; models in ${config.models})`
         : `${upstream} (already running)`;
       process.stdout.write(
-        `\nownchat is ready: open ${chat.url} in your browser\n  chatbot      ${chat.url}\n  llm-manager  ${managerLine}\nPress Ctrl+C to stop.\n\n`,
+        `\nownchat is ready: open ${chat.url} in your browser\n  chatbot      ${chat.url}\n  llm-manager  ${managerLine}\n  users        ${describeAuth(chatConfig)}\nPress Ctrl+C to stop.\n\n`,
       );
       // The chatbot stops first (its answers are saved as stopped), then the llm-manager drains and stops.
       stopOnSignals(async () => {

@@ -9,6 +9,7 @@ export {
   readConfig,
   settings,
 } from './config.ts';
+export { parseGoDuration } from './duration.ts';
 export { ConfigError } from './errors.ts';
 export { clientUrl, type ListenAddress, parseOllamaHost } from './host.ts';
 export { type OptionKind, optionKind } from './model/options.ts';

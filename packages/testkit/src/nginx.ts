@@ -24,7 +24,8 @@ export async function freePort(): Promise<number> {
 
 export async function startNginx(
   upstream: string,
-  opts: { timeoutMs?: number; http?: string[] } = {},
+  /** http: lines for the http block; location: lines added to `location /` (e.g. headers a proxy sets). */
+  opts: { timeoutMs?: number; http?: string[]; location?: string[] } = {},
 ): Promise<Nginx> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-nginx-'));
   const port = await freePort();
@@ -50,6 +51,7 @@ http {
       proxy_pass http://${target.host};
       proxy_http_version 1.1;
       proxy_set_header Host $http_host;
+      ${(opts.location ?? []).join('\n      ')}
     }
   }
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ChatStore, openChatStore } from './chatStore.ts';
+import { migrations } from './migrations.ts';
 
 let dir: string;
 let store: ChatStore;
@@ -23,7 +24,7 @@ afterEach(async () => {
 
 describe('chat store', () => {
   it('creates the data folder and keeps everything across a reopen, migrating only once', async () => {
-    const c = await store.createConversation({
+    const c = await store.createConversation('anyone', {
       model: 'det',
       system: 'Be brief.',
       options: { temperature: 0.2 },
@@ -31,7 +32,7 @@ describe('chat store', () => {
     await store.appendMessage(c.id, { role: 'user', content: 'Hi', status: 'done' });
     await store.close();
     store = await openChatStore(file());
-    expect(await store.getConversation(c.id)).toMatchObject({
+    expect(await store.getConversation('anyone', c.id)).toMatchObject({
       model: 'det',
       system: 'Be brief.',
       options: { temperature: 0.2 },
@@ -41,12 +42,12 @@ describe('chat store', () => {
       .selectFrom('kysely_migration' as never)
       .selectAll()
       .execute();
-    expect(applied).toHaveLength(1);
+    expect(applied).toHaveLength(Object.keys(migrations).length);
   });
 
   it('keeps messages in order and lists the conversation used last first', async () => {
-    const a = await store.createConversation({ model: 'm', title: 'first' });
-    const b = await store.createConversation({ model: 'm', title: 'second' });
+    const a = await store.createConversation('anyone', { model: 'm', title: 'first' });
+    const b = await store.createConversation('anyone', { model: 'm', title: 'second' });
     await store.appendMessage(a.id, { role: 'user', content: 'q1', status: 'done' });
     await store.appendMessage(a.id, { role: 'assistant', content: 'a1', status: 'done', model: 'm' });
     await store.appendMessage(a.id, { role: 'user', content: 'q2', status: 'done' });
@@ -55,17 +56,17 @@ describe('chat store', () => {
       'assistant:a1',
       'user:q2',
     ]);
-    expect((await store.listConversations()).map((c) => c.title)).toEqual(['first', 'second']);
-    await store.updateConversation(b.id, { title: 'renamed' });
-    expect((await store.listConversations()).map((c) => c.title)).toEqual(['renamed', 'first']);
+    expect((await store.listConversations('anyone')).map((c) => c.title)).toEqual(['first', 'second']);
+    await store.updateConversation('anyone', b.id, { title: 'renamed' });
+    expect((await store.listConversations('anyone')).map((c) => c.title)).toEqual(['renamed', 'first']);
   });
 
   it('searches titles and message text, taking % and _ literally', async () => {
-    const a = await store.createConversation({ model: 'm', title: 'Taxes' });
-    const b = await store.createConversation({ model: 'm', title: 'Cooking' });
+    const a = await store.createConversation('anyone', { model: 'm', title: 'Taxes' });
+    const b = await store.createConversation('anyone', { model: 'm', title: 'Cooking' });
     await store.appendMessage(b.id, { role: 'user', content: 'Is 50% butter too much?', status: 'done' });
     await store.appendMessage(a.id, { role: 'user', content: 'file_name', status: 'done' });
-    const titles = async (q: string) => (await store.listConversations(q)).map((c) => c.title);
+    const titles = async (q: string) => (await store.listConversations('anyone', q)).map((c) => c.title);
     expect(await titles('taxes')).toEqual(['Taxes']);
     expect(await titles('BUTTER')).toEqual(['Cooking']);
     expect(await titles('50%')).toEqual(['Cooking']);
@@ -77,7 +78,7 @@ describe('chat store', () => {
   });
 
   it('updates an answer as it streams and cuts a conversation for edit and regenerate', async () => {
-    const c = await store.createConversation({ model: 'm' });
+    const c = await store.createConversation('anyone', { model: 'm' });
     const q = await store.appendMessage(c.id, { role: 'user', content: 'q', status: 'done' });
     const a = await store.appendMessage(c.id, {
       role: 'assistant',
@@ -98,7 +99,7 @@ describe('chat store', () => {
   });
 
   it('marks answers that were streaming when the chatbot stopped as cut off, keeping their text', async () => {
-    const c = await store.createConversation({ model: 'm' });
+    const c = await store.createConversation('anyone', { model: 'm' });
     const a = await store.appendMessage(c.id, { role: 'assistant', content: '', status: 'streaming' });
     await store.updateMessage(a.id, { content: 'partial' });
     await store.close();
@@ -113,12 +114,12 @@ describe('chat store', () => {
   });
 
   it('deletes a conversation with its messages', async () => {
-    const c = await store.createConversation({ model: 'm' });
+    const c = await store.createConversation('anyone', { model: 'm' });
     const m = await store.appendMessage(c.id, { role: 'user', content: 'q', status: 'done' });
-    expect(await store.deleteConversation(c.id)).toBe(true);
-    expect(await store.getConversation(c.id)).toBeUndefined();
+    expect(await store.deleteConversation('anyone', c.id)).toBe(true);
+    expect(await store.getConversation('anyone', c.id)).toBeUndefined();
     expect(await store.getMessage(m.id)).toBeUndefined();
-    expect(await store.deleteConversation(c.id)).toBe(false);
+    expect(await store.deleteConversation('anyone', c.id)).toBe(false);
   });
 
   it('refuses a message for a conversation that does not exist', async () => {

@@ -17,6 +17,12 @@ import { Kysely, Migrator, SqliteDialect, sql } from './kysely.ts';
 import { migrations } from './migrations.ts';
 import type { ConversationTable, Database, MessageTable } from './schema.ts';
 
+/**
+ * Whose conversations a query may see: a user's id, or 'anyone' with OWNCHAT_AUTH=off (one user, no accounts).
+ * Every conversation query takes one, so no route can reach another user's conversation by forgetting to check.
+ */
+export type Owner = number | 'anyone';
+
 export type NewConversation = {
   title?: string;
   model: string;
@@ -97,12 +103,13 @@ export class ChatStore {
   ) {}
 
   /** Most recently used first; `search` matches titles and message text, case-insensitively (ASCII). */
-  async listConversations(search?: string): Promise<ConversationSummary[]> {
+  async listConversations(owner: Owner, search?: string): Promise<ConversationSummary[]> {
     let q = this.db
       .selectFrom('conversations as c')
       .select(['c.id', 'c.title', 'c.model', 'c.updated_at'])
       .orderBy('c.updated_at', 'desc')
       .orderBy('c.id', 'desc');
+    if (owner !== 'anyone') q = q.where('c.user_id', '=', owner);
     const text = search?.trim();
     if (text) {
       // Kysely's `like` has no ESCAPE clause: write it out, so a search for "50%" means the text "50%".
@@ -123,11 +130,12 @@ export class ChatStore {
     return rows.map((r) => ({ id: r.id, title: r.title, model: r.model, updatedAt: r.updated_at }));
   }
 
-  async createConversation(c: NewConversation): Promise<Conversation> {
+  async createConversation(owner: Owner, c: NewConversation): Promise<Conversation> {
     const t = this.now();
     const row = await this.db
       .insertInto('conversations')
       .values({
+        user_id: owner === 'anyone' ? null : owner,
         title: c.title ?? '',
         model: c.model,
         system: c.system ?? '',
@@ -140,12 +148,21 @@ export class ChatStore {
     return toConversation(row);
   }
 
-  async getConversation(id: number): Promise<Conversation | undefined> {
-    const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+  async getConversation(owner: Owner, id: number): Promise<Conversation | undefined> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(owner !== 'anyone', (q) => q.where('user_id', '=', owner as number))
+      .executeTakeFirst();
     return row && toConversation(row);
   }
 
-  async updateConversation(id: number, patch: ConversationPatch): Promise<Conversation | undefined> {
+  async updateConversation(
+    owner: Owner,
+    id: number,
+    patch: ConversationPatch,
+  ): Promise<Conversation | undefined> {
     const row = await this.db
       .updateTable('conversations')
       .set({
@@ -156,14 +173,19 @@ export class ChatStore {
         updated_at: this.now(),
       })
       .where('id', '=', id)
+      .$if(owner !== 'anyone', (q) => q.where('user_id', '=', owner as number))
       .returningAll()
       .executeTakeFirst();
     return row && toConversation(row);
   }
 
   /** Deletes a conversation and its messages; false if there was none. */
-  async deleteConversation(id: number): Promise<boolean> {
-    const r = await this.db.deleteFrom('conversations').where('id', '=', id).executeTakeFirst();
+  async deleteConversation(owner: Owner, id: number): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('conversations')
+      .where('id', '=', id)
+      .$if(owner !== 'anyone', (q) => q.where('user_id', '=', owner as number))
+      .executeTakeFirst();
     return r.numDeletedRows > 0n;
   }
 

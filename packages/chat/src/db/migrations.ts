@@ -45,4 +45,45 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Accounts (OWNCHAT_AUTH=local or header): users, their sign-in sessions (only a hash of each token is kept, so
+  // a copy of the database signs nobody in), settings the admins change (sign-up), and an owner per conversation
+  // (null: made with OWNCHAT_AUTH=off; the first account adopts those).
+  '0002_accounts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('name', 'text', (c) => c.notNull().unique().modifyFront(sql`collate nocase`))
+        .addColumn('password_hash', 'text')
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'user')`))
+        .addColumn('status', 'text', (c) =>
+          c.notNull().check(sql`status in ('active', 'pending', 'disabled')`),
+        )
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .alterTable('conversations')
+        .addColumn('user_id', 'integer', (c) => c.references('users.id').onDelete('cascade'))
+        .execute();
+      await db.schema
+        .createIndex('conversations_user_updated_at')
+        .on('conversations')
+        .columns(['user_id', 'updated_at'])
+        .execute();
+    },
+  },
 };

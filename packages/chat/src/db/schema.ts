@@ -11,6 +11,8 @@ export interface ConversationTable {
   options: string;
   created_at: number;
   updated_at: number;
+  /** The owner; null for conversations made with OWNCHAT_AUTH=off. */
+  user_id: number | null;
 }
 
 export interface MessageTable {
@@ -28,7 +30,36 @@ export interface MessageTable {
   updated_at: number;
 }
 
+export interface UserTable {
+  id: Generated<number>;
+  /** Unique regardless of case. */
+  name: string;
+  /** scrypt, with its parameters and salt (auth/password.ts); null for users a proxy names (header mode). */
+  password_hash: string | null;
+  role: 'admin' | 'user';
+  /** pending: signed up, waiting for an admin's approval. */
+  status: 'active' | 'pending' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the token in the cookie, hex. */
+  id: string;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   conversations: ConversationTable;
   messages: MessageTable;
+  users: UserTable;
+  sessions: SessionTable;
+  settings: SettingTable;
 }

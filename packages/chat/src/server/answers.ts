@@ -51,6 +51,11 @@ export class Answers {
     return true;
   }
 
+  /** The conversation of an answer being written now. */
+  conversationOf(answerId: number): number | undefined {
+    return this.running.get(answerId)?.conversationId;
+  }
+
   /** The answer being written in a conversation, if one is. */
   runningIn(conversationId: number): number | undefined {
     for (const [id, r] of this.running) if (r.conversationId === conversationId) return id;

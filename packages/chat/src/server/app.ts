@@ -2,12 +2,15 @@
 // server; this server alone talks to the llm-manager.
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAuth } from './auth.ts';
 import type { ChatContext } from './context.ts';
 import { errorStatus } from './errors.ts';
 import { answerRoutes } from './routes/answers.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelRoutes } from './routes/models.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { userRoutes } from './routes/users.ts';
 import { webBuilt } from './webAssets.ts';
 
 /**
@@ -34,6 +37,9 @@ export async function buildChatApp(ctx: ChatContext, webDist: string): Promise<F
     bodyLimit: 8 * 1024 * 1024,
     // A field the API does not know is a mistake to report, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
+    // X-Forwarded-For and -Proto (the client's address for rate limits, https for Secure cookies) are believed
+    // from these proxies only.
+    trustProxy: ctx.auth.settings.trustedProxies.length ? ctx.auth.settings.trustedProxies : false,
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -52,9 +58,14 @@ export async function buildChatApp(ctx: ChatContext, webDist: string): Promise<F
   app.setErrorHandler((error, req, reply) => {
     const { status, message } = errorStatus(error, ctx.upstream.url);
     if (status >= 500 && status !== 502 && status !== 503) req.log.error({ err: error }, message);
+    const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+    if (status === 429 && retryAfterMs) reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)));
     return reply.code(status).send({ error: message });
   });
 
+  await registerAuth(app, ctx.auth, await ctx.auth.accounts.secret('csrf-key'));
+  sessionRoutes(app, ctx);
+  userRoutes(app, ctx);
   metaRoutes(app, ctx);
   conversationRoutes(app, ctx);
   answerRoutes(app, ctx);

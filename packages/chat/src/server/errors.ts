@@ -7,6 +7,32 @@ export class BadRequestError extends Error {
   override name = 'BadRequestError';
 }
 
+/** Nobody is signed in, or the sign-in failed (401). */
+export class UnauthorizedError extends Error {
+  override name = 'UnauthorizedError';
+}
+
+/** Signed in, but not allowed to do this (403). */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+/** A rate limit was hit (429); the response says when to retry (Retry-After, in seconds). */
+export class TooManyRequestsError extends Error {
+  override name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** @fastify/csrf-protection's errors: the token is missing, or does not match this browser's session. */
+const CSRF_CODES = new Set(['FST_CSRF_MISSING_SECRET', 'FST_CSRF_INVALID_TOKEN']);
+export const CSRF_MESSAGE =
+  "this request lacks the page's security token (X-CSRF-Token) or it does not match your session: reload the page and try again";
+
 /** What the request names does not exist (404). */
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
@@ -31,10 +57,14 @@ export class UpstreamError extends Error {
 export function errorStatus(e: unknown, upstreamUrl: string): { status: number; message: string } {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof BadRequestError) return { status: 400, message };
+  if (e instanceof UnauthorizedError) return { status: 401, message };
+  if (e instanceof ForbiddenError) return { status: 403, message };
+  if (e instanceof TooManyRequestsError) return { status: 429, message };
   if (e instanceof NotFoundError) return { status: 404, message };
   if (e instanceof ConflictError) return { status: 409, message };
   if (e instanceof UpstreamError) return { status: e.status, message };
   const fastify = e as { statusCode?: number; code?: string; validation?: unknown };
+  if (fastify.code && CSRF_CODES.has(fastify.code)) return { status: 403, message: CSRF_MESSAGE };
   if (fastify.validation) return { status: 400, message: `invalid request: ${message}` };
   if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     return { status: fastify.statusCode, message };

@@ -4,10 +4,12 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import type { ChatConfig } from '../config.ts';
+import { type ChatConfig, isLoopbackHost } from '../config.ts';
+import { AccountStore } from '../db/accountStore.ts';
 import { type ChatStore, openChatStore } from '../db/chatStore.ts';
 import { Answers } from './answers.ts';
 import { buildChatApp } from './app.ts';
+import { Auth } from './auth.ts';
 import type { ChatContext } from './context.ts';
 import { Upstream } from './upstream.ts';
 import { buildWeb, WEB_DIST, webBuilt } from './webAssets.ts';
@@ -25,21 +27,24 @@ export const INTERRUPTED =
 
 export async function startChat(
   config: ChatConfig,
-  opts: { heartbeatMs?: number } = {},
+  /** now: the clock for sessions and rate limits (tests move it instead of waiting). */
+  opts: { heartbeatMs?: number; now?: () => number } = {},
 ): Promise<RunningChat> {
+  const now = opts.now ?? Date.now;
   const log = pino({ level: config.logLevel, base: { svc: 'chatbot' } });
   if (!webBuilt()) {
     log.info('building the web app (the first start of this checkout)');
     await buildWeb();
   }
   const dbFile = path.join(config.data, 'chat.db');
-  const store = await openChatStore(dbFile);
+  const store = await openChatStore(dbFile, now);
   const interrupted = await store.markInterrupted(INTERRUPTED);
   if (interrupted)
     log.warn({ answers: interrupted }, 'answers cut off when the chatbot last stopped are marked so');
   const upstream = new Upstream(config.upstream, config.apiKey);
   const answers = new Answers({ store, upstream, log, defaultModel: config.defaultModel });
-  const ctx: ChatContext = { config, store, upstream, answers, log, heartbeatMs: opts.heartbeatMs };
+  const auth = new Auth(config, new AccountStore(store.db, now), now);
+  const ctx: ChatContext = { config, store, upstream, answers, auth, log, heartbeatMs: opts.heartbeatMs };
   const app = await buildChatApp(ctx, WEB_DIST);
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -51,7 +56,16 @@ export async function startChat(
   const port = (app.server.address() as { port: number }).port;
   const host = ['0.0.0.0', '::'].includes(config.listen.host) ? '127.0.0.1' : config.listen.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info({ chatUrl: url, upstream: upstream.url, data: dbFile }, `chatbot listening on ${url}`);
+  log.info(
+    { chatUrl: url, upstream: upstream.url, data: dbFile, auth: config.auth },
+    `chatbot listening on ${url}`,
+  );
+  if (config.auth === 'off' && !isLoopbackHost(config.listen.host)) {
+    log.warn(
+      { listen: config.listen.host },
+      'OWNCHAT_AUTH=off on an address other machines reach: anyone who can open the chatbot can read every conversation and pull or delete models',
+    );
+  }
   return {
     app,
     store,

@@ -79,6 +79,8 @@ export class ChatPage {
    * render at a time. Returns a function that reads the record.
    */
   async recordGrowth(): Promise<() => Promise<string[]>> {
+    // The page shows the conversation once it knows who is using it (GET /api/session): wait for the log.
+    await this.log.waitFor();
     await this.page.evaluate(`(() => {
       const seen = [];
       window.__growth = seen;

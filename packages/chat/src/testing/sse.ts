@@ -92,8 +92,12 @@ export async function openStream(
 }
 
 /** Posts and reads the whole stream. */
-export async function readStream(url: string, body: unknown): Promise<LiveStream> {
-  const s = await openStream(url, body);
+export async function readStream(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<LiveStream> {
+  const s = await openStream(url, body, headers);
   await s.finished;
   return s;
 }

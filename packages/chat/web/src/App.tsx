@@ -1,14 +1,16 @@
 // The chat page: conversations on the left (a drawer on a phone), the open conversation, and the message box.
 // The address (/c/12) names the open conversation, so reload and the back button keep it.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ConversationSummary, InfoResponse, ModelsResponse } from '../../src/api.ts';
+import type { ConversationSummary, InfoResponse, ModelsResponse, SessionInfo } from '../../src/api.ts';
 import { api } from './api.ts';
+import { AccountMenu } from './components/AccountMenu.tsx';
 import { Composer } from './components/Composer.tsx';
 import { ConversationLog } from './components/ConversationLog.tsx';
 import { ModelPicker } from './components/ModelPicker.tsx';
 import { ModelsDialog } from './components/ModelsDialog.tsx';
 import { SettingsDialog } from './components/SettingsDialog.tsx';
 import { Sidebar } from './components/Sidebar.tsx';
+import { UsersDialog } from './components/UsersDialog.tsx';
 import { useChat } from './useChat.ts';
 
 const idFromPath = () => {
@@ -16,14 +18,15 @@ const idFromPath = () => {
   return m ? Number(m[1]) : null;
 };
 
-export function App() {
+export function App({ session, onSignedOut }: { session: SessionInfo; onSignedOut: () => Promise<void> }) {
+  const isAdmin = session.user?.role === 'admin';
   const [info, setInfo] = useState<InfoResponse | null>(null);
   const [models, setModels] = useState<ModelsResponse | null>(null);
   const [upstreamProblem, setUpstreamProblem] = useState<string | null>(null);
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
   const [search, setSearch] = useState('');
   const [drawer, setDrawer] = useState(false);
-  const [dialog, setDialog] = useState<'models' | 'settings' | null>(null);
+  const [dialog, setDialog] = useState<'models' | 'settings' | 'users' | null>(null);
 
   const refreshModels = useCallback(async () => {
     try {
@@ -112,6 +115,11 @@ export function App() {
           if (id === current?.id) go(null);
           changed();
         }}
+        footer={
+          session.mode === 'off' ? null : (
+            <AccountMenu session={session} onUsers={() => setDialog('users')} onSignedOut={onSignedOut} />
+          )
+        }
       />
       <button
         type="button"
@@ -140,6 +148,7 @@ export function App() {
             models={models?.models ?? null}
             disabled={streaming}
             onChange={(m) => void chat.updateSettings({ model: m })}
+            canManage={isAdmin}
             onManage={() => setDialog('models')}
           />
           <button
@@ -175,8 +184,10 @@ export function App() {
             <div className="empty">
               <h2>What can I help with?</h2>
               <p className="muted">
-                You are chatting with <strong>{model || '…'}</strong> on your own llm-manager. Conversations
-                stay on this machine.
+                You are chatting with <strong>{model || '…'}</strong> on your own llm-manager.{' '}
+                {session.mode === 'off'
+                  ? 'Conversations stay on this machine.'
+                  : 'Your conversations are yours: no other user of this chatbot can open them.'}
               </p>
             </div>
           }
@@ -196,6 +207,7 @@ export function App() {
       </main>
       <ModelsDialog
         open={dialog === 'models'}
+        canManage={isAdmin}
         models={models?.models ?? null}
         onClose={() => setDialog(null)}
         onChanged={() => void refreshModels()}
@@ -212,6 +224,14 @@ export function App() {
         onClose={() => setDialog(null)}
         onSave={(s) => void chat.updateSettings(s)}
       />
+      {isAdmin && session.mode !== 'off' && (
+        <UsersDialog
+          open={dialog === 'users'}
+          meId={session.user!.id}
+          mode={session.mode}
+          onClose={() => setDialog(null)}
+        />
+      )}
     </div>
   );
 }

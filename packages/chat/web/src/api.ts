@@ -10,6 +10,11 @@ import type {
   Message,
   ModelsResponse,
   PullEvents,
+  SessionInfo,
+  SignupMode,
+  User,
+  UserRole,
+  UserStatus,
 } from '../../src/api.ts';
 
 export class ApiError extends Error {
@@ -21,12 +26,29 @@ export class ApiError extends Error {
   }
 }
 
+/** The CSRF token of this browser's session (GET /api/session gives it): sent with every request that changes something. */
+let csrfToken: string | null = null;
+
+/** Fired when the server says nobody is signed in (the session expired or was signed out elsewhere). */
+export const SIGNED_OUT = 'ownchat:signed-out';
+
+function headers(method: string, json: boolean): Record<string, string> {
+  return {
+    ...(json && { 'content-type': 'application/json' }),
+    ...(method !== 'GET' && csrfToken && { 'x-csrf-token': csrfToken }),
+  };
+}
+
+function noticeSignedOut(res: Response, url: string): void {
+  if (res.status === 401 && !url.startsWith('/api/session')) window.dispatchEvent(new Event(SIGNED_OUT));
+}
+
 async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: headers(method, body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -41,15 +63,39 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
     data = undefined;
   }
   if (!res.ok) {
+    noticeSignedOut(res, url);
     const message = (data as { error?: string } | undefined)?.error ?? `${res.status} ${res.statusText}`;
     throw new ApiError(message, res.status);
   }
   return data as T;
 }
 
+/** Sign-up that must wait for an admin (202). */
+export type Pending = { pending: true; message: string };
+
+/** Takes the CSRF token of whoever is now signed in (or of nobody). */
+const keep = <T extends SessionInfo | Pending>(info: T): T => {
+  if ('csrfToken' in info) csrfToken = info.csrfToken;
+  return info;
+};
+
 export type ConversationSettings = { model?: string; system?: string; options?: ConversationOptions };
 
 export const api = {
+  session: async () => keep(await request<SessionInfo>('GET', '/api/session')),
+  signIn: async (username: string, password: string) =>
+    keep(await request<SessionInfo>('POST', '/api/session', { username, password })),
+  signUp: async (username: string, password: string) =>
+    keep(await request<SessionInfo | Pending>('POST', '/api/session/signup', { username, password })),
+  signOut: () => request<void>('DELETE', '/api/session'),
+  signOutEverywhere: () => request<void>('POST', '/api/session/everywhere', {}),
+  users: () => request<{ users: User[]; signup: SignupMode }>('GET', '/api/users'),
+  setSignup: (signup: SignupMode) => request<{ signup: SignupMode }>('PUT', '/api/users/signup', { signup }),
+  updateUser: (id: number, patch: { role?: UserRole; status?: Exclude<UserStatus, 'pending'> }) =>
+    request<User>('PATCH', `/api/users/${id}`, patch),
+  resetPassword: (id: number, password: string) =>
+    request<void>('POST', `/api/users/${id}/password`, { password }),
+  deleteUser: (id: number) => request<void>('DELETE', `/api/users/${id}`),
   info: () => request<InfoResponse>('GET', '/api/info'),
   models: () => request<ModelsResponse>('GET', '/api/models'),
   deleteModel: (name: string) => request<void>('DELETE', `/api/models/${encodeURIComponent(name)}`),
@@ -83,7 +129,7 @@ export async function streamEvents<E extends Record<string, unknown>>(
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { ...headers('POST', true), accept: 'text/event-stream' },
       body: JSON.stringify(body),
       signal,
     });
@@ -92,6 +138,7 @@ export async function streamEvents<E extends Record<string, unknown>>(
     throw new ApiError(`Cannot reach the chatbot server (${(e as Error).message}).`, 0);
   }
   if (!res.ok || !res.body) {
+    noticeSignedOut(res, url);
     const data = (await res.json().catch(() => undefined)) as { error?: string } | undefined;
     throw new ApiError(data?.error ?? `${res.status} ${res.statusText}`, res.status);
   }

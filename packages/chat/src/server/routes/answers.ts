@@ -1,6 +1,6 @@
 // Asking and answering: a new question, an edited question, a regenerated (or retried) answer — each streams the
 // new answer back as server-sent events — and Stop.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AnswerEvents, Conversation, Message } from '../../api.ts';
 import type { ChatContext } from '../context.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
@@ -37,11 +37,13 @@ async function startAnswer(
   await ctx.answers.write(conversation, answer, sse);
 }
 
-async function idleConversation(ctx: ChatContext, id: number): Promise<Conversation> {
-  const conversation = await getConversation(ctx, id);
+/** The user's conversation, with no answer being written in it; the answer about to start counts against the limit. */
+async function idleConversation(ctx: ChatContext, req: FastifyRequest, id: number): Promise<Conversation> {
+  const conversation = await getConversation(ctx, req, id);
   if (ctx.answers.runningIn(id) !== undefined) {
     throw new ConflictError('an answer is still being written in this conversation: stop it first');
   }
+  ctx.auth.countGeneration(req);
   return conversation;
 }
 
@@ -49,6 +51,7 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
   app.post<{ Params: { id: number }; Body: { content: string; edit?: number } }>(
     '/api/conversations/:id/messages',
     {
+      config: { access: 'user' },
       schema: {
         params,
         body: {
@@ -65,7 +68,7 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
     async (req, reply) => {
       const { content, edit } = req.body;
       if (!content.trim()) throw new BadRequestError('the message is empty: type a question first');
-      let conversation = await idleConversation(ctx, req.params.id);
+      let conversation = await idleConversation(ctx, req, req.params.id);
       let question: Message;
       if (edit !== undefined) {
         // Editing a question: it takes the new text and everything after it goes.
@@ -79,7 +82,9 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
         question = await ctx.store.appendMessage(conversation.id, { role: 'user', content, status: 'done' });
       }
       if (!conversation.title) {
-        conversation = (await ctx.store.updateConversation(conversation.id, { title: titleFrom(content) }))!;
+        conversation = (await ctx.store.updateConversation(ctx.auth.owner(req), conversation.id, {
+          title: titleFrom(content),
+        }))!;
       }
       await startAnswer(ctx, reply, conversation, question.id, question);
     },
@@ -88,6 +93,7 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
   app.post<{ Params: { id: number }; Body: { answer: number } }>(
     '/api/conversations/:id/regenerate',
     {
+      config: { access: 'user' },
       schema: {
         params,
         body: {
@@ -99,7 +105,7 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
       },
     },
     async (req, reply) => {
-      const conversation = await idleConversation(ctx, req.params.id);
+      const conversation = await idleConversation(ctx, req, req.params.id);
       const old = await ctx.store.getMessage(req.body.answer);
       if (!old || old.conversationId !== conversation.id || old.role !== 'assistant') {
         throw new NotFoundError(`there is no answer ${req.body.answer} in conversation ${conversation.id}`);
@@ -112,9 +118,14 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
 
   app.post<{ Params: { id: number } }>(
     '/api/messages/:id/stop',
-    { schema: { params } },
+    { config: { access: 'user' }, schema: { params } },
     async (req, reply) => {
-      if (!ctx.answers.stop(req.params.id)) {
+      // Another user's answer is "not being written" as far as this user can tell.
+      const conversationId = ctx.answers.conversationOf(req.params.id);
+      const visible =
+        conversationId !== undefined &&
+        (await ctx.store.getConversation(ctx.auth.owner(req), conversationId)) !== undefined;
+      if (!visible || !ctx.answers.stop(req.params.id)) {
         throw new NotFoundError(
           `answer ${req.params.id} is not being written (it has finished or was stopped)`,
         );

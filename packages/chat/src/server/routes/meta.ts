@@ -8,6 +8,7 @@ export const CHAT_VERSION = '0.1.0';
 export function metaRoutes(app: FastifyInstance, ctx: ChatContext): void {
   app.get(
     '/api/info',
+    { config: { access: 'user' } },
     async (): Promise<InfoResponse> => ({
       version: CHAT_VERSION,
       defaultModel: ctx.config.defaultModel,

@@ -12,7 +12,7 @@ import { describeProblem, placementOf, pullFailure, pullRequest, sameModel } fro
 const dateText = (d: unknown) => (d instanceof Date ? d.toISOString() : String(d ?? ''));
 
 export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
-  app.get('/api/models', async (): Promise<ModelsResponse> => {
+  app.get('/api/models', { config: { access: 'user' } }, async (): Promise<ModelsResponse> => {
     const [local, running] = await Promise.all([ctx.upstream.list(), ctx.upstream.ps()]);
     const models: ModelEntry[] = local.map((m) => {
       const r = running.find((p) => sameModel(p.name, m.name));
@@ -40,6 +40,8 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
   app.post<{ Body: { model: string } }>(
     '/api/models/pull',
     {
+      // Everyone chooses among the local models; pulling and deleting them is for admins.
+      config: { access: 'admin' },
       schema: {
         body: {
           type: 'object',
@@ -80,17 +82,21 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
     },
   );
 
-  app.delete<{ Params: { name: string } }>('/api/models/:name', async (req, reply) => {
-    const name = req.params.name;
-    try {
-      await ctx.upstream.delete(name);
-    } catch (e) {
-      const p = describeProblem(e, { url: ctx.upstream.url, model: name });
-      if (p.kind === 'model-missing')
-        throw new NotFoundError(`the model "${name}" is not on the llm-manager`);
-      throw new UpstreamError(p.message, p.status);
-    }
-    req.log.info({ model: name }, 'model deleted');
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { name: string } }>(
+    '/api/models/:name',
+    { config: { access: 'admin' } },
+    async (req, reply) => {
+      const name = req.params.name;
+      try {
+        await ctx.upstream.delete(name);
+      } catch (e) {
+        const p = describeProblem(e, { url: ctx.upstream.url, model: name });
+        if (p.kind === 'model-missing')
+          throw new NotFoundError(`the model "${name}" is not on the llm-manager`);
+        throw new UpstreamError(p.message, p.status);
+      }
+      req.log.info({ model: name }, 'model deleted');
+      return reply.code(204).send();
+    },
+  );
 }

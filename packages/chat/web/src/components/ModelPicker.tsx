@@ -15,6 +15,7 @@ export function ModelPicker({
   defaultModel,
   models,
   disabled,
+  canManage = true,
   onChange,
   onManage,
 }: {
@@ -23,6 +24,8 @@ export function ModelPicker({
   defaultModel: string;
   models: ModelEntry[] | null;
   disabled?: boolean;
+  /** Admins (and the one user without accounts) pull and delete; everyone else only sees the list. */
+  canManage?: boolean;
   onChange: (model: string) => void;
   onManage: () => void;
 }) {
@@ -43,7 +46,7 @@ export function ModelPicker({
             {`${m.name} · ${formatBytes(m.size)}${m.loaded ? ` · on ${m.loaded.placement.text}` : ''}`}
           </option>
         ))}
-        <option value={PULL}>Pull or delete models…</option>
+        <option value={PULL}>{canManage ? 'Pull or delete models…' : 'About the models…'}</option>
       </select>
       <span id="model-details" className="model-details muted">
         {known ? (
@@ -56,8 +59,10 @@ export function ModelPicker({
         ) : models && value ? (
           sameModel(value, defaultModel) ? (
             'Not on the llm-manager yet: it is pulled with your first message'
-          ) : (
+          ) : canManage ? (
             'Not on the llm-manager: pull it from the last entry of this menu'
+          ) : (
+            'Not on the llm-manager: ask an admin to pull it'
           )
         ) : (
           ''

@@ -5,16 +5,20 @@ import type { ModelEntry, PullProgress } from '../../../src/api.ts';
 import { pullModel } from '../api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
 import { modelSummary } from './ModelPicker.tsx';
+import { Notice, type NoticeText } from './Notice.tsx';
 import { PullProgressBar } from './PullProgressBar.tsx';
 
 export function ModelsDialog({
   open,
+  canManage,
   models,
   onClose,
   onChanged,
   onDelete,
 }: {
   open: boolean;
+  /** Only admins pull and delete models; everyone else sees what is there. */
+  canManage: boolean;
   models: ModelEntry[] | null;
   onClose: () => void;
   onChanged: () => void;
@@ -22,7 +26,7 @@ export function ModelsDialog({
 }) {
   const [name, setName] = useState('');
   const [pulling, setPulling] = useState<{ model: string; progress: PullProgress } | null>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
+  const [message, setMessage] = useState<NoticeText | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
 
@@ -63,57 +67,57 @@ export function ModelsDialog({
 
   return (
     <Dialog open={open} title="Models" onClose={onClose} className="models">
-      <form
-        className="pull-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (name.trim() && !pulling) void pull(name.trim());
-        }}
-      >
-        <label htmlFor="pull-name">Pull a model</label>
-        <div className="row">
-          <input
-            id="pull-name"
-            aria-label="Model to pull"
-            placeholder="e.g. qwen2.5:0.5b, hf.co/user/repo:Q4_K_M, http://my-registry:5000/team/model"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            disabled={!!pulling}
-            autoComplete="off"
-            spellCheck={false}
-          />
-          {pulling ? (
-            // Its own element (key), and no default action: when Cancel ends the pull at once, React would otherwise
-            // turn this very button back into the submit button before the click's default action, and pull again.
-            <button
-              key="cancel"
-              type="button"
-              className="secondary"
-              onClick={(e) => {
-                e.preventDefault();
-                abort.current?.abort();
-              }}
-            >
-              Cancel
-            </button>
-          ) : (
-            <button key="pull" type="submit" className="primary" disabled={!name.trim()}>
-              Pull
-            </button>
-          )}
-        </div>
-      </form>
-      {pulling && <PullProgressBar model={pulling.model} progress={pulling.progress} />}
-      {message && (
-        <p
-          className={message.kind === 'error' ? 'notice error' : 'notice'}
-          role={message.kind === 'error' ? 'alert' : 'status'}
-        >
-          {message.text}
-        </p>
+      {!canManage && (
+        <p className="notice">Only an admin can pull or delete models: ask one for a model you miss.</p>
       )}
+      {canManage && (
+        <form
+          className="pull-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (name.trim() && !pulling) void pull(name.trim());
+          }}
+        >
+          <label htmlFor="pull-name">Pull a model</label>
+          <div className="row">
+            <input
+              id="pull-name"
+              aria-label="Model to pull"
+              placeholder="e.g. qwen2.5:0.5b, hf.co/user/repo:Q4_K_M, http://my-registry:5000/team/model"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              disabled={!!pulling}
+              autoComplete="off"
+              spellCheck={false}
+            />
+            {pulling ? (
+              // Its own element (key), and no default action: when Cancel ends the pull at once, React would otherwise
+              // turn this very button back into the submit button before the click's default action, and pull again.
+              <button
+                key="cancel"
+                type="button"
+                className="secondary"
+                onClick={(e) => {
+                  e.preventDefault();
+                  abort.current?.abort();
+                }}
+              >
+                Cancel
+              </button>
+            ) : (
+              <button key="pull" type="submit" className="primary" disabled={!name.trim()}>
+                Pull
+              </button>
+            )}
+          </div>
+        </form>
+      )}
+      {pulling && <PullProgressBar model={pulling.model} progress={pulling.progress} />}
+      <Notice message={message} />
       <h3>On the llm-manager</h3>
-      {models && models.length === 0 && <p className="muted">No models yet: pull one above.</p>}
+      {models && models.length === 0 && (
+        <p className="muted">{canManage ? 'No models yet: pull one above.' : 'No models yet.'}</p>
+      )}
       <ul className="model-list">
         {models?.map((m) => (
           <li key={m.name}>
@@ -124,14 +128,16 @@ export function ModelsDialog({
                 <span className={`badge ${m.loaded.placement.kind}`}>loaded · {m.loaded.placement.text}</span>
               )}
             </div>
-            <button
-              type="button"
-              className="ghost danger-text"
-              aria-label={`Delete ${m.name}`}
-              onClick={() => setConfirm(m.name)}
-            >
-              Delete
-            </button>
+            {canManage && (
+              <button
+                type="button"
+                className="ghost danger-text"
+                aria-label={`Delete ${m.name}`}
+                onClick={() => setConfirm(m.name)}
+              >
+                Delete
+              </button>
+            )}
           </li>
         ))}
       </ul>

@@ -1,5 +1,5 @@
 // The conversations: New chat, search (titles and text), and each conversation with Rename and Delete.
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { ConversationSummary } from '../../../src/api.ts';
 import { ConfirmDialog } from './Dialog.tsx';
 
@@ -105,6 +105,7 @@ export function Sidebar({
   onOpen,
   onRename,
   onDelete,
+  footer,
 }: {
   conversations: ConversationSummary[];
   currentId: number | null;
@@ -114,6 +115,8 @@ export function Sidebar({
   onOpen: (id: number) => void;
   onRename: (id: number, title: string) => void;
   onDelete: (id: number) => void;
+  /** Who is signed in, and their buttons (none with OWNCHAT_AUTH=off). */
+  footer?: ReactNode;
 }) {
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -149,6 +152,7 @@ export function Sidebar({
           {search.trim() ? 'No conversation matches.' : 'No conversations yet.'}
         </p>
       )}
+      {footer}
     </nav>
   );
 }
