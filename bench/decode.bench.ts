@@ -37,6 +37,14 @@ const summary = (runs: Run[]) => ({
   ttft_ms: median(runs.map((r) => r.ttftMs)),
 });
 const PROMPT = 'The history of the quick brown fox is long, and every fox tells it a little differently.';
+/** Each round's prompt differs from its first token, so no peer reuses the last round's evaluation. */
+const promptOfRound = (round: number) => `Round ${round}. ${PROMPT}`;
+/**
+ * What every peer samples with: greedy, with the repeat penalty Ollama applies by default (repeat_penalty 1.1
+ * over the last 64 tokens), which our users get and llama-server leaves off unless asked. Without naming it
+ * on both sides the comparison would charge us for sampling work llama-server skips.
+ */
+const SAMPLING = { temperature: 0, repeat_penalty: 1.1, repeat_last_n: 64 };
 const LONG_PROMPT_TOKENS = 512;
 
 /** A prompt of about `n` tokens for this model (different each round, so no server reuses the last one). */
@@ -85,10 +93,10 @@ async function managerRuns(
   for (let r = 0; r < ROUNDS + 1; r++) {
     const body = {
       model,
-      prompt: PROMPT,
+      prompt: promptOfRound(r),
       raw: true,
       stream: true,
-      options: { num_predict: TOKENS, temperature: 0 },
+      options: { num_predict: TOKENS, ...SAMPLING },
     };
     const { t0, stamps, last } = await streamTimes(`${url}/api/generate`, body, ollamaTokens);
     if (r === 0) continue;
@@ -115,7 +123,13 @@ async function llamaServerRuns(
   const timings = (last: string) =>
     (JSON.parse(last.slice(6)) as { timings: Record<string, number> }).timings;
   for (let r = 0; r < ROUNDS + 1; r++) {
-    const body = { prompt: PROMPT, n_predict: TOKENS, temperature: 0, stream: true, cache_prompt: false };
+    const body = {
+      prompt: promptOfRound(r),
+      n_predict: TOKENS,
+      ...SAMPLING,
+      stream: true,
+      cache_prompt: false,
+    };
     const { t0, stamps, last } = await streamTimes(`${url}/completion`, body, llamaServerTokens);
     if (r === 0) continue;
     const t = timings(last);
@@ -182,7 +196,7 @@ async function run() {
     const longPrompt = await promptOfTokens(file, LONG_PROMPT_TOKENS);
     const limit = (bandwidth * 1e9) / bytes;
     log(`${quant}: in process`);
-    const inproc = summary(await inProcess(file, THREADS, PROMPT, TOKENS, ROUNDS));
+    const inproc = summary(await inProcess(file, THREADS, promptOfRound, TOKENS, ROUNDS, SAMPLING));
     log(`${quant}: llm-manager`);
     const store = path.join(CACHE, 'store');
     const mgr = await startManagerProcess({
@@ -199,7 +213,7 @@ async function run() {
       oursTurns = await conversationTtft((messages) =>
         firstTokenMs(
           `${mgr.url}/api/chat`,
-          { model: `bench-${quant}`, messages, stream: true, options: { num_predict: 16, temperature: 0 } },
+          { model: `bench-${quant}`, messages, stream: true, options: { num_predict: 16, ...SAMPLING } },
           ollamaTokens,
         ),
       );
@@ -215,7 +229,7 @@ async function run() {
       peerTurns = await conversationTtft((messages) =>
         firstTokenMs(
           `${ls.url}/completion`,
-          { prompt: chatml(messages), n_predict: 16, temperature: 0, stream: true, cache_prompt: true },
+          { prompt: chatml(messages), n_predict: 16, ...SAMPLING, stream: true, cache_prompt: true },
           llamaServerTokens,
         ),
       );
@@ -235,15 +249,16 @@ async function run() {
         { model: `bench-${quant}`, prompt: 'warm', options: { num_predict: 2 } },
         ollamaTokens,
       );
+      let round = 0;
       for (const n of [1, 2, 4]) {
         const oursTps = await aggregate(n, () =>
           streamTimes(
             `${mgr4.url}/api/generate`,
             {
               model: `bench-${quant}`,
-              prompt: PROMPT,
+              prompt: promptOfRound(round++),
               raw: true,
-              options: { num_predict: 64, temperature: 0 },
+              options: { num_predict: 64, ...SAMPLING },
             },
             ollamaTokens,
           ),
@@ -251,7 +266,7 @@ async function run() {
         const peerTps = await aggregate(n, () =>
           streamTimes(
             `${ls4.url}/completion`,
-            { prompt: PROMPT, n_predict: 64, temperature: 0, stream: true, cache_prompt: false },
+            { prompt: promptOfRound(round++), n_predict: 64, ...SAMPLING, stream: true, cache_prompt: false },
             llamaServerTokens,
           ),
         );

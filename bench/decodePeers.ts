@@ -19,9 +19,10 @@ export type Run = {
 export async function inProcess(
   model: string,
   threads: number,
-  prompt: string,
+  promptOfRound: (round: number) => string,
   tokens: number,
   rounds: number,
+  sampling: { temperature: number; repeat_penalty: number; repeat_last_n: number },
 ) {
   const llama = await getLlama({ gpu: false, build: 'never', maxThreads: threads });
   const m = await llama.loadModel({ modelPath: model });
@@ -31,12 +32,13 @@ export async function inProcess(
   const runs: Run[] = [];
   for (let r = 0; r < rounds + 1; r++) {
     await seq.clearHistory();
-    const promptTokens = m.tokenize(prompt);
+    const promptTokens = m.tokenize(promptOfRound(r));
     const stamps: number[] = [];
     const t0 = performance.now();
     await completion.generateCompletion(promptTokens, {
       maxTokens: tokens,
-      temperature: 0,
+      temperature: sampling.temperature,
+      repeatPenalty: { lastTokens: sampling.repeat_last_n, penalty: sampling.repeat_penalty },
       onToken: (t) => {
         for (const _ of t) stamps.push(performance.now());
       },

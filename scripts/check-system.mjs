@@ -17,6 +17,9 @@ const commands = [
   ['docker-registry', 'docker-registry'], // the OCI registry the pull tests start
   ['/usr/bin/chromium', 'chromium'],
   ['/usr/sbin/nginx', 'nginx'],
+  ['cmake', 'cmake'], // npm ci builds llama.cpp with these (scripts/build-engine.ts)
+  ['c++', 'g++'],
+  ['make', 'make'],
 ];
 for (const [command, pkg] of commands) {
   try {
@@ -24,6 +27,17 @@ for (const [command, pkg] of commands) {
   } catch {
     problems.push(`${command} is missing (Debian package ${pkg})`);
   }
+}
+// The tests run on the llama.cpp build npm ci makes (what users with a compiler get), not the prebuilt fallback.
+if (
+  existsSync(new URL('../node_modules/node-llama-cpp/package.json', import.meta.url)) &&
+  !existsSync(
+    new URL('../node_modules/node-llama-cpp/llama/localBuilds/ownchat-engine.json', import.meta.url),
+  )
+) {
+  problems.push(
+    'llama.cpp was not built at install (the system packages were missing then, or the build failed): run `npm run build:engine`',
+  );
 }
 // deploy/: the image test runs an image's tree as its numeric user through setpriv, and the manifest tests render
 // every overlay with kubectl's kustomize, which must be v5 (components, labels). scripts/install-kubectl.sh puts a

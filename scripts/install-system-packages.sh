@@ -13,6 +13,9 @@ PACKAGES=(
   docker-registry # a real OCI registry (distribution 2.8) that the pull tests push models to and pull from
   chromium        # the chatbot's browser tests drive Debian's Chromium through playwright-core (no browser download)
   nginx           # the chatbot's streaming is tested through a real reverse proxy with its default buffering
+  cmake           # npm ci builds llama.cpp for this CPU (scripts/build-engine.ts); the tests run on that build
+  g++             # ... with this compiler
+  make            # ... and this build tool
 )
 
 if [ ${#PACKAGES[@]} -eq 0 ]; then

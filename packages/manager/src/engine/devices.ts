@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { GgufInsights, getLlama, type Llama, readGgufFileInfo } from 'node-llama-cpp';
+import { ENGINE_CMAKE_OPTIONS, engineName } from './engineBuild.ts';
 
 export type DeviceLine = { message: string; fields: Record<string, unknown> };
 export type MemoryFigures = { gpuTotal: number; gpuFree: number; ramTotal: number; ramFree: number };
@@ -39,11 +40,14 @@ export function systemMemory(): { total: number; free: number } {
   return { total: limit, free: Math.max(0, Math.min(os.freemem(), limit - used)) };
 }
 
-/** Which prebuilt llama.cpp addon and CUDA runtime the process loaded, read from its shared objects. */
+/** Which llama.cpp addon (prebuilt package or local build) and CUDA runtime the process loaded. */
 function loadedBinary(): { addon?: string; cudaRuntime?: string } {
   const report = process.report?.getReport() as { sharedObjects?: string[] } | undefined;
   const libs = report?.sharedObjects ?? [];
-  const addon = libs.map((l) => /@node-llama-cpp\/([\w-]+)\//.exec(l)?.[1]).find(Boolean);
+  const addon = libs
+    .map((l) => /@node-llama-cpp\/([\w-]+)\/|localBuilds\/([\w-]+)\//.exec(l))
+    .map((m) => m?.[1] ?? m?.[2])
+    .find(Boolean);
   const cudaRuntime = libs.map((l) => /libcudart\.so\.(\d+)/.exec(l)?.[1]).find(Boolean);
   return { addon, cudaRuntime };
 }
@@ -57,7 +61,7 @@ export class LlamaDevices implements Devices {
   ) {}
 
   static async open(): Promise<LlamaDevices> {
-    const llama = await getLlama({ gpu: 'auto', build: 'never' });
+    const llama = await getLlama({ gpu: 'auto', build: 'never', cmakeOptions: ENGINE_CMAKE_OPTIONS });
     const names = llama.gpu ? await llama.getGpuDeviceNames() : [];
     return new LlamaDevices(llama, names);
   }
@@ -101,20 +105,36 @@ export class LlamaDevices implements Devices {
   async describe(threads: number): Promise<DeviceLine[]> {
     const ram = systemMemory();
     const { addon, cudaRuntime } = loadedBinary();
-    const binary = `${addon ?? 'unknown binary'}${cudaRuntime ? `, CUDA ${cudaRuntime} runtime` : ''}, ${this.llama.buildType}`;
+    const binary = `${engineName(this.llama)}${cudaRuntime ? `, CUDA ${cudaRuntime} runtime` : ''}`;
     if (!this.llama.gpu || this.names.length === 0) {
       return [
         {
-          message: `inference compute: CPU, ${threads} thread${threads === 1 ? '' : 's'}, ${gib(ram.total)} memory (${gib(ram.free)} free); llama.cpp: ${binary}`,
-          fields: { id: 'cpu', library: 'cpu', threads, total: ram.total, available: ram.free, binary },
+          message: `inference compute: CPU, ${threads} thread${threads === 1 ? '' : 's'}, ${gib(ram.total)} memory (${gib(ram.free)} free); engine: ${binary}`,
+          fields: {
+            id: 'cpu',
+            library: 'cpu',
+            threads,
+            total: ram.total,
+            available: ram.free,
+            binary,
+            addon,
+          },
         },
       ];
     }
     // node-llama-cpp reports the GPUs' memory together; with one GPU (the usual case) that is the card's.
     const vram = await this.llama.getVramState();
     return this.names.map((name, i) => ({
-      message: `inference compute: ${this.llama.gpu} GPU ${i} "${name}", ${gib(vram.total)} total, ${gib(vram.free)} available; llama.cpp: ${binary}`,
-      fields: { id: i, library: this.llama.gpu, name, total: vram.total, available: vram.free, binary },
+      message: `inference compute: ${this.llama.gpu} GPU ${i} "${name}", ${gib(vram.total)} total, ${gib(vram.free)} available; engine: ${binary}`,
+      fields: {
+        id: i,
+        library: this.llama.gpu,
+        name,
+        total: vram.total,
+        available: vram.free,
+        binary,
+        addon,
+      },
     }));
   }
 
