@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { getLlama, LlamaCompletion } from 'node-llama-cpp';
+import { engineCmakeOptions } from '../packages/manager/src/engine/engineBuild.ts';
 
 export type Run = {
   /** Decode tokens per second: tokens after the first, over the time after the first. */
@@ -24,7 +25,13 @@ export async function inProcess(
   rounds: number,
   sampling: { temperature: number; repeat_penalty: number; repeat_last_n: number },
 ) {
-  const llama = await getLlama({ gpu: false, build: 'never', maxThreads: threads });
+  // The same llama.cpp build the runner loads (engineBuild.ts).
+  const llama = await getLlama({
+    gpu: false,
+    build: 'never',
+    maxThreads: threads,
+    cmakeOptions: engineCmakeOptions(),
+  });
   const m = await llama.loadModel({ modelPath: model });
   const ctx = await m.createContext({ contextSize: 2048, threads: { ideal: threads, min: threads } });
   const seq = ctx.getSequence();

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENGINE_CMAKE_OPTIONS } from '../packages/manager/src/engine/engineBuild.ts';
+import { engineCmakeOptions } from '../packages/manager/src/engine/engineBuild.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const nlc = path.join(root, 'node_modules', 'node-llama-cpp');
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 
   const want = JSON.stringify({
     patch: createHash('sha256').update(readFileSync(patch)).digest('hex'),
-    options: ENGINE_CMAKE_OPTIONS,
+    options: engineCmakeOptions(),
   });
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return say('already built for this patch');
 
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   say(`building llama.cpp for this CPU (a few minutes; log: ${path.relative(root, log)})`);
   const env = { ...process.env };
-  for (const [key, value] of Object.entries(ENGINE_CMAKE_OPTIONS))
+  for (const [key, value] of Object.entries(engineCmakeOptions()))
     env[`NODE_LLAMA_CPP_CMAKE_OPTION_${key}`] = value;
   const out = await fs.open(log, 'w');
   const code = await new Promise<number | null>((resolve) => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { GgufInsights, getLlama, type Llama, readGgufFileInfo } from 'node-llama-cpp';
-import { ENGINE_CMAKE_OPTIONS, engineName } from './engineBuild.ts';
+import { engineCmakeOptions, engineName } from './engineBuild.ts';
 
 export type DeviceLine = { message: string; fields: Record<string, unknown> };
 export type MemoryFigures = { gpuTotal: number; gpuFree: number; ramTotal: number; ramFree: number };
@@ -61,7 +61,7 @@ export class LlamaDevices implements Devices {
   ) {}
 
   static async open(): Promise<LlamaDevices> {
-    const llama = await getLlama({ gpu: 'auto', build: 'never', cmakeOptions: ENGINE_CMAKE_OPTIONS });
+    const llama = await getLlama({ gpu: 'auto', build: 'never', cmakeOptions: engineCmakeOptions() });
     const names = llama.gpu ? await llama.getGpuDeviceNames() : [];
     return new LlamaDevices(llama, names);
   }

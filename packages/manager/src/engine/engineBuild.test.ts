@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DETERMINISTIC_ANSWER, startManagerProcess, writeDeterministicModel } from '@ownchat/testkit';
 import { getLlama, LlamaCompletion } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINE_CMAKE_OPTIONS, engineName } from './engineBuild.ts';
+import { engineCmakeOptions, engineName } from './engineBuild.ts';
 
 let dir: string;
 let modelPath: string;
@@ -25,7 +25,7 @@ const threadCount = () => readdirSync('/proc/self/task').length;
 
 describe('the engine built at install', () => {
   it('is what getLlama loads with our options', async () => {
-    const llama = await getLlama({ gpu: false, build: 'never', cmakeOptions: ENGINE_CMAKE_OPTIONS });
+    const llama = await getLlama({ gpu: false, build: 'never', cmakeOptions: engineCmakeOptions() });
     try {
       expect(llama.buildType).toBe('localBuild');
       expect(engineName(llama)).toBe('llama.cpp built at install (one thread pool per model)');
@@ -35,7 +35,7 @@ describe('the engine built at install', () => {
   });
 
   it('keeps a context’s worker threads between tokens, and ends them with the context', async () => {
-    const llama = await getLlama({ gpu: false, build: 'never', cmakeOptions: ENGINE_CMAKE_OPTIONS });
+    const llama = await getLlama({ gpu: false, build: 'never', cmakeOptions: engineCmakeOptions() });
     try {
       const model = await llama.loadModel({ modelPath });
       const before = threadCount();

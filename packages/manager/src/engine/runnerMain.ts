@@ -3,7 +3,7 @@
 // the llm-manager sees the exit, fails this model's requests with a clear error and keeps serving.
 import { getLlama, JinjaTemplateChatWrapper, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
 import { embed } from './embedding.ts';
-import { ENGINE_CMAKE_OPTIONS } from './engineBuild.ts';
+import { engineCmakeOptions } from './engineBuild.ts';
 import { generate } from './generation.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { Lockstep } from './lockstep.ts';
@@ -20,7 +20,7 @@ async function load(spec: LoadSpec): Promise<void> {
   const llama = await getLlama({
     gpu: spec.gpuLayers === 0 ? false : 'auto',
     build: 'never',
-    cmakeOptions: ENGINE_CMAKE_OPTIONS,
+    cmakeOptions: engineCmakeOptions(),
     maxThreads: spec.threads,
     logLevel: LlamaLogLevel.warn,
   });
