@@ -75,6 +75,11 @@ export const LEFT_OUT_FILES: { pkg: string; path: string }[] = [
   // llama.cpp's source, for building a binary when no prebuilt one fits; the manager never builds (build:
   // 'never'). 34 MB.
   { pkg: 'node-llama-cpp', path: 'llama/gitRelease.bundle' },
+  // The llama.cpp build `npm ci` makes where it finds a compiler (scripts/build-engine.ts), and the source it was
+  // built from: made for the instruction sets of the machine that installed, which an image's host need not have.
+  // Images carry the prebuilt binaries, which pick the instruction set at run time. 300 MB.
+  { pkg: 'node-llama-cpp', path: 'llama/localBuilds' },
+  { pkg: 'node-llama-cpp', path: 'llama/llama.cpp' },
   // better-sqlite3 (the chatbot's conversations): SQLite's C source and, where npm compiled it, the build's
   // intermediates; only build/Release/better_sqlite3.node is loaded. About 25 MB.
   { pkg: 'better-sqlite3', path: 'deps' },

@@ -117,7 +117,9 @@ describe('llm-manager image (CPU)', () => {
     expect(res.response).toBe(DETERMINISTIC_ANSWER);
     // The start-up log names the binary that loaded (the CPU build), and the model's runner, still loaded,
     // maps llama.cpp from this tree.
-    expect(server.output()).toMatch(/inference compute: CPU.*llama\.cpp: linux-x64, prebuilt/);
+    expect(server.output()).toMatch(
+      /"addon":"linux-x64".*inference compute: CPU.*engine: node-llama-cpp's prebuilt/,
+    );
     const runnerPid = /"pid":(\d+).*"msg":"loading model"/.exec(server.output())?.[1];
     const maps = await fs.readFile(`/proc/${runnerPid}/maps`, 'utf8');
     expect(maps).toContain(path.join(app, 'node_modules/@node-llama-cpp/linux-x64/bins/'));
