@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { importModel, QWEN_0_5B, startManagerProcess, writeRandomModel } from '@ownchat/testkit';
 import { getLlama } from 'node-llama-cpp';
 import {
+  CONTEXT_PER_SEQUENCE,
   fromStamps,
   inProcess,
   llamaServerTokens,
@@ -203,7 +204,11 @@ async function run() {
     const store = path.join(CACHE, 'store');
     const mgr = await startManagerProcess({
       modelsDir: store,
-      env: { OWNCHAT_NUM_THREADS: String(THREADS), OLLAMA_NUM_PARALLEL: '1' },
+      env: {
+        OWNCHAT_NUM_THREADS: String(THREADS),
+        OLLAMA_NUM_PARALLEL: '1',
+        OLLAMA_CONTEXT_LENGTH: String(CONTEXT_PER_SEQUENCE),
+      },
     });
     let ours: Awaited<ReturnType<typeof managerRuns>>;
     let oursTurns: { turn1_ms: number; turn20_ms: number };
@@ -242,7 +247,11 @@ async function run() {
     const concurrency: Record<string, { ours_tps: number; llama_server_tps: number }> = {};
     const mgr4 = await startManagerProcess({
       modelsDir: store,
-      env: { OWNCHAT_NUM_THREADS: String(THREADS), OLLAMA_NUM_PARALLEL: '4' },
+      env: {
+        OWNCHAT_NUM_THREADS: String(THREADS),
+        OLLAMA_NUM_PARALLEL: '4',
+        OLLAMA_CONTEXT_LENGTH: String(CONTEXT_PER_SEQUENCE),
+      },
     });
     const ls4 = await startLlamaServer(tools.server, file, THREADS, 4);
     try {

@@ -6,6 +6,9 @@ import net from 'node:net';
 import { getLlama, LlamaCompletion } from 'node-llama-cpp';
 import { engineCmakeOptions } from '../packages/manager/src/engine/engineBuild.ts';
 
+/** Each sequence's context, the same for every peer (llama-server divides -c among its -np slots). */
+export const CONTEXT_PER_SEQUENCE = 2048;
+
 export type Run = {
   /** Decode tokens per second: tokens after the first, over the time after the first. */
   decodeTps: number;
@@ -33,7 +36,10 @@ export async function inProcess(
     cmakeOptions: engineCmakeOptions(),
   });
   const m = await llama.loadModel({ modelPath: model });
-  const ctx = await m.createContext({ contextSize: 2048, threads: { ideal: threads, min: threads } });
+  const ctx = await m.createContext({
+    contextSize: CONTEXT_PER_SEQUENCE,
+    threads: { ideal: threads, min: threads },
+  });
   const seq = ctx.getSequence();
   const completion = new LlamaCompletion({ contextSequence: seq });
   const runs: Run[] = [];
@@ -144,7 +150,7 @@ export async function startLlamaServer(
       '-tb',
       String(threads),
       '-c',
-      String(2048 * slots),
+      String(CONTEXT_PER_SEQUENCE * slots),
       '-np',
       String(slots),
     ].concat(['--host', '127.0.0.1', '--port', String(port), '--no-webui']),

@@ -31,16 +31,17 @@ async function main(): Promise<void> {
   const patchPackage = path.join(root, 'node_modules', '.bin', 'patch-package');
   if (!existsSync(patchPackage))
     return say(`not built (patch-package, a dev dependency, is not installed): ${prebuilt}`);
+  // The patch is applied on every install (npm ci starts from a clean node_modules),
+  // before the compiler check: its JavaScript half (the kvUnified option) is harmless to the prebuilt binaries.
+  const applied = spawnSync(patchPackage, ['--error-on-fail'], { cwd: root, encoding: 'utf8' });
+  if (applied.status !== 0)
+    return say(`not built (the patch did not apply: ${applied.stderr.trim()}): ${prebuilt}`);
   const missing = ['cmake', 'c++'].filter((c) => !has(c));
   if (missing.length > 0) {
     return say(
       `not built (${missing.join(' and ')} not found; on Debian: apt-get install cmake g++, then npm run build:engine): ${prebuilt}`,
     );
   }
-  // The patch is applied on every install (npm ci starts from a clean node_modules).
-  const applied = spawnSync(patchPackage, ['--error-on-fail'], { cwd: root, encoding: 'utf8' });
-  if (applied.status !== 0)
-    return say(`not built (the patch did not apply: ${applied.stderr.trim()}): ${prebuilt}`);
 
   const want = JSON.stringify({
     patch: createHash('sha256').update(readFileSync(patch)).digest('hex'),

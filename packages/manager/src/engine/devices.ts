@@ -92,7 +92,7 @@ export class LlamaDevices implements Devices {
       estimate: (gpuLayers) => {
         const model = insights.estimateModelResourceRequirements({ gpuLayers, useMmap: spec.useMmap });
         const context = insights.estimateContextResourceRequirements({
-          contextSize: spec.contextSize * spec.sequences,
+          contextSize: spec.contextSize, // per sequence, as node-llama-cpp counts it
           modelGpuLayers: gpuLayers,
           batchSize: spec.batchSize,
           sequences: spec.sequences,

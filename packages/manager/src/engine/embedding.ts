@@ -1,9 +1,10 @@
 // Embeddings in the runner, from an embedding context made on first use beside the generation context.
 import type { LlamaEmbeddingContext } from 'node-llama-cpp';
+import { contextPerSequence } from './contextOptions.ts';
 import { type LoadedModel, RequestError } from './loadedModel.ts';
 
 function contextSize(l: LoadedModel): number {
-  return Math.min(l.spec.contextSize, l.model.trainContextSize || l.spec.contextSize);
+  return contextPerSequence(l.spec, l.model.trainContextSize);
 }
 
 function embeddingContext(l: LoadedModel): Promise<LlamaEmbeddingContext> {

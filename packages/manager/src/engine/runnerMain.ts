@@ -2,6 +2,7 @@
 // llama-server per model. A native crash here (a bad GGUF, an assertion in llama.cpp) ends this process only;
 // the llm-manager sees the exit, fails this model's requests with a clear error and keeps serving.
 import { getLlama, JinjaTemplateChatWrapper, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
+import { contextPerSequence, runnerContextOptions } from './contextOptions.ts';
 import { embed } from './embedding.ts';
 import { engineCmakeOptions } from './engineBuild.ts';
 import { generate } from './generation.ts';
@@ -29,14 +30,9 @@ async function load(spec: LoadSpec): Promise<void> {
     gpuLayers: spec.gpuLayers,
     useMmap: spec.useMmap,
   });
-  const perSequence = Math.min(spec.contextSize, model.trainContextSize || spec.contextSize);
-  // Sequences share one context (one batch per step across all of them), each with num_ctx tokens of its own.
-  const context = await model.createContext({
-    contextSize: perSequence * spec.sequences,
-    batchSize: Math.min(spec.batchSize, perSequence),
-    threads: { ideal: spec.threads, min: spec.threads },
-    sequences: spec.sequences,
-  });
+  const perSequence = contextPerSequence(spec, model.trainContextSize);
+  // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
+  const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));
   const slots: Slot[] = [];
   // Concurrent answers decode together, one batch per step (lockstep.ts says why).
   const lockstep = spec.sequences > 1 ? new Lockstep() : undefined;
@@ -108,7 +104,7 @@ function contextUsage(): ContextUsage {
   if (!loaded) return { used: 0, capacity: 0 };
   let used = 0;
   for (const slot of loaded.slots) if (slot.busy) used += slot.sequence.nextTokenIndex;
-  return { used, capacity: loaded.context.contextSize };
+  return { used, capacity: loaded.context.contextSize * loaded.spec.sequences };
 }
 
 process.on('message', (message: ToRunner) => {

@@ -1,0 +1,23 @@
+// The llama.cpp context a runner makes for its model: one context shared by OLLAMA_NUM_PARALLEL sequences.
+import type { LlamaContextOptions } from 'node-llama-cpp';
+import type { LoadSpec } from './protocol.ts';
+
+/** Each sequence's context length: num_ctx, but never past what the model was trained for. */
+export function contextPerSequence(spec: Pick<LoadSpec, 'contextSize'>, trainContextSize: number): number {
+  return Math.min(spec.contextSize, trainContextSize || spec.contextSize);
+}
+
+export function runnerContextOptions(spec: LoadSpec, trainContextSize: number): LlamaContextOptions {
+  const perSequence = contextPerSequence(spec, trainContextSize);
+  return {
+    // node-llama-cpp's contextSize is per sequence: it allocates contextSize × sequences cells.
+    contextSize: perSequence,
+    batchSize: Math.min(spec.batchSize, perSequence),
+    threads: { ideal: spec.threads, min: spec.threads },
+    sequences: spec.sequences,
+    // One KV stream for all sequences (llama-server's default with several slots). With a stream per sequence,
+    // llama.cpp decodes a batch in one pass only when its sequences' ids are consecutive and in order; once
+    // requests finished out of turn, a 4-token step took 2 to 4 passes over the weights (bench/README.md).
+    kvUnified: spec.sequences > 1,
+  };
+}

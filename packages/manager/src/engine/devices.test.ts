@@ -1,0 +1,39 @@
+// What placement is told a model needs: OLLAMA_NUM_PARALLEL sequences of num_ctx tokens each hold as many KV
+// cells as one sequence of num_ctx × sequences (node-llama-cpp's estimate counts contextSize per sequence; asking
+// it for num_ctx × sequences had counted every cell `sequences` times over, and kept models off the GPU).
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeRandomModel } from '@ownchat/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LlamaDevices } from './devices.ts';
+
+let dir: string;
+let modelPath: string;
+let devices: LlamaDevices;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-devices-'));
+  modelPath = (await writeRandomModel(path.join(dir, 'tiny.gguf'), { contextLength: 65536 })).path;
+  devices = await LlamaDevices.open();
+});
+
+afterAll(async () => {
+  await devices?.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const ram = async (contextSize: number, sequences: number) =>
+  (await devices.estimate(modelPath, { contextSize, sequences, batchSize: 512, useMmap: true })).estimate(0)
+    .ram;
+
+describe('the memory estimate', () => {
+  it('counts num_ctx cells for each parallel sequence', async () => {
+    const one = await ram(8192, 1);
+    const four = await ram(8192, 4);
+    const asOne = await ram(4 * 8192, 1);
+    // Four sequences of 8192 cost what one of 32768 does, and clearly more than one of 8192.
+    expect(Math.abs(four - asOne) / asOne).toBeLessThan(0.1);
+    expect(four - one).toBeGreaterThan(0.5 * (asOne - one));
+  });
+});
