@@ -82,13 +82,11 @@ describe('the runner’s context', () => {
       for (const s of sequences) steps.attach(s);
       // Started last-first, so each batch lists the sequences in reverse id order.
       const answers = await Promise.all(
-        [...sequences]
-          .reverse()
-          .map((s, i) =>
-            new LlamaCompletion({ contextSequence: s }).generateCompletion(`Question ${i}:\n`, {
-              maxTokens: 32,
-            }),
-          ),
+        [...sequences].reverse().map((s, i) =>
+          new LlamaCompletion({ contextSequence: s }).generateCompletion(`Question ${i}:\n`, {
+            maxTokens: 32,
+          }),
+        ),
       );
       expect(answers).toEqual(Array(4).fill(DETERMINISTIC_ANSWER));
     } finally {

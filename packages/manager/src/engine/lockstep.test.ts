@@ -28,10 +28,14 @@ afterAll(async () => {
 
 type Stream = { maxTokens?: number; signal?: AbortSignal; onToken?: () => void };
 
-/** Runs the streams at once on a 4-sequence context; returns each answer and each decode's size. */
-async function concurrent(streams: Stream[], lockstep: boolean) {
-  const context = await model.createContext({ contextSize: 4 * 256, sequences: 4, threads: 1 });
+/**
+ * Runs the streams at once on a 4-sequence context; returns each answer, each decode's size and the sequence ids
+ * of each decode in batch order. `reverseAttach` attaches the sequences to the Lockstep last one first.
+ */
+async function concurrent(streams: Stream[], lockstep: boolean, reverseAttach = false) {
+  const context = await model.createContext({ contextSize: 256, sequences: 4, threads: 1 });
   const sizes: number[] = [];
+  const batches: number[][] = [];
   const native = (context as unknown as { _ctx: Record<string | symbol, unknown> })._ctx;
   (context as unknown as { _ctx: unknown })._ctx = new Proxy(native, {
     get(target, key) {
@@ -39,17 +43,20 @@ async function concurrent(streams: Stream[], lockstep: boolean) {
       if (key === 'initBatch')
         return (size: number) => {
           sizes.push(size);
+          batches.push([]);
           return (value as (n: number) => unknown).call(target, size);
+        };
+      if (key === 'addToBatch')
+        return (sequenceId: number, ...rest: unknown[]) => {
+          batches.at(-1)?.push(sequenceId);
+          return (value as (...args: unknown[]) => unknown).call(target, sequenceId, ...rest);
         };
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
   const steps = new Lockstep();
-  const sequences = Array.from({ length: 4 }, () => {
-    const s = context.getSequence();
-    if (lockstep) steps.attach(s);
-    return s;
-  });
+  const sequences = Array.from({ length: 4 }, () => context.getSequence());
+  if (lockstep) for (const s of reverseAttach ? [...sequences].reverse() : sequences) steps.attach(s);
   try {
     const answers = await Promise.all(
       streams.map((stream, i) =>
@@ -61,7 +68,7 @@ async function concurrent(streams: Stream[], lockstep: boolean) {
         }),
       ),
     );
-    return { answers, sizes };
+    return { answers, sizes, batches };
   } finally {
     await context.dispose();
   }
@@ -76,6 +83,17 @@ describe('Lockstep', () => {
     const triples = sizes.filter((n) => n === 3).length;
     expect(triples).toBeGreaterThanOrEqual(8);
     expect(singles).toBeLessThanOrEqual(2);
+  });
+
+  it('lays each batch out in the order the sequences were attached (their ids, in the runner)', async () => {
+    // Attached last one first, so the order it keeps is the reverse of the order the sequences started in, which
+    // is the order node-llama-cpp would otherwise keep.
+    const { answers, sizes, batches } = await concurrent([{}, {}, {}, {}], true, true);
+    expect(answers).toEqual(Array(4).fill(DETERMINISTIC_ANSWER));
+    // The steps: one token of each of the four (the prompts' decodes before them go as they come).
+    const steps = batches.filter((ids, i) => ids.length === 4 && sizes[i] === 4);
+    expect(steps.length).toBeGreaterThanOrEqual(8);
+    for (const ids of steps) expect(ids).toEqual([...ids].sort((a, b) => b - a));
   });
 
   it('is what makes the difference: without it the sequences take turns', async () => {

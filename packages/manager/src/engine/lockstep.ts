@@ -24,16 +24,21 @@ type State = 'decoding' | 'handling' | 'waiting';
 export class Lockstep {
   private readonly members = new Map<object, State>();
   private readonly waiters = new Map<object, () => void>();
+  /** Each running generation's sequence, by the order it was attached in. */
+  private readonly ranks = new Map<object, number>();
+  private attached = 0;
   private timer: NodeJS.Timeout | undefined;
 
   /** Makes `sequence.evaluate` (the generator LlamaCompletion drives) take part in the steps. */
   attach(sequence: LlamaContextSequence): void {
     const evaluate = sequence.evaluate.bind(sequence);
     const lockstep = this;
+    const rank = this.attached++;
     sequence.evaluate = async function* (tokens, options) {
       const member = {};
       const inner = evaluate(tokens, options);
       lockstep.members.set(member, 'handling');
+      lockstep.ranks.set(member, rank);
       try {
         let input: Token | Token[] | undefined;
         for (;;) {
@@ -60,6 +65,7 @@ export class Lockstep {
   private leave(member: object): void {
     this.members.delete(member);
     this.waiters.delete(member);
+    this.ranks.delete(member);
     this.update();
   }
 
@@ -86,11 +92,14 @@ export class Lockstep {
   /** Everyone waiting asks for its next decode in this same turn of the event loop: one batch. */
   private release(): void {
     this.disarm();
-    const go = [...this.waiters];
+    const rank = (member: object) => this.ranks.get(member) ?? 0;
+    const go = [...this.waiters].sort(([a], [b]) => rank(a) - rank(b));
     this.waiters.clear();
-    for (const [member, resolve] of go) {
-      this.members.set(member, 'decoding');
-      resolve();
-    }
+    for (const [member] of go) this.members.set(member, 'decoding');
+    // Resolved a microtask later: the sequence whose arrival triggered this release is not awaiting its promise
+    // yet, and resolving now would put it after the others whatever its rank.
+    queueMicrotask(() => {
+      for (const [, resolve] of go) resolve();
+    });
   }
 }
