@@ -261,27 +261,42 @@ async function run() {
         ollamaTokens,
       );
       let round = 0;
+      // Rounds alternate between the peers and the median is kept: one round of a few seconds moved by ±10%.
       for (const n of [1, 2, 4]) {
-        const oursTps = await aggregate(n, () =>
-          streamTimes(
-            `${mgr4.url}/api/generate`,
-            {
-              model: `bench-${quant}`,
-              prompt: promptOfRound(round++),
-              raw: true,
-              options: { num_predict: 64, ...SAMPLING },
-            },
-            ollamaTokens,
-          ),
-        );
-        const peerTps = await aggregate(n, () =>
-          streamTimes(
-            `${ls4.url}/completion`,
-            { prompt: promptOfRound(round++), n_predict: 64, ...SAMPLING, stream: true, cache_prompt: false },
-            llamaServerTokens,
-          ),
-        );
-        concurrency[`streams_${n}`] = { ours_tps: oursTps, llama_server_tps: peerTps };
+        const ours: number[] = [];
+        const peer: number[] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          ours.push(
+            await aggregate(n, () =>
+              streamTimes(
+                `${mgr4.url}/api/generate`,
+                {
+                  model: `bench-${quant}`,
+                  prompt: promptOfRound(round++),
+                  raw: true,
+                  options: { num_predict: TOKENS, ...SAMPLING },
+                },
+                ollamaTokens,
+              ),
+            ),
+          );
+          peer.push(
+            await aggregate(n, () =>
+              streamTimes(
+                `${ls4.url}/completion`,
+                {
+                  prompt: promptOfRound(round++),
+                  n_predict: TOKENS,
+                  ...SAMPLING,
+                  stream: true,
+                  cache_prompt: false,
+                },
+                llamaServerTokens,
+              ),
+            ),
+          );
+        }
+        concurrency[`streams_${n}`] = { ours_tps: median(ours), llama_server_tps: median(peer) };
       }
     } finally {
       await mgr4.stop();
