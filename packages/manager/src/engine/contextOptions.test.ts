@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { DETERMINISTIC_ANSWER, writeDeterministicModel } from '@ownchat/testkit';
 import { getLlama, type Llama, LlamaCompletion, LlamaLogLevel, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,8 @@ const spec = (sequences: number): LoadSpec => ({
 async function reported(sequences: number) {
   logs.length = 0;
   const context = await model.createContext(runnerContextOptions(spec(sequences), model.trainContextSize));
+  // llama.cpp's log reaches JavaScript through a queue of its own: give its last line a moment to arrive.
+  for (let i = 0; i < 50 && !logs.some((l) => l.includes('kv_unified')); i++) await setTimeout(20);
   const value = (key: string) =>
     new RegExp(`llama_context: ${key}\\s*=\\s*(\\S+)`).exec(logs.join('\n'))?.[1];
   return { context, nCtx: value('n_ctx'), nCtxSeq: value('n_ctx_seq'), kvUnified: value('kv_unified') };
