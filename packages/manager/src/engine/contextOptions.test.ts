@@ -82,10 +82,11 @@ describe('the runner’s context', () => {
     try {
       const steps = new Lockstep();
       const sequences = Array.from({ length: 4 }, () => context.getSequence());
-      for (const s of sequences) steps.attach(s);
-      // Started last-first, so each batch lists the sequences in reverse id order.
+      // Attached last-first, so each step's batch lists the sequences in reverse id order: one pass only with a
+      // shared KV stream.
+      for (const s of [...sequences].reverse()) steps.attach(s);
       const answers = await Promise.all(
-        [...sequences].reverse().map((s, i) =>
+        sequences.map((s, i) =>
           new LlamaCompletion({ contextSequence: s }).generateCompletion(`Question ${i}:\n`, {
             maxTokens: 32,
           }),

@@ -23,9 +23,8 @@ type State = 'decoding' | 'handling' | 'waiting';
 /** The sequences of one context that are generating, and where each is in its step. */
 export class Lockstep {
   private readonly members = new Map<object, State>();
-  private readonly waiters = new Map<object, () => void>();
-  /** Each running generation's sequence, by the order it was attached in. */
-  private readonly ranks = new Map<object, number>();
+  /** Who waits for the next step, with its sequence's place in the attach order (the order steps go in). */
+  private readonly waiters = new Map<object, { rank: number; resolve: () => void }>();
   private attached = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -38,11 +37,10 @@ export class Lockstep {
       const member = {};
       const inner = evaluate(tokens, options);
       lockstep.members.set(member, 'handling');
-      lockstep.ranks.set(member, rank);
       try {
         let input: Token | Token[] | undefined;
         for (;;) {
-          await lockstep.arrive(member);
+          await lockstep.arrive(member, rank);
           const { value, done } = await inner.next(input as never);
           if (done) return;
           lockstep.set(member, 'handling');
@@ -55,9 +53,9 @@ export class Lockstep {
     } as LlamaContextSequence['evaluate'];
   }
 
-  private arrive(member: object): Promise<void> {
+  private arrive(member: object, rank: number): Promise<void> {
     return new Promise((resolve) => {
-      this.waiters.set(member, resolve);
+      this.waiters.set(member, { rank, resolve });
       this.set(member, 'waiting');
     });
   }
@@ -65,7 +63,6 @@ export class Lockstep {
   private leave(member: object): void {
     this.members.delete(member);
     this.waiters.delete(member);
-    this.ranks.delete(member);
     this.update();
   }
 
@@ -92,14 +89,13 @@ export class Lockstep {
   /** Everyone waiting asks for its next decode in this same turn of the event loop: one batch. */
   private release(): void {
     this.disarm();
-    const rank = (member: object) => this.ranks.get(member) ?? 0;
-    const go = [...this.waiters].sort(([a], [b]) => rank(a) - rank(b));
+    const go = [...this.waiters].sort(([, a], [, b]) => a.rank - b.rank);
     this.waiters.clear();
     for (const [member] of go) this.members.set(member, 'decoding');
     // Resolved a microtask later: the sequence whose arrival triggered this release is not awaiting its promise
     // yet, and resolving now would put it after the others whatever its rank.
     queueMicrotask(() => {
-      for (const [, resolve] of go) resolve();
+      for (const [, { resolve }] of go) resolve();
     });
   }
 }
