@@ -2,7 +2,7 @@
 // scheduler supplies a loaded runner, and the runner streams text back.
 import type { ManagerContext } from './context.ts';
 import type { GenerateInput, GenerateStats, OutputFormat } from './engine/protocol.ts';
-import type { EmbedResult } from './engine/runner.ts';
+import type { EmbedResult } from './engine/runnerHandle.ts';
 import { type Options, resolveOptions } from './model/options.ts';
 import type { LoadRequest } from './scheduler/scheduler.ts';
 import type { ResolvedModel } from './store/modelStore.ts';

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { type Config, readConfig } from './config.ts';
 import type { ManagerContext } from './context.ts';
 import { LlamaDevices } from './engine/devices.ts';
+import { Runner } from './engine/runner.ts';
 import { clientUrl } from './host.ts';
 import { buildApp } from './http/app.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -36,6 +37,7 @@ export async function startManager(config: Config = readConfig()): Promise<Runni
     log.info(line.fields, line.message);
   const scheduler = new Scheduler({
     devices,
+    startRunner: (label) => new Runner(label),
     loadTimeoutMs: config.loadTimeout,
     numParallel: config.numParallel,
     maxLoaded: config.maxLoadedModels,

@@ -13,6 +13,7 @@ import type {
   Sampling,
   ToRunner,
 } from './protocol.ts';
+import type { EmbedResult, RunnerExit, RunnerHandle } from './runnerHandle.ts';
 
 const RUNNER_MAIN = fileURLToPath(new URL('./runnerMain.ts', import.meta.url));
 // The runner is TypeScript like the rest: it runs under the same loader (tsx) as the manager.
@@ -24,11 +25,7 @@ type Pending = {
   reject: (e: Error) => void;
 };
 
-export type EmbedResult = { embeddings: number[][]; promptTokens: number };
-
-export type RunnerExit = { code: number | null; signal: NodeJS.Signals | null; detail: string };
-
-export class Runner {
+export class Runner implements RunnerHandle {
   private child: ChildProcess;
   private pending = new Map<number, Pending>();
   private nextId = 1;

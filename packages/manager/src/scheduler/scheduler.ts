@@ -4,7 +4,7 @@
 // waits (for a load, for room, for its turn) counts against OLLAMA_MAX_QUEUE, loaded models included.
 import type { Devices } from '../engine/devices.ts';
 import type { ContextUsage, LoadedInfo, LoadSpec } from '../engine/protocol.ts';
-import { Runner } from '../engine/runner.ts';
+import type { RunnerHandle, StartRunner } from '../engine/runnerHandle.ts';
 import { CanceledError, ModelLoadError, ServerBusyError } from '../errors.ts';
 import { Fifo } from './fifo.ts';
 import { place } from './placement.ts';
@@ -24,7 +24,7 @@ export type LoadedModel = {
 };
 
 export type Lease = {
-  runner: Runner;
+  runner: RunnerHandle;
   info: LoadedInfo;
   /** Nanoseconds this request spent waiting for the model to load (0 when it was loaded already). */
   loadNs: number;
@@ -45,7 +45,7 @@ type Entry = {
   spec: LoadSpec;
   vram: number;
   ram: number;
-  runner: Runner;
+  runner: RunnerHandle;
   ready: Promise<LoadedInfo>;
   fifo: Fifo;
   inUse: number;
@@ -55,7 +55,10 @@ type Entry = {
 };
 
 export type SchedulerOptions = {
+  /** Memory figures and estimates; injected so placement is tested without a GPU. */
   devices: Devices;
+  /** Starts one model's runner (serve.ts passes the real child process; tests a fake). */
+  startRunner: StartRunner;
   loadTimeoutMs: number;
   numParallel: number;
   maxLoaded: number;
@@ -225,7 +228,7 @@ export class Scheduler {
   ): Entry {
     const { numGpu: _numGpu, ...rest } = request;
     const spec: LoadSpec = { ...rest, gpuLayers: p.gpuLayers };
-    const runner = new Runner(model.name);
+    const runner = this.opts.startRunner(model.name);
     const entry: Entry = {
       key: model.modelPath,
       name: model.name,
