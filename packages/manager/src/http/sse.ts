@@ -1,6 +1,6 @@
 // A streamed OpenAI answer: server-sent events, each `data: {json}` and a blank line, ended by `data: [DONE]`.
 import type { FastifyReply } from 'fastify';
-import { NdjsonStream } from './ndjson.ts';
+import { NdjsonStream } from './eventStream.ts';
 
 export class SseStream {
   private readonly out: NdjsonStream;

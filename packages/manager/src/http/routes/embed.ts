@@ -1,12 +1,12 @@
 // Embeddings: /api/embed (one input or many, L2-normalised vectors, as Ollama returns them) and the legacy
 // /api/embeddings (one prompt, the raw vector).
 import type { FastifyInstance } from 'fastify';
+import { embedWith } from '../../answer/inference.ts';
 import type { ManagerContext } from '../../context.ts';
 import { parseKeepAlive } from '../../duration.ts';
 import { BadRequestError } from '../../errors.ts';
-import { embedWith } from '../../inference.ts';
 import { checkOptions } from '../../model/options.ts';
-import { clientGone } from '../ndjson.ts';
+import { clientGone } from '../eventStream.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
 
 function inputs(body: Body): string[] {

@@ -1,17 +1,23 @@
 // /api/generate and /api/chat: Ollama's streamed NDJSON (or one JSON object with stream:false), final statistics
 // in nanoseconds, and generation that stops the moment the client leaves.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { infer, loadOrUnload } from '../../answer/inference.ts';
+import { chatInput, generateInput } from '../../answer/promptInput.ts';
+import {
+  chatMessages,
+  contextTokens,
+  generateImages,
+  outputFormat,
+  tools,
+} from '../../answer/requestFields.ts';
 import type { ManagerContext } from '../../context.ts';
 import { parseKeepAlive } from '../../duration.ts';
 import type { GenerateInput, OutputFormat } from '../../engine/protocol.ts';
 import { CanceledError } from '../../errors.ts';
-import { infer, loadOrUnload } from '../../inference.ts';
 import { checkOptions, type Options } from '../../model/options.ts';
-import { chatInput, generateInput } from '../../promptInput.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { errorStatus } from '../errorStatus.ts';
-import { clientGone, NdjsonStream } from '../ndjson.ts';
-import { chatMessages, contextTokens, generateImages, outputFormat, tools } from '../requestFields.ts';
+import { clientGone, NdjsonStream } from '../eventStream.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
 
 export type Kind = 'generate' | 'chat';

@@ -6,7 +6,7 @@ import { BadRequestError } from '../../errors.ts';
 import { type CreateRequest, createModel } from '../../store/create.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { templateSupportsSuffix, templateSupportsTools } from '../../template/prompt.ts';
-import { clientGone, NdjsonStream } from '../ndjson.ts';
+import { clientGone, NdjsonStream } from '../eventStream.ts';
 import { asBody, modelField, optionalBoolean, optionalObject, optionalString } from '../validate.ts';
 
 export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {

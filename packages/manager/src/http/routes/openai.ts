@@ -2,11 +2,11 @@
 // /api/chat and /api/generate; answers are OpenAI's JSON or server-sent events, errors OpenAI's error bodies.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { embedWith, infer } from '../../answer/inference.ts';
 import type { ManagerContext } from '../../context.ts';
 import { BadRequestError, CanceledError } from '../../errors.ts';
-import { embedWith, infer } from '../../inference.ts';
 import { errorStatus } from '../errorStatus.ts';
-import { clientGone } from '../ndjson.ts';
+import { clientGone } from '../eventStream.ts';
 import {
   fromChatRequest,
   fromCompletionRequest,

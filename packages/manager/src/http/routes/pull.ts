@@ -3,7 +3,7 @@
 // after that an error is a last {"error"} line under status 200, as Ollama does it.
 import type { FastifyInstance } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
-import { clientGone, NdjsonStream } from '../ndjson.ts';
+import { clientGone, NdjsonStream } from '../eventStream.ts';
 import { asBody, modelField, optionalBoolean } from '../validate.ts';
 
 export function pullRoutes(app: FastifyInstance, ctx: ManagerContext): void {

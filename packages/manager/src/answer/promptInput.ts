@@ -1,14 +1,14 @@
 // What a generate or chat request asks the runner to continue: raw text, a prompt rendered from an Ollama
 // template (the request's or the model's template layer), or chat messages for the GGUF's own Jinja template.
-import type { ChatMessage, GenerateInput } from './engine/protocol.ts';
-import { BadRequestError } from './errors.ts';
-import type { ResolvedModel } from './store/modelStore.ts';
+import type { ChatMessage, GenerateInput } from '../engine/protocol.ts';
+import { BadRequestError } from '../errors.ts';
+import type { ResolvedModel } from '../store/modelStore.ts';
 import {
   renderPrompt,
   type TemplateMessage,
   templateSupportsSuffix,
   templateSupportsTools,
-} from './template/prompt.ts';
+} from '../template/prompt.ts';
 
 export type GenerateRequest = {
   prompt: string;

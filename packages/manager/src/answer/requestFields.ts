@@ -1,8 +1,8 @@
 // Reading the fields of generate and chat requests: each checked, with a message naming the field when wrong.
 import type { OutputFormat } from '../engine/protocol.ts';
 import { BadRequestError } from '../errors.ts';
-import type { ChatRequest } from '../promptInput.ts';
-import type { Body } from './validate.ts';
+import type { Body } from '../http/validate.ts';
+import type { ChatRequest } from './promptInput.ts';
 
 const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
 

@@ -1,11 +1,11 @@
 // One generation, from a resolved model to statistics: load settings and threads are decided here, the
 // scheduler supplies a loaded runner, and the runner streams text back.
-import type { ManagerContext } from './context.ts';
-import type { GenerateInput, GenerateStats, OutputFormat } from './engine/protocol.ts';
-import type { EmbedResult } from './engine/runnerHandle.ts';
-import { type Options, resolveOptions } from './model/options.ts';
-import type { LoadRequest } from './scheduler/scheduler.ts';
-import type { ResolvedModel } from './store/modelStore.ts';
+import type { ManagerContext } from '../context.ts';
+import type { GenerateInput, GenerateStats, OutputFormat } from '../engine/protocol.ts';
+import type { EmbedResult } from '../engine/runnerHandle.ts';
+import { type Options, resolveOptions } from '../model/options.ts';
+import type { LoadRequest } from '../scheduler/scheduler.ts';
+import type { ResolvedModel } from '../store/modelStore.ts';
 
 export type InferenceResult = GenerateStats & { loadNs: number };
 
