@@ -84,7 +84,11 @@ export class Preloader {
         return ctx.store.resolve(name);
       });
       this.pinned.add(model.modelPath);
-      await loadOrUnload(ctx, model, {}, Number.POSITIVE_INFINITY, new AbortController().signal);
+      await loadOrUnload(
+        ctx,
+        { model, options: {}, keepAliveMs: Number.POSITIVE_INFINITY },
+        new AbortController().signal,
+      );
       this.failures.delete(name);
       ctx.log.info({ model: name, ms: Date.now() - started }, 'preloaded model');
       return true;

@@ -1,11 +1,15 @@
-// One generation, from a resolved model to statistics: load settings and threads are decided here, the
-// scheduler supplies a loaded runner, and the runner streams text back.
+// One answer, from a prepared request to statistics: load settings and threads are decided here, withModel()
+// takes the model from the scheduler (loading it if needed) and gives it back with its keep-alive, and the
+// runner streams the answer back as chunks.
 import type { ManagerContext } from '../context.ts';
-import type { GenerateInput, GenerateStats, OutputFormat } from '../engine/protocol.ts';
+import type { GenerateStats } from '../engine/protocol.ts';
 import type { EmbedResult } from '../engine/runnerHandle.ts';
 import { type Options, resolveOptions } from '../model/options.ts';
-import type { LoadRequest } from '../scheduler/scheduler.ts';
+import type { Lease, LoadRequest } from '../scheduler/scheduler.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
+import type { AnswerChunk } from './chunk.ts';
+import { keepAliveFor } from './keepAlive.ts';
+import type { AnswerToGenerate } from './prepare.ts';
 
 export type InferenceResult = GenerateStats & { loadNs: number };
 
@@ -24,84 +28,83 @@ export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, option
   };
 }
 
-export async function infer(
+/** What a request holds the model with: its load settings and how long it stays loaded afterwards. */
+export type ModelUse = { model: ResolvedModel; options: Options; keepAliveMs: number };
+
+/**
+ * Takes the model (loading it, waiting for room or for a turn as the scheduler decides), runs `use` with it, and
+ * gives it back with the request's keep-alive, whatever `use` did.
+ */
+export async function withModel<T>(
   ctx: ManagerContext,
-  model: ResolvedModel,
-  input: GenerateInput,
-  options: Options,
-  format: OutputFormat | undefined,
-  keepAliveMs: number,
-  onChunk: (text: string) => void,
+  { model, options, keepAliveMs }: ModelUse,
   signal: AbortSignal,
-): Promise<InferenceResult> {
-  const { sampling } = resolveOptions(model.params, options);
-  sampling.format = format;
-  const watch = ctx.metrics.generation(model.displayName);
+  use: (lease: Lease) => Promise<T>,
+): Promise<T> {
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
     loadRequestFor(ctx, model, options),
     signal,
   );
   try {
+    return await use(lease);
+  } finally {
+    lease.release(keepAliveFor(ctx, model.modelPath, keepAliveMs));
+  }
+}
+
+/** Generates the answer; its chunks arrive through onChunk as they are made. */
+export function infer(
+  ctx: ManagerContext,
+  p: AnswerToGenerate,
+  onChunk: (chunk: AnswerChunk) => void,
+  signal: AbortSignal,
+): Promise<InferenceResult> {
+  const { sampling } = resolveOptions(p.model.params, p.options);
+  sampling.format = p.format;
+  const name = p.model.displayName;
+  const watch = ctx.metrics.generation(name);
+  return withModel(ctx, p, signal, async (lease) => {
     const stats = await lease.runner.generate(
-      input,
+      p.input,
       sampling,
       (text) => {
         watch.token();
-        onChunk(text);
+        onChunk({ content: text });
       },
       signal,
     );
     watch.done(stats);
     ctx.log.debug(
-      { model: model.displayName, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },
+      { model: name, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },
       'prompt evaluated (the rest reused from the sequence)',
     );
     return { ...stats, loadNs: lease.loadNs };
-  } finally {
-    lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
-  }
+  });
 }
 
 /** Embeds each input with the model (loading it as a generation would). */
-export async function embedWith(
+export function embedWith(
   ctx: ManagerContext,
-  model: ResolvedModel,
-  inputs: string[],
-  truncate: boolean,
-  options: Options,
-  keepAliveMs: number,
+  use: ModelUse & { inputs: string[]; truncate: boolean },
   signal: AbortSignal,
 ): Promise<EmbedResult & { loadNs: number }> {
-  const lease = await ctx.scheduler.acquire(
-    { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
-    loadRequestFor(ctx, model, options),
-    signal,
-  );
-  try {
-    return { ...(await lease.runner.embed(inputs, truncate)), loadNs: lease.loadNs };
-  } finally {
-    lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
-  }
+  return withModel(ctx, use, signal, async (lease) => ({
+    ...(await lease.runner.embed(use.inputs, use.truncate)),
+    loadNs: lease.loadNs,
+  }));
 }
 
 /** Loads a model without generating (an empty prompt), or unloads it (keep_alive 0). */
 export async function loadOrUnload(
   ctx: ManagerContext,
-  model: ResolvedModel,
-  options: Options,
-  keepAliveMs: number,
+  use: ModelUse,
   signal: AbortSignal,
 ): Promise<{ doneReason: 'load' | 'unload'; loadNs: number }> {
-  if (keepAliveMs === 0) {
-    ctx.scheduler.unload(model.modelPath);
+  if (use.keepAliveMs === 0) {
+    ctx.scheduler.unload(use.model.modelPath);
     return { doneReason: 'unload', loadNs: 0 };
   }
-  const lease = await ctx.scheduler.acquire(
-    { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
-    loadRequestFor(ctx, model, options),
-    signal,
-  );
-  lease.release(ctx.preload.keepAliveFor(model.modelPath, keepAliveMs));
-  return { doneReason: 'load', loadNs: lease.loadNs };
+  const loadNs = await withModel(ctx, use, signal, async (lease) => lease.loadNs);
+  return { doneReason: 'load', loadNs };
 }

@@ -1,55 +1,70 @@
-// A streamed NDJSON answer (Ollama's application/x-ndjson: one JSON object and "\n" per line), written to the
-// raw socket so each line leaves at once, and an AbortSignal that fires when the client goes away, so the
-// generation behind it stops at once.
+// A streamed reply written to the raw socket so each event leaves at once: Ollama's NDJSON (one JSON object and
+// "\n" per line, application/x-ndjson) or OpenAI's server-sent events (`data: {json}` and a blank line, ended by
+// `data: [DONE]`). The framing is the only difference between them.
 import type { FastifyReply } from 'fastify';
 
-export class NdjsonStream {
+export type Framing = {
+  contentType: string;
+  frame: (event: unknown) => string;
+  /** Written after the last event of a complete answer (not after an error or a client gone). */
+  endMarker?: string;
+};
+
+export const NDJSON: Framing = {
+  contentType: 'application/x-ndjson',
+  frame: (event) => `${JSON.stringify(event)}\n`,
+};
+
+export const SSE: Framing = {
+  contentType: 'text/event-stream',
+  frame: (event) => `data: ${JSON.stringify(event)}\n\n`,
+  endMarker: 'data: [DONE]\n\n',
+};
+
+export class EventStream {
   private started = false;
 
-  /** contentType: text/event-stream for SSE (sse.ts frames its own lines and writes them with writeText). */
   constructor(
     private readonly reply: FastifyReply,
-    private readonly contentType = 'application/x-ndjson',
+    private readonly framing: Framing = NDJSON,
   ) {}
 
   get isStarted(): boolean {
     return this.started;
   }
 
-  /** Sends the 200 status and headers; after this an error can only be a last {"error"} line. */
+  /** Sends the 200 status and headers; after this an error can only be a last event. */
   start(): void {
     if (this.started) return;
     this.started = true;
     this.reply.hijack();
     this.reply.raw.writeHead(200, {
       ...(this.reply.getHeaders() as Record<string, string>),
-      'content-type': this.contentType,
+      'content-type': this.framing.contentType,
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
     });
     this.reply.raw.flushHeaders();
   }
 
-  write(line: unknown): void {
-    this.writeText(`${JSON.stringify(line)}\n`);
+  write(event: unknown): void {
+    this.writeText(this.framing.frame(event));
   }
 
-  writeText(text: string): void {
-    this.start();
-    if (!this.reply.raw.destroyed) this.reply.raw.write(text);
+  /** Ends a complete answer: the framing's end marker (SSE's [DONE]), then the end of the response. */
+  finish(): void {
+    if (this.framing.endMarker) this.writeText(this.framing.endMarker);
+    this.end();
   }
 
+  /** Ends the response as it stands (after an error event, or for a client that left). */
   end(): void {
     this.start();
     this.reply.raw.end();
   }
-}
 
-/** Fires when the client disconnects before the answer is complete. */
-export function clientGone(reply: FastifyReply): AbortSignal {
-  const ac = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  return ac.signal;
+  private writeText(text: string): void {
+    this.start();
+    if (!this.reply.raw.destroyed) this.reply.raw.write(text);
+  }
 }

@@ -2,11 +2,12 @@
 // /api/embeddings (one prompt, the raw vector).
 import type { FastifyInstance } from 'fastify';
 import { embedWith } from '../../answer/inference.ts';
+import { requestedKeepAlive } from '../../answer/keepAlive.ts';
+import { normalise } from '../../answer/normalise.ts';
 import type { ManagerContext } from '../../context.ts';
-import { parseKeepAlive } from '../../duration.ts';
 import { BadRequestError } from '../../errors.ts';
 import { checkOptions } from '../../model/options.ts';
-import { clientGone } from '../eventStream.ts';
+import { clientGone } from '../clientGone.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
 
 function inputs(body: Body): string[] {
@@ -17,18 +18,10 @@ function inputs(body: Body): string[] {
   throw new BadRequestError('input must be a string or a list of strings');
 }
 
-export function normalise(v: number[]): number[] {
-  const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
-  return norm > 0 ? v.map((x) => x / norm) : v;
-}
-
 export function embedRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   const common = (body: Body) => ({
     options: checkOptions(body.options),
-    keepAliveMs:
-      body.keep_alive === undefined || body.keep_alive === null
-        ? ctx.config.keepAlive
-        : parseKeepAlive(body.keep_alive),
+    keepAliveMs: requestedKeepAlive(ctx, body.keep_alive),
   });
 
   app.post('/api/embed', async (req, reply) => {
@@ -39,7 +32,11 @@ export function embedRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     const truncate = optionalBoolean(body, 'truncate') ?? true;
     const { options, keepAliveMs } = common(body);
     const model = await ctx.store.resolve(name);
-    const r = await embedWith(ctx, model, texts, truncate, options, keepAliveMs, clientGone(reply));
+    const r = await embedWith(
+      ctx,
+      { model, options, keepAliveMs, inputs: texts, truncate },
+      clientGone(reply),
+    );
     return {
       model: name,
       embeddings: r.embeddings.map(normalise),
@@ -55,13 +52,10 @@ export function embedRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     const prompt = optionalString(body, 'prompt') ?? '';
     const { options, keepAliveMs } = common(body);
     const model = await ctx.store.resolve(name);
+    const inputs = prompt ? [prompt] : [];
     const r = await embedWith(
       ctx,
-      model,
-      prompt ? [prompt] : [],
-      true,
-      options,
-      keepAliveMs,
+      { model, options, keepAliveMs, inputs, truncate: true },
       clientGone(reply),
     );
     return { embedding: r.embeddings[0] ?? [] };

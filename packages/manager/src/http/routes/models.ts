@@ -6,7 +6,8 @@ import { BadRequestError } from '../../errors.ts';
 import { type CreateRequest, createModel } from '../../store/create.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { templateSupportsSuffix, templateSupportsTools } from '../../template/prompt.ts';
-import { clientGone, NdjsonStream } from '../eventStream.ts';
+import { clientGone } from '../clientGone.ts';
+import { EventStream } from '../eventStream.ts';
 import { asBody, modelField, optionalBoolean, optionalObject, optionalString } from '../validate.ts';
 
 export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
@@ -73,7 +74,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       return { status: 'success' };
     }
     // Streamed: progress lines as Ollama sends them; an error after the first line becomes an {"error"} line.
-    const out = new NdjsonStream(reply);
+    const out = new EventStream(reply);
     clientGone(reply);
     try {
       await createModel(ctx.store, request, (status) => out.write({ status }));

@@ -2,11 +2,15 @@
 // /api/chat and /api/generate; answers are OpenAI's JSON or server-sent events, errors OpenAI's error bodies.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { embedWith, infer } from '../../answer/inference.ts';
+import { embedWith } from '../../answer/inference.ts';
+import { normalise } from '../../answer/normalise.ts';
+import { type AnswerKind, type PreparedAnswer, prepareAnswer } from '../../answer/prepare.ts';
 import type { ManagerContext } from '../../context.ts';
-import { BadRequestError, CanceledError } from '../../errors.ts';
+import { BadRequestError } from '../../errors.ts';
+import { type AnswerShape, replyWithAnswer } from '../answerReply.ts';
+import { clientGone } from '../clientGone.ts';
 import { errorStatus } from '../errorStatus.ts';
-import { clientGone } from '../eventStream.ts';
+import { SSE } from '../eventStream.ts';
 import {
   fromChatRequest,
   fromCompletionRequest,
@@ -25,10 +29,7 @@ import {
   usage,
   usageChunk,
 } from '../openai/response.ts';
-import { SseStream } from '../sse.ts';
 import { asBody } from '../validate.ts';
-import { normalise } from './embed.ts';
-import { type Kind, type PreparedAnswer, prepareAnswer } from './generate.ts';
 
 /** Registered in a scope of its own: its errors, API-key refusals included, take OpenAI's shape. */
 export async function openaiRoutes(app: FastifyInstance, ctx: ManagerContext): Promise<void> {
@@ -52,18 +53,22 @@ export async function openaiRoutes(app: FastifyInstance, ctx: ManagerContext): P
 
   app.post('/v1/chat/completions', async (req, reply) => {
     const { ollama, streaming } = fromChatRequest(asBody(req.body));
-    await answer(ctx, 'chat', await prepareAnswer(ctx, 'chat', ollama), streaming, reply);
+    await openaiAnswer(ctx, await prepareAnswer(ctx, 'chat', ollama), streaming, reply);
   });
 
   app.post('/v1/completions', async (req, reply) => {
     const { ollama, streaming } = fromCompletionRequest(asBody(req.body));
-    await answer(ctx, 'generate', await prepareAnswer(ctx, 'generate', ollama), streaming, reply);
+    await openaiAnswer(ctx, await prepareAnswer(ctx, 'generate', ollama), streaming, reply);
   });
 
   app.post('/v1/embeddings', async (req, reply) => {
     const r = fromEmbeddingRequest(asBody(req.body));
     const model = await ctx.store.resolve(r.model);
-    const result = await embedWith(ctx, model, r.inputs, true, {}, ctx.config.keepAlive, clientGone(reply));
+    const result = await embedWith(
+      ctx,
+      { model, options: {}, keepAliveMs: ctx.config.keepAlive, inputs: r.inputs, truncate: true },
+      clientGone(reply),
+    );
     // Unit length, as /api/embed answers; `dimensions` keeps the first values, normalised again (as Ollama does).
     const vectors = result.embeddings.map((e) =>
       normalise(r.dimensions && r.dimensions < e.length ? normalise(e).slice(0, r.dimensions) : e),
@@ -72,64 +77,40 @@ export async function openaiRoutes(app: FastifyInstance, ctx: ManagerContext): P
   });
 }
 
+/** OpenAI's answer objects: chat.completion(.chunk) or text_completion, sharing one id; SSE ends with [DONE]. */
+function openaiShape(kind: AnswerKind, name: string, streaming: Streaming): AnswerShape {
+  const head: AnswerHead = {
+    id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomBytes(12).toString('hex')}`,
+    created: Math.floor(Date.now() / 1000),
+    model: name,
+  };
+  const part = (text: string, finish: FinishReason) =>
+    kind === 'chat' ? chatChunk(head, text, finish) : textCompletion(head, text, finish);
+  return {
+    framing: SSE,
+    chunk: (c) => part(c.content ?? '', null),
+    last: (r) => [
+      part('', r.doneReason),
+      ...(streaming.includeUsage
+        ? [usageChunk(head, kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', usage(r))]
+        : []),
+    ],
+    whole: (answer, r) =>
+      kind === 'chat'
+        ? chatCompletion(head, answer.content ?? '', r.doneReason, usage(r))
+        : textCompletion(head, answer.content ?? '', r.doneReason, usage(r)),
+    error: (status, message) => openaiError(status, message),
+  };
+}
+
 /** Generates and answers in OpenAI's shape: one JSON object, or SSE chunks ending with data: [DONE]. */
-async function answer(
+async function openaiAnswer(
   ctx: ManagerContext,
-  kind: Kind,
   p: PreparedAnswer,
   streaming: Streaming,
   reply: FastifyReply,
 ): Promise<void> {
   if (!p.input) throw new BadRequestError('nothing to answer: the prompt is empty');
-  const head: AnswerHead = {
-    id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomBytes(12).toString('hex')}`,
-    created: Math.floor(Date.now() / 1000),
-    model: p.name,
-  };
-  const chunk = (text: string, finish: FinishReason) =>
-    kind === 'chat' ? chatChunk(head, text, finish) : textCompletion(head, text, finish);
-  const out = streaming.stream ? new SseStream(reply) : undefined;
-  let text = '';
-  try {
-    const r = await infer(
-      ctx,
-      p.model,
-      p.input,
-      p.options,
-      p.format,
-      p.keepAliveMs,
-      (t) => {
-        if (out) out.data(chunk(t, null));
-        else text += t;
-      },
-      clientGone(reply),
-    );
-    const u = usage(r);
-    if (!out) {
-      reply.send(
-        kind === 'chat'
-          ? chatCompletion(head, text, r.doneReason, u)
-          : textCompletion(head, text, r.doneReason, u),
-      );
-      return;
-    }
-    out.data(chunk('', r.doneReason));
-    if (streaming.includeUsage) {
-      out.data(usageChunk(head, kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', u));
-    }
-    out.done();
-  } catch (e) {
-    if (e instanceof CanceledError) {
-      ctx.log.info({ model: p.name, status: 499 }, 'client went away: generation stopped');
-      if (out?.isStarted) out.end();
-      else if (!reply.sent) reply.code(499).send(openaiError(499, e.message));
-      return;
-    }
-    if (!out?.isStarted) throw e;
-    // The status is 200 already: the error is the last event (the OpenAI SDKs raise it as an APIError).
-    ctx.log.error({ model: p.name, err: e }, 'generation failed mid-stream');
-    const { status, message } = errorStatus(e);
-    out.data(openaiError(status, message));
-    out.end();
-  }
+  const shape = openaiShape(p.kind, p.name, streaming);
+  await replyWithAnswer(ctx, reply, { ...p, input: p.input }, shape, streaming.stream);
 }

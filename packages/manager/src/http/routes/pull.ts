@@ -3,7 +3,8 @@
 // after that an error is a last {"error"} line under status 200, as Ollama does it.
 import type { FastifyInstance } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
-import { clientGone, NdjsonStream } from '../eventStream.ts';
+import { clientGone } from '../clientGone.ts';
+import { EventStream } from '../eventStream.ts';
 import { asBody, modelField, optionalBoolean } from '../validate.ts';
 
 export function pullRoutes(app: FastifyInstance, ctx: ManagerContext): void {
@@ -16,7 +17,7 @@ export function pullRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       await ctx.pulls.pull(ref, () => {}, signal);
       return { status: 'success' };
     }
-    const out = new NdjsonStream(reply);
+    const out = new EventStream(reply);
     try {
       await ctx.pulls.pull(ref, (p) => out.write(p), signal);
     } catch (e) {
