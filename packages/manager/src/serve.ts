@@ -5,8 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type Config, readConfig } from './config.ts';
 import type { ManagerContext } from './context.ts';
-import { LlamaDevices } from './engine/devices.ts';
+import { type Devices, LlamaDevices } from './engine/devices.ts';
 import { Runner } from './engine/runner.ts';
+import type { StartRunner } from './engine/runnerHandle.ts';
 import { clientUrl } from './host.ts';
 import { buildApp } from './http/app.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -30,14 +31,20 @@ export type RunningManager = {
   close: () => Promise<void>;
 };
 
-export async function startManager(config: Config = readConfig()): Promise<RunningManager> {
+/** What runs the models; tests above the runner seam pass fakes, `ownchat serve` the real ones. */
+export type EngineParts = { devices?: Devices; startRunner?: StartRunner };
+
+export async function startManager(
+  config: Config = readConfig(),
+  parts: EngineParts = {},
+): Promise<RunningManager> {
   const log = pino({ level: config.logLevel, base: { svc: 'llm-manager' } });
-  const devices = await LlamaDevices.open();
+  const devices = parts.devices ?? (await LlamaDevices.open());
   for (const line of await devices.describe(config.numThreads ?? config.cpus))
     log.info(line.fields, line.message);
   const scheduler = new Scheduler({
     devices,
-    startRunner: (label) => new Runner(label),
+    startRunner: parts.startRunner ?? ((label) => new Runner(label)),
     loadTimeoutMs: config.loadTimeout,
     numParallel: config.numParallel,
     maxLoaded: config.maxLoadedModels,

@@ -3,90 +3,12 @@
 // keep-alive, the queue limit, clients leaving and runners dying are each checked without a model or a child
 // process. Real inference through the scheduler is covered by concurrency.test.ts and the route tests.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Devices, EstimateSpec, MemoryFigures } from '../engine/devices.ts';
-import type { ContextUsage, GenerateStats, LoadedInfo, LoadSpec } from '../engine/protocol.ts';
-import type { EmbedResult, RunnerExit, RunnerHandle } from '../engine/runnerHandle.ts';
 import { CanceledError, ModelLoadError, ServerBusyError } from '../errors.ts';
+import { fakeDevices } from '../testing/fakeDevices.ts';
+import { FakeRunner } from '../testing/fakeRunner.ts';
 import { type LoadRequest, type ModelRef, Scheduler } from './scheduler.ts';
 
 const GIB = 1024 ** 3;
-
-/** A runner that loads at once (or when told to), generates nothing, and exits when told to. */
-class FakeRunner implements RunnerHandle {
-  static nextPid = 1000;
-  readonly pid = FakeRunner.nextPid++;
-  info: LoadedInfo | undefined;
-  spec: LoadSpec | undefined;
-  stopped = false;
-  private exited: RunnerExit | undefined;
-  private exitListeners: ((exit: RunnerExit) => void)[] = [];
-  private failLoad: ((e: Error) => void) | undefined;
-
-  constructor(
-    readonly label: string,
-    private readonly loadGate: Promise<void>,
-  ) {}
-
-  load(spec: LoadSpec): Promise<LoadedInfo> {
-    this.spec = spec;
-    return new Promise((resolve, reject) => {
-      this.failLoad = reject;
-      void this.loadGate.then(() => {
-        if (this.exited) return;
-        this.info = { contextSize: spec.contextSize, gpu: false, gpuLayers: 0 };
-        resolve(this.info);
-      });
-    });
-  }
-
-  generate(): Promise<GenerateStats> {
-    return Promise.reject(new Error('the scheduler never generates'));
-  }
-
-  embed(): Promise<EmbedResult> {
-    return Promise.reject(new Error('the scheduler never embeds'));
-  }
-
-  async contextUsage(): Promise<ContextUsage | undefined> {
-    return this.info ? { used: 0, capacity: this.info.contextSize } : undefined;
-  }
-
-  onExitOnce(listener: (exit: RunnerExit) => void): void {
-    if (this.exited) listener(this.exited);
-    else this.exitListeners.push(listener);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.exit(0);
-  }
-
-  kill(): void {
-    this.exit(null, 'SIGKILL');
-  }
-
-  /** The process ends, as a crash or an out-of-memory kill ends it. */
-  exit(code: number | null, signal: NodeJS.Signals | null = null): void {
-    if (this.exited) return;
-    this.exited = { code, signal, detail: '' };
-    this.failLoad?.(new ModelLoadError(`failed to load ${this.label}: the runner exited`));
-    for (const l of this.exitListeners.splice(0)) l(this.exited);
-  }
-}
-
-/** CPU-only devices whose system memory and per-model sizes the test decides. */
-function fakeDevices(ramTotal: number, sizes: Record<string, number>): Devices {
-  return {
-    gpu: false,
-    memory: async (): Promise<MemoryFigures> => ({ gpuTotal: 0, gpuFree: 0, ramTotal, ramFree: ramTotal }),
-    estimate: async (modelPath: string, _spec: EstimateSpec) => ({
-      totalLayers: 10,
-      estimate: () => ({ vram: 0, ram: sizes[modelPath] ?? GIB }),
-    }),
-    describe: async () => [],
-    close: async () => {},
-  };
-}
 
 type Setup = { ram?: number; sizes?: Record<string, number>; maxLoaded?: number; maxQueue?: number };
 
