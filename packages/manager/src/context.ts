@@ -1,10 +1,10 @@
 // What the route handlers share: settings, the model store, the scheduler of loaded models, the pulls, and the
 // operations side: metrics, the preloaded models and the draining state.
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from './config.ts';
-import type { Lifecycle } from './lifecycle.ts';
-import type { Metrics } from './metrics.ts';
-import type { Preloader } from './preload.ts';
+import type { Config } from './config/config.ts';
+import type { Lifecycle } from './ops/draining.ts';
+import type { Metrics } from './ops/metrics.ts';
+import type { Preloader } from './ops/preload.ts';
 import type { Pulls } from './registry/pull.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import type { ModelStore } from './store/modelStore.ts';

@@ -8,8 +8,8 @@ export {
   readClientConfig,
   readConfig,
   settings,
-} from './config.ts';
-export { parseGoDuration } from './duration.ts';
+} from './config/config.ts';
+export { parseGoDuration } from './config/duration.ts';
+export { clientUrl, type ListenAddress, parseOllamaHost } from './config/host.ts';
 export { ConfigError } from './errors.ts';
-export { clientUrl, type ListenAddress, parseOllamaHost } from './host.ts';
 export { type OptionKind, optionKind } from './model/options.ts';

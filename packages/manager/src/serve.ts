@@ -3,16 +3,16 @@
 
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { type Config, readConfig } from './config.ts';
+import { type Config, readConfig } from './config/config.ts';
+import { clientUrl } from './config/host.ts';
 import type { ManagerContext } from './context.ts';
 import { type Devices, LlamaDevices } from './engine/devices.ts';
-import { Runner } from './engine/runner.ts';
 import type { StartRunner } from './engine/runnerHandle.ts';
-import { clientUrl } from './host.ts';
+import { Runner } from './engine/runnerProcess.ts';
 import { buildApp } from './http/app.ts';
-import { Lifecycle } from './lifecycle.ts';
-import { Metrics } from './metrics.ts';
-import { Preloader } from './preload.ts';
+import { Lifecycle } from './ops/draining.ts';
+import { Metrics } from './ops/metrics.ts';
+import { Preloader } from './ops/preload.ts';
 import { Pulls } from './registry/pull.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { ModelStore } from './store/modelStore.ts';

@@ -2,9 +2,9 @@
 // takes the model from the scheduler (loading it if needed) and gives it back with its keep-alive, and the
 // runner streams the answer back as chunks.
 import type { ManagerContext } from '../context.ts';
-import type { GenerateStats } from '../engine/protocol.ts';
 import type { EmbedResult } from '../engine/runnerHandle.ts';
 import { type Options, resolveOptions } from '../model/options.ts';
+import type { GenerateStats } from '../runner/protocol.ts';
 import type { Lease, LoadRequest } from '../scheduler/scheduler.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
 import type { AnswerChunk } from './chunk.ts';

@@ -1,7 +1,8 @@
 // How long a model stays loaded after a request: the request's keep_alive (a Go duration or seconds, as Ollama
 // takes it), else OLLAMA_KEEP_ALIVE; a preloaded model stays loaded whatever the request says (preload.ts).
+
+import { parseKeepAlive } from '../config/duration.ts';
 import type { ManagerContext } from '../context.ts';
-import { parseKeepAlive } from '../duration.ts';
 
 /** The keep-alive a request body asks for, in milliseconds (Infinity: for ever, 0: unload at once). */
 export function requestedKeepAlive(ctx: ManagerContext, keepAlive: unknown): number {

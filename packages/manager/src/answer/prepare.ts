@@ -2,9 +2,9 @@
 // the runner continues, options, output format, keep-alive, and the fields the features still to come read
 // (think, tools, logprobs). The OpenAI routes turn their requests into Ollama's and come through here too.
 import type { ManagerContext } from '../context.ts';
-import type { GenerateInput, OutputFormat } from '../engine/protocol.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../http/validate.ts';
 import { checkOptions, type Options } from '../model/options.ts';
+import type { GenerateInput, OutputFormat } from '../runner/protocol.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
 import { chatInput, generateInput } from './promptInput.ts';

@@ -1,7 +1,8 @@
 // What a generate or chat request asks the runner to continue: raw text, a prompt rendered from an Ollama
 // template (the request's or the model's template layer), or chat messages for the GGUF's own Jinja template.
-import type { ChatMessage, GenerateInput } from '../engine/protocol.ts';
+
 import { BadRequestError } from '../errors.ts';
+import type { ChatMessage, GenerateInput } from '../runner/protocol.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
 import {
   renderPrompt,

@@ -1,7 +1,8 @@
 // Reading the fields of generate and chat requests: each checked, with a message naming the field when wrong.
-import type { OutputFormat } from '../engine/protocol.ts';
+
 import { BadRequestError } from '../errors.ts';
 import type { Body } from '../http/validate.ts';
+import type { OutputFormat } from '../runner/protocol.ts';
 import type { ChatRequest } from './promptInput.ts';
 
 const ROLES = new Set(['system', 'user', 'assistant', 'tool']);

@@ -8,7 +8,7 @@ import type {
   LoadedInfo,
   LoadSpec,
   Sampling,
-} from './protocol.ts';
+} from '../runner/protocol.ts';
 
 export type EmbedResult = { embeddings: number[][]; promptTokens: number };
 

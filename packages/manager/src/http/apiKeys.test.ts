@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../config.ts';
+import { readConfig } from '../config/config.ts';
 import { type RunningManager, startManager } from '../serve.ts';
 import { keyMatches, OPEN_ROUTES } from './apiKeys.ts';
 import { routesOf } from './app.ts';

@@ -2,7 +2,7 @@
 // balancers move on to another replica; requests taken before keep running and are counted until they end.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ShuttingDownError } from '../errors.ts';
-import type { Lifecycle } from '../lifecycle.ts';
+import type { Lifecycle } from '../ops/draining.ts';
 
 /** Still answered while draining: the probes say what is happening, and a scrape shows the drain's progress. */
 const ANSWERED_WHILE_DRAINING = new Set(['/healthz', '/readyz', '/metrics']);

@@ -2,7 +2,7 @@
 // It listens on the response's close, which also fires for streamed (hijacked) answers and for clients that
 // leave early (counted as 499, as Ollama logs them).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../ops/metrics.ts';
 
 export function requestMetricsHook(metrics: Metrics) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {

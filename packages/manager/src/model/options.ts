@@ -2,8 +2,8 @@
 // params layer), and split into what the sampler needs and what decides how the model is loaded.
 // Unknown options are ignored, as Ollama ignores them; a known option of the wrong type is a 400 naming it.
 
-import type { Sampling } from '../engine/protocol.ts';
 import { BadRequestError } from '../errors.ts';
+import type { Sampling } from '../runner/protocol.ts';
 
 export type OptionKind = 'number' | 'integer' | 'boolean' | 'strings';
 

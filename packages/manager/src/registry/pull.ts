@@ -3,7 +3,7 @@
 // can be refused (a bad name, a model OWNCHAT_PULL_ALLOW does not list) is refused before the first progress line.
 import fs from 'node:fs/promises';
 import { Agent } from 'undici';
-import { formatBytes } from '../bytes.ts';
+import { formatBytes } from '../config/bytes.ts';
 import { ForbiddenError, InsufficientStorageError, RegistryError, ShuttingDownError } from '../errors.ts';
 import { displayName } from '../model/name.ts';
 import type { Layer } from '../store/manifests.ts';

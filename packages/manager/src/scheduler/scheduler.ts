@@ -3,9 +3,9 @@
 // arrival order), unloaded when its keep-alive runs out or another model needs the room. Every request that
 // waits (for a load, for room, for its turn) counts against OLLAMA_MAX_QUEUE, loaded models included.
 import type { Devices } from '../engine/devices.ts';
-import type { ContextUsage, LoadedInfo, LoadSpec } from '../engine/protocol.ts';
 import type { RunnerHandle, StartRunner } from '../engine/runnerHandle.ts';
 import { CanceledError, ModelLoadError, ServerBusyError } from '../errors.ts';
+import type { ContextUsage, LoadedInfo, LoadSpec } from '../runner/protocol.ts';
 import { Fifo } from './fifo.ts';
 import { place } from './placement.ts';
 

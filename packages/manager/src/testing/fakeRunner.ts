@@ -1,6 +1,9 @@
 // A runner without a child process or a model, for tests of what sits above the runner seam (the scheduler,
 // the answer pipeline and its reply writer): it loads at once or when told to, generates what a test scripts,
 // and exits when told to, as a crash would end a real one.
+
+import type { EmbedResult, RunnerExit, RunnerHandle } from '../engine/runnerHandle.ts';
+import { ModelLoadError, RunnerError } from '../errors.ts';
 import type {
   ContextUsage,
   GenerateInput,
@@ -8,9 +11,7 @@ import type {
   LoadedInfo,
   LoadSpec,
   Sampling,
-} from '../engine/protocol.ts';
-import type { EmbedResult, RunnerExit, RunnerHandle } from '../engine/runnerHandle.ts';
-import { ModelLoadError, RunnerError } from '../errors.ts';
+} from '../runner/protocol.ts';
 
 /** What a fake runner's generate does: send chunks, then resolve with statistics or reject. */
 export type GenerateScript = (

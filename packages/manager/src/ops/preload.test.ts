@@ -12,7 +12,7 @@ import {
   writeDeterministicModel,
 } from '@ownchat/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from './config.ts';
+import { readConfig } from '../config/config.ts';
 
 let dir: string;
 let store: string;

@@ -8,8 +8,8 @@
 // vllm:gpu_cache_usage_perc repeats it under the name older pickers read). They are server-wide, without labels,
 // as the picker reads one value per replica.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { ContextUsage } from './engine/protocol.ts';
-import type { SchedulerStats } from './scheduler/scheduler.ts';
+import type { ContextUsage } from '../runner/protocol.ts';
+import type { SchedulerStats } from '../scheduler/scheduler.ts';
 
 /** What the scheduler tells the gauges at each scrape. */
 export type MetricsSources = {

@@ -2,9 +2,9 @@
 // llama-server per model. A native crash here (a bad GGUF, an assertion in llama.cpp) ends this process only;
 // the llm-manager sees the exit, fails this model's requests with a clear error and keeps serving.
 import { getLlama, JinjaTemplateChatWrapper, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
+import { engineCmakeOptions } from '../engine/engineBuild.ts';
 import { contextPerSequence, runnerContextOptions } from './contextOptions.ts';
 import { embed } from './embedding.ts';
-import { engineCmakeOptions } from './engineBuild.ts';
 import { generate } from './generation.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { Lockstep } from './lockstep.ts';

@@ -1,6 +1,6 @@
 // OLLAMA_HOST, read exactly as Ollama reads it (envconfig.Host): a scheme picks the default port
 // (http 80, https 443), a bare host gets 11434, ":port" means 127.0.0.1.
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../errors.ts';
 
 export type ListenAddress = { scheme: 'http' | 'https'; host: string; port: number };
 

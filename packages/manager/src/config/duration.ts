@@ -1,7 +1,7 @@
 // Ollama's keep_alive: a number is seconds, a string is a Go duration ("5m", "1h30m", "10s", "-1m"); negative
 // means "keep loaded forever" and 0 "unload right after the request". Returned in milliseconds, with
 // Infinity for forever.
-import { BadRequestError } from './errors.ts';
+import { BadRequestError } from '../errors.ts';
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,

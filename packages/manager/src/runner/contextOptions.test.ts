@@ -8,8 +8,8 @@ import { setTimeout } from 'node:timers/promises';
 import { DETERMINISTIC_ANSWER, writeDeterministicModel } from '@ownchat/testkit';
 import { getLlama, type Llama, LlamaCompletion, LlamaLogLevel, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineCmakeOptions } from '../engine/engineBuild.ts';
 import { runnerContextOptions } from './contextOptions.ts';
-import { engineCmakeOptions } from './engineBuild.ts';
 import { Lockstep } from './lockstep.ts';
 import type { LoadSpec } from './protocol.ts';
 

@@ -6,9 +6,9 @@
 // log, and is tried again with a growing pause, so a registry that comes back or a store an operator fixes
 // makes the server ready without a restart.
 
-import { loadOrUnload } from './answer/inference.ts';
-import type { ManagerContext } from './context.ts';
-import { ModelNotFoundError } from './errors.ts';
+import { loadOrUnload } from '../answer/inference.ts';
+import type { ManagerContext } from '../context.ts';
+import { ModelNotFoundError } from '../errors.ts';
 
 const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 60_000;

@@ -12,10 +12,10 @@ import type {
   LoadSpec,
   Sampling,
   ToRunner,
-} from './protocol.ts';
+} from '../runner/protocol.ts';
 import type { EmbedResult, RunnerExit, RunnerHandle } from './runnerHandle.ts';
 
-const RUNNER_MAIN = fileURLToPath(new URL('./runnerMain.ts', import.meta.url));
+const RUNNER_MAIN = fileURLToPath(new URL('../runner/runnerMain.ts', import.meta.url));
 // The runner is TypeScript like the rest: it runs under the same loader (tsx) as the manager.
 const TSX_LOADER = import.meta.resolve('tsx');
 

@@ -3,13 +3,13 @@
 // `ownchat --help` can list them and nothing else in the code reads process.env.
 import os from 'node:os';
 import path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { parseModelName } from '../model/name.ts';
+import { parseAllowList } from '../registry/allowList.ts';
 import { parseByteSize } from './bytes.ts';
 import { availableCpus } from './cpus.ts';
 import { parseKeepAlive } from './duration.ts';
-import { ConfigError } from './errors.ts';
 import { type ListenAddress, parseOllamaHost } from './host.ts';
-import { parseModelName } from './model/name.ts';
-import { parseAllowList } from './registry/allowList.ts';
 
 export type Env = Record<string, string | undefined>;
 
