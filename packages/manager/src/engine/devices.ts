@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { GgufInsights, getLlama, type Llama, readGgufFileInfo } from 'node-llama-cpp';
 import { engineCmakeOptions, engineName } from './engineBuild.ts';
+import { checkGgufBounds } from './ggufBounds.ts';
 
 export type DeviceLine = { message: string; fields: Record<string, unknown> };
 export type MemoryFigures = { gpuTotal: number; gpuFree: number; ramTotal: number; ramFree: number };
@@ -80,9 +81,10 @@ export class LlamaDevices implements Devices {
   async estimate(modelPath: string, spec: EstimateSpec): Promise<ModelEstimate> {
     let pending = this.insights.get(modelPath);
     if (!pending) {
-      pending = readGgufFileInfo(modelPath, { logWarnings: false }).then((info) =>
-        GgufInsights.from(info, this.llama),
-      );
+      // A pulled blob has not been through /api/create's checks: bound the header before parsing it.
+      pending = checkGgufBounds(modelPath)
+        .then(() => readGgufFileInfo(modelPath, { logWarnings: false }))
+        .then((info) => GgufInsights.from(info, this.llama));
       pending.catch(() => this.insights.delete(modelPath));
       this.insights.set(modelPath, pending);
     }
