@@ -43,3 +43,20 @@ export function optionalObject(body: Body, field: string): Record<string, unknow
   }
   return v as Record<string, unknown>;
 }
+
+/**
+ * How deeply a parsed JSON value nests, walked without recursion (so the check itself cannot overflow the stack),
+ * stopping as soon as it passes `limit`.
+ */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
