@@ -59,8 +59,14 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   const bodyTooLarge = new PayloadTooLargeError(
     `the request body is larger than the limit of ${mib(ctx.config.maxBodySize)} (OWNCHAT_MAX_BODY_SIZE); send a model file through /api/blobs`,
   );
-  app.setErrorHandler((error, req, reply) => {
-    const e = (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? bodyTooLarge : error;
+  app.setErrorHandler(async (error, req, reply) => {
+    let e: unknown = error;
+    if ((error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      e = bodyTooLarge;
+      // Read the rest of the upload (discarding it) before answering: closing on a client that is still
+      // sending resets the connection, and it never reads the 413. Bounded in time; then the socket closes.
+      if (await drained(req.raw, 30_000)) reply.removeHeader('connection');
+    }
     const { status, message, headers } = errorStatus(e);
     if (status >= 500) req.log.error({ err: error }, message);
     if (headers) reply.headers(headers);
@@ -91,6 +97,22 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register(async (scope) => openaiRoutes(scope, ctx));
   return app;
+}
+
+/** Resumes a request's body into nowhere; true once it has all arrived, false after `ms`. */
+function drained(body: NodeJS.ReadableStream & { readableEnded?: boolean }, ms: number): Promise<boolean> {
+  if (body.readableEnded) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = (ok: boolean) => () => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    body.once('end', done(true));
+    body.once('close', done(false));
+    body.on('data', () => {});
+    body.resume();
+  });
 }
 
 /** A limit as it was most likely set: "256 MiB", or bytes when it is not a whole number of MiB. */

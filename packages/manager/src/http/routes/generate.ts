@@ -6,7 +6,7 @@ import { parseKeepAlive } from '../../duration.ts';
 import type { GenerateInput, OutputFormat } from '../../engine/protocol.ts';
 import { CanceledError } from '../../errors.ts';
 import { infer, loadOrUnload } from '../../inference.ts';
-import { checkOptions, type Options } from '../../model/options.ts';
+import { checkOptionLimits, checkOptions, type Options } from '../../model/options.ts';
 import { chatInput, generateInput } from '../../promptInput.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { errorStatus } from '../errorStatus.ts';
@@ -64,6 +64,7 @@ export async function prepareAnswer(
   const name = modelField(body);
   const stream = optionalBoolean(body, 'stream') !== false; // the server's default is to stream
   const options = checkOptions(body.options);
+  checkOptionLimits(options, ctx.config);
   const format = outputFormat(body);
   const keepAliveMs =
     body.keep_alive === undefined || body.keep_alive === null
