@@ -189,8 +189,29 @@ describe('statuses as Ollama gives them', () => {
     ['/api/create', { model: 'x', from: 'det', parameters: [] }, /parameters must be a JSON object/],
     ['/api/show', { model: ['det'] }, /model must be a string/],
     ['/api/pull', { model: 'det', insecure: 'no' }, /insecure must be true or false/],
+    ['/api/create', { model: 'x', from: 'det', license: 5 }, /license must be a string or a list of strings/],
+    [
+      '/api/chat',
+      { model: 'det', messages: [{ role: 'user', content: 'Hi', images: 'abc' }] },
+      /images must be a list/,
+    ],
+    ['/api/show', { model: 'det', verbose: 'yes' }, /verbose must be true or false/],
   ])('%s with a value of the wrong type is 400: %j', async (route, body, pattern) => {
     await refused(await post(route, body), 400, pattern);
+  });
+
+  it('takes null as absent on /api/create too', async () => {
+    const res = await post('/api/create', {
+      model: 'nulls',
+      from: 'det',
+      template: null,
+      system: null,
+      license: null,
+      messages: null,
+      parameters: null,
+      stream: false,
+    });
+    expect(res.status).toBe(200);
   });
 
   it('takes null as absent', async () => {

@@ -28,6 +28,15 @@ export function optionalBoolean(body: Body, field: string): boolean | undefined 
   return v;
 }
 
+/** A string or a list of strings (a Modelfile's LICENSE may be several); null is absent. */
+export function optionalStringOrList(body: Body, field: string): string | string[] | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
+  throw new BadRequestError(`${field} must be a string or a list of strings, not ${JSON.stringify(v)}`);
+}
+
 /** The model a request names: `model`, or `name` as older clients (and ollama-js for some routes) send it. */
 export function modelField(body: Body, field = 'model'): string {
   const v = optionalString(body, field) ?? optionalString(body, 'name');
