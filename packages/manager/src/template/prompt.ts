@@ -26,12 +26,18 @@ export type PromptValues = {
 };
 
 const cache = new Map<string, Node[]>();
+/**
+ * Model templates are a few kilobytes; a request's `template` may be as large as the body limit, and 64 of
+ * those kept would pin gigabytes. Larger ones are parsed each time, never kept.
+ */
+const MAX_CACHED_TEMPLATE = 256 * 1024;
 
 /** Parses a template once; throws TemplateError naming what is wrong or unsupported. */
 export function compileTemplate(src: string): Node[] {
   let nodes = cache.get(src);
   if (!nodes) {
     nodes = parseTemplate(src);
+    if (src.length > MAX_CACHED_TEMPLATE) return nodes;
     if (cache.size > 64) cache.clear();
     cache.set(src, nodes);
   }
