@@ -61,7 +61,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   );
   app.setErrorHandler(async (error, req, reply) => {
     let e: unknown = error;
-    if ((error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    if ((error as { code?: string } | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       e = bodyTooLarge;
       // Read the rest of the upload (discarding it) before answering: closing on a client that is still
       // sending resets the connection, and it never reads the 413. Bounded in time; then the socket closes.

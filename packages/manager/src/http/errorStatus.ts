@@ -44,7 +44,7 @@ export function errorStatus(e: unknown): ErrorResponse {
   )
     return { status: 500, message };
   // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.
-  const status = (e as { statusCode?: number }).statusCode;
+  const status = (e as { statusCode?: number } | null | undefined)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500)
     return { status, message: fastifyMessage(e) };
   return { status: 500, message: `internal error: ${message}` };
