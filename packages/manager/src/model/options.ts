@@ -70,7 +70,7 @@ export function checkOptions(value: unknown, where = 'options'): Options {
  * past llama.cpp's 512 aborts the runner), so it is a 400 naming the limit. Context length and batch size are
  * clamped to the model's trained context where the model is loaded, as Ollama clamps them.
  */
-export function checkOptionLimits(options: Options, machine: { cpus: number; numThreads?: number }): void {
+export function checkOptionLimits(options: Options, machine: { cpus: number; numThreads?: number }): Options {
   const threads = options.num_thread as number | undefined;
   const most = Math.max(machine.cpus, machine.numThreads ?? 0);
   if (threads !== undefined && threads > most) {
@@ -84,6 +84,7 @@ export function checkOptionLimits(options: Options, machine: { cpus: number; num
       `options.repeat_last_n ${lastN} is not valid: use -1 (the whole context), 0 (off) or a number of tokens`,
     );
   }
+  return options;
 }
 
 /** Ollama's defaults (api.DefaultOptions). */

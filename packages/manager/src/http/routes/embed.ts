@@ -5,7 +5,7 @@ import type { ManagerContext } from '../../context.ts';
 import { parseKeepAlive } from '../../duration.ts';
 import { BadRequestError } from '../../errors.ts';
 import { embedWith } from '../../inference.ts';
-import { checkOptions } from '../../model/options.ts';
+import { checkOptionLimits, checkOptions } from '../../model/options.ts';
 import { clientGone } from '../ndjson.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
 
@@ -24,7 +24,7 @@ export function normalise(v: number[]): number[] {
 
 export function embedRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   const common = (body: Body) => ({
-    options: checkOptions(body.options),
+    options: checkOptionLimits(checkOptions(body.options), ctx.config),
     keepAliveMs:
       body.keep_alive === undefined || body.keep_alive === null
         ? ctx.config.keepAlive
