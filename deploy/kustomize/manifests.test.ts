@@ -6,6 +6,8 @@ import path from 'node:path';
 import { readChatConfig } from '@ownchat/chat/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { parseModelName } from '../../packages/manager/src/model/name.ts';
+import { isPullAllowed, parseAllowList } from '../../packages/manager/src/registry/allowList.ts';
 import { IMAGES, RUNTIME_UID } from '../docker/images.ts';
 import { type K8sObject, KUSTOMIZE_DIR, kustomizeVersion, render } from './render.ts';
 import { schemaErrors, unknownFields } from './schema.ts';
@@ -229,6 +231,28 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
         name: 'OWNCHAT_PRELOAD',
         value: '',
       });
+  });
+
+  it('pulls only from the public registries by default (OWNCHAT_PULL_ALLOW), not from the cluster network', () => {
+    if (overlay === 'ollama') return; // Ollama itself has no allow-list
+    const patterns = parseAllowList(envOf(managerContainer(overlay), 'OWNCHAT_PULL_ALLOW')?.value);
+    const allowed = (name: string) => isPullAllowed(patterns, parseModelName(name));
+    for (const name of [
+      'qwen2.5:0.5b',
+      'library/llama3.2:1b',
+      'registry.ollama.ai/library/phi3',
+      'hf.co/bartowski/x',
+    ]) {
+      expect(allowed(name), name).toBe(true);
+    }
+    expect(allowed('huggingface.co/bartowski/x:Q4_K_M')).toBe(true);
+    for (const name of [
+      '10.0.0.5:5000/team/m',
+      '169.254.169.254/latest/meta-data',
+      'llm-manager:11434/x/y',
+    ]) {
+      expect(allowed(name), name).toBe(false);
+    }
   });
 
   it('gives running answers time to finish: grace period longer than preStop plus the drain timeout', () => {

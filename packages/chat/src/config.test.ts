@@ -18,6 +18,7 @@ describe('chatbot settings', () => {
       sessionTtl: 30 * 86_400_000,
       signinAttempts: 5,
       generationsPerMinute: 20,
+      insecureRegistries: [],
     });
   });
 
@@ -106,6 +107,7 @@ describe('chatbot settings', () => {
       'OWNCHAT_SESSION_TTL',
       'OWNCHAT_SIGNIN_ATTEMPTS',
       'OWNCHAT_GENERATIONS_PER_MINUTE',
+      'OWNCHAT_INSECURE_REGISTRIES',
     ]);
   });
 });

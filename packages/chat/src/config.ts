@@ -161,6 +161,17 @@ export const chatSettings = {
     defaultText: '20',
     read: readCount('OWNCHAT_GENERATIONS_PER_MINUTE', 20),
   }),
+  insecureRegistries: setting<string[]>({
+    name: 'OWNCHAT_INSECURE_REGISTRIES',
+    description:
+      'Registries (host:port, comma-separated) the chatbot may pull from over plain HTTP when a name says http://; no others',
+    defaultText: 'none',
+    read: (raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+  }),
 } as const;
 
 type ChatSettings = typeof chatSettings;

@@ -18,6 +18,11 @@ export class BadRequestError extends Error {
   }
 }
 
+/** The request body is larger than OWNCHAT_MAX_BODY_SIZE (413); the message names the limit. */
+export class PayloadTooLargeError extends Error {
+  override name = 'PayloadTooLargeError';
+}
+
 /** No API key, or not one of OWNCHAT_API_KEYS (401). The message never repeats what the client sent. */
 export class UnauthorizedError extends Error {
   override name = 'UnauthorizedError';

@@ -31,6 +31,23 @@ export type RunningManager = {
   close: () => Promise<void>;
 };
 
+let strayRejectionsLogged = false;
+
+/**
+ * A promise nobody awaited that rejects would end the process under Node's default, and with it every loaded
+ * model's requests: one request's stray failure must stay its own. Logged as an error instead (once per process).
+ */
+function logStrayRejections(log: pino.Logger): void {
+  if (strayRejectionsLogged) return;
+  strayRejectionsLogged = true;
+  process.on('unhandledRejection', (reason) => {
+    log.error(
+      { err: reason },
+      'a promise rejected with nobody waiting for it: logged, the server carries on',
+    );
+  });
+}
+
 /** What runs the models; tests above the runner seam pass fakes, `ownchat serve` the real ones. */
 export type EngineParts = { devices?: Devices; startRunner?: StartRunner };
 
@@ -39,6 +56,7 @@ export async function startManager(
   parts: EngineParts = {},
 ): Promise<RunningManager> {
   const log = pino({ level: config.logLevel, base: { svc: 'llm-manager' } });
+  logStrayRejections(log);
   const devices = parts.devices ?? (await LlamaDevices.open());
   for (const line of await devices.describe(config.numThreads ?? config.cpus))
     log.info(line.fields, line.message);

@@ -183,13 +183,14 @@ describe('chatting', () => {
     // The code block is highlighted: its keyword and number are marked up separately.
     expect(await answer.getByText('const', { exact: true }).evaluate(tagName)).toBe('SPAN');
     expect(await answer.getByText('42', { exact: true }).evaluate(tagName)).toBe('SPAN');
-    // Raw HTML is not rendered and a javascript: link goes nowhere.
+    // Raw HTML is shown as the text it is (issue 19: not dropped), never rendered; a javascript: link goes nowhere.
     expect(await answer.getByRole('img').count()).toBe(0);
     expect(await answer.locator('img, script, iframe').count()).toBe(0);
+    expect(await answer.textContent()).toContain('with inline <img src=x onerror=alert(1)> click then');
     // A javascript: link loses its target: the word stays, as text.
     await answer.getByText('click', { exact: true }).waitFor();
     expect(await answer.getByRole('link').count()).toBe(0);
-    expect(await answer.textContent()).not.toMatch(/onerror|javascript/);
+    expect(await answer.textContent()).not.toMatch(/javascript/);
     expect(dialogs).toEqual([]);
 
     await answer.getByRole('button', { name: 'Copy code' }).click();
@@ -206,6 +207,26 @@ describe('chatting', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await chat.screenshot('markdown-phone-light');
     await page.setViewportSize(DESKTOP);
+  });
+});
+
+describe('what a user typed is shown as typed (issue 19)', () => {
+  it('shows a question that looks like HTML escaped, in the bubble and the title, and renders none of it', async () => {
+    await chat.newChat();
+    await chat.modelPicker.selectOption('det:latest');
+    const question =
+      'what does <div> do? and <b>this</b> <script>alert(1)</script> <img src=x onerror=alert(2)>';
+    await chat.send(question);
+    expect(await chat.answer(1)).toBe(DETERMINISTIC_ANSWER);
+    const asked = chat.article(0);
+    expect(await asked.locator('.bubble').textContent()).toBe(question);
+    expect(await asked.locator('div div, b, script, img').count()).toBe(0);
+    await page
+      .getByRole('link', { name: /what does <div> do\?/ })
+      .first()
+      .waitFor();
+    expect(dialogs).toEqual([]);
+    await chat.screenshot('html-as-typed-desktop');
   });
 });
 

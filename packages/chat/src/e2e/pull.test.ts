@@ -42,8 +42,13 @@ beforeAll(async () => {
   await pushModel(registry.url, 'library/det:latest', files.det!);
   big = await pushModel(registry.url, 'team/big:latest', files.slow!);
   proxy = await startTcpProxy(registry.url);
-  // The registry is plain HTTP: a name spelled http:// says so.
-  up = await startOwnchatUp({ env: { OWNCHAT_DEFAULT_MODEL: `http://${proxy.host}/library/det` } });
+  // The registry is plain HTTP: a name spelled http:// says so, and the operator allows that registry.
+  up = await startOwnchatUp({
+    env: {
+      OWNCHAT_DEFAULT_MODEL: `http://${proxy.host}/library/det`,
+      OWNCHAT_INSECURE_REGISTRIES: proxy.host,
+    },
+  });
   browser = await launchBrowser();
   page = await browser.context.newPage();
   chat = new ChatPage(page);

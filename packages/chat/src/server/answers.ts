@@ -11,6 +11,7 @@ import { PullTracker } from './pullProgress.ts';
 import type { SseStream } from './sse.ts';
 import {
   describeProblem,
+  insecurePullRefusal,
   PullError,
   placementOf,
   pullFailure,
@@ -169,11 +170,13 @@ export class Answers {
 
   /** Pulls `model` into the llm-manager, relaying the summed progress; throws with the reason if it fails. */
   private async pull(client: ReturnType<Upstream['client']>, model: string, sse: SseStream<AnswerEvents>) {
+    const refusal = insecurePullRefusal(model, this.deps.upstream.insecureRegistries);
+    if (refusal) throw new PullError(model, refusal);
     sse.send('waiting', { reason: 'pulling', model });
     const tracker = new PullTracker();
     sse.send('pull', tracker.update({ status: 'pulling manifest' }));
     try {
-      for await (const line of await client.pull(pullRequest(model))) {
+      for await (const line of await client.pull(pullRequest(model, this.deps.upstream.insecureRegistries))) {
         sse.send('pull', tracker.update(line));
       }
     } catch (e) {

@@ -33,6 +33,20 @@ const CSRF_CODES = new Set(['FST_CSRF_MISSING_SECRET', 'FST_CSRF_INVALID_TOKEN']
 export const CSRF_MESSAGE =
   "this request lacks the page's security token (X-CSRF-Token) or it does not match your session: reload the page and try again";
 
+/** Whatever was thrown, in words: never "[object Object]". */
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
+    return (e as { message: string }).message;
+  }
+  try {
+    return JSON.stringify(e) ?? String(e);
+  } catch {
+    return String(e);
+  }
+}
+
 /** What the request names does not exist (404). */
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
@@ -55,7 +69,7 @@ export class UpstreamError extends Error {
 }
 
 export function errorStatus(e: unknown, upstreamUrl: string): { status: number; message: string } {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorText(e);
   if (e instanceof BadRequestError) return { status: 400, message };
   if (e instanceof UnauthorizedError) return { status: 401, message };
   if (e instanceof ForbiddenError) return { status: 403, message };

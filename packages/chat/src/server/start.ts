@@ -41,7 +41,7 @@ export async function startChat(
   const interrupted = await store.markInterrupted(INTERRUPTED);
   if (interrupted)
     log.warn({ answers: interrupted }, 'answers cut off when the chatbot last stopped are marked so');
-  const upstream = new Upstream(config.upstream, config.apiKey);
+  const upstream = new Upstream(config.upstream, config.apiKey, config.insecureRegistries);
   const answers = new Answers({ store, upstream, log, defaultModel: config.defaultModel });
   const auth = new Auth(config, new AccountStore(store.db, now), now);
   const ctx: ChatContext = { config, store, upstream, answers, auth, log, heartbeatMs: opts.heartbeatMs };

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   describeProblem,
+  insecurePullRefusal,
   PullError,
   placementOf,
   pullFailure,
@@ -39,13 +40,25 @@ describe('model names', () => {
 });
 
 describe('pulls', () => {
-  it('pulls from a plain-HTTP registry only when the name says http://', () => {
+  it('asks for an insecure pull only for a registry the operator listed (issue 19)', () => {
     expect(pullRequest(' qwen2.5:0.5b ')).toEqual({ model: 'qwen2.5:0.5b', stream: true });
-    expect(pullRequest('http://127.0.0.1:5000/team/m')).toEqual({
-      model: 'http://127.0.0.1:5000/team/m',
+    // Not listed: no insecure flag, and the chatbot refuses before asking.
+    expect(pullRequest('http://10.0.0.1:5000/team/m')).toEqual({
+      model: 'http://10.0.0.1:5000/team/m',
+      stream: true,
+    });
+    expect(insecurePullRefusal('http://10.0.0.1:5000/team/m')).toMatch(
+      /^the chatbot does not pull from 10\.0\.0\.1:5000 over plain HTTP: an operator can allow it \(OWNCHAT_INSECURE_REGISTRIES=10\.0\.0\.1:5000\)/,
+    );
+    expect(insecurePullRefusal('http://169.254.169.254/latest/m', ['10.0.0.1:5000'])).toBeDefined();
+    // Listed (the host as written, any case): insecure as the operator chose.
+    expect(pullRequest('HTTP://127.0.0.1:5000/team/m', ['127.0.0.1:5000'])).toEqual({
+      model: 'HTTP://127.0.0.1:5000/team/m',
       stream: true,
       insecure: true,
     });
+    expect(insecurePullRefusal('http://127.0.0.1:5000/team/m', ['127.0.0.1:5000'])).toBeUndefined();
+    expect(insecurePullRefusal('https://r.example/team/m')).toBeUndefined();
     expect(pullRequest('https://r.example/team/m')).toEqual({
       model: 'https://r.example/team/m',
       stream: true,
@@ -98,6 +111,12 @@ describe('problems in words', () => {
     [response('server busy, please try again.', 503), {}, 'busy', /^The llm-manager is busy/],
     [response('invalid API key', 401), {}, 'refused', /Check OWNCHAT_API_KEY/],
     [
+      response('options.num_thread 99 is more than the 2 CPUs this server may use', 400),
+      {},
+      'failed',
+      /^The llm-manager refused the request \(400\): options\.num_thread 99/,
+    ],
+    [
       new PullError('m', 'file does not exist'),
       {},
       'pull-failed',
@@ -114,6 +133,19 @@ describe('problems in words', () => {
     const p = describeProblem(e, { url: URL_TRIED, ...ctx });
     expect(p.kind).toBe(kind);
     expect(p.message).toMatch(message);
+  });
+
+  it("passes the llm-manager's 4xx on as the same 4xx with its words, not as 502 (issue 19)", () => {
+    for (const [status, text] of [
+      [400, 'template: the template ran more than 1000000 steps'],
+      [403, "pulling 'x' is not allowed by OWNCHAT_PULL_ALLOW"],
+      [413, 'the request body is larger than the limit of 256 MiB'],
+    ] as const) {
+      const p = describeProblem(response(text, status), { url: URL_TRIED });
+      expect(p.status).toBe(status);
+      expect(p.message).toContain(text);
+    }
+    expect(describeProblem(response('invalid API key', 401), { url: URL_TRIED }).status).toBe(502);
   });
 });
 

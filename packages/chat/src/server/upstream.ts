@@ -21,6 +21,8 @@ export class Upstream {
   constructor(
     readonly url: string,
     private readonly apiKey?: string,
+    /** OWNCHAT_INSECURE_REGISTRIES: the only hosts a pull may reach over plain HTTP. */
+    readonly insecureRegistries: readonly string[] = [],
   ) {
     this.shared = this.client();
   }
@@ -76,13 +78,34 @@ export type ProblemKind =
   | 'failed';
 
 /**
- * A name spelled with http:// (a private registry over plain HTTP) is the user's explicit choice of an insecure
- * pull: Ollama's `insecure` flag, which the llm-manager otherwise refuses such a name without.
+ * What the chatbot asks the llm-manager to pull. A name pasted into the page must not make the server fetch over
+ * plain HTTP from whatever host it names on its network: `insecure` is asked only for a name spelled http://
+ * whose registry the operator listed in OWNCHAT_INSECURE_REGISTRIES (insecurePullRefusal turns the others away).
  */
-export function pullRequest(model: string): { model: string; stream: true; insecure?: true } {
-  return /^http:\/\//i.test(model.trim())
-    ? { model: model.trim(), stream: true, insecure: true }
-    : { model: model.trim(), stream: true };
+export function pullRequest(
+  model: string,
+  insecureRegistries: readonly string[] = [],
+): { model: string; stream: true; insecure?: true } {
+  const name = model.trim();
+  return plainHttpHost(name) && insecurePullRefusal(name, insecureRegistries) === undefined
+    ? { model: name, stream: true, insecure: true }
+    : { model: name, stream: true };
+}
+
+/** Why the chatbot will not pull this name, if it will not: plain HTTP to a registry nobody listed. */
+export function insecurePullRefusal(
+  model: string,
+  insecureRegistries: readonly string[] = [],
+): string | undefined {
+  const host = plainHttpHost(model.trim());
+  if (host === undefined || insecureRegistries.includes(host)) return undefined;
+  return `the chatbot does not pull from ${host} over plain HTTP: an operator can allow it (OWNCHAT_INSECURE_REGISTRIES=${host}) or pull it with "ownchat pull --insecure"`;
+}
+
+/** The host[:port] of a name spelled http://host[:port]/…, lower-cased; undefined for any other name. */
+function plainHttpHost(name: string): string | undefined {
+  const m = /^http:\/\/([^/]+)/i.exec(name);
+  return m ? m[1]!.toLowerCase() : undefined;
 }
 
 /** Why a pull failed, in the llm-manager's own words, or the plain fact that it cannot pull at all. */
@@ -168,12 +191,17 @@ export function describeProblem(
   if (status === 503) {
     return { kind: 'busy', status: 503, message: `The llm-manager is busy: ${text}. Try again in a moment.` };
   }
-  if (status === 401 || status === 403) {
+  if (status === 401) {
     return {
       kind: 'refused',
       status: 502,
       message: `The llm-manager refused the chatbot (${status}: ${text}). Check OWNCHAT_API_KEY.`,
     };
+  }
+  // The request itself was wrong or not allowed (a bad option, a body too large, a model the pull allow-list
+  // omits): the user's to fix, so it stays a 4xx with the llm-manager's words, not a 502.
+  if (status !== undefined && status >= 400 && status < 500 && status !== 499) {
+    return { kind: 'failed', status, message: `The llm-manager refused the request (${status}): ${text}` };
   }
   return {
     kind: 'failed',

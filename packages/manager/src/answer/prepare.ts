@@ -3,7 +3,7 @@
 // (think, tools, logprobs). The OpenAI routes turn their requests into Ollama's and come through here too.
 import type { ManagerContext } from '../context.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../http/validate.ts';
-import { checkOptions, type Options } from '../model/options.ts';
+import { checkOptionLimits, checkOptions, type Options } from '../model/options.ts';
 import type { GenerateInput, OutputFormat } from '../runner/protocol.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
@@ -81,7 +81,7 @@ export async function prepareAnswer(
   const body = asBody(rawBody);
   const name = modelField(body);
   const stream = optionalBoolean(body, 'stream') !== false; // the server's default is to stream
-  const options = checkOptions(body.options);
+  const options = checkOptionLimits(checkOptions(body.options), ctx.config);
   const format = outputFormat(body);
   const keepAliveMs = requestedKeepAlive(ctx, body.keep_alive);
   const model = await ctx.store.resolve(name);

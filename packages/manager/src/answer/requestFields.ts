@@ -7,7 +7,12 @@ import type { ChatRequest } from './promptInput.ts';
 
 const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
 
-function rejectImages(images: unknown): void {
+function rejectImages(images: unknown, field = 'images'): void {
+  if (images !== undefined && images !== null && !Array.isArray(images)) {
+    throw new BadRequestError(
+      `${field} must be a list of base64-encoded images, not ${JSON.stringify(images)}`,
+    );
+  }
   if (Array.isArray(images) && images.length > 0) {
     throw new BadRequestError('this model does not support images (it has no vision projector)');
   }
@@ -32,7 +37,7 @@ export function chatMessages(body: Body): ChatRequest['messages'] {
     if (tool_calls !== undefined && tool_calls !== null && !Array.isArray(tool_calls)) {
       throw new BadRequestError(`messages[${i}].tool_calls must be a list`);
     }
-    rejectImages(images);
+    rejectImages(images, `messages[${i}].images`);
     return {
       role: role as ChatRequest['messages'][number]['role'],
       content: (content as string | undefined) ?? '',

@@ -207,6 +207,13 @@ export const settings = {
     defaultText: '8',
     read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_PULL_PARALLEL', raw.trim()) : 8),
   }),
+  maxBodySize: setting<number>({
+    name: 'OWNCHAT_MAX_BODY_SIZE',
+    description:
+      'Largest JSON request body (e.g. 64MiB); a larger one is refused with 413. Blob uploads (/api/blobs) have no limit',
+    defaultText: '256MiB',
+    read: (raw) => (raw?.trim() ? parseBytes('OWNCHAT_MAX_BODY_SIZE', raw.trim()) : 256 * 1024 * 1024),
+  }),
   pullPartSize: setting<number | undefined>({
     name: 'OWNCHAT_PULL_PART_SIZE',
     description:

@@ -37,3 +37,26 @@ describe('the memory estimate', () => {
     expect(four - one).toBeGreaterThan(0.5 * (asOne - one));
   });
 });
+
+describe('the estimate is bounded and whole (issue 19)', () => {
+  it('clamps num_ctx (and num_batch) to the trained context, so 2^40 costs what 65536 does', async () => {
+    expect(await ram(2 ** 40, 1)).toBe(await ram(65536, 1));
+    const big = await devices.estimate(modelPath, {
+      contextSize: 2 ** 40,
+      sequences: 1,
+      batchSize: 2 ** 40,
+      useMmap: true,
+    });
+    expect(Number.isFinite(big.estimate(0).ram)).toBe(true);
+  });
+
+  it('gives whole bytes, which /api/ps reports as Go int64s', async () => {
+    for (const contextSize of [777, 8192, 12345]) {
+      const e = (
+        await devices.estimate(modelPath, { contextSize, sequences: 3, batchSize: 333, useMmap: false })
+      ).estimate(0);
+      expect(Number.isInteger(e.ram), `${contextSize}: ${e.ram}`).toBe(true);
+      expect(Number.isInteger(e.vram), `${contextSize}: ${e.vram}`).toBe(true);
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { GgufInsights, getLlama, type Llama, readGgufFileInfo } from 'node-llama-cpp';
 import { engineCmakeOptions, engineName } from './engineBuild.ts';
+import { checkGgufBounds } from './ggufBounds.ts';
 
 export type DeviceLine = { message: string; fields: Record<string, unknown> };
 export type MemoryFigures = { gpuTotal: number; gpuFree: number; ramTotal: number; ramFree: number };
@@ -80,24 +81,32 @@ export class LlamaDevices implements Devices {
   async estimate(modelPath: string, spec: EstimateSpec): Promise<ModelEstimate> {
     let pending = this.insights.get(modelPath);
     if (!pending) {
-      pending = readGgufFileInfo(modelPath, { logWarnings: false }).then((info) =>
-        GgufInsights.from(info, this.llama),
-      );
+      // A pulled blob has not been through /api/create's checks: bound the header before parsing it.
+      pending = checkGgufBounds(modelPath)
+        .then(() => readGgufFileInfo(modelPath, { logWarnings: false }))
+        .then((info) => GgufInsights.from(info, this.llama));
       pending.catch(() => this.insights.delete(modelPath));
       this.insights.set(modelPath, pending);
     }
     const insights = await pending;
+    // As the runner loads it (contextOptions.ts) and Ollama clamps it: never more than the model was trained
+    // for, so num_ctx 2^40 is estimated as what will really be allocated, not refused for a fantasy figure.
+    const estimatedContext = Math.min(spec.contextSize, insights.trainContextSize || spec.contextSize);
     return {
       totalLayers: insights.totalLayers,
       estimate: (gpuLayers) => {
         const model = insights.estimateModelResourceRequirements({ gpuLayers, useMmap: spec.useMmap });
         const context = insights.estimateContextResourceRequirements({
-          contextSize: spec.contextSize, // per sequence, as node-llama-cpp counts it
+          contextSize: estimatedContext, // per sequence, as node-llama-cpp counts it
           modelGpuLayers: gpuLayers,
-          batchSize: spec.batchSize,
+          batchSize: Math.min(spec.batchSize, estimatedContext),
           sequences: spec.sequences,
         });
-        return { vram: model.gpuVram + context.gpuVram, ram: model.cpuRam + context.cpuRam };
+        // Whole bytes: these become /api/ps's size and size_vram, int64s to Go clients.
+        return {
+          vram: Math.ceil(model.gpuVram + context.gpuVram),
+          ram: Math.ceil(model.cpuRam + context.cpuRam),
+        };
       },
     };
   }

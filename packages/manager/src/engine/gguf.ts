@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import { GgufFileType, readGgufFileInfo } from 'node-llama-cpp';
 import { BadRequestError } from '../errors.ts';
+import { checkGgufBounds } from './ggufBounds.ts';
 
 export type GgufSummary = {
   architecture: string;
@@ -29,6 +30,7 @@ export async function inspectGguf(file: string, label = file): Promise<GgufSumma
   if (head.toString('latin1') !== 'GGUF') {
     throw new BadRequestError(`${label} is not a GGUF file (it does not start with the GGUF magic)`);
   }
+  await checkGgufBounds(file, label); // before the parser below allocates by the header's counts
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
     info = await readGgufFileInfo(file, {

@@ -1,6 +1,6 @@
 // The one place that turns errors into HTTP statuses and Ollama's `{"error": "..."}` bodies
 // (Ollama's handleScheduleError): 400 bad input, 401 no API key, 403 foreign origin or a model the pull
-// allow-list omits, 404 unknown model, 499 canceled, 503 busy or shutting down, 507 disk full, 500 the rest.
+// allow-list omits, 404 unknown model, 413 body too large, 499 canceled, 503 busy or shutting down, 507 disk full, 500 the rest.
 import {
   BadRequestError,
   CanceledError,
@@ -10,6 +10,7 @@ import {
   ModelLoadError,
   ModelNotFoundError,
   NotFoundError,
+  PayloadTooLargeError,
   RegistryError,
   RunnerError,
   ServerBusyError,
@@ -21,8 +22,9 @@ import { TemplateError } from '../template/errors.ts';
 export type ErrorResponse = { status: number; message: string; headers?: Record<string, string> };
 
 export function errorStatus(e: unknown): ErrorResponse {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   if (e instanceof BadRequestError) return { status: 400, message };
+  if (e instanceof PayloadTooLargeError) return { status: 413, message };
   if (e instanceof TemplateError) return { status: 400, message: `template: ${message}` };
   if (e instanceof ModelNotFoundError || e instanceof NotFoundError) return { status: 404, message };
   if (e instanceof CanceledError) return { status: 499, message };
@@ -42,10 +44,27 @@ export function errorStatus(e: unknown): ErrorResponse {
   )
     return { status: 500, message };
   // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.
-  const status = (e as { statusCode?: number }).statusCode;
+  const status = (e as { statusCode?: number } | null | undefined)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500)
     return { status, message: fastifyMessage(e) };
   return { status: 500, message: `internal error: ${message}` };
+}
+
+/**
+ * What went wrong, in words, whatever was thrown: a library may throw a string, a plain object or undefined,
+ * and a user must never read "[object Object]".
+ */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
+    return (e as { message: string }).message;
+  }
+  try {
+    return JSON.stringify(e) ?? String(e);
+  } catch {
+    return String(e);
+  }
 }
 
 function fastifyMessage(e: unknown): string {
@@ -55,7 +74,7 @@ function fastifyMessage(e: unknown): string {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return `invalid JSON in the request body: ${err.message}`;
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'request body is too large';
+      return 'request body is too large'; // app.ts names the limit before it gets here
     default:
       return err.message;
   }

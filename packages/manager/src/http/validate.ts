@@ -28,6 +28,15 @@ export function optionalBoolean(body: Body, field: string): boolean | undefined 
   return v;
 }
 
+/** A string or a list of strings (a Modelfile's LICENSE may be several); null is absent. */
+export function optionalStringOrList(body: Body, field: string): string | string[] | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
+  throw new BadRequestError(`${field} must be a string or a list of strings, not ${JSON.stringify(v)}`);
+}
+
 /** The model a request names: `model`, or `name` as older clients (and ollama-js for some routes) send it. */
 export function modelField(body: Body, field = 'model'): string {
   const v = optionalString(body, field) ?? optionalString(body, 'name');
@@ -42,4 +51,21 @@ export function optionalObject(body: Body, field: string): Record<string, unknow
     throw new BadRequestError(`${field} must be a JSON object, not ${JSON.stringify(v)}`);
   }
   return v as Record<string, unknown>;
+}
+
+/**
+ * How deeply a parsed JSON value nests, walked without recursion (so the check itself cannot overflow the stack),
+ * stopping as soon as it passes `limit`.
+ */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkOptions, resolveOptions } from './options.ts';
+import { checkOptionLimits, checkOptions, resolveOptions } from './options.ts';
 
 describe('options', () => {
   it("merges request over model parameters over Ollama's defaults", () => {
@@ -37,5 +37,26 @@ describe('options', () => {
     [{ use_mmap: 'yes' }, /options\.use_mmap must be true or false/],
   ])('rejects %j', (options, message) => {
     expect(() => checkOptions(options)).toThrow(message);
+  });
+});
+
+describe('options against the machine (issue 19)', () => {
+  const machine = { cpus: 4 };
+  it('refuses more threads than the server may use, naming the limit', () => {
+    expect(() => checkOptionLimits({ num_thread: 1_000_000 }, machine)).toThrow(
+      /options\.num_thread 1000000 is more than the 4 CPUs this server may use/,
+    );
+    expect(() => checkOptionLimits({ num_thread: 8 }, { cpus: 4, numThreads: 8 })).not.toThrow();
+    expect(checkOptionLimits({ num_thread: 4, temperature: 1 }, machine)).toEqual({
+      num_thread: 4,
+      temperature: 1,
+    });
+  });
+
+  it('refuses repeat_last_n below -1, and reads -1 as the whole context as Ollama does', () => {
+    expect(() => checkOptionLimits({ repeat_last_n: -2 }, machine)).toThrow(/repeat_last_n -2 is not valid/);
+    expect(resolveOptions({}, { repeat_last_n: -1 }).sampling.repeatLastN).toBe(2 ** 31 - 1);
+    expect(resolveOptions({}, { repeat_last_n: 0 }).sampling.repeatLastN).toBe(0);
+    expect(resolveOptions({}, {}).sampling.repeatLastN).toBe(64);
   });
 });

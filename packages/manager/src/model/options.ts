@@ -65,6 +65,28 @@ export function checkOptions(value: unknown, where = 'options'): Options {
   return out;
 }
 
+/**
+ * What a request's options may ask of this machine: more threads than it has CPUs slows every model on it (and
+ * past llama.cpp's 512 aborts the runner), so it is a 400 naming the limit. Context length and batch size are
+ * clamped to the model's trained context where the model is loaded, as Ollama clamps them.
+ */
+export function checkOptionLimits(options: Options, machine: { cpus: number; numThreads?: number }): Options {
+  const threads = options.num_thread as number | undefined;
+  const most = Math.max(machine.cpus, machine.numThreads ?? 0);
+  if (threads !== undefined && threads > most) {
+    throw new BadRequestError(
+      `options.num_thread ${threads} is more than the ${most} CPUs this server may use: leave it out to use them all`,
+    );
+  }
+  const lastN = options.repeat_last_n as number | undefined;
+  if (lastN !== undefined && lastN < -1) {
+    throw new BadRequestError(
+      `options.repeat_last_n ${lastN} is not valid: use -1 (the whole context), 0 (off) or a number of tokens`,
+    );
+  }
+  return options;
+}
+
 /** Ollama's defaults (api.DefaultOptions). */
 const DEFAULTS = {
   temperature: 0.8,
@@ -108,7 +130,8 @@ export function resolveOptions(
       maxTokens: predict > 0 ? predict : undefined,
       stop: (o.stop as string[] | undefined)?.filter((s) => s.length > 0) ?? [],
       repeatPenalty: num('repeat_penalty'),
-      repeatLastN: Math.max(0, num('repeat_last_n')),
+      // -1 is the whole context (Ollama's meaning): no history is longer than this.
+      repeatLastN: num('repeat_last_n') === -1 ? 2 ** 31 - 1 : Math.max(0, num('repeat_last_n')),
       presencePenalty: num('presence_penalty'),
       frequencyPenalty: num('frequency_penalty'),
     },

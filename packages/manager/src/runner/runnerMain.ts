@@ -59,11 +59,22 @@ async function load(spec: LoadSpec): Promise<void> {
   send({ type: 'loaded', info: { contextSize: perSequence, gpu: llama.gpu, gpuLayers: model.gpuLayers } });
 }
 
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  if (typeof e === 'string') return e;
+  try {
+    return JSON.stringify(e) ?? String(e);
+  } catch {
+    return String(e);
+  }
+}
+
 function failed(id: number, e: unknown): FromRunner {
   return {
     type: 'failed',
     id,
-    message: (e as Error).message,
+    // Whatever was thrown, a message a user can read (never "undefined" or "[object Object]").
+    message: errorText(e),
     badRequest: e instanceof RequestError || undefined,
   };
 }

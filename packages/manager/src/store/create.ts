@@ -5,7 +5,7 @@ import { humanParameterCount, inspectGguf } from '../engine/gguf.ts';
 import { BadRequestError } from '../errors.ts';
 import { parseModelName } from '../model/name.ts';
 import { checkOptions } from '../model/options.ts';
-import { compileTemplate } from '../template/prompt.ts';
+import { checkTemplate } from '../template/prompt.ts';
 import { parseDigest } from './blobs.ts';
 import type { Layer, Manifest } from './manifests.ts';
 import { CONFIG_MEDIA_TYPE, LAYER, MANIFEST_MEDIA_TYPE } from './mediaTypes.ts';
@@ -46,7 +46,7 @@ export async function createModel(
   const name = parseModelName(req.model);
   // Check everything the request says before the first progress line: once streaming starts, the status is 200.
   const params = req.parameters === undefined ? undefined : checkOptions(req.parameters, 'parameters');
-  if (req.template !== undefined) compileTemplate(req.template); // a template that cannot render is refused now
+  if (req.template !== undefined) checkTemplate(req.template); // one that cannot parse, or loops, is refused now
   const messages = req.messages === undefined ? undefined : checkMessages(req.messages);
   let layers: Layer[];
   let config: ModelConfig;

@@ -2,6 +2,7 @@
 // found as `ToolCalls`, `toolCalls` or `tool_calls`, so wire-shaped (snake_case) objects render as Ollama's Go
 // structs do. Truth is Go's: false, 0, "", nil and empty lists and maps are false.
 import { TemplateError } from './errors.ts';
+import { Budget } from './limits.ts';
 import type { Node, Operand, Pipeline } from './parser.ts';
 
 type Scope = { vars: Map<string, unknown>; parent?: Scope };
@@ -9,12 +10,12 @@ type Scope = { vars: Map<string, unknown>; parent?: Scope };
 class Break {}
 class Continue {}
 
-const MAX_OUTPUT = 16 * 1024 * 1024;
-
 export function execute(
   nodes: Node[],
   data: unknown,
   funcs: Record<string, (...args: unknown[]) => unknown> = {},
+  /** Shared by every execution of one prompt (a legacy template runs once per turn). */
+  budget: Budget = new Budget(),
 ): string {
   let out = '';
   const root: Scope = { vars: new Map([['$', data]]) };
@@ -69,7 +70,11 @@ export function execute(
     if (piped) values.push(piped.value);
     const f = BUILTINS[name] ?? funcs[name];
     if (!f) throw new TemplateError(`function "${name}" is not supported in model templates`);
-    return f(...values);
+    budget.step();
+    const result = f(...values);
+    // A value kept in a variable is never written, so its size is checked where it is made ($x = print $x $x).
+    if (typeof result === 'string') budget.size(result.length);
+    return result;
   };
 
   const command = (cmd: Operand[], dot: unknown, s: Scope, piped?: { value: unknown }): unknown => {
@@ -91,21 +96,22 @@ export function execute(
     return value;
   };
 
-  const write = (v: unknown) => {
-    out += show(v);
-    if (out.length > MAX_OUTPUT) throw new TemplateError('the template produced more than 16 MiB of text');
+  const write = (text: string) => {
+    budget.size(out.length + text.length);
+    out += text;
   };
 
   const run = (list: Node[], dot: unknown, parent: Scope) => {
     const s: Scope = { vars: new Map(), parent };
     for (const n of list) {
+      budget.step();
       switch (n.kind) {
         case 'text':
-          out += n.text;
+          write(n.text);
           break;
         case 'print': {
           const v = pipe(n.pipe, dot, s);
-          if (n.pipe.decl.length === 0) write(v);
+          if (n.pipe.decl.length === 0) write(show(v));
           break;
         }
         case 'if': {
@@ -123,12 +129,10 @@ export function execute(
         case 'range': {
           const decl = n.pipe.decl;
           const v = pipe({ ...n.pipe, decl: [] }, dot, s);
-          const entries = rangeEntries(v);
-          if (entries.length === 0) {
-            if (n.else) run(n.else, dot, s);
-            break;
-          }
-          for (const [key, item] of entries) {
+          let empty = true;
+          for (const [key, item] of rangeEntries(v)) {
+            empty = false;
+            budget.step();
             const inner: Scope = { vars: new Map(), parent: s };
             if (decl.length === 1) inner.vars.set(decl[0]!, item);
             if (decl.length === 2) {
@@ -143,6 +147,7 @@ export function execute(
               throw e;
             }
           }
+          if (empty && n.else) run(n.else, dot, s);
           break;
         }
         case 'break':
@@ -157,15 +162,19 @@ export function execute(
   return out;
 }
 
-function rangeEntries(v: unknown): [unknown, unknown][] {
-  if (v === undefined || v === null) return [];
-  if (Array.isArray(v)) return v.map((x, i) => [i, x]);
-  if (typeof v === 'number') return Array.from({ length: Math.max(0, v) }, (_, i) => [i, i]);
-  if (typeof v === 'object')
-    return Object.keys(v)
-      .sort()
-      .map((k) => [k, (v as Record<string, unknown>)[k]]);
-  throw new TemplateError(`range can't iterate over ${show(v)}`);
+/** What range walks, one entry at a time: a count (Go's range over an int) is never made into a list. */
+function* rangeEntries(v: unknown): Generator<[unknown, unknown]> {
+  if (v === undefined || v === null) return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) yield [i, v[i]];
+  } else if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new TemplateError(`range can't iterate over ${show(v)}`);
+    for (let i = 0; i < v; i++) yield [i, i];
+  } else if (typeof v === 'object') {
+    for (const k of Object.keys(v).sort()) yield [k, (v as Record<string, unknown>)[k]];
+  } else {
+    throw new TemplateError(`range can't iterate over ${show(v)}`);
+  }
 }
 
 /** Finds a Go-style field (.ToolCalls) on wire-shaped data: ToolCalls, toolCalls or tool_calls. */

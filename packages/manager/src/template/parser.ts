@@ -2,6 +2,7 @@
 // pipelines and if/range/with blocks. Anything else (define, template, block) is refused by name.
 import { TemplateError } from './errors.ts';
 import { type Piece, splitTemplate, type Token, tokenize } from './lexer.ts';
+import { depthError, TEMPLATE_LIMITS } from './limits.ts';
 
 export type Operand =
   | { k: 'field'; path: string[] }
@@ -45,9 +46,12 @@ export const FUNCTIONS = new Set([
   'yesterdayDate',
 ]);
 
-export function parseTemplate(src: string): Node[] {
+export function parseTemplate(src: string, maxDepth = TEMPLATE_LIMITS.maxDepth): Node[] {
   const pieces = splitTemplate(src);
   let i = 0;
+  // Blocks open inside one another: bounded, so neither this recursive parser nor the executor can run out of
+  // stack on {{if 1}}{{if 1}}… a hundred thousand deep.
+  let depth = 0;
 
   // Parses nodes until one of the `stops` keywords; returns the nodes and the stopping action.
   const list = (stops: string[]): { nodes: Node[]; stop?: { word: string; rest: Token[]; body: string } } => {
@@ -69,12 +73,14 @@ export function parseTemplate(src: string): Node[] {
         );
       }
       if (word === 'if' || word === 'with' || word === 'range') {
+        if (++depth > maxDepth) throw depthError(maxDepth);
         nodes.push(block(word, tokens.slice(1), p.body));
+        depth--;
       } else if (word === 'break' || word === 'continue') {
         nodes.push({ kind: word });
       } else {
         if (tokens.length === 0) throw new TemplateError('empty action {{}}');
-        nodes.push({ kind: 'print', pipe: pipeline(tokens, p.body) });
+        nodes.push({ kind: 'print', pipe: pipeline(tokens, p.body, maxDepth) });
       }
     }
     if (stops.length) throw new TemplateError(`missing {{end}}: a block is not closed`);
@@ -83,7 +89,7 @@ export function parseTemplate(src: string): Node[] {
 
   const block = (word: 'if' | 'with' | 'range', rest: Token[], body: string): Node => {
     if (rest.length === 0) throw new TemplateError(`{{${word}}} needs a value: {{${body}}}`);
-    const pipe = pipeline(rest, body);
+    const pipe = pipeline(rest, body, maxDepth);
     const inner = list(['else', 'end']);
     const node: Extract<Node, { kind: 'if' | 'with' | 'range' }> = { kind: word, pipe, body: inner.nodes };
     if (inner.stop?.word === 'else') {
@@ -93,8 +99,10 @@ export function parseTemplate(src: string): Node[] {
         after[0]?.t === 'ident' &&
         (after[0].name === 'if' || after[0].name === 'with')
       ) {
-        // {{else if x}} … {{end}}: a nested block that shares the outer {{end}}.
+        // {{else if x}} … {{end}}: a nested block that shares the outer {{end}} (a long else-if chain nests).
+        if (++depth > maxDepth) throw depthError(maxDepth);
         node.else = [block(after[0].name, after.slice(1), inner.stop.body)];
+        depth--;
       } else {
         node.else = list(['end']).nodes;
       }
@@ -105,8 +113,9 @@ export function parseTemplate(src: string): Node[] {
   return list([]).nodes;
 }
 
-function pipeline(tokens: Token[], body: string): Pipeline {
+function pipeline(tokens: Token[], body: string, maxDepth: number): Pipeline {
   let pos = 0;
+  let parens = 0;
   const decl: string[] = [];
   let assign = false;
   // $x := …, $i, $e := range …, $x = …
@@ -147,9 +156,11 @@ function pipeline(tokens: Token[], body: string): Pipeline {
           cmd.push({ k: 'literal', value: undefined });
           break;
         case 'lparen': {
+          if (++parens > maxDepth) throw depthError(maxDepth);
           const cmdsInner = parse((x) => x.t === 'rparen');
           if (tokens[pos]?.t !== 'rparen') throw new TemplateError(`unclosed "(" in {{${body}}}`);
           pos++;
+          parens--;
           cmd.push({ k: 'pipe', pipe: { decl: [], assign: false, cmds: cmdsInner } });
           break;
         }

@@ -2,8 +2,9 @@
 // Ollama's template.Execute does: a template that ranges over .Messages gets the whole conversation; an older
 // one (.System/.Prompt/.Response) is run once per turn, and the last turn is cut right after .Response so the
 // prompt ends where the model's answer begins.
-import { TemplateError } from './errors.ts';
+import { TemplateError, TemplateLimitError } from './errors.ts';
 import { execute } from './exec.ts';
+import { Budget, TEMPLATE_LIMITS, type TemplateLimits } from './limits.ts';
 import { cutAfterResponse, type Node, parseTemplate, usesField } from './parser.ts';
 
 export type TemplateMessage = {
@@ -25,12 +26,18 @@ export type PromptValues = {
 };
 
 const cache = new Map<string, Node[]>();
+/**
+ * Model templates are a few kilobytes; a request's `template` may be as large as the body limit, and 64 of
+ * those kept would pin gigabytes. Larger ones are parsed each time, never kept.
+ */
+const MAX_CACHED_TEMPLATE = 256 * 1024;
 
 /** Parses a template once; throws TemplateError naming what is wrong or unsupported. */
 export function compileTemplate(src: string): Node[] {
   let nodes = cache.get(src);
   if (!nodes) {
     nodes = parseTemplate(src);
+    if (src.length > MAX_CACHED_TEMPLATE) return nodes;
     if (cache.size > 64) cache.clear();
     cache.set(src, nodes);
   }
@@ -51,10 +58,11 @@ export function templateSupportsTools(src: string): boolean {
   return usesField(compileTemplate(src), 'Tools');
 }
 
-export function renderPrompt(src: string, v: PromptValues): string {
+export function renderPrompt(src: string, v: PromptValues, limits: TemplateLimits = TEMPLATE_LIMITS): string {
   const nodes = compileTemplate(src);
+  const budget = new Budget(limits);
   if (v.prompt !== undefined && v.suffix) {
-    return execute(nodes, { Prompt: v.prompt, Suffix: v.suffix, Response: '' }, FUNCS);
+    return execute(nodes, { Prompt: v.prompt, Suffix: v.suffix, Response: '' }, FUNCS, budget);
   }
   const { system, messages } = collate(v.messages);
   if (usesField(nodes, 'Messages')) {
@@ -62,6 +70,7 @@ export function renderPrompt(src: string, v: PromptValues): string {
       nodes,
       { System: system, Messages: messages, Tools: v.tools ?? [], Response: '', Think: v.think ?? false },
       FUNCS,
+      budget,
     );
   }
   // Legacy templates: one execution per user turn, then the last turn cut after .Response.
@@ -70,7 +79,8 @@ export function renderPrompt(src: string, v: PromptValues): string {
   let prompt = '';
   let response = '';
   const turn = (nodesToRun: Node[]) => {
-    out += execute(nodesToRun, { System: sys, Prompt: prompt, Response: response }, FUNCS);
+    out += execute(nodesToRun, { System: sys, Prompt: prompt, Response: response }, FUNCS, budget);
+    budget.size(out.length);
     sys = '';
     prompt = '';
     response = '';
@@ -88,6 +98,49 @@ export function renderPrompt(src: string, v: PromptValues): string {
   }
   turn(cutAfterResponse(nodes));
   return out;
+}
+
+/** A short conversation of every kind of turn, with a tool: what a template is tried on when a model is made. */
+const TRIAL: PromptValues = {
+  messages: [
+    { role: 'system', content: 'You are helpful.' },
+    { role: 'user', content: 'What is the weather in Paris?' },
+    {
+      role: 'assistant',
+      content: '',
+      tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }],
+    },
+    { role: 'tool', content: '{"temperature": 21}', tool_name: 'get_weather' },
+    { role: 'assistant', content: 'It is 21 °C.' },
+    { role: 'user', content: 'Thanks!' },
+  ],
+  tools: [
+    {
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        description: 'The weather in a city',
+        parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      },
+    },
+  ],
+};
+
+/**
+ * Checks a template before a model is made with it: it must parse, and a trial rendering of a short
+ * conversation must stay within the limits, so a template that loops for ever is refused when it is stored,
+ * not at every request. Other run-time errors are not refused here: they may depend on the conversation.
+ */
+export function checkTemplate(src: string, limits: TemplateLimits = TEMPLATE_LIMITS): void {
+  compileTemplate(src);
+  const trials: PromptValues[] = [TRIAL, { messages: [], prompt: 'Hello', suffix: 'world' }];
+  for (const values of trials) {
+    try {
+      renderPrompt(src, structuredClone(values), limits);
+    } catch (e) {
+      if (e instanceof TemplateLimitError) throw e;
+    }
+  }
 }
 
 /**
@@ -115,4 +168,4 @@ function collate(messages: TemplateMessage[]): { system: string; messages: Templ
   return { system: systems.join('\n\n'), messages: out };
 }
 
-export { TemplateError };
+export { TemplateError, TemplateLimitError };

@@ -3,10 +3,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModelEntry, ModelsResponse, PullEvents } from '../../api.ts';
 import type { ChatContext } from '../context.ts';
-import { NotFoundError, UpstreamError } from '../errors.ts';
+import { BadRequestError, NotFoundError, UpstreamError } from '../errors.ts';
 import { PullTracker } from '../pullProgress.ts';
 import { SseStream } from '../sse.ts';
-import { describeProblem, placementOf, pullFailure, pullRequest, sameModel } from '../upstream.ts';
+import {
+  describeProblem,
+  insecurePullRefusal,
+  placementOf,
+  pullFailure,
+  pullRequest,
+  sameModel,
+} from '../upstream.ts';
 
 /** Ollama's clients send dates as strings, whatever the client's types say. */
 const dateText = (d: unknown) => (d instanceof Date ? d.toISOString() : String(d ?? ''));
@@ -53,13 +60,15 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
     },
     async (req, reply) => {
       const model = req.body.model.trim();
+      const refusal = insecurePullRefusal(model, ctx.upstream.insecureRegistries);
+      if (refusal) throw new BadRequestError(refusal);
       const sse = new SseStream<PullEvents>(reply, ctx.heartbeatMs);
       // Cancel in the page closes this request: the pull's own request to the llm-manager is aborted with it.
       const client = ctx.upstream.client(sse.clientGone);
       const tracker = new PullTracker();
       try {
         sse.send('progress', tracker.update({ status: 'pulling manifest' }));
-        for await (const line of await client.pull(pullRequest(model))) {
+        for await (const line of await client.pull(pullRequest(model, ctx.upstream.insecureRegistries))) {
           sse.send('progress', tracker.update(line));
         }
         req.log.info({ model }, 'model pulled');

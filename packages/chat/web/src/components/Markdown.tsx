@@ -1,4 +1,5 @@
-// What a model writes, rendered as markdown. Nothing in it can run: raw HTML is not rendered, rehype-sanitize
+// What a model writes, rendered as markdown. Nothing in it can run: raw HTML is shown as the text it is (never
+// rendered, never dropped: "what does <div> do?" keeps its <div>), rehype-sanitize
 // keeps only GitHub's safe subset of elements and attributes, links to other sites open in a new tab without
 // access to this one, and images become links (the page's policy blocks remote images, which could leak a
 // conversation to whoever serves them). Code is highlighted and has its own copy button.
@@ -49,8 +50,26 @@ function Image({ src, alt }: ComponentProps<'img'>) {
   ) : null;
 }
 
+type MdNode = { type: string; value?: string; children?: MdNode[] };
+
+/**
+ * Raw HTML in the markdown (a `<div>` in a sentence, an HTML block) becomes plain text before anything renders
+ * it. Without this, rehype-sanitize drops it: the words a model (or a user) wrote would vanish. Iterative, so
+ * a deeply nested answer cannot overflow the stack.
+ */
+function remarkHtmlAsText() {
+  return (tree: MdNode) => {
+    const stack: MdNode[] = [tree];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (node.type === 'html') node.type = 'text';
+      if (node.children) stack.push(...node.children);
+    }
+  };
+}
+
 const plugins = {
-  remark: [remarkGfm],
+  remark: [remarkGfm, remarkHtmlAsText],
   rehype: [rehypeSanitize, [rehypeHighlight, { detect: false }]] as never,
 };
 

@@ -6,7 +6,7 @@ import { requestedKeepAlive } from '../../answer/keepAlive.ts';
 import { normalise } from '../../answer/normalise.ts';
 import type { ManagerContext } from '../../context.ts';
 import { BadRequestError } from '../../errors.ts';
-import { checkOptions } from '../../model/options.ts';
+import { checkOptionLimits, checkOptions } from '../../model/options.ts';
 import { clientGone } from '../clientGone.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../validate.ts';
 
@@ -20,7 +20,7 @@ function inputs(body: Body): string[] {
 
 export function embedRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   const common = (body: Body) => ({
-    options: checkOptions(body.options),
+    options: checkOptionLimits(checkOptions(body.options), ctx.config),
     keepAliveMs: requestedKeepAlive(ctx, body.keep_alive),
   });
 

@@ -7,8 +7,16 @@ import { type CreateRequest, createModel } from '../../store/create.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { templateSupportsSuffix, templateSupportsTools } from '../../template/prompt.ts';
 import { clientGone } from '../clientGone.ts';
+import { errorStatus } from '../errorStatus.ts';
 import { EventStream } from '../eventStream.ts';
-import { asBody, modelField, optionalBoolean, optionalObject, optionalString } from '../validate.ts';
+import {
+  asBody,
+  modelField,
+  optionalBoolean,
+  optionalObject,
+  optionalString,
+  optionalStringOrList,
+} from '../validate.ts';
 
 export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   app.route({
@@ -19,6 +27,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
 
   app.post('/api/show', async (req) => {
     const body = asBody(req.body);
+    optionalBoolean(body, 'verbose'); // the vocabulary is always left out; a wrong type is still the client's 400
     const m = await ctx.store.resolve(modelField(body));
     const gguf = await inspectGguf(m.modelPath, m.displayName);
     const template = m.template ?? gguf.chatTemplate ?? '{{ .Prompt }}';
@@ -66,8 +75,9 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       template: optionalString(body, 'template'),
       system: optionalString(body, 'system'),
       parameters: optionalObject(body, 'parameters'),
-      license: body.license as string | string[] | undefined,
-      messages: body.messages as CreateRequest['messages'],
+      license: optionalStringOrList(body, 'license'),
+      // null is absent, as everywhere (Go decodes it as the zero value)
+      messages: (body.messages ?? undefined) as CreateRequest['messages'],
     };
     if (optionalBoolean(body, 'stream') === false) {
       await createModel(ctx.store, request, () => {});
@@ -80,7 +90,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       await createModel(ctx.store, request, (status) => out.write({ status }));
     } catch (e) {
       if (!out.isStarted) throw e;
-      out.write({ error: (e as Error).message });
+      out.write({ error: errorStatus(e).message });
     }
     out.end();
   });
