@@ -2,7 +2,7 @@
 // operations side: metrics, the preloaded models and the draining state.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config/config.ts';
-import type { Lifecycle } from './ops/draining.ts';
+import type { Draining } from './ops/draining.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { Preloader } from './ops/preload.ts';
 import type { Pulls } from './registry/pull.ts';
@@ -17,7 +17,7 @@ export type ManagerContext = {
   log: FastifyBaseLogger;
   metrics: Metrics;
   preload: Preloader;
-  lifecycle: Lifecycle;
+  draining: Draining;
 };
 
 /** The Ollama API version we answer /api/version with: the Ollama release whose API this server follows. */

@@ -107,3 +107,20 @@ export class DigestMismatchError extends Error {
 export class InsufficientStorageError extends Error {
   override name = 'InsufficientStorageError';
 }
+
+/**
+ * What went wrong, in words, whatever was thrown: a library may throw a string, a plain object or undefined,
+ * and a user must never read "[object Object]".
+ */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
+    return (e as { message: string }).message;
+  }
+  try {
+    return JSON.stringify(e) ?? String(e);
+  } catch {
+    return String(e);
+  }
+}

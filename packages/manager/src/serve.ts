@@ -8,9 +8,9 @@ import { clientUrl } from './config/host.ts';
 import type { ManagerContext } from './context.ts';
 import { type Devices, LlamaDevices } from './engine/devices.ts';
 import type { StartRunner } from './engine/runnerHandle.ts';
-import { Runner } from './engine/runnerProcess.ts';
+import { RunnerProcess } from './engine/runnerProcess.ts';
 import { buildApp } from './http/app.ts';
-import { Lifecycle } from './ops/draining.ts';
+import { Draining } from './ops/draining.ts';
 import { Metrics } from './ops/metrics.ts';
 import { Preloader } from './ops/preload.ts';
 import { Pulls } from './registry/pull.ts';
@@ -62,7 +62,7 @@ export async function startManager(
     log.info(line.fields, line.message);
   const scheduler = new Scheduler({
     devices,
-    startRunner: parts.startRunner ?? ((label) => new Runner(label)),
+    startRunner: parts.startRunner ?? ((label) => new RunnerProcess(label)),
     loadTimeoutMs: config.loadTimeout,
     numParallel: config.numParallel,
     maxLoaded: config.maxLoadedModels,
@@ -92,7 +92,7 @@ export async function startManager(
     log,
     metrics,
     preload: new Preloader(config.preload),
-    lifecycle: new Lifecycle(),
+    draining: new Draining(),
   };
   const app = await buildApp(ctx);
   await app.listen({ host: config.host.host, port: config.host.port });
@@ -106,20 +106,20 @@ export async function startManager(
     url,
     preloaded,
     drain: async () => {
-      ctx.lifecycle.startDraining();
+      ctx.draining.startDraining();
       ctx.preload.stop();
       // A pull may run for many minutes and resumes where it stopped: end it now rather than hold the drain.
       await pulls.close();
-      const running = ctx.lifecycle.inFlight;
+      const running = ctx.draining.inFlight;
       const seconds = config.drainTimeout / 1000;
       log.info(
         { running, timeoutSeconds: seconds },
         `draining: new requests get 503; waiting up to ${seconds} s for ${running} running ${running === 1 ? 'request' : 'requests'}`,
       );
-      const idle = await ctx.lifecycle.whenIdle(config.drainTimeout);
+      const idle = await ctx.draining.whenIdle(config.drainTimeout);
       if (!idle) {
         log.warn(
-          { running: ctx.lifecycle.inFlight },
+          { running: ctx.draining.inFlight },
           `drain timed out after ${seconds} s: stopping the requests still running (OWNCHAT_DRAIN_TIMEOUT)`,
         );
       }

@@ -1,5 +1,5 @@
-// Public API of @ownchat/testkit: generated GGUF models for tests and benchmarks, and real servers for tests
-// (see DESIGN.md, "Testing with real parts on this machine").
+// Public API of @ownchat/testkit: generated GGUF models for tests and benchmarks (no weights can be downloaded
+// where the tests run, so they write their own), and real servers, proxies and browsers for tests on loopback.
 
 export { type AuthFront, startAuthFront } from './authFront.ts';
 export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser.ts';

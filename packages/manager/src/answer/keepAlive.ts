@@ -1,5 +1,5 @@
 // How long a model stays loaded after a request: the request's keep_alive (a Go duration or seconds, as Ollama
-// takes it), else OLLAMA_KEEP_ALIVE; a preloaded model stays loaded whatever the request says (preload.ts).
+// takes it), else OLLAMA_KEEP_ALIVE; a preloaded model stays loaded whatever the request says (ops/preload.ts).
 
 import { parseKeepAlive } from '../config/duration.ts';
 import type { ManagerContext } from '../context.ts';

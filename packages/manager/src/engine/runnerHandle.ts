@@ -1,5 +1,5 @@
 // What the scheduler needs of a model's runner: the seam between the scheduler and the runner processes, as
-// Ollama's scheduler takes a `newServerFn`. The real one (runner.ts) forks a child process per model; the
+// Ollama's scheduler takes a `newServerFn`. The real one (runnerProcess.ts) forks a child process per model; the
 // scheduler's tests pass a fake one, so its queueing, placement, keep-alive and eviction run in milliseconds.
 import type {
   ContextUsage,

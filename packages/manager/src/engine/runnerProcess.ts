@@ -23,9 +23,17 @@ type Pending = {
   onChunk: (text: string) => void;
   resolve: (result: never) => void;
   reject: (e: Error) => void;
+  /** The client left: the request ends with CanceledError once the runner says its sequence is free. */
+  canceled?: boolean;
 };
 
-export class Runner implements RunnerHandle {
+/**
+ * How long a cancelled generation may take to stop before its request ends anyway. Stopping takes a token's
+ * time; a runner that does not answer within this is stuck, and the next request it is sent says so.
+ */
+const CANCEL_ACK_MS = 5_000;
+
+export class RunnerProcess implements RunnerHandle {
   private child: ChildProcess;
   private pending = new Map<number, Pending>();
   private nextId = 1;
@@ -99,7 +107,8 @@ export class Runner implements RunnerHandle {
 
   /**
    * Generates; chunks of text arrive through onChunk as they are made. Aborting the signal stops the runner's
-   * generation at once and rejects with CanceledError.
+   * generation at once and rejects with CanceledError as soon as the runner has stopped it, so the scheduler
+   * gives the sequence to the next request only once it is free.
    */
   generate(
     input: GenerateInput,
@@ -111,9 +120,15 @@ export class Runner implements RunnerHandle {
     const id = this.nextId++;
     return new Promise<GenerateStats>((resolve, reject) => {
       const onAbort = () => {
-        if (!this.pending.delete(id)) return;
+        const p = this.pending.get(id);
+        if (!p || p.canceled) return;
+        p.canceled = true;
         this.send({ type: 'cancel', id });
-        reject(new CanceledError());
+        setTimeout(() => {
+          if (this.pending.get(id) !== p) return;
+          this.pending.delete(id);
+          reject(new CanceledError());
+        }, CANCEL_ACK_MS).unref();
       };
       if (signal?.aborted) return reject(new CanceledError());
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -187,6 +202,11 @@ export class Runner implements RunnerHandle {
   }
 
   private onMessage(m: FromRunner): void {
+    if ('id' in m && this.pending.get(m.id)?.canceled) {
+      // Whatever the runner says last about a cancelled generation (stopped, done, failed) means it is over.
+      if (m.type !== 'chunk') this.settleCanceled(m.id);
+      return;
+    }
     if (m.type === 'chunk') this.pending.get(m.id)?.onChunk(m.text);
     else if (m.type === 'done' || m.type === 'embedded') {
       const result = m.type === 'done' ? m.stats : { embeddings: m.embeddings, promptTokens: m.promptTokens };
@@ -197,15 +217,22 @@ export class Runner implements RunnerHandle {
         .get(m.id)
         ?.reject(m.badRequest ? new BadRequestError(m.message) : new RunnerError(m.message));
       this.pending.delete(m.id);
+    } else if (m.type === 'canceled') {
+      this.settleCanceled(m.id);
     } else if (m.type === 'context-usage') {
       for (const w of this.usageWaiters.splice(0)) w(m.usage);
     }
   }
 
+  private settleCanceled(id: number): void {
+    this.pending.get(id)?.reject(new CanceledError());
+    this.pending.delete(id);
+  }
+
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = { code, signal, detail: this.stderrTail.at(-1) ?? '' };
     const error = new RunnerError(`the model runner for ${this.label} ${describeExit(this.exited)}`);
-    for (const p of this.pending.values()) p.reject(error);
+    for (const p of this.pending.values()) p.reject(p.canceled ? new CanceledError() : error);
     this.pending.clear();
     for (const w of this.usageWaiters.splice(0)) w(undefined);
     for (const l of this.exitListeners.splice(0)) l(this.exited);

@@ -78,7 +78,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   // against OLLAMA_ORIGINS (preflights answered), refused while draining, checked for an API key.
   app.addHook('onRequest', requestMetricsHook(ctx.metrics));
   app.addHook('onRequest', corsHook(ctx.config.origins));
-  app.addHook('onRequest', drainHook(ctx.lifecycle));
+  app.addHook('onRequest', drainHook(ctx.draining));
   const keys = apiKeyHook(ctx.config.apiKeys);
   if (keys) app.addHook('onRequest', keys);
   // The routes as registered (HEAD twins included), so a test can check every one of them against the hooks.

@@ -1,9 +1,9 @@
 // The one place errors become statuses (issue 19): whatever was thrown reads as words, never
 // "internal error: [object Object]"; a body past the limit is 413; a template past its limits is 400.
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
+import { BadRequestError, errorMessage, PayloadTooLargeError } from '../errors.ts';
 import { TemplateLimitError } from '../template/errors.ts';
-import { errorMessage, errorStatus } from './errorStatus.ts';
+import { errorStatus } from './errorStatus.ts';
 
 describe('errorStatus', () => {
   it.each([

@@ -5,6 +5,7 @@ import {
   BadRequestError,
   CanceledError,
   DigestMismatchError,
+  errorMessage,
   ForbiddenError,
   InsufficientStorageError,
   ModelLoadError,
@@ -48,23 +49,6 @@ export function errorStatus(e: unknown): ErrorResponse {
   if (typeof status === 'number' && status >= 400 && status < 500)
     return { status, message: fastifyMessage(e) };
   return { status: 500, message: `internal error: ${message}` };
-}
-
-/**
- * What went wrong, in words, whatever was thrown: a library may throw a string, a plain object or undefined,
- * and a user must never read "[object Object]".
- */
-export function errorMessage(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  if (typeof e === 'string') return e;
-  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
-    return (e as { message: string }).message;
-  }
-  try {
-    return JSON.stringify(e) ?? String(e);
-  } catch {
-    return String(e);
-  }
 }
 
 function fastifyMessage(e: unknown): string {

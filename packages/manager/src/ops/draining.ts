@@ -2,7 +2,7 @@
 // finish, and says when they have, so the process can exit without cutting a stream.
 import type { ServerResponse } from 'node:http';
 
-export class Lifecycle {
+export class Draining {
   private draining = false;
   private running = 0;
   private idleWaiters: (() => void)[] = [];

@@ -6,9 +6,6 @@ import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { promptTokens } from './promptTokens.ts';
 import type { GenerateInput, GenerateStats, OutputFormat, Sampling } from './protocol.ts';
 
-// Callers beyond the free sequences wait here, in order (the manager normally sends no more than there are).
-const waiting: (() => void)[] = [];
-
 function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
@@ -20,36 +17,33 @@ function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
  * A free sequence for these tokens: the one whose evaluated tokens this prompt mostly continues (a
  * conversation's next turn then evaluates only what is new), else the least recently used one, so another
  * conversation does not overwrite a sequence it shares only a template header with.
+ *
+ * There is always one: the manager's scheduler sends a runner at most as many generations as it has sequences
+ * (its per-model queue is the one concurrency limit) and releases a place only once the runner has answered,
+ * a cancelled generation included. Finding none is a bug, said as such, never a silent wait.
  */
-async function takeSlot(l: LoadedModel, tokens: Token[]): Promise<Slot> {
-  for (;;) {
-    const free = l.slots.filter((s) => !s.busy);
-    if (free.length > 0) {
-      let best: Slot | undefined;
-      let bestShared = 0;
-      for (const s of free) {
-        const held = s.sequence.contextTokens;
-        const shared = sharedPrefix(held, tokens);
-        if (held.length > 0 && shared >= held.length / 2 && shared > bestShared)
-          [best, bestShared] = [s, shared];
-      }
-      best ??= free.reduce((a, b) => (b.lastUsed < a.lastUsed ? b : a));
-      best.busy = true;
-      best.lastUsed = Date.now();
-      return best;
-    }
-    await new Promise<void>((resolve) => waiting.push(resolve));
+function takeSlot(l: LoadedModel, tokens: Token[]): Slot {
+  const free = l.slots.filter((s) => !s.busy);
+  if (free.length === 0) {
+    throw new Error(
+      `no free sequence: the manager sent more than the ${l.slots.length} generations this runner runs at once (a bug in the scheduler)`,
+    );
   }
+  let best: Slot | undefined;
+  let bestShared = 0;
+  for (const s of free) {
+    const held = s.sequence.contextTokens;
+    const shared = sharedPrefix(held, tokens);
+    if (held.length > 0 && shared >= held.length / 2 && shared > bestShared) [best, bestShared] = [s, shared];
+  }
+  best ??= free.reduce((a, b) => (b.lastUsed < a.lastUsed ? b : a));
+  best.busy = true;
+  best.lastUsed = Date.now();
+  return best;
 }
-
-function giveBack(slot: Slot): void {
-  slot.busy = false;
-  waiting.shift()?.();
-}
-
-const grammars = new Map<string, Promise<LlamaGrammar>>();
 
 async function grammarFor(l: LoadedModel, format: OutputFormat): Promise<LlamaGrammar> {
+  const { grammars } = l;
   const key = format.kind === 'json' ? 'json' : JSON.stringify(format.schema);
   let g = grammars.get(key);
   if (!g) {
@@ -77,7 +71,7 @@ export async function generate(
   let firstToken: bigint | undefined;
   const grammar = s.format ? await grammarFor(l, s.format) : undefined;
   const tokens = promptTokens(l, input);
-  const slot = await takeSlot(l, tokens);
+  const slot = takeSlot(l, tokens);
   try {
     const meter = slot.sequence.tokenMeter;
     const [inputBefore, outputBefore] = [meter.usedInputTokens, meter.usedOutputTokens];
@@ -123,6 +117,6 @@ export async function generate(
       context: input.wantContext ? [...slot.sequence.contextTokens] : undefined,
     };
   } finally {
-    giveBack(slot);
+    slot.busy = false;
   }
 }

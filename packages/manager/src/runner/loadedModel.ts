@@ -6,6 +6,7 @@ import type {
   LlamaContext,
   LlamaContextSequence,
   LlamaEmbeddingContext,
+  LlamaGrammar,
   LlamaModel,
 } from 'node-llama-cpp';
 import type { LoadSpec } from './protocol.ts';
@@ -26,6 +27,8 @@ export type LoadedModel = {
   chatWrapper?: JinjaTemplateChatWrapper;
   /** Made on the first embedding request: a model used only for chat never pays for it. */
   embedding?: Promise<LlamaEmbeddingContext>;
+  /** Grammars for `format` (json, or a schema's JSON), made once each. */
+  grammars: Map<string, Promise<LlamaGrammar>>;
 };
 
 /** A failure caused by the request (answered 400), not by the runner. */

@@ -1,5 +1,6 @@
-// The messages between the llm-manager and a runner (one child process per loaded model). They cross a process
-// boundary as JSON over Node's IPC channel, so they hold plain data only.
+// The messages between the llm-manager and a runner (one child process per loaded model): the one file both
+// sides of the process boundary share (the manager's engine/runnerProcess.ts, the child's runner/). They cross
+// it as JSON over Node's IPC channel, so they hold plain data only.
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant' | 'tool'; content: string };
 
@@ -82,6 +83,8 @@ export type FromRunner =
   | { type: 'load-failed'; message: string }
   | { type: 'chunk'; id: number; text: string }
   | { type: 'done'; id: number; stats: GenerateStats }
+  /** A cancelled generation has stopped and its sequence is free (the manager frees its place only then). */
+  | { type: 'canceled'; id: number }
   | { type: 'embedded'; id: number; embeddings: number[][]; promptTokens: number }
   /** `badRequest`: the request asked for something impossible (an invalid schema, an input too long). */
   | { type: 'failed'; id: number; message: string; badRequest?: boolean }

@@ -10,7 +10,7 @@ import { Fifo } from './fifo.ts';
 import { place } from './placement.ts';
 
 /** What /api/ps shows of a loaded model. */
-export type LoadedModel = {
+export type RunningModel = {
   name: string;
   digest: string;
   modelPath: string;
@@ -135,8 +135,8 @@ export class Scheduler {
   }
 
   /** Loaded models, for /api/ps. */
-  list(): LoadedModel[] {
-    const out: LoadedModel[] = [];
+  list(): RunningModel[] {
+    const out: RunningModel[] = [];
     for (const e of this.entries.values()) {
       if (!e.runner.info) continue; // still loading
       out.push({
@@ -239,6 +239,8 @@ export class Scheduler {
       ram: p.ram,
       runner,
       ready: runner.load(spec, this.opts.loadTimeoutMs),
+      // The one limit on concurrent generations: the runner has exactly this many sequences, takes a request
+      // for a free one only (it asserts that), and a place comes free only once the runner has answered.
       fifo: new Fifo(request.sequences),
       inUse: 0,
       lastUsed: Date.now(),

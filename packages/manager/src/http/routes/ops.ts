@@ -16,7 +16,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     method: ['GET', 'HEAD'],
     url: '/readyz',
     handler: async (_req, reply) => {
-      const state = ctx.lifecycle.isDraining
+      const state = ctx.draining.isDraining
         ? { ready: false as const, reason: 'shutting down' }
         : ctx.preload.state();
       if (state.ready) return { status: 'ready' };

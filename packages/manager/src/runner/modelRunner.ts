@@ -1,0 +1,141 @@
+// The runner's whole state and its answers to the manager's messages: the model it holds and the generations
+// running on it. One instance per child process (runnerMain.ts makes it and wires it to the IPC channel); no
+// module holds state of its own, so what a runner knows is all here.
+import { getLlama, JinjaTemplateChatWrapper, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
+import { engineCmakeOptions } from '../engine/engineBuild.ts';
+import { errorMessage } from '../errors.ts';
+import { contextPerSequence, runnerContextOptions } from './contextOptions.ts';
+import { embed } from './embedding.ts';
+import { generate } from './generation.ts';
+import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
+import { Lockstep } from './lockstep.ts';
+import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
+
+export class ModelRunner {
+  private loaded: LoadedModel | undefined;
+  /** The generations running, by the manager's request id, so a cancel can stop one. */
+  private readonly aborts = new Map<number, AbortController>();
+
+  constructor(
+    private readonly send: (message: FromRunner) => void,
+    /** The model could not be loaded: the process should end (the manager has been told why). */
+    private readonly onLoadFailed: () => void,
+  ) {}
+
+  handle(message: ToRunner): void {
+    switch (message.type) {
+      case 'load':
+        this.load(message.spec).catch((e: Error) => {
+          this.send({ type: 'load-failed', message: e.message });
+          this.onLoadFailed();
+        });
+        break;
+      case 'generate':
+        void this.generate(message);
+        break;
+      case 'embed':
+        void this.embed(message);
+        break;
+      case 'cancel':
+        this.aborts.get(message.id)?.abort();
+        break;
+      case 'context-usage':
+        this.send({ type: 'context-usage', usage: this.contextUsage() });
+        break;
+    }
+  }
+
+  private async load(spec: LoadSpec): Promise<void> {
+    const llama = await getLlama({
+      gpu: spec.gpuLayers === 0 ? false : 'auto',
+      build: 'never',
+      cmakeOptions: engineCmakeOptions(),
+      maxThreads: spec.threads,
+      logLevel: LlamaLogLevel.warn,
+    });
+    const model = await llama.loadModel({
+      modelPath: spec.modelPath,
+      gpuLayers: spec.gpuLayers,
+      useMmap: spec.useMmap,
+    });
+    const perSequence = contextPerSequence(spec, model.trainContextSize);
+    // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
+    const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));
+    const slots: Slot[] = [];
+    // Concurrent answers decode together, one batch per step (lockstep.ts says why).
+    const lockstep = spec.sequences > 1 ? new Lockstep() : undefined;
+    for (let i = 0; i < spec.sequences; i++) {
+      const sequence = context.getSequence();
+      lockstep?.attach(sequence);
+      slots.push({
+        sequence,
+        completion: new LlamaCompletion({ contextSequence: sequence }),
+        busy: false,
+        lastUsed: 0,
+      });
+    }
+    const template = model.fileInfo.metadata.tokenizer?.chat_template;
+    const chatWrapper =
+      typeof template === 'string' && template.trim()
+        ? new JinjaTemplateChatWrapper({
+            template,
+            tokenizer: model.tokenizer,
+            trimLeadingWhitespaceInResponses: false,
+          })
+        : undefined;
+    this.loaded = { llama, model, spec, context, slots, chatWrapper, grammars: new Map() };
+    this.send({
+      type: 'loaded',
+      info: { contextSize: perSequence, gpu: llama.gpu, gpuLayers: model.gpuLayers },
+    });
+  }
+
+  private async generate(message: Extract<ToRunner, { type: 'generate' }>): Promise<void> {
+    const { id } = message;
+    const abort = new AbortController();
+    this.aborts.set(id, abort);
+    try {
+      if (!this.loaded) throw new Error('the runner has no model loaded');
+      const stats = await generate(this.loaded, message.input, message.sampling, abort.signal, (text) =>
+        this.send({ type: 'chunk', id, text }),
+      );
+      // Undefined when cancelled: its sequence is free again, which the manager waits to hear.
+      this.send(stats ? { type: 'done', id, stats } : { type: 'canceled', id });
+    } catch (e) {
+      this.send(abort.signal.aborted ? { type: 'canceled', id } : failed(id, e));
+    } finally {
+      this.aborts.delete(id);
+    }
+  }
+
+  private async embed(message: Extract<ToRunner, { type: 'embed' }>): Promise<void> {
+    try {
+      if (!this.loaded) throw new Error('the runner has no model loaded');
+      const r = await embed(this.loaded, message.inputs, message.truncate);
+      this.send({ type: 'embedded', id: message.id, ...r });
+    } catch (e) {
+      this.send(failed(message.id, e));
+    }
+  }
+
+  /**
+   * Tokens held by the sequences serving requests, of the whole context: the KV-cache use an inference gateway
+   * routes by. An idle sequence's tokens are a cache the next request overwrites or reuses, so they count as free.
+   */
+  private contextUsage(): ContextUsage {
+    if (!this.loaded) return { used: 0, capacity: 0 };
+    let used = 0;
+    for (const slot of this.loaded.slots) if (slot.busy) used += slot.sequence.nextTokenIndex;
+    return { used, capacity: this.loaded.context.contextSize * this.loaded.spec.sequences };
+  }
+}
+
+function failed(id: number, e: unknown): FromRunner {
+  return {
+    type: 'failed',
+    id,
+    // Whatever was thrown, words a user can read (never "undefined" or "[object Object]").
+    message: errorMessage(e),
+    badRequest: e instanceof RequestError || undefined,
+  };
+}
