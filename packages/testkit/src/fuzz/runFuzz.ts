@@ -34,6 +34,8 @@ export type FuzzTotals = {
   status5xx: number;
   /** 5xx answers the API documents (a busy server, a full disk, an unreachable registry or llm-manager). */
   documented5xx: number;
+  /** The documented 5xx answers themselves, to read what they said. */
+  documented5xxOutcomes: FuzzOutcome[];
   undocumented5xx: FuzzOutcome[];
   hangs: FuzzOutcome[];
   crashes: FuzzOutcome[];
@@ -78,6 +80,7 @@ export async function runFuzz(opts: RunFuzzOptions): Promise<FuzzTotals> {
     status4xx: 0,
     status5xx: 0,
     documented5xx: 0,
+    documented5xxOutcomes: [],
     undocumented5xx: [],
     hangs: [],
     crashes: [],
@@ -109,8 +112,10 @@ export async function runFuzz(opts: RunFuzzOptions): Promise<FuzzTotals> {
         else if (s >= 400 && s < 500) totals.status4xx++;
         else if (s >= 500) {
           totals.status5xx++;
-          if (opts.documented5xx(req, s, outcome.excerpt)) totals.documented5xx++;
-          else bad = totals.undocumented5xx;
+          if (opts.documented5xx(req, s, outcome.excerpt)) {
+            totals.documented5xx++;
+            totals.documented5xxOutcomes.push(outcome);
+          } else bad = totals.undocumented5xx;
         }
       } else
         bad =
