@@ -3,6 +3,23 @@
 
 export { type AuthFront, startAuthFront } from './authFront.ts';
 export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser.ts';
+export {
+  describeOutcomes,
+  type FuzzOutcome,
+  type FuzzRequest,
+  type FuzzTotals,
+  type RunFuzzOptions,
+  runFuzz,
+  summarize,
+} from './fuzz/runFuzz.ts';
+export {
+  HOSTILE_NUMBERS,
+  HOSTILE_STRINGS,
+  hostileValue,
+  type JsonSchema,
+  type SchemaArbitraryOptions,
+  schemaArbitrary,
+} from './fuzz/schemaArbitrary.ts';
 export { f16BitsToF32, f32ToF16Bits } from './gguf/f16.ts';
 export { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, quantizeQ8_0 } from './gguf/q8_0.ts';
 export {
@@ -58,6 +75,7 @@ export {
 } from './models.ts';
 export { freePort, NGINX_PATH, type Nginx, startNginx } from './nginx.ts';
 export { OWNCHAT_BIN, type OwnchatResult, ownchat } from './ownchat.ts';
+export { childPids, rssBytes } from './processes.ts';
 export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
 export { type PushedModel, pushModel, type Registry, startRegistry } from './registry.ts';

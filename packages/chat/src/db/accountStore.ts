@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely as KyselyDb, Selectable } from 'kysely';
 import type { SignupMode, User, UserRole, UserStatus } from '../api.ts';
 import type { Database, UserTable } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -63,7 +64,7 @@ export class AccountStore {
     status: UserStatus,
   ): Promise<UserRow | undefined> {
     const t = this.now();
-    return this.db.transaction().execute(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const taken = await tx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
       if (taken) return undefined;
       const first = !(await tx.selectFrom('users').select('id').limit(1).executeTakeFirst());

@@ -16,6 +16,7 @@ import type {
 import { Kysely, Migrator, SqliteDialect, sql } from './kysely.ts';
 import { migrations } from './migrations.ts';
 import type { ConversationTable, Database, MessageTable } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 
 /**
  * Whose conversations a query may see: a user's id, or 'anyone' with OWNCHAT_AUTH=off (one user, no accounts).
@@ -210,7 +211,7 @@ export class ChatStore {
     m: { role: Role; content: string; status: MessageStatus; model?: string | null },
   ): Promise<Message> {
     const t = this.now();
-    return this.db.transaction().execute(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const row = await tx
         .insertInto('messages')
         .values({

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AbortableAsyncIterator, ChatResponse, Message as OllamaMessage } from 'ollama';
 import type { AnswerEvents, AnswerStats, Conversation, Message } from '../api.ts';
 import type { ChatStore } from '../db/chatStore.ts';
+import { DISK_FULL_MESSAGE, isDiskFull } from './errors.ts';
 import { PullTracker } from './pullProgress.ts';
 import type { SseStream } from './sse.ts';
 import {
@@ -141,8 +142,12 @@ export class Answers {
         const reason = sse.clientGone.aborted ? 'the browser left' : 'stopped';
         log.info({ answer: answer.id, model, reason }, 'answer stopped');
         const stats = firstTokenAt ? { timeToFirstTokenMs: Math.round(firstTokenAt - started) } : null;
-        const stopped = await store.updateMessage(answer.id, { content, status: 'stopped', stats });
+        const stopped = await this.saveLast(answer, { content, status: 'stopped', stats }, sse);
         if (stopped) sse.send('done', { answer: stopped });
+      } else if (isDiskFull(e)) {
+        // The answer arrived but the disk that holds the database is full: say so, not "the llm-manager failed".
+        log.error({ answer: answer.id, err: e }, 'saving an answer failed: the disk is full');
+        sse.send('error', { answer: { ...answer, content, status: 'error', error: DISK_FULL_MESSAGE } });
       } else {
         const problem = describeProblem(e, {
           url: upstream.url,
@@ -152,11 +157,7 @@ export class Answers {
         const detail =
           problem.kind === 'failed' ? { err: e } : { reason: String((e as Error)?.message ?? e) };
         log.warn({ answer: answer.id, model, kind: problem.kind, ...detail }, 'answer failed');
-        const failed = await store.updateMessage(answer.id, {
-          content,
-          status: 'error',
-          error: problem.message,
-        });
+        const failed = await this.saveLast(answer, { content, status: 'error', error: problem.message }, sse);
         if (failed) sse.send('error', { answer: failed });
       }
     } finally {
@@ -165,6 +166,29 @@ export class Answers {
       sse.clientGone.removeEventListener('abort', onGone);
       this.running.delete(answer.id);
       sse.end();
+    }
+  }
+
+  /**
+   * Saves an answer's last state. When that fails (the disk is full), the browser still gets the answer as it
+   * stands with the reason it could not be kept, and undefined comes back so the caller sends nothing more.
+   */
+  private async saveLast(
+    answer: Message,
+    patch: Parameters<ChatStore['updateMessage']>[1],
+    sse: SseStream<AnswerEvents>,
+  ): Promise<Message | undefined> {
+    try {
+      return await this.deps.store.updateMessage(answer.id, patch);
+    } catch (e) {
+      this.deps.log.error({ answer: answer.id, err: e }, 'saving an answer failed');
+      const error = isDiskFull(e)
+        ? DISK_FULL_MESSAGE
+        : `the answer could not be saved: ${(e as Error).message}`;
+      sse.send('error', {
+        answer: { ...answer, content: patch.content ?? answer.content, status: 'error', error },
+      });
+      return undefined;
     }
   }
 

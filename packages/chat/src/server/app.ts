@@ -1,7 +1,7 @@
 // The chatbot's HTTP server: the browser app's files, and the browser's /api. The browser talks only to this
 // server; this server alone talks to the llm-manager.
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
 import { registerAuth } from './auth.ts';
 import type { ChatContext } from './context.ts';
 import { errorStatus } from './errors.ts';
@@ -63,6 +63,14 @@ export async function buildChatApp(ctx: ChatContext, webDist: string): Promise<F
     return reply.code(status).send({ error: message });
   });
 
+  // The routes as registered, with their schemas: the fuzz suite generates its requests from them, and a route
+  // added later joins it without anyone listing it.
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, schema: r.schema });
+  });
+  registeredRoutes.set(app, routes);
+
   await registerAuth(app, ctx.auth, await ctx.auth.accounts.secret('csrf-key'));
   sessionRoutes(app, ctx);
   userRoutes(app, ctx);
@@ -102,4 +110,12 @@ export async function buildChatApp(ctx: ChatContext, webDist: string): Promise<F
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
   return app;
+}
+
+export type RegisteredRoute = { method: string; url: string; schema?: FastifySchema };
+const registeredRoutes = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route the chatbot serves (method, URL pattern and request schema), read from Fastify as routes were added. */
+export function routesOf(app: FastifyInstance): RegisteredRoute[] {
+  return registeredRoutes.get(app) ?? [];
 }

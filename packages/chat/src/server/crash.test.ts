@@ -1,5 +1,6 @@
 // A crash of the chatbot loses at most the last second of an answer: `ownchat chat` is killed (SIGKILL, no chance
-// to save) while tokens stream, and after a restart the answer holds what had arrived up to SAVE_MS before, marked
+// to save) while tokens stream and the answer is being saved, and after a restart the database passes SQLite's
+// integrity check, the question is kept whole, and the answer holds what had arrived up to SAVE_MS before, marked
 // as cut off.
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import {
   startOwnchatProcess,
   writeRandomModel,
 } from '@ownchat/testkit';
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Message } from '../api.ts';
 import { openStream } from '../testing/sse.ts';
@@ -71,11 +73,20 @@ it('keeps all but at most the last second of an answer when the chatbot is kille
   await s.finished;
   expect(s.events.at(-1)?.event).toBe('connection-lost');
 
+  // The database the kill left behind (its write-ahead log included) is whole.
+  const db = new SQLite(path.join(dir, 'data', 'chat.db'));
+  try {
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  } finally {
+    db.close();
+  }
+
   chat = await startChatProcess();
   url = chat.match[1]!;
   const { messages } = (await (await fetch(`${url}/api/conversations/${c.id}`)).json()) as {
     messages: Message[];
   };
+  expect(messages.at(-2)).toMatchObject({ role: 'user', content: 'Talk.' });
   const answer = messages.at(-1)!;
   expect(answer).toMatchObject({ role: 'assistant', status: 'error', error: INTERRUPTED });
   // What was saved is what the browser saw, cut no earlier than one second before the kill.

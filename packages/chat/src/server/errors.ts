@@ -68,8 +68,19 @@ export class UpstreamError extends Error {
   }
 }
 
+/** The disk holding the chat database is full (SQLite's SQLITE_FULL, or ENOSPC from the file system). */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+}
+
+export const DISK_FULL_MESSAGE =
+  "The chatbot's disk is full, so this could not be saved. Free some space on the disk that holds OWNCHAT_DATA and try again: everything saved before is kept.";
+
 export function errorStatus(e: unknown, upstreamUrl: string): { status: number; message: string } {
   const message = errorText(e);
+  // 507 Insufficient Storage, as the llm-manager answers a pull that does not fit: the user learns why, not "500".
+  if (isDiskFull(e)) return { status: 507, message: DISK_FULL_MESSAGE };
   if (e instanceof BadRequestError) return { status: 400, message };
   if (e instanceof UnauthorizedError) return { status: 401, message };
   if (e instanceof ForbiddenError) return { status: 403, message };

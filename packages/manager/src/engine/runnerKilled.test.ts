@@ -1,0 +1,68 @@
+// A model runner killed while it loads its model (issue 19, kill tests): the request waiting for it gets a clear
+// error naming the model and what happened, the llm-manager carries on, and the next request starts a fresh
+// runner that loads the model and answers. Real `ownchat serve`, real runner processes, SIGKILL from outside.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  childPids,
+  DETERMINISTIC_ANSWER,
+  importModel,
+  type ManagerProcess,
+  startManagerProcess,
+  writeDeterministicModel,
+} from '@ownchat/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+let dir: string;
+let server: ManagerProcess;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-runner-killed-'));
+  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
+  server = await startManagerProcess({ modelsDir: path.join(dir, 'models') });
+  await importModel(server.url, 'det', det.path);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const chat = () =>
+  fetch(`${server.url}/api/chat`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'det', stream: false, messages: [{ role: 'user', content: 'Hi!' }] }),
+    signal: AbortSignal.timeout(60_000),
+  });
+
+/** The runner the llm-manager starts next, as soon as it exists (bounded wait). */
+async function nextRunner(before: number[]): Promise<number> {
+  for (let i = 0; i < 2000; i++) {
+    const fresh = childPids(server.child.pid!).filter((p) => !before.includes(p));
+    if (fresh.length) return fresh[0]!;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`no runner started within 10 s:\n${server.output().slice(-2000)}`);
+}
+
+it('gives the waiting request a clear error when its runner is killed mid-load, and loads it again next time', async () => {
+  const before = childPids(server.child.pid!);
+  const first = chat();
+  const runner = await nextRunner(before);
+  // The runner has only just been forked: it has not loaded the model yet (that takes it a second or more).
+  process.kill(runner, 'SIGKILL');
+  const res = await first;
+  const body = (await res.json()) as { error?: string };
+  expect(res.status).toBe(500);
+  expect(body.error).toMatch(/^failed to load det(:latest)?: the runner was killed by SIGKILL/);
+  expect(server.child.exitCode).toBeNull();
+
+  const second = await chat();
+  expect(second.status).toBe(200);
+  expect(((await second.json()) as { message: { content: string } }).message.content).toBe(
+    DETERMINISTIC_ANSWER,
+  );
+  // One runner again, the new one; the killed one is gone.
+  expect(childPids(server.child.pid!)).not.toContain(runner);
+});

@@ -1,0 +1,264 @@
+// The llm-manager's request bodies as JSON Schemas, for the fuzz suite to generate requests from. The routes read
+// their bodies field by field (http/validate.ts) rather than through Fastify schemas, so these are written from
+// the wire types: Ollama's api/types.go (GenerateRequest, ChatRequest, EmbedRequest, CreateRequest, …), its
+// openai/openai.go, and ollama-api.md. A route the server registers without an entry here fails the fuzz test.
+import type { JsonSchema } from '@ownchat/testkit';
+
+const str: JsonSchema = { type: 'string' };
+const int: JsonSchema = { type: 'integer' };
+const num: JsonSchema = { type: 'number' };
+const bool: JsonSchema = { type: 'boolean' };
+const strings: JsonSchema = { type: 'array', items: str };
+
+/** api.Options: the runner and sampling options a request may carry. */
+const options: JsonSchema = {
+  type: 'object',
+  properties: {
+    num_keep: int,
+    seed: int,
+    num_predict: { type: 'integer', minimum: -2, maximum: 64 },
+    top_k: int,
+    top_p: num,
+    min_p: num,
+    typical_p: num,
+    repeat_last_n: int,
+    temperature: { type: 'number', minimum: 0, maximum: 2 },
+    repeat_penalty: num,
+    presence_penalty: num,
+    frequency_penalty: num,
+    stop: strings,
+    numa: bool,
+    num_ctx: { type: 'integer', minimum: 0, maximum: 8192 },
+    num_batch: int,
+    num_gpu: int,
+    main_gpu: int,
+    use_mmap: bool,
+    num_thread: { type: 'integer', minimum: 0, maximum: 4 },
+  },
+};
+
+const keepAlive: JsonSchema = {
+  anyOf: [
+    { type: 'integer', minimum: -1, maximum: 600 },
+    { enum: ['5m', '0', '-1', '1h30m', '10s', 'forever', '5 minutes'] },
+  ],
+};
+const format: JsonSchema = {
+  anyOf: [
+    { enum: ['json', ''] },
+    { type: 'object', properties: { type: { enum: ['object', 'string', 'array'] } } },
+  ],
+};
+const think: JsonSchema = { anyOf: [bool, { enum: ['high', 'medium', 'low', 'max'] }] };
+const toolCall: JsonSchema = {
+  type: 'object',
+  properties: { function: { type: 'object', properties: { name: str, arguments: { type: 'object' } } } },
+};
+const tool: JsonSchema = {
+  type: 'object',
+  properties: {
+    type: { const: 'function' },
+    function: { type: 'object', properties: { name: str, description: str, parameters: { type: 'object' } } },
+  },
+};
+const message: JsonSchema = {
+  type: 'object',
+  required: ['role', 'content'],
+  properties: {
+    role: { enum: ['system', 'user', 'assistant', 'tool', 'developer'] },
+    content: str,
+    images: strings,
+    tool_calls: { type: 'array', items: toolCall },
+    tool_name: str,
+    thinking: str,
+  },
+};
+
+const generate: JsonSchema = {
+  type: 'object',
+  required: ['model'],
+  properties: {
+    model: str,
+    prompt: str,
+    suffix: str,
+    system: str,
+    template: str,
+    context: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 600 } },
+    stream: bool,
+    raw: bool,
+    format,
+    images: strings,
+    keep_alive: keepAlive,
+    options,
+    think,
+  },
+};
+
+const chat: JsonSchema = {
+  type: 'object',
+  required: ['model'],
+  properties: {
+    model: str,
+    messages: { type: 'array', items: message },
+    tools: { type: 'array', items: tool },
+    format,
+    stream: bool,
+    keep_alive: keepAlive,
+    options,
+    think,
+  },
+};
+
+const embed: JsonSchema = {
+  type: 'object',
+  required: ['model', 'input'],
+  properties: {
+    model: str,
+    input: { anyOf: [str, strings] },
+    truncate: bool,
+    dimensions: int,
+    keep_alive: keepAlive,
+    options,
+  },
+};
+
+const create: JsonSchema = {
+  type: 'object',
+  required: ['model'],
+  properties: {
+    model: str,
+    from: str,
+    files: { type: 'object', properties: { 'model.gguf': str, 'other.gguf': str } },
+    adapters: { type: 'object', properties: { 'adapter.gguf': str } },
+    template: str,
+    license: { anyOf: [str, strings] },
+    system: str,
+    parameters: options,
+    messages: { type: 'array', items: message },
+    quantize: { enum: ['q4_K_M', 'q8_0', 'Q4_0', 'f16'] },
+    stream: bool,
+  },
+};
+
+const openaiMessage: JsonSchema = {
+  type: 'object',
+  required: ['role', 'content'],
+  properties: {
+    role: { enum: ['system', 'user', 'assistant', 'tool', 'developer'] },
+    content: {
+      anyOf: [
+        str,
+        {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              type: { enum: ['text', 'image_url'] },
+              text: str,
+              image_url: { type: 'object', properties: { url: str } },
+            },
+          },
+        },
+      ],
+    },
+    name: str,
+    tool_calls: { type: 'array', items: toolCall },
+    tool_call_id: str,
+  },
+};
+
+const openaiSampling: Record<string, JsonSchema> = {
+  stream: bool,
+  stream_options: { type: 'object', properties: { include_usage: bool } },
+  max_tokens: { type: 'integer', minimum: -1, maximum: 64 },
+  temperature: { type: 'number', minimum: 0, maximum: 2 },
+  top_p: num,
+  stop: { anyOf: [str, strings] },
+  seed: int,
+  frequency_penalty: num,
+  presence_penalty: num,
+  n: { type: 'integer', minimum: 0, maximum: 3 },
+};
+
+/** Body schemas by route (`METHOD /pattern`); null: the route takes no body (a body sent anyway is fuzz too). */
+export const MANAGER_REQUEST_SCHEMAS: Record<string, JsonSchema | null> = {
+  'GET /': null,
+  'HEAD /': null,
+  'GET /api/version': null,
+  'HEAD /api/version': null,
+  'GET /api/tags': null,
+  'HEAD /api/tags': null,
+  'GET /api/ps': null,
+  'HEAD /api/ps': null,
+  'GET /healthz': null,
+  'HEAD /healthz': null,
+  'GET /readyz': null,
+  'HEAD /readyz': null,
+  'GET /metrics': null,
+  'HEAD /metrics': null,
+  'POST /api/show': {
+    type: 'object',
+    properties: { model: str, name: str, verbose: bool, system: str, template: str, options },
+  },
+  'POST /api/generate': generate,
+  'POST /api/chat': chat,
+  'POST /api/embed': embed,
+  'POST /api/embeddings': {
+    type: 'object',
+    required: ['model'],
+    properties: { model: str, prompt: str, keep_alive: keepAlive, options },
+  },
+  'POST /api/create': create,
+  'POST /api/copy': {
+    type: 'object',
+    required: ['source', 'destination'],
+    properties: { source: str, destination: str },
+  },
+  'DELETE /api/delete': { type: 'object', required: ['model'], properties: { model: str, name: str } },
+  'POST /api/pull': {
+    type: 'object',
+    required: ['model'],
+    properties: { model: str, name: str, insecure: bool, stream: bool },
+  },
+  // The blob routes take raw bytes, generated by the fuzz suite itself.
+  'HEAD /api/blobs/:digest': null,
+  'POST /api/blobs/:digest': null,
+  'GET /v1/models': null,
+  'HEAD /v1/models': null,
+  'GET /v1/models/*': null,
+  'HEAD /v1/models/*': null,
+  'POST /v1/chat/completions': {
+    type: 'object',
+    required: ['model', 'messages'],
+    properties: {
+      model: str,
+      messages: { type: 'array', items: openaiMessage },
+      ...openaiSampling,
+      max_completion_tokens: { type: 'integer', minimum: -1, maximum: 64 },
+      response_format: {
+        type: 'object',
+        properties: {
+          type: { enum: ['text', 'json_object', 'json_schema'] },
+          json_schema: { type: 'object', properties: { name: str, schema: { type: 'object' } } },
+        },
+      },
+      tools: { type: 'array', items: tool },
+      reasoning_effort: { enum: ['low', 'medium', 'high', 'none'] },
+    },
+  },
+  'POST /v1/completions': {
+    type: 'object',
+    required: ['model', 'prompt'],
+    properties: { model: str, prompt: str, suffix: str, echo: bool, ...openaiSampling },
+  },
+  'POST /v1/embeddings': {
+    type: 'object',
+    required: ['model', 'input'],
+    properties: {
+      model: str,
+      input: { anyOf: [str, strings, { type: 'array', items: int }] },
+      encoding_format: { enum: ['float', 'base64', 'hex'] },
+      dimensions: int,
+    },
+  },
+};
