@@ -17,7 +17,7 @@ import {
   writeDeterministicModel,
 } from '@ownchat/testkit';
 import fc from 'fast-check';
-import { readConfig } from '../config.ts';
+import { readConfig } from '../config/config.ts';
 import { routesOf } from '../http/app.ts';
 import { startManager } from '../serve.ts';
 import { MANAGER_REQUEST_SCHEMAS } from './requestSchemas.ts';
