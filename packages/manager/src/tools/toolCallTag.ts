@@ -13,7 +13,7 @@ export function toolCallTag(nodes: Node[] | undefined): string {
   return tag === '' ? '{' : tag;
 }
 
-type Block = Extract<Node, { kind: 'if' }>;
+type Block = Extract<Node, { kind: 'if' | 'with' }>;
 
 // An {{if}} whose pipeline names a field .ToolCalls (at any depth of the field chain), searched depth first.
 function findToolCallsIf(nodes: Node[]): Block | undefined {
