@@ -14,12 +14,21 @@ export function generateRoutes(app: FastifyInstance, ctx: ManagerContext): void 
   app.post('/api/chat', (req, reply) => ollamaAnswer(ctx, 'chat', req.body, reply));
 }
 
-/** One of Ollama's answer objects: `response` for generate, an assistant `message` for chat. */
+/**
+ * One of Ollama's answer objects: `response` (and `thinking`) for generate, an assistant `message` with
+ * `thinking` and `tool_calls` when there are any, for chat.
+ */
 function ollamaPart(p: PreparedAnswer, c: AnswerChunk) {
   const head = { model: p.name, created_at: new Date().toISOString() };
-  return p.kind === 'generate'
-    ? { ...head, response: c.content ?? '', done: false }
-    : { ...head, message: { role: 'assistant', content: c.content ?? '' }, done: false };
+  const thinking = c.thinking ? { thinking: c.thinking } : {};
+  if (p.kind === 'generate') return { ...head, response: c.content ?? '', ...thinking, done: false };
+  const message = {
+    role: 'assistant',
+    content: c.content ?? '',
+    ...thinking,
+    ...(c.toolCalls?.length ? { tool_calls: c.toolCalls } : {}),
+  };
+  return { ...head, message, done: false };
 }
 
 /** Ollama's answers: the parts, then the statistics in the last object; `started` times the whole request. */
