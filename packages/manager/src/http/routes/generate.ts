@@ -48,7 +48,7 @@ function ollamaShape(p: PreparedAnswer, started: bigint): AnswerShape {
   });
   return {
     framing: NDJSON,
-    chunk: partOf,
+    chunk: (c) => [partOf(c)],
     last: (r) => [final({}, r)],
     whole: final,
     error: (_status, message) => ({ error: message }),
