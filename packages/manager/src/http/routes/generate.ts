@@ -63,6 +63,13 @@ async function ollamaAnswer(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const p = await prepareAnswer(ctx, kind, rawBody);
+  if (p.input && (rawBody as Record<string, unknown>)._debug_render_only === true) {
+    // Ollama's DebugRenderOnly: the prompt the model would continue, without running it.
+    const text = p.input.kind === 'text' ? p.input.text : '';
+    const head = { model: p.name, created_at: new Date().toISOString() };
+    const empty = p.kind === 'generate' ? { response: '' } : { message: { role: '', content: '' } };
+    return reply.send({ ...head, ...empty, done: false, _debug_info: { rendered_template: text } });
+  }
   if (!p.input) {
     // An empty prompt only loads the model (or, with keep_alive 0, unloads it).
     const r = await loadOrUnload(ctx, p, clientGone(reply));
