@@ -153,7 +153,7 @@ function templateOutputFor(
     }
   }
   const toolParser =
-    requestTools?.length && (!builtin || !builtin.hasToolSupport)
+    requestTools?.length && !builtin?.hasToolSupport
       ? new ToolCallParser(requestTools, toolCallTag(nodes))
       : undefined;
   return thinking || toolParser ? templateOutput(thinking, toolParser) : undefined;

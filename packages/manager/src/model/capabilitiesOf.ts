@@ -31,4 +31,3 @@ export async function capabilitiesOf(m: ResolvedModel): Promise<Capability[]> {
   capabilityCache.set(m.digest, caps);
   return caps;
 }
-
