@@ -213,6 +213,12 @@ export interface DeterministicModelOptions {
   sentence?: string;
   /** Shape overrides; defaults are TINY with one layer (layers add nothing here but time). */
   shape?: Partial<ModelShape>;
+  /**
+   * More answers, each starting after a given prompt token instead of "\n" (the model's only memory is the
+   * token it just read): a prompt that ends with that token gets that sentence. All chain tokens, across
+   * sentences and starts, must differ.
+   */
+  continuations?: { after: string; sentence: string }[];
 }
 
 /**
@@ -243,9 +249,15 @@ export async function writeDeterministicModel(
   const full: ModelShape = { ...TINY, layers: 1, name: 'ownchat-deterministic', ...options.shape };
   checkShape(full);
   const tokens = sentenceTokens(sentence);
-  const vocab = buildVocabulary({ size: full.vocab, words: [...tokens, ...COMMON_WORDS] });
-  const chain = ['<0x0A>', ...tokens].map((t) => vocab.idOf(t));
-  const successors = [...tokens, '<|im_end|>'].map((t) => vocab.idOf(t));
+  const more = (options.continuations ?? []).map((c) => ({
+    after: c.after,
+    tokens: sentenceTokens(c.sentence),
+  }));
+  const allWords = [...tokens, ...more.flatMap((c) => [c.after, ...c.tokens])];
+  const vocab = buildVocabulary({ size: full.vocab, words: [...allWords, ...COMMON_WORDS] });
+  const chains = [{ after: '<0x0A>', tokens }, ...more];
+  const chain = chains.flatMap((c) => [c.after, ...c.tokens]).map((t) => vocab.idOf(t));
+  const successors = chains.flatMap((c) => [...c.tokens, '<|im_end|>']).map((t) => vocab.idOf(t));
   if (new Set(chain).size !== chain.length) {
     throw new Error(`the sentence's tokens must be distinct (and not "\\n"): ${JSON.stringify(tokens)}`);
   }
@@ -266,11 +278,14 @@ export async function writeDeterministicModel(
   };
   // RMSNorm turns the one-hot into sqrt(e) / sqrt(1 + e * eps) ~ sqrt(e) on its dimension.
   const scale = NEXT_TOKEN_LOGIT / Math.sqrt(e);
-  const nextRow = new Map(successors.map((id, i) => [id, i]));
+  // A token may follow several chain tokens (every sentence ends with <|im_end|>): its row adds them all.
+  const nextRows = new Map<number, number[]>();
+  successors.forEach((id, i) => {
+    nextRows.set(id, [...(nextRows.get(id) ?? []), i]);
+  });
   const output = (row: number, out: Float32Array): void => {
     out.fill(0);
-    const i = nextRow.get(row);
-    if (i !== undefined) out[i] = scale; // dim i holds chain[i], the token this one follows
+    for (const i of nextRows.get(row) ?? []) out[i] = scale; // dim i holds chain[i], the token this one follows
   };
 
   const size = await writeLlama(path, full, vocab, (spec) => {

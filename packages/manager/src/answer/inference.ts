@@ -9,6 +9,7 @@ import type { Lease, LoadRequest } from '../scheduler/scheduler.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
 import type { AnswerChunk } from './chunk.ts';
 import { keepAliveFor } from './keepAlive.ts';
+import { hasParts } from './outputParser.ts';
 import type { AnswerToGenerate } from './prepare.ts';
 
 export type InferenceResult = GenerateStats & { loadNs: number };
@@ -64,16 +65,36 @@ export function infer(
   sampling.format = p.format;
   const name = p.model.displayName;
   const watch = ctx.metrics.generation(name);
+  // A model's own parser (thinking, tool calls) reads the text first; what it holds back comes out at the end.
+  const out = p.output;
+  let parseError: unknown;
+  const emit = (chunk: AnswerChunk) => {
+    if (hasParts(chunk)) onChunk(chunk);
+  };
   return withModel(ctx, p, signal, async (lease) => {
     const stats = await lease.runner.generate(
       p.input,
       sampling,
       (text) => {
         watch.token();
-        onChunk({ content: text });
+        if (!out) return onChunk({ content: text });
+        if (parseError) return;
+        try {
+          emit(out.add(text, false));
+        } catch (e) {
+          parseError = e; // reported once generation has ended, as the answer's last event
+        }
       },
       signal,
     );
+    if (out && !parseError) {
+      try {
+        emit(out.add('', true));
+      } catch (e) {
+        parseError = e;
+      }
+    }
+    if (parseError) throw parseError;
     watch.done(stats);
     ctx.log.debug(
       { model: name, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },

@@ -2,18 +2,38 @@
 // the runner continues, options, output format, keep-alive, and the fields the features still to come read
 // (think, tools, logprobs). The OpenAI routes turn their requests into Ollama's and come through here too.
 import type { ManagerContext } from '../context.ts';
+import { BadRequestError } from '../errors.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../http/validate.ts';
+import type { Capability } from '../model/capabilities.ts';
+import { missingCapabilityMessage, usesHarmony } from '../model/capabilities.ts';
+import { capabilitiesOf } from '../model/capabilitiesOf.ts';
+import { fullName, parseModelName } from '../model/name.ts';
 import { checkOptionLimits, checkOptions, type Options } from '../model/options.ts';
+import type { BuiltinParser } from '../parsers/builtinParser.ts';
+import { parserForName } from '../parsers/parserForName.ts';
 import type { GenerateInput, OutputFormat } from '../runner/protocol.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
+import { compileTemplate } from '../template/prompt.ts';
+import { ThinkingParser } from '../thinking/thinkingParser.ts';
+import { thinkingTags } from '../thinking/thinkingTags.ts';
+import { ToolCallParser } from '../tools/toolCallParser.ts';
+import { toolCallTag } from '../tools/toolCallTag.ts';
+import type { ToolDefinition } from '../tools/types.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
-import { chatInput, generateInput } from './promptInput.ts';
-import { chatMessages, contextTokens, generateImages, outputFormat, tools } from './requestFields.ts';
+import { builtinOutput, type OutputParser, templateOutput } from './outputParser.ts';
+import { chatInput, chatMessagesFor, generateInput, type Think } from './promptInput.ts';
+import {
+  chatMessages,
+  contextTokens,
+  generateImages,
+  outputFormat,
+  thinkField,
+  tools,
+} from './requestFields.ts';
 
 export type AnswerKind = 'generate' | 'chat';
 
-/** Ollama's `think`: on, off, or an effort level (api.ThinkValue). */
-export type Think = boolean | 'high' | 'medium' | 'low';
+export type { Think };
 
 export type PreparedAnswer = {
   kind: AnswerKind;
@@ -26,9 +46,12 @@ export type PreparedAnswer = {
   model: ResolvedModel;
   /** Undefined for an empty prompt: the request only loads (or unloads) the model. */
   input: GenerateInput | undefined;
-  // Carried for the features that will read them; nothing acts on them yet.
+  /** The think value the answer runs with (Ollama turns it on for a thinking model that was not told). */
   think?: Think;
   tools?: unknown[];
+  /** Splits the generated text into content, thinking and tool calls; absent when all of it is content. */
+  output?: OutputParser;
+  // Carried for the features that will read them; nothing acts on them yet.
   logprobs?: boolean;
   topLogprobs?: number;
 };
@@ -37,7 +60,13 @@ export type PreparedAnswer = {
 export type AnswerToGenerate = PreparedAnswer & { input: GenerateInput };
 
 /** The input the runner continues, or undefined for a load-only request (empty prompt or no messages). */
-function inputFor(kind: AnswerKind, body: Body, model: ResolvedModel): GenerateInput | undefined {
+function inputFor(
+  kind: AnswerKind,
+  body: Body,
+  model: ResolvedModel,
+  promptTools: unknown[] | undefined,
+  think: Think | undefined,
+): GenerateInput | undefined {
   if (kind === 'generate') {
     generateImages(body);
     const prompt = optionalString(body, 'prompt') ?? '';
@@ -50,23 +79,93 @@ function inputFor(kind: AnswerKind, body: Body, model: ResolvedModel): GenerateI
       template: optionalString(body, 'template'),
       raw: optionalBoolean(body, 'raw') ?? false,
       context: contextTokens(body),
+      think,
     });
   }
   const messages = chatMessages(body);
   if (messages.length === 0) return undefined;
-  return chatInput(model, { messages, tools: tools(body) });
+  return chatInput(model, { messages, tools: promptTools, think });
+}
+
+/**
+ * Ollama's checks before an answer (ChatHandler, GenerateHandler, CheckCapabilities): a thinking model thinks
+ * unless told not to; `think` on for a model that cannot is refused with the name as asked, quoted; a request
+ * needing tools, insert or completion the model lacks is refused with its full name.
+ */
+function checkedThink(name: string, caps: Capability[], think: Think | undefined): Think | undefined {
+  if (caps.includes('thinking')) return think ?? true;
+  if (think !== undefined && think !== false)
+    throw new BadRequestError(`${JSON.stringify(name)} does not support thinking`);
+  return think;
+}
+
+function checkCapabilities(
+  kind: AnswerKind,
+  name: string,
+  model: ResolvedModel,
+  caps: Capability[],
+  body: Body,
+) {
+  if (!caps.includes('completion')) {
+    throw new BadRequestError(
+      `${JSON.stringify(name)} does not support ${kind === 'chat' ? 'chat' : 'generate'}`,
+    );
+  }
+  const missing: Capability[] = [];
+  if (kind === 'chat' && tools(body)?.length && !caps.includes('tools')) missing.push('tools');
+  if (kind === 'generate' && optionalString(body, 'suffix') && !caps.includes('insert'))
+    missing.push('insert');
+  if (missing.length) {
+    let full = model.displayName;
+    try {
+      full = fullName(parseModelName(model.displayName));
+    } catch {
+      // keep the name as shown
+    }
+    throw new BadRequestError(missingCapabilityMessage(full, missing));
+  }
+}
+
+/** The built-in parser a model's config names; gpt-oss templates in harmony's format get harmony's. */
+function builtinParserFor(model: ResolvedModel): BuiltinParser | undefined {
+  return (
+    parserForName(model.config.parser) ??
+    (usesHarmony({ goTemplate: model.template, config: model.config }) ? parserForName('harmony') : undefined)
+  );
+}
+
+/** How the generated text is read: the built-in parser, or the template's thinking tags and tool-call tag. */
+function templateOutputFor(
+  input: GenerateInput,
+  think: Think | undefined,
+  requestTools: ToolDefinition[] | undefined,
+  builtin: BuiltinParser | undefined,
+  template: string | undefined,
+): OutputParser | undefined {
+  const nodes = template ? compileTemplate(template) : undefined;
+  let thinking: ThinkingParser | undefined;
+  if (!builtin && nodes && think !== undefined && think !== false) {
+    const tags = thinkingTags(nodes);
+    if (tags.opening && tags.closing) {
+      thinking = new ThinkingParser(tags.opening, tags.closing);
+      // A prompt that ends by opening the thinking block: the answer starts inside it.
+      if (input.kind === 'text' && input.text.trim().endsWith(tags.opening)) thinking.add(tags.opening);
+    }
+  }
+  const toolParser =
+    requestTools?.length && !builtin?.hasToolSupport
+      ? new ToolCallParser(requestTools, toolCallTag(nodes))
+      : undefined;
+  return thinking || toolParser ? templateOutput(thinking, toolParser) : undefined;
 }
 
 /**
  * The fields no code acts on yet, read as they are when well-typed and ignored otherwise (as today: the
  * feature that uses one checks it and says what is wrong).
  */
-function laterFields(body: Body): Pick<PreparedAnswer, 'think' | 'logprobs' | 'topLogprobs'> {
-  const { think, logprobs, top_logprobs } = body;
+function laterFields(body: Body): Pick<PreparedAnswer, 'logprobs' | 'topLogprobs'> {
+  const { logprobs, top_logprobs } = body;
   return {
-    ...(typeof think === 'boolean' || think === 'high' || think === 'medium' || think === 'low'
-      ? { think }
-      : {}),
     ...(typeof logprobs === 'boolean' ? { logprobs } : {}),
     ...(Number.isInteger(top_logprobs) ? { topLogprobs: top_logprobs as number } : {}),
   };
@@ -84,9 +183,30 @@ export async function prepareAnswer(
   const options = checkOptionLimits(checkOptions(body.options), ctx.config);
   const format = outputFormat(body);
   const keepAliveMs = requestedKeepAlive(ctx, body.keep_alive);
+  const requestedThink = thinkField(body);
   const model = await ctx.store.resolve(name);
-  const input = inputFor(kind, body, model);
-  const chatTools = kind === 'chat' && input ? tools(body) : undefined;
+  const caps = await capabilitiesOf(model);
+  const think = checkedThink(name, caps, requestedThink);
+  checkCapabilities(kind, name, model, caps, body);
+  const raw = kind === 'generate' && optionalBoolean(body, 'raw') === true;
+  const requestTools = kind === 'chat' ? (tools(body) as ToolDefinition[] | undefined) : undefined;
+  const builtin = raw ? undefined : builtinParserFor(model);
+  let promptTools: unknown[] | undefined = requestTools;
+  if (builtin) {
+    // The parser sees the tools and the conversation's last message before the answer (harmony renames tools).
+    const last =
+      kind === 'chat' ? chatMessagesFor(model, { messages: chatMessages(body) }).at(-1) : undefined;
+    const processed = builtin.init(requestTools ?? [], last, think);
+    promptTools = requestTools ? processed : undefined;
+  }
+  const input = inputFor(kind, body, model, promptTools, think);
+  const template =
+    kind === 'generate' ? (optionalString(body, 'template') ?? model.template) : model.template;
+  const output = !input
+    ? undefined
+    : builtin
+      ? builtinOutput(builtin)
+      : templateOutputFor(input, think, requestTools, builtin, template);
   return {
     kind,
     name,
@@ -96,7 +216,9 @@ export async function prepareAnswer(
     keepAliveMs,
     model,
     input,
-    ...(chatTools ? { tools: chatTools } : {}),
+    ...(think !== undefined ? { think } : {}),
+    ...(requestTools && input ? { tools: requestTools } : {}),
+    ...(output ? { output } : {}),
     ...laterFields(body),
   };
 }

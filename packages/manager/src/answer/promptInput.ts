@@ -1,15 +1,14 @@
 // What a generate or chat request asks the runner to continue: raw text, a prompt rendered from an Ollama
-// template (the request's or the model's template layer), or chat messages for the GGUF's own Jinja template.
-
+// template (the request's or the model's template layer, with the request's tools and think value), or chat
+// messages for the GGUF's own Jinja template.
 import { BadRequestError } from '../errors.ts';
+import { parseModelName } from '../model/name.ts';
 import type { ChatMessage, GenerateInput } from '../runner/protocol.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
-import {
-  renderPrompt,
-  type TemplateMessage,
-  templateSupportsSuffix,
-  templateSupportsTools,
-} from '../template/prompt.ts';
+import { renderPrompt, type TemplateMessage } from '../template/prompt.ts';
+import { ThinkingParser } from '../thinking/thinkingParser.ts';
+
+export type Think = boolean | 'high' | 'medium' | 'low' | 'max';
 
 export type GenerateRequest = {
   prompt: string;
@@ -18,11 +17,13 @@ export type GenerateRequest = {
   suffix?: string;
   raw: boolean;
   context?: number[];
+  think?: Think;
 };
 
 export type ChatRequest = {
   messages: (ChatMessage & Omit<TemplateMessage, 'role' | 'content'>)[];
   tools?: unknown[];
+  think?: Think;
 };
 
 export function generateInput(model: ResolvedModel, req: GenerateRequest): GenerateInput {
@@ -37,31 +38,38 @@ export function generateInput(model: ResolvedModel, req: GenerateRequest): Gener
   ];
   const extra = { prefixTokens: req.context, wantContext: true };
   if (req.suffix) {
-    if (!template || !templateSupportsSuffix(template)) {
-      throw new BadRequestError(`${model.displayName} does not support insert (its template has no .Suffix)`);
-    }
+    // The capability check (prepare.ts) has refused a model without .Suffix already.
     return {
       kind: 'text',
-      text: renderPrompt(template, { messages: [], prompt: req.prompt, suffix: req.suffix }),
+      text: renderPrompt(template ?? '', {
+        messages: [],
+        prompt: req.prompt,
+        suffix: req.suffix,
+        think: req.think,
+      }),
       ...extra,
     };
   }
-  if (template) return { kind: 'text', text: renderPrompt(template, { messages }), ...extra };
+  if (template)
+    return { kind: 'text', text: renderPrompt(template, { messages, think: req.think }), ...extra };
   return { kind: 'messages', messages: messages as ChatMessage[], ...extra };
 }
 
-export function chatInput(model: ResolvedModel, req: ChatRequest): GenerateInput {
+/** The conversation a chat continues: the model's MESSAGEs and system prompt, then the request's messages. */
+export function chatMessagesFor(model: ResolvedModel, req: ChatRequest): ChatRequest['messages'] {
   const messages = [...model.messages, ...req.messages];
   // The model's system prompt applies unless the conversation brings its own.
   if (model.system && !messages.some((m) => m.role === 'system')) {
     messages.unshift({ role: 'system', content: model.system });
   }
+  return filterThinkTags(model, messages);
+}
+
+export function chatInput(model: ResolvedModel, req: ChatRequest): GenerateInput {
+  const messages = chatMessagesFor(model, req);
   const tools = req.tools?.length ? req.tools : undefined;
   if (model.template) {
-    if (tools && !templateSupportsTools(model.template)) {
-      throw new BadRequestError(`${model.displayName} does not support tools (its template has no .Tools)`);
-    }
-    return { kind: 'text', text: renderPrompt(model.template, { messages, tools }) };
+    return { kind: 'text', text: renderPrompt(model.template, { messages, tools, think: req.think }) };
   }
   if (tools) {
     throw new BadRequestError(
@@ -69,4 +77,24 @@ export function chatInput(model: ResolvedModel, req: ChatRequest): GenerateInput
     );
   }
   return { kind: 'messages', messages: messages.map(({ role, content }) => ({ role, content })) };
+}
+
+/**
+ * Ollama's filterThinkTags: for qwen3 and deepseek-r1, earlier answers go back into the prompt without their
+ * <think> blocks (they cost tokens and do not help).
+ */
+function filterThinkTags(model: ResolvedModel, messages: ChatRequest['messages']): ChatRequest['messages'] {
+  let name = '';
+  try {
+    name = parseModelName(model.displayName).model;
+  } catch {
+    // a name that does not parse is not deepseek-r1
+  }
+  if (model.config.model_family !== 'qwen3' && name !== 'deepseek-r1') return messages;
+  const lastUser = messages.findLastIndex((m) => m.role === 'user');
+  return messages.map((m, i) =>
+    m.role === 'assistant' && i < lastUser
+      ? { ...m, content: new ThinkingParser('<think>', '</think>').add(m.content).content }
+      : m,
+  );
 }

@@ -25,7 +25,10 @@ export function chatMessages(body: Body): ChatRequest['messages'] {
   return v.map((m, i) => {
     if (!m || typeof m !== 'object')
       throw new BadRequestError(`messages[${i}] must be an object with role and content`);
-    const { role, content, images, tool_calls, tool_name, thinking } = m as Record<string, unknown>;
+    const { role, content, images, tool_calls, tool_name, tool_call_id, thinking } = m as Record<
+      string,
+      unknown
+    >;
     if (typeof role !== 'string' || !ROLES.has(role)) {
       throw new BadRequestError(
         `messages[${i}].role must be one of system, user, assistant, tool; got ${JSON.stringify(role)}`,
@@ -43,6 +46,7 @@ export function chatMessages(body: Body): ChatRequest['messages'] {
       content: (content as string | undefined) ?? '',
       ...(Array.isArray(tool_calls) ? { tool_calls } : {}),
       ...(typeof tool_name === 'string' ? { tool_name } : {}),
+      ...(typeof tool_call_id === 'string' ? { tool_call_id } : {}),
       ...(typeof thinking === 'string' ? { thinking } : {}),
     };
   });
@@ -80,4 +84,23 @@ export function contextTokens(body: Body): number[] | undefined {
 
 export function generateImages(body: Body): void {
   rejectImages(body.images);
+}
+
+/**
+ * `think`: true, false, or a level, as Ollama's api.ThinkValue reads it (and with its messages for anything
+ * else).
+ */
+export function thinkField(body: Body): boolean | 'high' | 'medium' | 'low' | 'max' | undefined {
+  const v = body.think;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    if (v === 'high' || v === 'medium' || v === 'low' || v === 'max') return v;
+    throw new BadRequestError(
+      `invalid think value: ${JSON.stringify(v)} (must be "high", "medium", "low", "max", true, or false)`,
+    );
+  }
+  throw new BadRequestError(
+    'think must be a boolean or string ("high", "medium", "low", "max", true, or false)',
+  );
 }

@@ -165,6 +165,21 @@ describe('the Ollama API contract', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('format: an integer schema gives integers as llama.cpp writes them (no exponent, at most 16 digits)', async () => {
+    // node-llama-cpp's own grammar let "6266811e89384" through, which JSON.parse reads as Infinity. The model
+    // here gives every digit the same chance, so each seed draws a different number.
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const r = await ollamaClient(url).generate({
+        model: m('chatml'),
+        prompt: 'A number',
+        format: { type: 'integer' },
+        options: { seed, temperature: 1, num_predict: 24 },
+      });
+      expect(String(r.response).trim()).toMatch(/^-?(0|[1-9][0-9]{0,15})$/);
+      expect(Number.isFinite(JSON.parse(String(r.response)))).toBe(true);
+    }
+  });
+
   it('format: "json" constrains the output to JSON', async () => {
     const r = await ollamaClient(url).chat({
       model: m('chatml'),

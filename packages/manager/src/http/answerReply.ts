@@ -16,8 +16,8 @@ import { EventStream, type Framing } from './eventStream.ts';
 /** What one API's answers look like on the wire. */
 export type AnswerShape = {
   framing: Framing;
-  /** The streamed event carrying one chunk. */
-  chunk(chunk: AnswerChunk): unknown;
+  /** The streamed events carrying one chunk (OpenAI sends reasoning and content apart). */
+  chunk(chunk: AnswerChunk): unknown[];
   /** The events that close a streamed answer (Ollama's statistics; OpenAI's finish reason and usage). */
   last(result: InferenceResult): unknown[];
   /** The whole answer as one JSON object (stream: false). */
@@ -41,7 +41,7 @@ export async function replyWithAnswer(
       ctx,
       p,
       (chunk) => {
-        if (out) out.write(shape.chunk(chunk));
+        if (out) for (const event of shape.chunk(chunk)) out.write(event);
         else chunks.push(chunk);
       },
       clientGone(reply),

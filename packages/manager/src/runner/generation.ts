@@ -1,7 +1,7 @@
 // One generation in the runner: a free sequence (the one sharing the longest prefix with the prompt, so a
 // conversation's next turn evaluates only what is new), sampling as the request asks, an optional grammar, and
 // the statistics Ollama reports.
-import type { LlamaGrammar, Token } from 'node-llama-cpp';
+import { type LlamaGrammar, LlamaText, type Token } from 'node-llama-cpp';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { promptTokens } from './promptTokens.ts';
 import type { GenerateInput, GenerateStats, OutputFormat, Sampling } from './protocol.ts';
@@ -50,13 +50,34 @@ async function grammarFor(l: LoadedModel, format: OutputFormat): Promise<LlamaGr
     g =
       format.kind === 'json'
         ? l.llama.getGrammarFor('json')
-        : l.llama.createGrammarForJsonSchema(format.schema as never).catch((e: Error) => {
-            throw new RequestError(`format is not a JSON schema this server can enforce: ${e.message}`);
-          });
+        : l.llama
+            .createGrammarForJsonSchema(format.schema as never)
+            .then((g) =>
+              l.llama.createGrammar({
+                grammar: asLlamaCppIntegers(g.grammar),
+                stopGenerationTriggers: [LlamaText(['\n'.repeat(4)])],
+                trimWhitespaceSuffix: true,
+              }),
+            )
+            .catch((e: Error) => {
+              throw new RequestError(`format is not a JSON schema this server can enforce: ${e.message}`);
+            });
     g.catch(() => grammars.delete(key));
     grammars.set(key, g);
   }
   return g;
+}
+
+/**
+ * node-llama-cpp's JSON-schema grammar lets an integer take an exponent ("6266811e89384", which JSON.parse
+ * reads as Infinity); llama.cpp's json-schema-to-grammar, which Ollama uses, allows at most 16 digits and no
+ * exponent. Its integer rule is rewritten to llama.cpp's.
+ */
+export function asLlamaCppIntegers(grammar: string): string {
+  return grammar.replace(
+    /^integer-number-rule ::= .*$/m,
+    'integer-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15})',
+  );
 }
 
 /** Generates; text goes out through onText as it is made. Resolves undefined when aborted. */

@@ -19,6 +19,10 @@ export type ModelConfig = {
   architecture?: string;
   os?: string;
   rootfs?: { type: string; diff_ids: string[] };
+  /** Set by Ollama's registry for newer models: what the model can do, and the built-in renderer and parser. */
+  capabilities?: string[];
+  renderer?: string;
+  parser?: string;
 };
 
 /** /api/tags' and /api/show's `details`. */

@@ -2,6 +2,7 @@
 // found as `ToolCalls`, `toolCalls` or `tool_calls`, so wire-shaped (snake_case) objects render as Ollama's Go
 // structs do. Truth is Go's: false, 0, "", nil and empty lists and maps are false.
 import { TemplateError } from './errors.ts';
+import { goFloat, goJson, goV } from './goValues.ts';
 import { Budget } from './limits.ts';
 import type { Node, Operand, Pipeline } from './parser.ts';
 
@@ -201,23 +202,15 @@ export function truth(v: unknown): boolean {
 }
 
 /**
- * How a value prints with {{ }}: strings as they are, missing values as Go's "<no value>", lists as Go's
- * [a b], and objects as JSON, since Ollama's template data (tools, tool-call arguments) print through their
- * String() methods, which marshal JSON.
+ * How a value prints with {{ }}, as Go's fmt prints Ollama's template data: strings as they are, a missing value
+ * as "<no value>", numbers as float64s, lists as [a b] and maps as map[k:v]; Ollama's own types (tools, tool-call
+ * arguments, properties) print through their String() methods, which write JSON (see goValues.ts).
  */
 function show(v: unknown): string {
   if (v === undefined || v === null) return '<no value>';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
-  return goJson(v);
-}
-
-function goJson(v: unknown): string {
-  return JSON.stringify(v ?? null).replace(
-    /[<>&]/g,
-    (c) => `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  if (typeof v === 'number') return goFloat(v);
+  return goV(v);
 }
 
 function compare(name: string, a: unknown, b: unknown): number {

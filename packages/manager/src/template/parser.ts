@@ -44,6 +44,7 @@ export const FUNCTIONS = new Set([
   'json',
   'currentDate',
   'yesterdayDate',
+  'toTypeScriptType',
 ]);
 
 export function parseTemplate(src: string, maxDepth = TEMPLATE_LIMITS.maxDepth): Node[] {

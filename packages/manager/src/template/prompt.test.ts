@@ -182,7 +182,7 @@ describe('model templates', () => {
     );
     expect(r('{{ range .Messages }}{{ .Role | printf "%s!" }}{{ end }}')).toBe('user!');
     expect(r('{{ $x = 2 }}{{ $x }} {{ not true }} {{ or "" "z" }} {{ index .Messages 0 | len }}')).toBe(
-      '2 false z 2',
+      '2 false z 7', // a message is Ollama's templateMessage: seven fields
     );
     expect(r('{{ range $i, $m := .Messages }}{{ $i }}={{ $m.Content }}{{ end }}')).toBe('0=hi');
     expect(r('{{ with .Tools }}tools{{ else }}none{{ end }}')).toBe('none');

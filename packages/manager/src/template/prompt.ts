@@ -4,6 +4,7 @@
 // prompt ends where the model's answer begins.
 import { TemplateError, TemplateLimitError } from './errors.ts';
 import { execute } from './exec.ts';
+import { templateMessage, templateTools, toTypeScriptType } from './goValues.ts';
 import { Budget, TEMPLATE_LIMITS, type TemplateLimits } from './limits.ts';
 import { cutAfterResponse, type Node, parseTemplate, usesField } from './parser.ts';
 
@@ -13,6 +14,7 @@ export type TemplateMessage = {
   images?: unknown[];
   tool_calls?: unknown[];
   tool_name?: string;
+  tool_call_id?: string;
   thinking?: string;
 };
 
@@ -22,8 +24,20 @@ export type PromptValues = {
   /** /api/generate's suffix (fill-in-the-middle): rendered with .Prompt and .Suffix only. */
   suffix?: string;
   prompt?: string;
-  think?: boolean;
+  /** The request's think: true/false or a level ("low", "medium", "high"); undefined when not set. */
+  think?: boolean | string;
 };
+
+/**
+ * .Think, .ThinkLevel and .IsThinkSet as Ollama's renderPrompt sets them from api.ThinkValue: a level means
+ * thinking on; `true` alone is the level "medium".
+ */
+export function thinkValues(think: boolean | string | undefined) {
+  const on =
+    think === true || (typeof think === 'string' && ['low', 'medium', 'high', 'max'].includes(think));
+  const level = typeof think === 'string' ? think : think === true ? 'medium' : '';
+  return { Think: on, ThinkLevel: level, IsThinkSet: think !== undefined };
+}
 
 const cache = new Map<string, Node[]>();
 /**
@@ -47,6 +61,7 @@ export function compileTemplate(src: string): Node[] {
 const FUNCS = {
   currentDate: () => new Date().toISOString().slice(0, 10),
   yesterdayDate: () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+  toTypeScriptType: (v: unknown) => toTypeScriptType(v),
 };
 
 /** Whether the template can take a suffix (Ollama's "insert" capability). */
@@ -61,14 +76,21 @@ export function templateSupportsTools(src: string): boolean {
 export function renderPrompt(src: string, v: PromptValues, limits: TemplateLimits = TEMPLATE_LIMITS): string {
   const nodes = compileTemplate(src);
   const budget = new Budget(limits);
+  const think = thinkValues(v.think);
   if (v.prompt !== undefined && v.suffix) {
-    return execute(nodes, { Prompt: v.prompt, Suffix: v.suffix, Response: '' }, FUNCS, budget);
+    return execute(nodes, { Prompt: v.prompt, Suffix: v.suffix, Response: '', ...think }, FUNCS, budget);
   }
   const { system, messages } = collate(v.messages);
   if (usesField(nodes, 'Messages')) {
     return execute(
       nodes,
-      { System: system, Messages: messages, Tools: v.tools ?? [], Response: '', Think: v.think ?? false },
+      {
+        System: system,
+        Messages: messages.map(templateMessage),
+        Tools: templateTools(v.tools),
+        Response: '',
+        ...think,
+      },
       FUNCS,
       budget,
     );
@@ -79,7 +101,7 @@ export function renderPrompt(src: string, v: PromptValues, limits: TemplateLimit
   let prompt = '';
   let response = '';
   const turn = (nodesToRun: Node[]) => {
-    out += execute(nodesToRun, { System: sys, Prompt: prompt, Response: response }, FUNCS, budget);
+    out += execute(nodesToRun, { System: sys, Prompt: prompt, Response: response, ...think }, FUNCS, budget);
     budget.size(out.length);
     sys = '';
     prompt = '';
@@ -145,7 +167,8 @@ export function checkTemplate(src: string, limits: TemplateLimits = TEMPLATE_LIM
 
 /**
  * Ollama's collate: system messages joined into .System (the messages keep them too), consecutive messages of
- * the same role merged with a blank line.
+ * the same role merged with a blank line, except tool results (each keeps its tool_name and tool_call_id). As in
+ * Ollama, a merged message keeps the first one's other fields (its tool calls).
  */
 function collate(messages: TemplateMessage[]): { system: string; messages: TemplateMessage[] } {
   const systems: string[] = [];
@@ -153,13 +176,7 @@ function collate(messages: TemplateMessage[]): { system: string; messages: Templ
   for (const m of messages) {
     if (m.role === 'system') systems.push(m.content);
     const last = out.at(-1);
-    if (
-      last &&
-      last.role === m.role &&
-      m.role !== 'tool' &&
-      !m.tool_calls?.length &&
-      !last.tool_calls?.length
-    ) {
+    if (last && last.role === m.role && m.role !== 'tool') {
       last.content = `${last.content}\n\n${m.content}`;
     } else {
       out.push({ ...m });

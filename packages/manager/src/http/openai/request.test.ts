@@ -106,7 +106,26 @@ describe('OpenAI chat request → Ollama /api/chat body', () => {
         content: '',
         tool_calls: [{ id: 'call_1', function: { name: 'weather', arguments: { city: 'Paris' } } }],
       },
-      { role: 'tool', content: '21 °C', tool_name: 'weather' },
+      { role: 'tool', content: '21 °C', tool_name: 'weather', tool_call_id: 'call_1' },
+    ]);
+  });
+
+  it('maps reasoning_effort to think as openai.go thinkFromReasoningEffort does, and tool_choice "none" drops the tools', () => {
+    const req = (extra: Record<string, unknown>) =>
+      fromChatRequest({ model: 'm', messages: user, ...extra }).ollama;
+    expect(req({}).think).toBeUndefined();
+    expect(req({ reasoning_effort: 'none' }).think).toBe(false);
+    expect(req({ reasoning_effort: 'minimal' }).think).toBe('low');
+    expect(req({ reasoning_effort: 'high' }).think).toBe('high');
+    expect(req({ reasoning: { effort: 'xhigh' } }).think).toBe('max');
+    expect(() => req({ reasoning_effort: 'lots' })).toThrow(
+      'invalid reasoning value: "lots" (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")',
+    );
+    const tools = [{ type: 'function', function: { name: 'f' } }];
+    expect(req({ tools, tool_choice: 'none' }).tools).toBeUndefined();
+    expect(req({ tools, tool_choice: 'auto' }).tools).toEqual(tools);
+    expect(req({ messages: [{ role: 'assistant', content: 'x', reasoning: 'hmm' }] }).messages).toEqual([
+      { role: 'assistant', content: 'x', thinking: 'hmm' },
     ]);
   });
 

@@ -14,6 +14,8 @@ type OllamaMessage = {
   images?: string[];
   tool_calls?: OllamaToolCall[];
   tool_name?: string;
+  tool_call_id?: string;
+  thinking?: string;
 };
 
 function optionalNumber(body: Body, field: string, integer = false): number | undefined {
@@ -193,7 +195,15 @@ function messages(body: Body): OllamaMessage[] {
     }
     const calls = toolCalls(fields.tool_calls, where);
     const name = ollamaRole === 'tool' ? toolName(list, fields) : undefined;
-    const extra = { ...(calls ? { tool_calls: calls } : {}), ...(name ? { tool_name: name } : {}) };
+    const extra = {
+      ...(calls ? { tool_calls: calls } : {}),
+      ...(name ? { tool_name: name } : {}),
+      ...(typeof fields.tool_call_id === 'string' && fields.tool_call_id
+        ? { tool_call_id: fields.tool_call_id }
+        : {}),
+      // An earlier answer's reasoning goes back as its thinking, as Ollama's /v1 does.
+      ...(typeof fields.reasoning === 'string' && fields.reasoning ? { thinking: fields.reasoning } : {}),
+    };
     if (typeof content === 'string' || content === null || content === undefined) {
       out.push({ role: ollamaRole, content: content ?? '', ...extra });
       return;
@@ -231,8 +241,61 @@ export function fromChatRequest(body: Body): { ollama: Body; streaming: Streamin
   const f = format(body);
   if (f !== undefined) ollama.format = f;
   // Tools keep OpenAI's function shape, which is Ollama's too; the model's template renders them.
-  if (body.tools !== undefined && body.tools !== null) ollama.tools = body.tools;
+  // tool_choice "none" answers without them; "auto" (the default) and the others let the model choose.
+  if (body.tools !== undefined && body.tools !== null && toolChoice(body) !== 'none')
+    ollama.tools = body.tools;
+  const think = thinkFromReasoningEffort(body);
+  if (think !== undefined) ollama.think = think;
   return { ollama, streaming: streaming(body) };
+}
+
+function toolChoice(body: Body): string | undefined {
+  const v = body.tool_choice;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') {
+    if (['none', 'auto', 'required'].includes(v)) return v;
+    throw new BadRequestError(
+      'tool_choice must be "none", "auto", "required" or a function to call',
+      'tool_choice',
+    );
+  }
+  if (typeof v === 'object') return 'function';
+  throw new BadRequestError(
+    'tool_choice must be "none", "auto", "required" or a function to call',
+    'tool_choice',
+  );
+}
+
+/**
+ * reasoning_effort (or reasoning.effort) → Ollama's think, as openai.go's thinkFromReasoningEffort maps it:
+ * "none" turns thinking off, OpenAI's tiers beyond Ollama's are clamped to the nearest.
+ */
+function thinkFromReasoningEffort(body: Body): boolean | string | undefined {
+  const reasoning = body.reasoning;
+  const effort =
+    typeof reasoning === 'object' && reasoning !== null
+      ? (reasoning as Record<string, unknown>).effort
+      : body.reasoning_effort;
+  if (effort === undefined || effort === null || effort === '') return undefined;
+  switch (effort) {
+    case 'none':
+      return false;
+    case 'minimal':
+      return 'low';
+    case 'low':
+    case 'medium':
+    case 'high':
+    case 'max':
+      return effort as string;
+    case 'xhigh':
+    case 'ultra':
+      return 'max';
+    default:
+      throw new BadRequestError(
+        `invalid reasoning value: ${JSON.stringify(effort)} (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")`,
+        'reasoning_effort',
+      );
+  }
 }
 
 /** /v1/completions → an /api/generate body. */

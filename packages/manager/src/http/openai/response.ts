@@ -1,8 +1,11 @@
 // OpenAI's response shapes (chat.completion, chat.completion.chunk, text_completion, list/model, embeddings,
 // errors), filled as Ollama's openai/openai.go fills them.
-import type { ResolvedModel } from '../../store/modelStore.ts';
 
-export type FinishReason = 'stop' | 'length' | null;
+import type { AnswerChunk } from '../../answer/chunk.ts';
+import type { ResolvedModel } from '../../store/modelStore.ts';
+import { goJson } from '../../template/goValues.ts';
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | null;
 export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 
 /** Ollama answers with this fingerprint; clients that log it see the same. */
@@ -19,23 +22,73 @@ export function usage(counts: { promptTokens: number; evalTokens: number }): Usa
 /** The fields every completion object and chunk of one answer shares. */
 export type AnswerHead = { id: string; created: number; model: string };
 
-export function chatCompletion(head: AnswerHead, content: string, finish: FinishReason, u: Usage) {
+/**
+ * Ollama's tool calls in OpenAI's shape (openai.go ToToolCalls): an id, the call's index, type "function",
+ * and the arguments as JSON text (written as Go's encoding/json writes them).
+ */
+export function toolCalls(c: AnswerChunk) {
+  return (c.toolCalls ?? []).map((t) => ({
+    id: t.id ?? '',
+    index: t.function.index ?? 0,
+    type: 'function',
+    function: { name: t.function.name, arguments: goJson(t.function.arguments ?? {}) },
+  }));
+}
+
+/** A stop with tool calls is finish_reason "tool_calls", as Ollama's /v1 says it. */
+export function finishReason(reason: FinishReason, sentCalls: boolean): FinishReason {
+  return reason === 'stop' && sentCalls ? 'tool_calls' : reason;
+}
+
+export function chatCompletion(head: AnswerHead, answer: AnswerChunk, finish: FinishReason, u: Usage) {
+  const calls = toolCalls(answer);
+  const message = {
+    role: 'assistant',
+    content: answer.content ?? '',
+    ...(answer.thinking ? { reasoning: answer.thinking } : {}),
+    ...(calls.length ? { tool_calls: calls } : {}),
+  };
   return {
     ...head,
     object: 'chat.completion',
     system_fingerprint: FINGERPRINT,
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }],
+    choices: [{ index: 0, message, finish_reason: finishReason(finish, calls.length > 0) }],
     usage: u,
   };
 }
 
-export function chatChunk(head: AnswerHead, content: string, finish: FinishReason) {
+type Delta = {
+  role?: string;
+  content?: string;
+  reasoning?: string;
+  tool_calls?: ReturnType<typeof toolCalls>;
+};
+
+export function chatChunk(head: AnswerHead, delta: Delta, finish: FinishReason) {
   return {
     ...head,
     object: 'chat.completion.chunk',
     system_fingerprint: FINGERPRINT,
-    choices: [{ index: 0, delta: { role: 'assistant', content }, finish_reason: finish }],
+    choices: [{ index: 0, delta, finish_reason: finish }],
   };
+}
+
+/**
+ * A streamed chat chunk as Ollama's ToStreamChunks sends it: content (and tool calls) in the delta, reasoning
+ * as `reasoning`; a chunk with both reasoning and content or calls goes out as two, reasoning first.
+ */
+export function chatChunks(head: AnswerHead, c: AnswerChunk) {
+  const calls = toolCalls(c);
+  const rest = { content: c.content ?? '', ...(calls.length ? { tool_calls: calls } : {}) };
+  if (c.thinking && (c.content || calls.length)) {
+    return [
+      chatChunk(head, { role: 'assistant', reasoning: c.thinking }, null),
+      chatChunk(head, { role: 'assistant', ...rest }, null),
+    ];
+  }
+  return [
+    chatChunk(head, { role: 'assistant', ...rest, ...(c.thinking ? { reasoning: c.thinking } : {}) }, null),
+  ];
 }
 
 export function textCompletion(head: AnswerHead, text: string, finish: FinishReason, u?: Usage) {

@@ -14,12 +14,21 @@ export function generateRoutes(app: FastifyInstance, ctx: ManagerContext): void 
   app.post('/api/chat', (req, reply) => ollamaAnswer(ctx, 'chat', req.body, reply));
 }
 
-/** One of Ollama's answer objects: `response` for generate, an assistant `message` for chat. */
+/**
+ * One of Ollama's answer objects: `response` (and `thinking`) for generate, an assistant `message` with
+ * `thinking` and `tool_calls` when there are any, for chat.
+ */
 function ollamaPart(p: PreparedAnswer, c: AnswerChunk) {
   const head = { model: p.name, created_at: new Date().toISOString() };
-  return p.kind === 'generate'
-    ? { ...head, response: c.content ?? '', done: false }
-    : { ...head, message: { role: 'assistant', content: c.content ?? '' }, done: false };
+  const thinking = c.thinking ? { thinking: c.thinking } : {};
+  if (p.kind === 'generate') return { ...head, response: c.content ?? '', ...thinking, done: false };
+  const message = {
+    role: 'assistant',
+    content: c.content ?? '',
+    ...thinking,
+    ...(c.toolCalls?.length ? { tool_calls: c.toolCalls } : {}),
+  };
+  return { ...head, message, done: false };
 }
 
 /** Ollama's answers: the parts, then the statistics in the last object; `started` times the whole request. */
@@ -39,7 +48,7 @@ function ollamaShape(p: PreparedAnswer, started: bigint): AnswerShape {
   });
   return {
     framing: NDJSON,
-    chunk: partOf,
+    chunk: (c) => [partOf(c)],
     last: (r) => [final({}, r)],
     whole: final,
     error: (_status, message) => ({ error: message }),
@@ -54,6 +63,13 @@ async function ollamaAnswer(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const p = await prepareAnswer(ctx, kind, rawBody);
+  if (p.input && (rawBody as Record<string, unknown>)._debug_render_only === true) {
+    // Ollama's DebugRenderOnly: the prompt the model would continue, without running it.
+    const text = p.input.kind === 'text' ? p.input.text : '';
+    const head = { model: p.name, created_at: new Date().toISOString() };
+    const empty = p.kind === 'generate' ? { response: '' } : { message: { role: '', content: '' } };
+    return reply.send({ ...head, ...empty, done: false, _debug_info: { rendered_template: text } });
+  }
   if (!p.input) {
     // An empty prompt only loads the model (or, with keep_alive 0, unloads it).
     const r = await loadOrUnload(ctx, p, clientGone(reply));

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
 import { inspectGguf } from '../../engine/gguf.ts';
 import { BadRequestError } from '../../errors.ts';
+import type { Capability } from '../../model/capabilities.ts';
+import { capabilitiesOf, capabilityFacts } from '../../model/capabilitiesOf.ts';
 import { type CreateRequest, createModel } from '../../store/create.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
-import { templateSupportsSuffix, templateSupportsTools } from '../../template/prompt.ts';
 import { clientGone } from '../clientGone.ts';
 import { errorStatus } from '../errorStatus.ts';
 import { EventStream } from '../eventStream.ts';
@@ -22,7 +23,11 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/api/tags',
-    handler: async () => ({ models: (await ctx.store.list()).map(tagEntry) }),
+    handler: async () => ({
+      models: await Promise.all(
+        (await ctx.store.list()).map(async (m) => tagEntry(m, await capabilitiesOf(m))),
+      ),
+    }),
   });
 
   app.post('/api/show', async (req) => {
@@ -31,7 +36,6 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     const m = await ctx.store.resolve(modelField(body));
     const gguf = await inspectGguf(m.modelPath, m.displayName);
     const template = m.template ?? gguf.chatTemplate ?? '{{ .Prompt }}';
-    const goTemplate = m.template !== undefined;
     return {
       license: m.license,
       messages: m.messages.length ? m.messages : undefined,
@@ -41,7 +45,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       system: m.system,
       details: m.details,
       model_info: gguf.modelInfo,
-      capabilities: capabilities(template, goTemplate, gguf.modelInfo),
+      capabilities: capabilityFacts(m, gguf),
       modified_at: m.modifiedAt.toISOString(),
     };
   });
@@ -112,18 +116,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   });
 }
 
-/** What a model can do, as Ollama lists it: from its template and its GGUF. */
-function capabilities(template: string, goTemplate: boolean, info: Record<string, unknown>): string[] {
-  const caps: string[] = [];
-  const arch = String(info['general.architecture'] ?? '');
-  const embeddingOnly = /bert/.test(arch) || info[`${arch}.pooling_type`] !== undefined;
-  caps.push(embeddingOnly ? 'embedding' : 'completion');
-  if (goTemplate ? templateSupportsTools(template) : /\btools\b/.test(template)) caps.push('tools');
-  if (goTemplate && templateSupportsSuffix(template)) caps.push('insert');
-  return caps;
-}
-
-function tagEntry(m: ResolvedModel) {
+function tagEntry(m: ResolvedModel, capabilities: Capability[]) {
   return {
     name: m.displayName,
     model: m.displayName,
@@ -131,6 +124,7 @@ function tagEntry(m: ResolvedModel) {
     size: m.size,
     digest: m.digest,
     details: m.details,
+    ...(capabilities.length ? { capabilities } : {}),
   };
 }
 

@@ -20,9 +20,10 @@ import {
 import {
   type AnswerHead,
   chatChunk,
+  chatChunks,
   chatCompletion,
   embeddingList,
-  type FinishReason,
+  finishReason,
   modelObject,
   openaiError,
   textCompletion,
@@ -84,20 +85,24 @@ function openaiShape(kind: AnswerKind, name: string, streaming: Streaming): Answ
     created: Math.floor(Date.now() / 1000),
     model: name,
   };
-  const part = (text: string, finish: FinishReason) =>
-    kind === 'chat' ? chatChunk(head, text, finish) : textCompletion(head, text, finish);
+  let sentCalls = false;
   return {
     framing: SSE,
-    chunk: (c) => part(c.content ?? '', null),
+    chunk: (c) => {
+      if (c.toolCalls?.length) sentCalls = true;
+      return kind === 'chat' ? chatChunks(head, c) : [textCompletion(head, c.content ?? '', null)];
+    },
     last: (r) => [
-      part('', r.doneReason),
+      kind === 'chat'
+        ? chatChunk(head, { role: 'assistant', content: '' }, finishReason(r.doneReason, sentCalls))
+        : textCompletion(head, '', r.doneReason),
       ...(streaming.includeUsage
         ? [usageChunk(head, kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', usage(r))]
         : []),
     ],
     whole: (answer, r) =>
       kind === 'chat'
-        ? chatCompletion(head, answer.content ?? '', r.doneReason, usage(r))
+        ? chatCompletion(head, answer, r.doneReason, usage(r))
         : textCompletion(head, answer.content ?? '', r.doneReason, usage(r)),
     error: (status, message) => openaiError(status, message),
   };

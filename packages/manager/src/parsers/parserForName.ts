@@ -1,0 +1,19 @@
+// The built-in parsers by the names Ollama's registry puts in a model's config (model/parsers/parsers.go
+// ParserForName). A name not listed here is not a built-in parser: the model is parsed from its template.
+import type { BuiltinParser } from './builtinParser.ts';
+import { HarmonyParser } from './harmony.ts';
+import { PassthroughParser } from './passthrough.ts';
+import { Qwen3Parser } from './qwen3.ts';
+
+const PARSERS: Record<string, () => BuiltinParser> = {
+  qwen3: () => new Qwen3Parser(false, false),
+  'qwen3-thinking': () => new Qwen3Parser(true, true),
+  harmony: () => new HarmonyParser(),
+  passthrough: () => new PassthroughParser(),
+};
+
+export function parserForName(name: string | undefined): BuiltinParser | undefined {
+  return name ? PARSERS[name]?.() : undefined;
+}
+
+export const BUILTIN_PARSER_NAMES = Object.keys(PARSERS);
