@@ -6,15 +6,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AbortableAsyncIterator, ChatResponse, Message as OllamaMessage } from 'ollama';
 import type { AnswerEvents, AnswerStats, Conversation, Message } from '../api.ts';
-import type { ChatStore } from '../db/chatStore.ts';
-import { PullTracker } from './pullProgress.ts';
+import type { ChatStore, Owner, Turn } from '../db/chatStore.ts';
+import { relayPull } from './pullProgress.ts';
 import type { SseStream } from './sse.ts';
 import {
   describeProblem,
   PullError,
   placementOf,
   pullFailure,
-  pullRequest,
   sameModel,
   type Upstream,
 } from './upstream.ts';
@@ -71,11 +70,11 @@ export class Answers {
     for (const r of this.running.values()) r.ac.abort();
   }
 
-  /** Writes `answer` (a streaming row already stored) for `conversation`, sending events to `sse`. */
-  async write(conversation: Conversation, answer: Message, sse: SseStream<AnswerEvents>): Promise<void> {
+  /** Writes the answer of a turn (its row is stored, marked streaming: ChatStore.startTurn), sending events to `sse`. */
+  async write(owner: Owner, turn: Turn, sse: SseStream<AnswerEvents>): Promise<void> {
     const { store, upstream, log } = this.deps;
+    const { conversation, answer, earlier } = turn;
     const model = conversation.model;
-    const earlier = (await store.messages(conversation.id)).filter((m) => m.id < answer.id);
     const ac = new AbortController();
     this.running.set(answer.id, { ac, conversationId: conversation.id });
     const onGone = () => ac.abort();
@@ -87,7 +86,7 @@ export class Answers {
       if (content === saved) return;
       saved = content;
       store
-        .updateMessage(answer.id, { content })
+        .updateMessage(owner, answer.id, { content })
         .catch((e) => log.error({ err: e }, 'saving an answer failed'));
     }, SAVE_MS);
 
@@ -100,8 +99,7 @@ export class Answers {
     let final: ChatResponse | undefined;
     let pulled = false;
     try {
-      const loaded = (await upstream.ps()).some((m) => sameModel(m.name, model));
-      sse.send('waiting', { reason: loaded ? 'queued' : 'loading', model });
+      sse.send('waiting', { reason: upstream.lastSaidLoaded(model) ? 'queued' : 'loading', model });
       const request = {
         model,
         messages: chatHistory(conversation, earlier),
@@ -133,14 +131,19 @@ export class Answers {
         if (chunk.done) final = chunk;
       }
       const stats = await this.stats(final, model, started, firstTokenAt);
-      const done = await store.updateMessage(answer.id, { content, status: 'done', stats, error: null });
+      const done = await store.updateMessage(owner, answer.id, {
+        content,
+        status: 'done',
+        stats,
+        error: null,
+      });
       if (done) sse.send('done', { answer: done });
     } catch (e) {
       if (ac.signal.aborted) {
         const reason = sse.clientGone.aborted ? 'the browser left' : 'stopped';
         log.info({ answer: answer.id, model, reason }, 'answer stopped');
         const stats = firstTokenAt ? { timeToFirstTokenMs: Math.round(firstTokenAt - started) } : null;
-        const stopped = await store.updateMessage(answer.id, { content, status: 'stopped', stats });
+        const stopped = await store.updateMessage(owner, answer.id, { content, status: 'stopped', stats });
         if (stopped) sse.send('done', { answer: stopped });
       } else {
         const problem = describeProblem(e, {
@@ -151,7 +154,7 @@ export class Answers {
         const detail =
           problem.kind === 'failed' ? { err: e } : { reason: String((e as Error)?.message ?? e) };
         log.warn({ answer: answer.id, model, kind: problem.kind, ...detail }, 'answer failed');
-        const failed = await store.updateMessage(answer.id, {
+        const failed = await store.updateMessage(owner, answer.id, {
           content,
           status: 'error',
           error: problem.message,
@@ -170,12 +173,8 @@ export class Answers {
   /** Pulls `model` into the llm-manager, relaying the summed progress; throws with the reason if it fails. */
   private async pull(client: ReturnType<Upstream['client']>, model: string, sse: SseStream<AnswerEvents>) {
     sse.send('waiting', { reason: 'pulling', model });
-    const tracker = new PullTracker();
-    sse.send('pull', tracker.update({ status: 'pulling manifest' }));
     try {
-      for await (const line of await client.pull(pullRequest(model))) {
-        sse.send('pull', tracker.update(line));
-      }
+      await relayPull(client, model, (p) => sse.send('pull', p));
     } catch (e) {
       if (describeProblem(e, { url: this.deps.upstream.url }).kind === 'unreachable') throw e;
       throw new PullError(model, pullFailure(e, this.deps.upstream.url));

@@ -2,8 +2,9 @@
 // progress bar: the bytes of every layer seen so far summed, the speed over the last few seconds, and the time
 // left at that speed. A layer already present (or the part of one a resumed pull already has) counts as done but
 // not as speed: only bytes seen arriving do. The total grows as the stream announces layers.
-import type { ProgressResponse } from 'ollama';
+import type { Ollama, ProgressResponse } from 'ollama';
 import type { PullProgress } from '../api.ts';
+import { pullRequest } from './upstream.ts';
 
 /** Speed is measured over this window: long enough to smooth bursts, short enough to follow a change. */
 const WINDOW_MS = 5_000;
@@ -51,4 +52,18 @@ export class PullTracker {
       ...(secondsLeft !== undefined && completed < total && { secondsLeft }),
     };
   }
+}
+
+/**
+ * Pulls `model` through `client` and sends the summed progress of every line (first "pulling manifest"): the one
+ * relay behind the models menu's pull and an answer's pull of a missing default model. Throws what the pull threw.
+ */
+export async function relayPull(
+  client: Ollama,
+  model: string,
+  send: (p: PullProgress) => void,
+): Promise<void> {
+  const tracker = new PullTracker();
+  send(tracker.update({ status: 'pulling manifest' }));
+  for await (const line of await client.pull(pullRequest(model))) send(tracker.update(line));
 }
