@@ -9,7 +9,7 @@ import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Placement } from '../api.ts';
 
-import { sameModel } from '../modelNames.ts';
+import { sameModel } from '../shared/modelNames.ts';
 
 export { sameModel };
 
