@@ -1,5 +1,6 @@
 // A real browser for tests: Debian's Chromium driven by playwright-core (pinned exactly; Debian updates Chromium on
-// its own, so the version is logged with every launch). A fresh profile each time, and the flags from DESIGN.md.
+// its own, so the version is logged with every launch). A fresh profile each time, and the flags that keep a
+// headless Chromium quiet and offline.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

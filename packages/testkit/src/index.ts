@@ -1,5 +1,5 @@
 // Public API of @ownchat/testkit: generated GGUF models for tests and benchmarks, and real servers for tests
-// (see DESIGN.md, "Testing with real parts on this machine").
+// (no weights are downloaded: tests write their own GGUF files and start the real servers on loopback).
 
 export { type AuthFront, startAuthFront } from './authFront.ts';
 export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser.ts';
@@ -41,6 +41,7 @@ export {
   startManagerProcess,
   startOwnchatProcess,
 } from './managerProcess.ts';
+export { type ManagerWithModels, startManagerWithModels, type TestModel } from './managerWithModels.ts';
 export {
   DETERMINISTIC_ANSWER,
   DETERMINISTIC_PIECES,

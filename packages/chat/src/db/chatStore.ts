@@ -151,13 +151,7 @@ export class ChatStore {
   }
 
   async getConversation(owner: Owner, id: number): Promise<Conversation | undefined> {
-    const row = await this.db
-      .selectFrom('conversations')
-      .selectAll()
-      .where('id', '=', id)
-      .$if(owner !== 'anyone', (q) => q.where('user_id', '=', owner as number))
-      .executeTakeFirst();
-    return row && toConversation(row);
+    return this.conversationIn(this.db, owner, id);
   }
 
   async updateConversation(

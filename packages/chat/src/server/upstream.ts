@@ -1,7 +1,7 @@
 // The llm-manager (or a real Ollama) the chatbot talks to, through the official `ollama` client, and the one place
 // that turns what goes wrong there into words for the user.
 //
-// Two traps of the client are handled here (see DESIGN.md): Node's fetch gives up after 300 s without headers, and a
+// Two traps of the client are handled here: Node's fetch gives up after 300 s without headers, and a
 // model load or a queue wait can take longer, so the dispatcher's timeouts are off; and client.abort() would abort
 // every stream of a client, so each answer gets its own light client whose fetch also obeys that answer's signal
 // (a stream is stopped through its iterator's .abort() and, before its headers arrive, through that signal).
