@@ -4,10 +4,18 @@
 // engineBuild.ts. Where it cannot (no cmake or C++ compiler, no patch-package because dev dependencies were left
 // out, OWNCHAT_ENGINE_BUILD=0), it says so and the llm-manager uses node-llama-cpp's prebuilt binaries: the
 // install never fails for this.
+//
+// The build takes minutes, and `npm ci` starts from an empty node_modules, so a finished build is kept outside it,
+// in a cache keyed by everything that determines it (node-llama-cpp's version and llama.cpp release, the patch, the
+// CMake options, the platform, the compiler's and cmake's versions): `~/.cache/ownchat/engine/<key>`
+// ($XDG_CACHE_HOME is honoured; OWNCHAT_ENGINE_CACHE names another folder, or `0` for no cache). The next install
+// with the same key copies the build's binaries back (a second) instead of compiling again. Clearing it: delete
+// that folder.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineCmakeOptions } from '../packages/manager/src/engine/engineBuild.ts';
@@ -23,6 +31,71 @@ const prebuilt =
 
 function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** The first line a tool prints for `--version` (which compiler, which release): part of the cache key. */
+function versionOf(command: string): string {
+  const r = spawnSync(command, ['--version'], { encoding: 'utf8' });
+  return r.stdout?.split('\n')[0]?.trim() || `${command}: unknown`;
+}
+
+/** Where finished builds are kept across installs, or undefined when OWNCHAT_ENGINE_CACHE=0. */
+function cacheRoot(): string | undefined {
+  const named = process.env.OWNCHAT_ENGINE_CACHE;
+  if (named === '0') return undefined;
+  if (named) return path.resolve(named);
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'ownchat', 'engine');
+}
+
+/** What a build is made from: two installs with the same inputs get the same binaries. */
+function buildInputs(): Record<string, unknown> {
+  const readJson = (file: string) => JSON.parse(readFileSync(path.join(nlc, file), 'utf8')) as unknown;
+  return {
+    nodeLlamaCpp: (readJson('package.json') as { version: string }).version,
+    llamaCppRelease: readJson('llama/binariesGithubRelease.json'),
+    patch: createHash('sha256').update(readFileSync(patch)).digest('hex'),
+    options: engineCmakeOptions(),
+    platform: `${process.platform}-${process.arch}`,
+    compiler: versionOf('c++'),
+    cmake: versionOf('cmake'),
+  };
+}
+
+/** The files of a finished build that loading it needs (node-llama-cpp's getLocalBuildBinaryPath), not the
+ *  intermediates: its `Release` folder and the `buildDone.status` marker, under localBuilds/<folder>. */
+const KEPT = ['Release', 'buildDone.status'];
+const localBuilds = path.join(nlc, 'llama', 'localBuilds');
+const lastBuild = path.join(nlc, 'llama', 'lastBuild.json');
+
+/** Copies a cached build into node_modules; false when there is none for this key. */
+async function restore(entry: string): Promise<boolean> {
+  let folder: string;
+  try {
+    ({ folder } = JSON.parse(await fs.readFile(path.join(entry, 'entry.json'), 'utf8')) as {
+      folder: string;
+    });
+  } catch {
+    return false;
+  }
+  const target = path.join(localBuilds, folder);
+  await fs.rm(target, { recursive: true, force: true });
+  for (const name of KEPT) await fs.cp(path.join(entry, name), path.join(target, name), { recursive: true });
+  await fs.writeFile(lastBuild, JSON.stringify({ folderName: folder }, null, 4));
+  return true;
+}
+
+/** Keeps a finished build in the cache (written aside, then renamed: a cut-off copy is never taken for a build). */
+async function keep(entry: string): Promise<void> {
+  const { folderName } = JSON.parse(await fs.readFile(lastBuild, 'utf8')) as { folderName: string };
+  const partial = `${entry}.partial-${process.pid}`;
+  await fs.rm(partial, { recursive: true, force: true });
+  for (const name of KEPT) {
+    await fs.cp(path.join(localBuilds, folderName, name), path.join(partial, name), { recursive: true });
+  }
+  await fs.writeFile(path.join(partial, 'entry.json'), JSON.stringify({ folder: folderName }));
+  await fs.rm(entry, { recursive: true, force: true });
+  await fs.rename(partial, entry);
 }
 
 async function main(): Promise<void> {
@@ -43,14 +116,21 @@ async function main(): Promise<void> {
     );
   }
 
-  const want = JSON.stringify({
-    patch: createHash('sha256').update(readFileSync(patch)).digest('hex'),
-    options: engineCmakeOptions(),
-  });
+  const want = JSON.stringify(buildInputs());
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return say('already built for this patch');
 
-  await fs.mkdir(path.dirname(log), { recursive: true });
   const started = Date.now();
+  const cache = cacheRoot();
+  const entry = cache && path.join(cache, createHash('sha256').update(want).digest('hex').slice(0, 16));
+  if (entry && (await restore(entry).catch(() => false))) {
+    await fs.writeFile(stamp, want);
+    const ms = Date.now() - started;
+    return say(
+      `reused the build in ${entry} (${(ms / 1000).toFixed(1)} s; delete that folder to build afresh)`,
+    );
+  }
+
+  await fs.mkdir(path.dirname(log), { recursive: true });
   say(`building llama.cpp for this CPU (a few minutes; log: ${path.relative(root, log)})`);
   const env = { ...process.env };
   for (const [key, value] of Object.entries(engineCmakeOptions()))
@@ -72,7 +152,14 @@ async function main(): Promise<void> {
     return say(`the build failed after ${seconds} s (exit ${code}); ${prebuilt}. Its last lines:\n${tail}`);
   }
   await fs.writeFile(stamp, want);
-  say(`built in ${seconds} s: the llm-manager will use it`);
+  let kept = '';
+  if (entry) {
+    kept = await keep(entry).then(
+      () => `; kept in ${entry} for the next install`,
+      (e: Error) => `; not kept for the next install (${e.message})`,
+    );
+  }
+  say(`built in ${seconds} s: the llm-manager will use it${kept}`);
 }
 
 await main();

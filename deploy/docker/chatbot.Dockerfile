@@ -10,9 +10,10 @@
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /src
 COPY . .
-# The chat page is built with development tools (Vite, React) the image does not keep: install everything (npm ci
-# runs the root prepare script, which builds packages/chat/dist/web), then the production closure alone over it.
-RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund
+# The chat page and the compiled packages are built with development tools (Vite, React, TypeScript) the image does
+# not keep: install everything (npm ci runs the root prepare script, which compiles the packages to their dist/ and
+# builds packages/chat/dist/web), then the production closure alone over it.
+RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true OWNCHAT_ENGINE_BUILD=0 npm ci --no-audit --no-fund
 RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --omit=dev --no-audit --no-fund
 RUN node --import tsx deploy/docker/assemble.ts chatbot /out \
     && mkdir -p /out/data

@@ -98,7 +98,7 @@ describe('build context (.dockerignore)', () => {
   const context = new Set(dockerignore().add(read('.dockerignore')).filter(tracked));
 
   it('keeps everything the build stage reads: manifests, lockfile, the assembler and the sources it copies', async () => {
-    const needed = ['package.json', 'package-lock.json', 'tsconfig.json'];
+    const needed = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs'];
     needed.push(...tracked.filter((f) => /^packages\/[^/]+\/package\.json$/.test(f)));
     needed.push(...tracked.filter((f) => /^deploy\/docker\/[^/]+\.ts$/.test(f) && !f.endsWith('.test.ts')));
     for (const name of names) {

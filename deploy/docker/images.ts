@@ -2,9 +2,10 @@
 // reads this list, and the runtime stage copies only what that wrote (/out/app); the tests run the same assembler
 // on this checkout. So a Dockerfile and its test cannot disagree about what the image contains.
 //
-// Every image runs the ownchat CLI from source through tsx (no build step): the tree is the production closure of
-// @ownchat/cli as npm computes it (`npm ls --omit=dev --all`), i.e. exactly what `npm ci --omit=dev` installs for
-// it, less the native binaries this image cannot use and a few files nothing loads at run time.
+// Every image runs the ownchat CLI compiled (each workspace package's dist/, which `npm ci` builds: scripts/build.mjs):
+// the tree is the production closure of @ownchat/cli as npm computes it (`npm ls --omit=dev --all`), i.e. exactly
+// what `npm ci --omit=dev` installs for it, less the native binaries this image cannot use, the workspace packages'
+// TypeScript source, and a few files nothing loads at run time.
 
 export type ImageSpec = {
   /** The Dockerfile, from the repository root. */
@@ -56,12 +57,14 @@ export const IMAGES = {
 
 export type ImageName = keyof typeof IMAGES;
 
-/** Files from the repository root that every image holds. */
-export const ROOT_FILES = [
-  // tsx compiles the sources with the compiler options they are type-checked and tested with (target, class
-  // fields, module syntax), not with esbuild's defaults.
-  'tsconfig.json',
-];
+/** Files from the repository root that every image holds (none: the compiled packages need nothing from it). */
+export const ROOT_FILES: string[] = [];
+
+/**
+ * Paths inside the workspace packages (packages/*) that nothing loads at run time: the images run the compiled
+ * dist/ (packages/cli/bin/ownchat.js picks it), so the TypeScript source stays out.
+ */
+export const WORKSPACE_LEFT_OUT = ['src'];
 
 /** Packages in the production closure that nothing loads at run time, left out of every image. */
 export const LEFT_OUT_PACKAGES = [

@@ -11,6 +11,7 @@ import {
   LEFT_OUT_PACKAGES,
   LEFT_OUT_PATTERNS,
   ROOT_FILES,
+  WORKSPACE_LEFT_OUT,
 } from './images.ts';
 
 const execFileAsync = promisify(execFile);
@@ -87,6 +88,10 @@ function leftOut(pkgDir: string, relative: string): boolean {
   const name = packageName(pkgDir);
   if (relative === 'node_modules' || relative.startsWith(`node_modules${path.sep}`)) return true;
   if (LEFT_OUT_FILES.some((f) => f.pkg === name && f.path === relative)) return true;
+  const workspace = pkgDir.startsWith(`packages${path.sep}`);
+  if (workspace && WORKSPACE_LEFT_OUT.some((p) => relative === p || relative.startsWith(`${p}${path.sep}`))) {
+    return true;
+  }
   return LEFT_OUT_PATTERNS.some((re) => re.test(relative));
 }
 

@@ -8,13 +8,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { applyPullEvent, emptyPull, type PullEvent } from '@ownchat/chat/shared';
 import { Command } from 'commander';
 import type { Connection } from './client.ts';
 import { clientAction } from './clientAction.ts';
 import { CliError } from './errors.ts';
 import { type Modelfile, ModelfileError, parseModelfile } from './modelfile.ts';
 import { progressView } from './progressView.ts';
-import { applyPullEvent, emptyPull, type PullEvent } from './pullProgress.ts';
 
 export function createCommand(): Command {
   return new Command('create')

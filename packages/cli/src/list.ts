@@ -1,9 +1,10 @@
 // `ownchat list` (or `ls`): the models in the store, newest first, as `ollama list` prints them.
+
+import { shortDigest } from '@ownchat/chat/shared';
 import { Command } from 'commander';
 import type { Connection } from './client.ts';
 import { clientAction } from './clientAction.ts';
 import { printJson } from './printJson.ts';
-import { shortDigest } from './pullProgress.ts';
 import { table } from './table.ts';
 import { humanBytes, humanTime } from './units.ts';
 

@@ -1,8 +1,9 @@
 // Progress of transfers (a pull's layers, a create's upload) on stderr, as Ollama draws it: one bar per layer
 // and one for the whole transfer, each with bytes, speed and time left, and each status on a line of its own.
 // On a terminal the bars are redrawn in place (cli-progress); in a log each status and finished layer is a line.
+
+import { type LayerState, layerRate, overallRate, type PullState, type Rate } from '@ownchat/chat/shared';
 import cliProgress from 'cli-progress';
-import { type LayerState, layerRate, overallRate, type PullState, type Rate } from './pullProgress.ts';
 import { goDuration, humanBytes } from './units.ts';
 
 /** "2.1 GB/4.7 GB  42 MB/s  1m3s" while it runs; "4.7 GB" once done. */

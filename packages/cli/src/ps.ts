@@ -1,9 +1,10 @@
 // `ownchat ps`: the models loaded now, where they run (GPU, CPU or split) and until when, as `ollama ps`.
+
+import { shortDigest } from '@ownchat/chat/shared';
 import { Command } from 'commander';
 import type { Connection } from './client.ts';
 import { clientAction } from './clientAction.ts';
 import { printJson } from './printJson.ts';
-import { shortDigest } from './pullProgress.ts';
 import { table } from './table.ts';
 import { humanBytes, humanTime } from './units.ts';
 

@@ -1,11 +1,12 @@
 // `ownchat pull MODEL`: downloads a model through the server's /api/pull and shows its progress on stderr, as
 // `ollama pull` does (progressView.ts).
+
+import { applyPullEvent, emptyPull, type PullEvent } from '@ownchat/chat/shared';
 import { Command } from 'commander';
 import type { Connection } from './client.ts';
 import { clientAction } from './clientAction.ts';
 import { CliError } from './errors.ts';
 import { progressView } from './progressView.ts';
-import { applyPullEvent, emptyPull, type PullEvent } from './pullProgress.ts';
 
 export function pullCommand(): Command {
   return new Command('pull')

@@ -1,7 +1,6 @@
 // A pull's progress adds up per layer and overall: bytes, speed over a trailing window, time left. Event
 // streams as the server sends them (ollama-api.md, "Pull progress stream"), with the time each arrived.
-import { describe, expect, it } from 'vitest';
-import { progressDetail } from './progressView.ts';
+
 import {
   applyPullEvent,
   emptyPull,
@@ -11,7 +10,9 @@ import {
   type PullState,
   SPEED_WINDOW_MS,
   shortDigest,
-} from './pullProgress.ts';
+} from '@ownchat/chat/shared';
+import { describe, expect, it } from 'vitest';
+import { progressDetail } from './progressView.ts';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;

@@ -1,42 +1,34 @@
 // `ownchat run` against a real llm-manager: once for scripts (a prompt argument or standard input), and as a
 // conversation in a real pseudo-terminal (node-pty): typing, streaming, """ messages, Ctrl+C, /bye, Ctrl+D.
 import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import pty from '@lydell/node-pty';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   OWNCHAT_BIN,
   ownchat,
-  startManagerProcess,
-  writeDeterministicModel,
-  writeRandomModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { notFound } from './testServer.ts';
 
+let setup: ManagerWithModels;
 let server: ManagerProcess;
-let dir: string;
 const cli = (args: string[], input?: string) =>
   ownchat(['run', ...args], { env: { OLLAMA_HOST: server.url }, input });
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-run-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  // A wide vocabulary makes <|im_end|> rare: this model keeps talking until it is stopped.
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  server = await startManagerProcess();
-  await importModel(server.url, 'det', det.path);
-  await importModel(server.url, 'chatty', chatty.path, { parameters: { num_predict: 1_000_000 } });
+  setup = await startManagerWithModels(
+    { det: 'det', chatty: { kind: 'chatty', parameters: { num_predict: 1_000_000 } } },
+    { prefix: 'run' },
+  );
+  server = setup.manager;
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
+  await setup?.stop();
 });
 
 describe('ownchat run, once (for scripts)', () => {

@@ -58,6 +58,7 @@ export {
   startManagerProcess,
   startOwnchatProcess,
 } from './managerProcess.ts';
+export { type ManagerWithModels, startManagerWithModels, type TestModel } from './managerWithModels.ts';
 export {
   DETERMINISTIC_ANSWER,
   DETERMINISTIC_PIECES,

@@ -1,9 +1,7 @@
-// Every query the chatbot makes, in one module, over Kysely: SQLite (better-sqlite3) today; PostgreSQL, for several
-// chatbot replicas, needs only another dialect here. Rows become the API's shapes (src/api.ts) on the way out.
-import fs from 'node:fs';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import type { Kysely as KyselyDb, Migration, MigrationProvider, Selectable } from 'kysely';
+// Every query on conversations and their messages, over Kysely: SQLite (better-sqlite3) today; PostgreSQL, for
+// several chatbot replicas, needs only another dialect (database.ts). Accounts and sessions: accountStore.ts. Rows
+// become the API's shapes (src/api.ts) on the way out.
+import type { Selectable, Transaction } from 'kysely';
 import type {
   AnswerStats,
   Conversation,
@@ -13,14 +11,15 @@ import type {
   MessageStatus,
   Role,
 } from '../api.ts';
-import { Kysely, Migrator, SqliteDialect, sql } from './kysely.ts';
-import { migrations } from './migrations.ts';
+import { type ChatDb, openDatabase } from './database.ts';
+import { sql } from './kysely.ts';
 import type { ConversationTable, Database, MessageTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 
 /**
  * Whose conversations a query may see: a user's id, or 'anyone' with OWNCHAT_AUTH=off (one user, no accounts).
- * Every conversation query takes one, so no route can reach another user's conversation by forgetting to check.
+ * Every query on conversations and messages takes one (all but the start-up sweep, markInterrupted), so no route
+ * can reach another user's conversation or message by forgetting to check.
  */
 export type Owner = number | 'anyone';
 
@@ -38,33 +37,33 @@ export type MessagePatch = {
   stats?: AnswerStats | null;
 };
 
-const staticMigrations = (all: Record<string, Migration>): MigrationProvider => ({
-  getMigrations: async () => all,
-});
+/**
+ * What starts a new answer: a new question, a question edited (it takes the new text and what followed it goes),
+ * or an answer regenerated (it and what followed it go). `title` names a conversation that has no title yet.
+ */
+export type TurnStart =
+  | { kind: 'ask'; content: string; title: string }
+  | { kind: 'edit'; question: number; content: string; title: string }
+  | { kind: 'regenerate'; answer: number };
 
-/** Opens (creating if needed) the database file and brings its schema up to date. */
+/** A turn as started: the new answer (an empty row marked streaming) and what it is written from. */
+export type Turn = {
+  conversation: Conversation;
+  /** The question asked or edited; null when an answer is regenerated. */
+  question: Message | null;
+  answer: Message;
+  /** Messages before this id stay on the page; the others are replaced by this turn. */
+  keepBefore: number;
+  /** The conversation before the new answer, oldest first: what the answer is written from. */
+  earlier: Message[];
+};
+
+/** Why a turn could not start: the conversation, or the message the turn names, is not there (for this owner). */
+export type TurnRefusal = { missing: 'conversation' | 'question' | 'answer' };
+
+/** Opens the database (database.ts) with a ChatStore over it; tests and benchmarks use this. */
 export async function openChatStore(file: string, now: () => number = Date.now): Promise<ChatStore> {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new SQLite(file);
-  // WAL: readers never wait for the writer that saves a streaming answer; NORMAL sync is durable across a crash
-  // of this process (not of the machine), which is what "a crash loses at most the last second" asks.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const { error, results } = await new Migrator({
-    db,
-    provider: staticMigrations(migrations),
-  }).migrateToLatest();
-  if (error) {
-    await db.destroy();
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(
-      `cannot update the chat database ${file} (migration ${failed}): ${(error as Error).message}`,
-    );
-  }
-  return new ChatStore(db, now);
+  return new ChatStore(await openDatabase(file), now);
 }
 
 function toConversation(r: Selectable<ConversationTable>): Conversation {
@@ -94,12 +93,15 @@ function toMessage(r: Selectable<MessageTable>): Message {
   };
 }
 
+/** The database, or a transaction on it: the private queries below run in either. */
+type Executor = ChatDb | Transaction<Database>;
+
 /** `%` and `_` are LIKE's wildcards: escape them (and the escape character) in what the user typed. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export class ChatStore {
   constructor(
-    readonly db: KyselyDb<Database>,
+    readonly db: ChatDb,
     private readonly now: () => number,
   ) {}
 
@@ -150,13 +152,7 @@ export class ChatStore {
   }
 
   async getConversation(owner: Owner, id: number): Promise<Conversation | undefined> {
-    const row = await this.db
-      .selectFrom('conversations')
-      .selectAll()
-      .where('id', '=', id)
-      .$if(owner !== 'anyone', (q) => q.where('user_id', '=', owner as number))
-      .executeTakeFirst();
-    return row && toConversation(row);
+    return this.conversationIn(this.db, owner, id);
   }
 
   async updateConversation(
@@ -190,50 +186,170 @@ export class ChatStore {
     return r.numDeletedRows > 0n;
   }
 
-  async messages(conversationId: number): Promise<Message[]> {
-    const rows = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('conversation_id', '=', conversationId)
-      .orderBy('id')
-      .execute();
-    return rows.map(toMessage);
+  /** A conversation's messages, oldest first; empty when the owner has no such conversation. */
+  async messages(owner: Owner, conversationId: number): Promise<Message[]> {
+    return this.messagesIn(this.db, owner, conversationId);
   }
 
-  async getMessage(id: number): Promise<Message | undefined> {
-    const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+  async getMessage(owner: Owner, id: number): Promise<Message | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', id)
+      .where('conversation_id', 'in', this.ownedIds(owner))
+      .executeTakeFirst();
     return row && toMessage(row);
   }
 
   /** Adds a message at the end of its conversation and marks the conversation as just used. */
   async appendMessage(
+    owner: Owner,
+    conversationId: number,
+    m: { role: Role; content: string; status: MessageStatus; model?: string | null },
+  ): Promise<Message | undefined> {
+    return inTransaction(this.db, async (tx) => {
+      if (!(await this.owns(tx, owner, conversationId))) return undefined;
+      return this.append(tx, conversationId, m);
+    });
+  }
+
+  async updateMessage(owner: Owner, id: number, patch: MessagePatch): Promise<Message | undefined> {
+    return this.patchMessage(this.db, owner, id, patch);
+  }
+
+  /**
+   * Starts a turn in one transaction: the question saved (asked, or edited with what followed it removed) or the
+   * answer to regenerate removed with what followed it, an untitled conversation named, and the new answer's
+   * row added, marked streaming. Another request sees the conversation before or after, never half-way.
+   */
+  async startTurn(owner: Owner, conversationId: number, start: TurnStart): Promise<Turn | TurnRefusal> {
+    return inTransaction(this.db, async (tx): Promise<Turn | TurnRefusal> => {
+      let conversation = await this.conversationIn(tx, owner, conversationId);
+      if (!conversation) return { missing: 'conversation' };
+      let question: Message | null = null;
+      let keepBefore: number;
+      if (start.kind === 'regenerate') {
+        const old = await this.messageIn(tx, conversationId, start.answer);
+        if (old?.role !== 'assistant') return { missing: 'answer' };
+        await this.deleteFrom(tx, conversationId, old.id);
+        keepBefore = old.id;
+      } else {
+        if (start.kind === 'edit') {
+          const old = await this.messageIn(tx, conversationId, start.question);
+          if (old?.role !== 'user') return { missing: 'question' };
+          await this.deleteFrom(tx, conversationId, old.id + 1);
+          question = (await this.patchMessage(tx, owner, old.id, { content: start.content }))!;
+        } else {
+          question = await this.append(tx, conversationId, {
+            role: 'user',
+            content: start.content,
+            status: 'done',
+          });
+        }
+        keepBefore = question.id;
+        if (!conversation.title) {
+          const row = await tx
+            .updateTable('conversations')
+            .set({ title: start.title })
+            .where('id', '=', conversationId)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          conversation = toConversation(row);
+        }
+      }
+      const earlier = await this.messagesIn(tx, owner, conversationId);
+      const answer = await this.append(tx, conversationId, {
+        role: 'assistant',
+        content: '',
+        status: 'streaming',
+        model: conversation.model,
+      });
+      return {
+        conversation: { ...conversation, updatedAt: answer.createdAt },
+        question,
+        answer,
+        keepBefore,
+        earlier,
+      };
+    });
+  }
+
+  /** The ids of the conversations `owner` may see, as a subquery. */
+  private ownedIds(owner: Owner) {
+    return this.db
+      .selectFrom('conversations')
+      .select('id')
+      .$if(owner !== 'anyone', (q) => q.where('user_id', '=', owner as number));
+  }
+
+  private async owns(db: Executor, owner: Owner, conversationId: number): Promise<boolean> {
+    return (await this.conversationIn(db, owner, conversationId)) !== undefined;
+  }
+
+  private async conversationIn(db: Executor, owner: Owner, id: number): Promise<Conversation | undefined> {
+    const row = await db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(owner !== 'anyone', (q) => q.where('user_id', '=', owner as number))
+      .executeTakeFirst();
+    return row && toConversation(row);
+  }
+
+  private async messagesIn(db: Executor, owner: Owner, conversationId: number): Promise<Message[]> {
+    const rows = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('conversation_id', 'in', this.ownedIds(owner))
+      .orderBy('id')
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  /** A message of a conversation (whose owner the caller has checked). */
+  private async messageIn(db: Executor, conversationId: number, id: number): Promise<Message | undefined> {
+    const row = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', id)
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  private async append(
+    db: Executor,
     conversationId: number,
     m: { role: Role; content: string; status: MessageStatus; model?: string | null },
   ): Promise<Message> {
     const t = this.now();
-    return inTransaction(this.db, async (tx) => {
-      const row = await tx
-        .insertInto('messages')
-        .values({
-          conversation_id: conversationId,
-          role: m.role,
-          content: m.content,
-          status: m.status,
-          error: null,
-          stats: null,
-          model: m.model ?? null,
-          created_at: t,
-          updated_at: t,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await tx.updateTable('conversations').set({ updated_at: t }).where('id', '=', conversationId).execute();
-      return toMessage(row);
-    });
+    const row = await db
+      .insertInto('messages')
+      .values({
+        conversation_id: conversationId,
+        role: m.role,
+        content: m.content,
+        status: m.status,
+        error: null,
+        stats: null,
+        model: m.model ?? null,
+        created_at: t,
+        updated_at: t,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await db.updateTable('conversations').set({ updated_at: t }).where('id', '=', conversationId).execute();
+    return toMessage(row);
   }
 
-  async updateMessage(id: number, patch: MessagePatch): Promise<Message | undefined> {
-    const row = await this.db
+  private async patchMessage(
+    db: Executor,
+    owner: Owner,
+    id: number,
+    patch: MessagePatch,
+  ): Promise<Message | undefined> {
+    const row = await db
       .updateTable('messages')
       .set({
         ...(patch.content !== undefined && { content: patch.content }),
@@ -243,14 +359,15 @@ export class ChatStore {
         updated_at: this.now(),
       })
       .where('id', '=', id)
+      .where('conversation_id', 'in', this.ownedIds(owner))
       .returningAll()
       .executeTakeFirst();
     return row && toMessage(row);
   }
 
-  /** Removes the messages of a conversation from `fromId` on (editing a question or regenerating an answer). */
-  async deleteMessagesFrom(conversationId: number, fromId: number): Promise<void> {
-    await this.db
+  /** Removes the messages of a conversation from `fromId` on. */
+  private async deleteFrom(db: Executor, conversationId: number, fromId: number): Promise<void> {
+    await db
       .deleteFrom('messages')
       .where('conversation_id', '=', conversationId)
       .where('id', '>=', fromId)
@@ -258,7 +375,7 @@ export class ChatStore {
   }
 
   /**
-   * At start-up: answers still marked as streaming were cut off when the chatbot last stopped. Keep their text,
+   * At start-up, for every owner: answers still marked as streaming were cut off when the chatbot last stopped. Keep their text,
    * mark them as failed with `reason`. Returns how many there were.
    */
   async markInterrupted(reason: string): Promise<number> {

@@ -1,16 +1,9 @@
-// Accounts (OWNCHAT_AUTH=local) over real HTTP against a real llm-manager: who may sign up and in, sessions and
-// their revocation, CSRF, rate limits, admin-only routes, and that nobody reaches another user's conversation through
-// any route. The route table is walked, so a route added later is checked without anyone remembering to.
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
-  startManagerProcess,
-  writeDeterministicModel,
-  writeRandomModel,
+  type ManagerWithModels,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation, Message } from '../api.ts';
@@ -23,6 +16,7 @@ import { type RunningChat, startChat } from './start.ts';
 
 const HOUR = 3_600_000;
 let clock = Date.parse('2026-11-27T09:00:00Z');
+let setup: ManagerWithModels;
 let manager: ManagerProcess;
 let chat: RunningChat;
 let dir: string;
@@ -36,12 +30,11 @@ const person = (localAddress?: string) => {
 };
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-accounts-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  manager = await startManagerProcess();
-  await importModel(manager.url, 'det', det.path);
-  await importModel(manager.url, 'chatty', chatty.path, { parameters: { temperature: 0 } });
+  setup = await startManagerWithModels(
+    { det: 'det', chatty: { kind: 'chatty', parameters: { temperature: 0 } } },
+    { prefix: 'accounts' },
+  );
+  ({ manager, dir } = setup);
   const config = readChatConfig({
     OLLAMA_HOST: manager.url,
     OWNCHAT_LISTEN: '127.0.0.1:0',
@@ -59,8 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const a of accounts) await a.close();
   await chat?.close();
-  await manager?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
+  await setup?.stop();
 });
 
 // Set up by the first tests, used by the rest.

@@ -6,9 +6,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AbortableAsyncIterator, ChatResponse, Message as OllamaMessage } from 'ollama';
 import type { AnswerEvents, AnswerStats, Conversation, Message } from '../api.ts';
-import type { ChatStore } from '../db/chatStore.ts';
+import type { ChatStore, Owner, Turn } from '../db/chatStore.ts';
 import { DISK_FULL_MESSAGE, isDiskFull } from './errors.ts';
-import { PullTracker } from './pullProgress.ts';
+import { relayPull } from './pullProgress.ts';
 import type { SseStream } from './sse.ts';
 import {
   describeProblem,
@@ -16,7 +16,6 @@ import {
   PullError,
   placementOf,
   pullFailure,
-  pullRequest,
   sameModel,
   type Upstream,
 } from './upstream.ts';
@@ -73,11 +72,11 @@ export class Answers {
     for (const r of this.running.values()) r.ac.abort();
   }
 
-  /** Writes `answer` (a streaming row already stored) for `conversation`, sending events to `sse`. */
-  async write(conversation: Conversation, answer: Message, sse: SseStream<AnswerEvents>): Promise<void> {
+  /** Writes the answer of a turn (its row is stored, marked streaming: ChatStore.startTurn), sending events to `sse`. */
+  async write(owner: Owner, turn: Turn, sse: SseStream<AnswerEvents>): Promise<void> {
     const { store, upstream, log } = this.deps;
+    const { conversation, answer, earlier } = turn;
     const model = conversation.model;
-    const earlier = (await store.messages(conversation.id)).filter((m) => m.id < answer.id);
     const ac = new AbortController();
     this.running.set(answer.id, { ac, conversationId: conversation.id });
     const onGone = () => ac.abort();
@@ -89,7 +88,7 @@ export class Answers {
       if (content === saved) return;
       saved = content;
       store
-        .updateMessage(answer.id, { content })
+        .updateMessage(owner, answer.id, { content })
         .catch((e) => log.error({ err: e }, 'saving an answer failed'));
     }, SAVE_MS);
 
@@ -102,8 +101,7 @@ export class Answers {
     let final: ChatResponse | undefined;
     let pulled = false;
     try {
-      const loaded = (await upstream.ps()).some((m) => sameModel(m.name, model));
-      sse.send('waiting', { reason: loaded ? 'queued' : 'loading', model });
+      sse.send('waiting', { reason: upstream.lastSaidLoaded(model) ? 'queued' : 'loading', model });
       const request = {
         model,
         messages: chatHistory(conversation, earlier),
@@ -135,14 +133,19 @@ export class Answers {
         if (chunk.done) final = chunk;
       }
       const stats = await this.stats(final, model, started, firstTokenAt);
-      const done = await store.updateMessage(answer.id, { content, status: 'done', stats, error: null });
+      const done = await store.updateMessage(owner, answer.id, {
+        content,
+        status: 'done',
+        stats,
+        error: null,
+      });
       if (done) sse.send('done', { answer: done });
     } catch (e) {
       if (ac.signal.aborted) {
         const reason = sse.clientGone.aborted ? 'the browser left' : 'stopped';
         log.info({ answer: answer.id, model, reason }, 'answer stopped');
         const stats = firstTokenAt ? { timeToFirstTokenMs: Math.round(firstTokenAt - started) } : null;
-        const stopped = await this.saveLast(answer, { content, status: 'stopped', stats }, sse);
+        const stopped = await this.saveLast(owner, answer, { content, status: 'stopped', stats }, sse);
         if (stopped) sse.send('done', { answer: stopped });
       } else if (isDiskFull(e)) {
         // The answer arrived but the disk that holds the database is full: say so, not "the llm-manager failed".
@@ -157,7 +160,12 @@ export class Answers {
         const detail =
           problem.kind === 'failed' ? { err: e } : { reason: String((e as Error)?.message ?? e) };
         log.warn({ answer: answer.id, model, kind: problem.kind, ...detail }, 'answer failed');
-        const failed = await this.saveLast(answer, { content, status: 'error', error: problem.message }, sse);
+        const failed = await this.saveLast(
+          owner,
+          answer,
+          { content, status: 'error', error: problem.message },
+          sse,
+        );
         if (failed) sse.send('error', { answer: failed });
       }
     } finally {
@@ -174,12 +182,13 @@ export class Answers {
    * stands with the reason it could not be kept, and undefined comes back so the caller sends nothing more.
    */
   private async saveLast(
+    owner: Owner,
     answer: Message,
-    patch: Parameters<ChatStore['updateMessage']>[1],
+    patch: Parameters<ChatStore['updateMessage']>[2],
     sse: SseStream<AnswerEvents>,
   ): Promise<Message | undefined> {
     try {
-      return await this.deps.store.updateMessage(answer.id, patch);
+      return await this.deps.store.updateMessage(owner, answer.id, patch);
     } catch (e) {
       this.deps.log.error({ answer: answer.id, err: e }, 'saving an answer failed');
       const error = isDiskFull(e)
@@ -197,12 +206,8 @@ export class Answers {
     const refusal = insecurePullRefusal(model, this.deps.upstream.insecureRegistries);
     if (refusal) throw new PullError(model, refusal);
     sse.send('waiting', { reason: 'pulling', model });
-    const tracker = new PullTracker();
-    sse.send('pull', tracker.update({ status: 'pulling manifest' }));
     try {
-      for await (const line of await client.pull(pullRequest(model, this.deps.upstream.insecureRegistries))) {
-        sse.send('pull', tracker.update(line));
-      }
+      await relayPull(client, model, this.deps.upstream.insecureRegistries, (p) => sse.send('pull', p));
     } catch (e) {
       if (describeProblem(e, { url: this.deps.upstream.url }).kind === 'unreachable') throw e;
       throw new PullError(model, pullFailure(e, this.deps.upstream.url));

@@ -2,16 +2,13 @@
 // stream and are stored, Stop stops only its answer and the generation behind it, errors say what to do.
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
   DETERMINISTIC_PIECES,
-  importModel,
   type ManagerProcess,
-  startManagerProcess,
-  writeDeterministicModel,
-  writeRandomModel,
+  type ManagerWithModels,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation, Message } from '../api.ts';
@@ -19,6 +16,7 @@ import { readChatConfig } from '../config.ts';
 import { type Event, openStream, readStream } from '../testing/sse.ts';
 import { type RunningChat, startChat } from './start.ts';
 
+let setup: ManagerWithModels;
 let manager: ManagerProcess;
 let chat: RunningChat;
 let dir: string;
@@ -36,25 +34,24 @@ async function startTestChat(env: Record<string, string>, heartbeatMs?: number):
 }
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-chat-api-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  // A wide vocabulary makes <|im_end|> rare, so this model keeps talking until it is stopped.
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  manager = await startManagerProcess();
-  await importModel(manager.url, 'det', det.path);
-  await importModel(manager.url, 'det-spare', det.path);
-  // Other weights (another seed): its own runner, loaded only when the heartbeat test asks for it.
-  const cold = await writeDeterministicModel(path.join(dir, 'cold.gguf'), { shape: { seed: 2 } });
-  await importModel(manager.url, 'det-cold', cold.path);
-  // Greedy decoding: its random weights then loop forever instead of ever ending.
-  await importModel(manager.url, 'chatty', chatty.path, { parameters: { temperature: 0 } });
+  setup = await startManagerWithModels(
+    {
+      det: 'det',
+      'det-spare': 'det',
+      // Other weights (another seed): its own runner, loaded only when the heartbeat test asks for it.
+      'det-cold': { kind: 'det', seed: 2 },
+      // Greedy decoding: its random weights then loop forever instead of ever ending.
+      chatty: { kind: 'chatty', parameters: { temperature: 0 } },
+    },
+    { prefix: 'chat-api' },
+  );
+  ({ manager, dir } = setup);
   chat = await startTestChat({});
 });
 
 afterAll(async () => {
   await chat?.close();
-  await manager?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
+  await setup?.stop();
 });
 
 const apiOn = async (

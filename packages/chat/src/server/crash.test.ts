@@ -2,16 +2,13 @@
 // to save) while tokens stream and the answer is being saved, and after a restart the database passes SQLite's
 // integrity check, the question is kept whole, and the answer holds what had arrived up to SAVE_MS before, marked
 // as cut off.
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   type OwnchatProcess,
-  startManagerProcess,
+  startManagerWithModels,
   startOwnchatProcess,
-  writeRandomModel,
 } from '@ownchat/testkit';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -20,6 +17,7 @@ import { openStream } from '../testing/sse.ts';
 import { SAVE_MS } from './answers.ts';
 import { INTERRUPTED } from './start.ts';
 
+let setup: ManagerWithModels;
 let dir: string;
 let manager: ManagerProcess;
 let chat: OwnchatProcess | undefined;
@@ -31,16 +29,16 @@ const startChatProcess = () =>
   });
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-crash-'));
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  manager = await startManagerProcess();
-  await importModel(manager.url, 'chatty', chatty.path, { parameters: { temperature: 0 } });
+  setup = await startManagerWithModels(
+    { chatty: { kind: 'chatty', parameters: { temperature: 0 } } },
+    { prefix: 'crash' },
+  );
+  ({ manager, dir } = setup);
 });
 
 afterAll(async () => {
   await chat?.stop();
-  await manager?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
+  await setup?.stop();
 });
 
 it('keeps all but at most the last second of an answer when the chatbot is killed', async () => {

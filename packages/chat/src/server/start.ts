@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type ChatConfig, isLoopbackHost } from '../config.ts';
 import { AccountStore } from '../db/accountStore.ts';
-import { type ChatStore, openChatStore } from '../db/chatStore.ts';
+import { ChatStore } from '../db/chatStore.ts';
+import { openDatabase } from '../db/database.ts';
 import { Answers } from './answers.ts';
 import { buildChatApp } from './app.ts';
 import { Auth } from './auth.ts';
@@ -37,13 +38,14 @@ export async function startChat(
     await buildWeb();
   }
   const dbFile = path.join(config.data, 'chat.db');
-  const store = await openChatStore(dbFile, now);
+  const db = await openDatabase(dbFile);
+  const store = new ChatStore(db, now);
   const interrupted = await store.markInterrupted(INTERRUPTED);
   if (interrupted)
     log.warn({ answers: interrupted }, 'answers cut off when the chatbot last stopped are marked so');
   const upstream = new Upstream(config.upstream, config.apiKey, config.insecureRegistries);
   const answers = new Answers({ store, upstream, log, defaultModel: config.defaultModel });
-  const auth = new Auth(config, new AccountStore(store.db, now), now);
+  const auth = new Auth(config, new AccountStore(db, now), now);
   const ctx: ChatContext = { config, store, upstream, answers, auth, log, heartbeatMs: opts.heartbeatMs };
   const app = await buildChatApp(ctx, WEB_DIST);
   try {

@@ -1,7 +1,7 @@
 // The llm-manager (or a real Ollama) the chatbot talks to, through the official `ollama` client, and the one place
 // that turns what goes wrong there into words for the user.
 //
-// Two traps of the client are handled here (see DESIGN.md): Node's fetch gives up after 300 s without headers, and a
+// Two traps of the client are handled here: Node's fetch gives up after 300 s without headers, and a
 // model load or a queue wait can take longer, so the dispatcher's timeouts are off; and client.abort() would abort
 // every stream of a client, so each answer gets its own light client whose fetch also obeys that answer's signal
 // (a stream is stopped through its iterator's .abort() and, before its headers arrive, through that signal).
@@ -9,7 +9,9 @@ import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Placement } from '../api.ts';
 
-export { sameModel } from '../modelNames.ts';
+import { sameModel } from '../shared/modelNames.ts';
+
+export { sameModel };
 
 export type ModelsList = Awaited<ReturnType<Ollama['list']>>['models'];
 export type RunningList = Awaited<ReturnType<Ollama['ps']>>['models'];
@@ -17,6 +19,11 @@ export type RunningList = Awaited<ReturnType<Ollama['ps']>>['models'];
 export class Upstream {
   private readonly dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
   private readonly shared: Ollama;
+  /**
+   * Until when each model stays loaded, as the last /api/ps said (the model list and every answer's stats read
+   * it): an answer tells "waiting in the queue" from "loading the model" without asking again first.
+   */
+  private readonly loadedUntil = new Map<string, number>();
 
   constructor(
     readonly url: string,
@@ -48,7 +55,20 @@ export class Upstream {
   }
 
   async ps(): Promise<RunningList> {
-    return (await this.shared.ps()).models;
+    const running = (await this.shared.ps()).models;
+    this.loadedUntil.clear();
+    for (const m of running) {
+      // Ollama sends a string, whatever the client's types say; a model kept loaded for ever may have none.
+      const until = Date.parse(String(m.expires_at ?? ''));
+      this.loadedUntil.set(m.name, Number.isNaN(until) ? Number.POSITIVE_INFINITY : until);
+    }
+    return running;
+  }
+
+  /** Whether the last /api/ps listed `model` as loaded, and its keep-alive has not run out since. */
+  lastSaidLoaded(model: string): boolean {
+    for (const [name, until] of this.loadedUntil) if (sameModel(name, model)) return until > Date.now();
+    return false;
   }
 
   async delete(model: string): Promise<void> {

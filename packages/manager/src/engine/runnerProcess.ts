@@ -1,7 +1,6 @@
 // The llm-manager's handle on one runner process: start it, load a model, stream generations, and notice when
 // it dies. Everything a request can see of a runner crash is turned into a RunnerError here.
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { BadRequestError, CanceledError, ModelLoadError, RunnerError } from '../errors.ts';
 import type {
   ContextUsage,
@@ -13,11 +12,11 @@ import type {
   Sampling,
   ToRunner,
 } from '../runner/protocol.ts';
+import { childEntry } from './childEntry.ts';
 import type { EmbedResult, RunnerExit, RunnerHandle } from './runnerHandle.ts';
 
-const RUNNER_MAIN = fileURLToPath(new URL('../runner/runnerMain.ts', import.meta.url));
-// The runner is TypeScript like the rest: it runs under the same loader (tsx) as the manager.
-const TSX_LOADER = import.meta.resolve('tsx');
+// Compiled JavaScript when the manager runs compiled, the source through tsx when it runs from source.
+const RUNNER_MAIN = childEntry(new URL('../runner/runnerMain.ts', import.meta.url));
 
 type Pending = {
   onChunk: (text: string) => void;
@@ -44,8 +43,8 @@ export class RunnerProcess implements RunnerHandle {
   info: LoadedInfo | undefined;
 
   constructor(readonly label: string) {
-    this.child = fork(RUNNER_MAIN, [], {
-      execArgv: ['--import', TSX_LOADER],
+    this.child = fork(RUNNER_MAIN.file, [], {
+      execArgv: RUNNER_MAIN.execArgv,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'json',
     });

@@ -1,7 +1,8 @@
 // Asking and answering: a new question, an edited question, a regenerated (or retried) answer — each streams the
 // new answer back as server-sent events — and Stop.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AnswerEvents, Conversation, Message } from '../../api.ts';
+import type { AnswerEvents, Conversation } from '../../api.ts';
+import type { TurnRefusal, TurnStart } from '../../db/chatStore.ts';
 import type { ChatContext } from '../context.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
 import { SseStream } from '../sse.ts';
@@ -19,22 +20,35 @@ function titleFrom(question: string): string {
   return line.length > 60 ? `${line.slice(0, 59).trimEnd()}…` : line;
 }
 
-async function startAnswer(
+/** What a user reads when the conversation, or the message a turn names, is not there. */
+function notThere(conversationId: number, start: TurnStart, missing: TurnRefusal['missing']): NotFoundError {
+  if (missing === 'conversation') {
+    return new NotFoundError(`there is no conversation ${conversationId} (it may have been deleted)`);
+  }
+  if (start.kind === 'edit') {
+    return new NotFoundError(
+      `there is no question ${start.question} in conversation ${conversationId} to edit`,
+    );
+  }
+  const answer = start.kind === 'regenerate' ? start.answer : 0;
+  return new NotFoundError(`there is no answer ${answer} in conversation ${conversationId}`);
+}
+
+/** Starts the turn (one transaction: chatStore.ts) and streams its answer back as server-sent events. */
+async function answerTurn(
   ctx: ChatContext,
+  req: FastifyRequest,
   reply: FastifyReply,
-  conversation: Conversation,
-  keepBefore: number,
-  question: Message | null,
+  conversationId: number,
+  start: TurnStart,
 ): Promise<void> {
-  const answer = await ctx.store.appendMessage(conversation.id, {
-    role: 'assistant',
-    content: '',
-    status: 'streaming',
-    model: conversation.model,
-  });
+  const owner = ctx.auth.owner(req);
+  const turn = await ctx.store.startTurn(owner, conversationId, start);
+  if ('missing' in turn) throw notThere(conversationId, start, turn.missing);
+  const { conversation, keepBefore, question, answer } = turn;
   const sse = new SseStream<AnswerEvents>(reply, ctx.heartbeatMs);
   sse.send('start', { conversation, keepBefore, question, answer });
-  await ctx.answers.write(conversation, answer, sse);
+  await ctx.answers.write(owner, turn, sse);
 }
 
 /** The user's conversation, with no answer being written in it; the answer about to start counts against the limit. */
@@ -68,25 +82,14 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
     async (req, reply) => {
       const { content, edit } = req.body;
       if (!content.trim()) throw new BadRequestError('the message is empty: type a question first');
-      let conversation = await idleConversation(ctx, req, req.params.id);
-      let question: Message;
-      if (edit !== undefined) {
-        // Editing a question: it takes the new text and everything after it goes.
-        const old = await ctx.store.getMessage(edit);
-        if (!old || old.conversationId !== conversation.id || old.role !== 'user') {
-          throw new NotFoundError(`there is no question ${edit} in conversation ${conversation.id} to edit`);
-        }
-        await ctx.store.deleteMessagesFrom(conversation.id, edit + 1);
-        question = (await ctx.store.updateMessage(edit, { content }))!;
-      } else {
-        question = await ctx.store.appendMessage(conversation.id, { role: 'user', content, status: 'done' });
-      }
-      if (!conversation.title) {
-        conversation = (await ctx.store.updateConversation(ctx.auth.owner(req), conversation.id, {
-          title: titleFrom(content),
-        }))!;
-      }
-      await startAnswer(ctx, reply, conversation, question.id, question);
+      await idleConversation(ctx, req, req.params.id);
+      const title = titleFrom(content);
+      // Editing a question: it takes the new text and everything after it goes.
+      const start: TurnStart =
+        edit !== undefined
+          ? { kind: 'edit', question: edit, content, title }
+          : { kind: 'ask', content, title };
+      await answerTurn(ctx, req, reply, req.params.id, start);
     },
   );
 
@@ -105,14 +108,9 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
       },
     },
     async (req, reply) => {
-      const conversation = await idleConversation(ctx, req, req.params.id);
-      const old = await ctx.store.getMessage(req.body.answer);
-      if (!old || old.conversationId !== conversation.id || old.role !== 'assistant') {
-        throw new NotFoundError(`there is no answer ${req.body.answer} in conversation ${conversation.id}`);
-      }
+      await idleConversation(ctx, req, req.params.id);
       // The answer and everything after it are replaced by a new answer to the same conversation.
-      await ctx.store.deleteMessagesFrom(conversation.id, old.id);
-      await startAnswer(ctx, reply, conversation, old.id, null);
+      await answerTurn(ctx, req, reply, req.params.id, { kind: 'regenerate', answer: req.body.answer });
     },
   );
 

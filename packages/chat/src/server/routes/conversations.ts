@@ -65,7 +65,7 @@ export function conversationRoutes(app: FastifyInstance, ctx: ChatContext): void
     { config: { access: 'user' }, schema: { params: id } },
     async (req) => {
       const conversation = await getConversation(ctx, req, req.params.id);
-      return { conversation, messages: await ctx.store.messages(conversation.id) };
+      return { conversation, messages: await ctx.store.messages(ctx.auth.owner(req), conversation.id) };
     },
   );
 

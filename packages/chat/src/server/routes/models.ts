@@ -4,16 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ModelEntry, ModelsResponse, PullEvents } from '../../api.ts';
 import type { ChatContext } from '../context.ts';
 import { BadRequestError, NotFoundError, UpstreamError } from '../errors.ts';
-import { PullTracker } from '../pullProgress.ts';
+import { relayPull } from '../pullProgress.ts';
 import { SseStream } from '../sse.ts';
-import {
-  describeProblem,
-  insecurePullRefusal,
-  placementOf,
-  pullFailure,
-  pullRequest,
-  sameModel,
-} from '../upstream.ts';
+import { describeProblem, insecurePullRefusal, placementOf, pullFailure, sameModel } from '../upstream.ts';
 
 /** Ollama's clients send dates as strings, whatever the client's types say. */
 const dateText = (d: unknown) => (d instanceof Date ? d.toISOString() : String(d ?? ''));
@@ -65,12 +58,8 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
       const sse = new SseStream<PullEvents>(reply, ctx.heartbeatMs);
       // Cancel in the page closes this request: the pull's own request to the llm-manager is aborted with it.
       const client = ctx.upstream.client(sse.clientGone);
-      const tracker = new PullTracker();
       try {
-        sse.send('progress', tracker.update({ status: 'pulling manifest' }));
-        for await (const line of await client.pull(pullRequest(model, ctx.upstream.insecureRegistries))) {
-          sse.send('progress', tracker.update(line));
-        }
+        await relayPull(client, model, ctx.upstream.insecureRegistries, (p) => sse.send('progress', p));
         req.log.info({ model }, 'model pulled');
         sse.send('done', {});
       } catch (e) {

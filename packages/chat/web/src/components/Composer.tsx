@@ -1,7 +1,7 @@
 // The message box: Enter sends, Shift+Enter is a new line; while an answer is written, Send becomes Stop (Esc
 // stops too, from anywhere on the page).
 import { useEffect, useRef, useState } from 'react';
-import { shortModelName } from '../../../src/modelNames.ts';
+import { shortModelName } from '../../../src/shared/modelNames.ts';
 
 export function Composer({
   model,

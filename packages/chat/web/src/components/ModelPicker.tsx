@@ -1,7 +1,7 @@
 // The model a conversation uses: the models on the llm-manager with their size and quantization, and where a
 // loaded one runs. The last entry opens the model manager, to pull a model that is not here yet.
 import type { ModelEntry } from '../../../src/api.ts';
-import { sameModel } from '../../../src/modelNames.ts';
+import { sameModel } from '../../../src/shared/modelNames.ts';
 import { formatBytes } from '../format.ts';
 
 const PULL = '\u0000pull';

@@ -1,5 +1,9 @@
 // What a pull's progress stream adds up to (per layer and overall: bytes, speed, time left), as pure functions
-// of the events and the time each arrived, so they are tested without a network and drawn by pull.ts.
+// of the events and the time each arrived, so they are tested without a network. The ownchat command draws them
+// (packages/cli: pull.ts, progressView.ts) and the chatbot sends them to the page (server/pullProgress.ts): one
+// rule for both. The rule is Ollama's progress bar's (progress/bar.go): speed over the last 10 seconds; ours also
+// measures up to now, so a stalled download's speed falls toward zero, and counts the bytes a layer already had
+// (present, or resumed) as done but not as speed.
 //
 // The stream is Ollama's: {"status":"pulling manifest"}, then per layer {"status":"pulling <12 hex>","digest",
 // "total","completed"} repeated as bytes arrive (a layer already present: one line with completed == total),
@@ -32,6 +36,8 @@ export type PullState = {
 
 /** Speed is measured over this trailing window: long enough to smooth bursts, short enough to follow changes. */
 export const SPEED_WINDOW_MS = 10_000;
+/** Under this much history the speed measures the network's burstiness, not its speed: it is not given yet. */
+const MIN_SPAN_MS = 250;
 
 export const emptyPull: PullState = { statuses: [], layers: [], samples: [], transferred: 0 };
 
@@ -87,7 +93,7 @@ function trim(samples: Sample[], now: number): Sample[] {
 export type Rate = {
   completed: number;
   total: number;
-  /** Bytes per second over the last SPEED_WINDOW_MS; 0 until there are two samples apart in time. */
+  /** Bytes per second over the last SPEED_WINDOW_MS; 0 until there is MIN_SPAN_MS of history. */
   bytesPerSecond: number;
   /** Seconds left at that speed; undefined when the speed is unknown or it is done. */
   secondsLeft: number | undefined;
@@ -100,7 +106,7 @@ function rate(samples: Sample[], completed: number, total: number, now: number):
   if (first && last) {
     // Measured up to now, not to the last sample: a stalled download's speed falls toward zero.
     const span = Math.max(now, last.at) - first.at;
-    if (span > 0) bytesPerSecond = ((last.bytes - first.bytes) * 1000) / span;
+    if (span >= MIN_SPAN_MS) bytesPerSecond = ((last.bytes - first.bytes) * 1000) / span;
   }
   const left = Math.max(0, total - completed);
   const secondsLeft = left > 0 && bytesPerSecond > 0 ? left / bytesPerSecond : undefined;

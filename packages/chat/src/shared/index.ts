@@ -1,0 +1,16 @@
+// What the chatbot and the ownchat command both need as clients of an Ollama-style server, in one place:
+// model names compared as Ollama compares them, and a pull's progress summed as Ollama's own progress bar does.
+// `@ownchat/chat/shared` loads these small modules only, not the chatbot's server.
+export { modelKey, sameModel, shortModelName } from './modelNames.ts';
+export {
+  applyPullEvent,
+  emptyPull,
+  type LayerState,
+  layerRate,
+  overallRate,
+  type PullEvent,
+  type PullState,
+  type Rate,
+  SPEED_WINDOW_MS,
+  shortDigest,
+} from './pullProgress.ts';
