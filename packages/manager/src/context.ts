@@ -6,6 +6,7 @@ import type { Draining } from './ops/draining.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { Preloader } from './ops/preload.ts';
 import type { Pulls } from './registry/pull.ts';
+import type { Pushes } from './registry/push.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import type { ModelStore } from './store/modelStore.ts';
 
@@ -14,6 +15,7 @@ export type ManagerContext = {
   store: ModelStore;
   scheduler: Scheduler;
   pulls: Pulls;
+  pushes: Pushes;
   log: FastifyBaseLogger;
   metrics: Metrics;
   preload: Preloader;

@@ -14,6 +14,7 @@ import { Draining } from './ops/draining.ts';
 import { Metrics } from './ops/metrics.ts';
 import { Preloader } from './ops/preload.ts';
 import { Pulls } from './registry/pull.ts';
+import { Pushes } from './registry/push.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { ModelStore } from './store/modelStore.ts';
 
@@ -84,11 +85,16 @@ export async function startManager(
     log: (level, msg, extra) => log[level](extra ?? {}, msg),
     onBytes: (bytes) => metrics.pulledBytes(bytes),
   });
+  const pushes = new Pushes(store, {
+    stallTimeoutMs: config.pullStallTimeout,
+    log: (level, msg, extra) => log[level](extra ?? {}, msg),
+  });
   const ctx: ManagerContext = {
     config,
     store,
     scheduler,
     pulls,
+    pushes,
     log,
     metrics,
     preload: new Preloader(config.preload),
@@ -110,6 +116,7 @@ export async function startManager(
       ctx.preload.stop();
       // A pull may run for many minutes and resumes where it stopped: end it now rather than hold the drain.
       await pulls.close();
+      await pushes.close();
       const running = ctx.draining.inFlight;
       const seconds = config.drainTimeout / 1000;
       log.info(
@@ -128,6 +135,7 @@ export async function startManager(
     close: async () => {
       ctx.preload.stop();
       await pulls.close(); // pulls in flight end (resumable) so the server can close
+      await pushes.close();
       await app.close();
       await scheduler.close();
       await devices.close();

@@ -16,6 +16,7 @@ import { modelRoutes } from './routes/models.ts';
 import { openaiRoutes } from './routes/openai.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { pullRoutes } from './routes/pull.ts';
+import { pushRoutes } from './routes/push.ts';
 import { nestedDeeperThan } from './validate.ts';
 
 /**
@@ -94,6 +95,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   generateRoutes(app, ctx);
   embedRoutes(app, ctx);
   pullRoutes(app, ctx);
+  pushRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register(async (scope) => openaiRoutes(scope, ctx));
   return app;
