@@ -69,6 +69,9 @@ export async function startManager(
     maxLoaded: config.maxLoadedModels,
     maxQueue: config.maxQueue,
     gpuMemoryCap: config.gpuMemory,
+    gpuOverhead: config.gpuOverhead,
+    flashAttention: config.flashAttention,
+    kvCacheType: config.kvCacheType,
     log: (msg, extra) => log.info(extra ?? {}, msg),
   });
   const metrics = new Metrics({
@@ -82,6 +85,7 @@ export async function startManager(
     parallel: config.pullParallel,
     partSize: config.pullPartSize,
     stallTimeoutMs: config.pullStallTimeout,
+    noPrune: config.noPrune,
     log: (level, msg, extra) => log[level](extra ?? {}, msg),
     onBytes: (bytes) => metrics.pulledBytes(bytes),
   });
