@@ -106,7 +106,8 @@ export async function startManager(
   };
   const app = await buildApp(ctx);
   await app.listen({ host: config.host.host, port: config.host.port });
-  const url = clientUrl({ ...config.host, port: (app.server.address() as { port: number }).port });
+  // The address we listen on: a path in OLLAMA_HOST is for clients behind a proxy, not served here.
+  const url = clientUrl({ ...config.host, port: (app.server.address() as { port: number }).port, path: '' });
   log.info({ url, models: config.models }, `llm-manager listening on ${url}`);
   // After listen: /healthz answers at once and /readyz says what is still loading.
   const preloaded = ctx.preload.run(ctx);
