@@ -23,4 +23,4 @@ export type ManagerContext = {
 };
 
 /** The Ollama API version we answer /api/version with: the Ollama release whose API this server follows. */
-export const OLLAMA_API_VERSION = '0.13.0';
+export const OLLAMA_API_VERSION = '0.32.15';

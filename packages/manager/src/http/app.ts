@@ -9,6 +9,7 @@ import { drainHook } from './drain.ts';
 import { errorStatus } from './errorStatus.ts';
 import { requestMetricsHook } from './requestMetrics.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { cloudRoutes } from './routes/cloud.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { generateRoutes } from './routes/generate.ts';
 import { metaRoutes } from './routes/meta.ts';
@@ -90,6 +91,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   registeredRoutes.set(app, routes);
 
   metaRoutes(app);
+  cloudRoutes(app);
   opsRoutes(app, ctx);
   modelRoutes(app, ctx);
   generateRoutes(app, ctx);
