@@ -49,7 +49,7 @@ export class Pushes {
 
   /** Checks a push request before any progress is sent: 400 for a bad name or a plain-http one without insecure. */
   prepare(model: string, insecure = false): RegistryRef {
-    return registryRef(model, insecure);
+    return registryRef(model, insecure, 'push');
   }
 
   async push(ref: RegistryRef, progress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
