@@ -213,7 +213,7 @@ describe('the Ollama API contract', () => {
       expect(Math.hypot(...v)).toBeCloseTo(1, 5);
       const head = (full.body.embeddings as number[][])[i]!.slice(0, 32);
       const norm = Math.hypot(...head);
-      v.forEach((x, j) => expect(x).toBeCloseTo(head[j]! / norm, 5));
+      for (const [j, x] of v.entries()) expect(x).toBeCloseTo(head[j]! / norm, 5);
     }
     // Zero, or more than the model has: the whole vector, as Ollama ignores them.
     for (const dimensions of [0, 100_000]) {

@@ -80,7 +80,10 @@ describe('POST /api/push', () => {
     [{ model: 'bad name!' }, /invalid model name/],
     [{ model: 'a/b/c/d' }, /invalid model name/],
     [{ model: 'det', insecure: 'yes' }, /insecure must be true or false/],
-    [{ model: 'http://127.0.0.1:9/team/det:v1' }, /plain-http registry: push it with "insecure": true \(ollama push --insecure\)/],
+    [
+      { model: 'http://127.0.0.1:9/team/det:v1' },
+      /plain-http registry: push it with "insecure": true \(ollama push --insecure\)/,
+    ],
   ])('refuses %j with 400 saying why', async (body, message) => {
     const res = await push(body);
     expect(res.status).toBe(400);
