@@ -9,6 +9,7 @@ import { createCommand } from './create.ts';
 import { listCommand } from './list.ts';
 import { psCommand } from './ps.ts';
 import { pullCommand } from './pull.ts';
+import { pushCommand } from './push.ts';
 import { rmCommand } from './rm.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
@@ -29,6 +30,7 @@ program.addCommand(chatCommand());
 // Client verbs, as Ollama names them: they talk to the server at OLLAMA_HOST (ours or a real Ollama).
 for (const verb of [
   pullCommand,
+  pushCommand,
   runCommand,
   listCommand,
   psCommand,

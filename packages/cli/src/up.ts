@@ -35,11 +35,12 @@ export function upCommand(): Command {
       const managerStarting = reuse
         ? undefined
         : import('@ownchat/manager').then(({ startManager }) => startManager(config));
-      let upstream = wanted;
+      // Our own llm-manager serves the API at its root: a path in OLLAMA_HOST is a proxy's prefix, not its own.
+      let upstream = reuse ? wanted : clientUrl({ ...config.host, path: '' });
       if (managerStarting && config.host.port === 0) {
         upstream = await managerStarting.then(
           (m) => m.url,
-          () => wanted,
+          () => upstream,
         );
       }
       const chatStarting = import('@ownchat/chat').then(({ startChat }) =>

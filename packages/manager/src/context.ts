@@ -6,6 +6,7 @@ import type { Draining } from './ops/draining.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { Preloader } from './ops/preload.ts';
 import type { Pulls } from './registry/pull.ts';
+import type { Pushes } from './registry/push.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import type { ModelStore } from './store/modelStore.ts';
 
@@ -14,6 +15,7 @@ export type ManagerContext = {
   store: ModelStore;
   scheduler: Scheduler;
   pulls: Pulls;
+  pushes: Pushes;
   log: FastifyBaseLogger;
   metrics: Metrics;
   preload: Preloader;
@@ -21,4 +23,4 @@ export type ManagerContext = {
 };
 
 /** The Ollama API version we answer /api/version with: the Ollama release whose API this server follows. */
-export const OLLAMA_API_VERSION = '0.13.0';
+export const OLLAMA_API_VERSION = '0.32.15';

@@ -14,6 +14,7 @@ import { Draining } from './ops/draining.ts';
 import { Metrics } from './ops/metrics.ts';
 import { Preloader } from './ops/preload.ts';
 import { Pulls } from './registry/pull.ts';
+import { Pushes } from './registry/push.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { ModelStore } from './store/modelStore.ts';
 
@@ -68,6 +69,9 @@ export async function startManager(
     maxLoaded: config.maxLoadedModels,
     maxQueue: config.maxQueue,
     gpuMemoryCap: config.gpuMemory,
+    gpuOverhead: config.gpuOverhead,
+    flashAttention: config.flashAttention,
+    kvCacheType: config.kvCacheType,
     log: (msg, extra) => log.info(extra ?? {}, msg),
   });
   const metrics = new Metrics({
@@ -81,14 +85,20 @@ export async function startManager(
     parallel: config.pullParallel,
     partSize: config.pullPartSize,
     stallTimeoutMs: config.pullStallTimeout,
+    noPrune: config.noPrune,
     log: (level, msg, extra) => log[level](extra ?? {}, msg),
     onBytes: (bytes) => metrics.pulledBytes(bytes),
+  });
+  const pushes = new Pushes(store, {
+    stallTimeoutMs: config.pullStallTimeout,
+    log: (level, msg, extra) => log[level](extra ?? {}, msg),
   });
   const ctx: ManagerContext = {
     config,
     store,
     scheduler,
     pulls,
+    pushes,
     log,
     metrics,
     preload: new Preloader(config.preload),
@@ -96,7 +106,8 @@ export async function startManager(
   };
   const app = await buildApp(ctx);
   await app.listen({ host: config.host.host, port: config.host.port });
-  const url = clientUrl({ ...config.host, port: (app.server.address() as { port: number }).port });
+  // The address we listen on: a path in OLLAMA_HOST is for clients behind a proxy, not served here.
+  const url = clientUrl({ ...config.host, port: (app.server.address() as { port: number }).port, path: '' });
   log.info({ url, models: config.models }, `llm-manager listening on ${url}`);
   // After listen: /healthz answers at once and /readyz says what is still loading.
   const preloaded = ctx.preload.run(ctx);
@@ -110,6 +121,7 @@ export async function startManager(
       ctx.preload.stop();
       // A pull may run for many minutes and resumes where it stopped: end it now rather than hold the drain.
       await pulls.close();
+      await pushes.close();
       const running = ctx.draining.inFlight;
       const seconds = config.drainTimeout / 1000;
       log.info(
@@ -128,6 +140,7 @@ export async function startManager(
     close: async () => {
       ctx.preload.stop();
       await pulls.close(); // pulls in flight end (resumable) so the server can close
+      await pushes.close();
       await app.close();
       await scheduler.close();
       await devices.close();

@@ -28,7 +28,7 @@ export async function startAuthFront(
   opts: { redirectBlobs?: boolean; service?: string } = {},
 ): Promise<AuthFront> {
   const service = opts.service ?? 'ownchat-test-registry';
-  const tokens = new Set<string>();
+  const tokens = new Map<string, string>(); // token → the scope it was issued for
   const tokenRequests: AuthFront['tokenRequests'] = [];
   const registryRequests: AuthFront['registryRequests'] = [];
   const cdnRequests: AuthFront['cdnRequests'] = [];
@@ -54,19 +54,23 @@ export async function startAuthFront(
     if (url.pathname === '/token') {
       tokenRequests.push({ service: url.searchParams.get('service'), scope: url.searchParams.get('scope') });
       const token = randomBytes(16).toString('hex');
-      tokens.add(token);
+      tokens.set(token, url.searchParams.get('scope') ?? '');
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
       return;
     }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const authorized = bearer !== undefined && tokens.has(bearer);
+    // A token is good for what its scope grants: reads need pull, writes (a push) need push too.
+    const write = req.method !== 'GET' && req.method !== 'HEAD';
+    const scope = bearer === undefined ? undefined : tokens.get(bearer);
+    const authorized = scope !== undefined && (!write || /:([a-z,]*,)?push(,|$)/.test(scope));
     registryRequests.push({ path: url.pathname, accept: req.headers.accept, authorized });
     if (!authorized) {
       const repo = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(url.pathname)?.[1] ?? '';
       res.writeHead(401, {
         'content-type': 'application/json',
-        'www-authenticate': `Bearer realm="${frontUrl}/token",service="${service}",scope="repository:${repo}:pull"`,
+        // Reading needs pull; a push's POST, PATCH and PUT need push too, as real registries challenge them.
+        'www-authenticate': `Bearer realm="${frontUrl}/token",service="${service}",scope="repository:${repo}:${req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'pull,push'}"`,
       });
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
       return;

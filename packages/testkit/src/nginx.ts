@@ -24,8 +24,11 @@ export async function freePort(): Promise<number> {
 
 export async function startNginx(
   upstream: string,
-  /** http: lines for the http block; location: lines added to `location /` (e.g. headers a proxy sets). */
-  opts: { timeoutMs?: number; http?: string[]; location?: string[] } = {},
+  /**
+   * http: lines for the http block; location: lines added to the location (e.g. headers a proxy sets); prefix:
+   * serve the upstream under this path only ("/ollama": /ollama/api/tags goes to /api/tags, / is nginx's 404).
+   */
+  opts: { timeoutMs?: number; http?: string[]; location?: string[]; prefix?: string } = {},
 ): Promise<Nginx> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-nginx-'));
   const port = await freePort();
@@ -47,8 +50,8 @@ http {
   ${(opts.http ?? []).join('\n  ')}
   server {
     listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://${target.host};
+    location ${opts.prefix ? `${opts.prefix}/` : '/'} {
+      proxy_pass http://${target.host}${opts.prefix ? '/' : ''};
       proxy_http_version 1.1;
       proxy_set_header Host $http_host;
       ${(opts.location ?? []).join('\n      ')}

@@ -41,6 +41,7 @@ export async function startRegistry(opts: { timeoutMs?: number } = {}): Promise<
       'http:',
       '  addr: 127.0.0.1:0',
       '  secret: ownchat-tests',
+      '  relativeurls: true', // upload Locations stay on whatever front (proxy, auth front) the client used
       '',
     ].join('\n'),
   );

@@ -1,7 +1,8 @@
 // A TCP proxy the tests control, for network faults between a client and a real server: it counts the bytes it
 // forwards to the client, can limit their rate (shared by all connections, like one slow link), cut every
 // connection after some bytes and refuse new ones until healed, stall one connection, or flip one byte.
-// Faults act on the server-to-client direction, where blobs flow; offsets count from the call that sets them.
+// Faults act on the server-to-client direction, where pulled blobs flow, except cutUpAfter, which cuts the
+// client-to-server direction, where pushed blobs flow; offsets count from the call that sets them.
 import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,12 +16,16 @@ export type TcpProxy = {
   host: string;
   /** Bytes forwarded to clients since start or the last resetCounters(). */
   readonly bytesDown: number;
+  /** Bytes forwarded to the server since start or the last resetCounters(). */
+  readonly bytesUp: number;
   readonly faults: { cuts: number; stalls: number; corruptions: number; refused: number };
   resetCounters: () => void;
   /** Limits the total rate to clients (bytes per second); undefined lifts it. */
   setRate: (bytesPerSecond: number | undefined) => void;
   /** After n more bytes every connection is cut and new ones are refused, until heal(). */
   cutAfter: (n: number) => void;
+  /** After n more bytes towards the server, the connection carrying them is cut (new ones are accepted). Once. */
+  cutUpAfter: (n: number) => void;
   /** The connection carrying the byte n bytes from now stops forwarding (it stays open, silent). Once. */
   stallAfter: (n: number) => void;
   /** Flips the byte n bytes from now. Once. */
@@ -38,6 +43,8 @@ export async function startTcpProxy(target: string | { host: string; port: numbe
   const upstreamPort = to ? Number(to.port) : (target as { port: number }).port;
 
   let bytesDown = 0;
+  let bytesUp = 0;
+  let cutUpAt: number | undefined;
   let rate: number | undefined;
   let nextFree = 0; // the shaped link's virtual clock (ms): when it is free to send again
   let refusing = false;
@@ -118,6 +125,30 @@ export async function startTcpProxy(target: string | { host: string; port: numbe
     down.end();
   }
 
+  /** Client to server: counted, and cut once where cutUpAfter says. */
+  async function pumpUp(client: net.Socket, upstream: net.Socket): Promise<void> {
+    for await (const data of client) {
+      let chunk = data as Buffer;
+      const from = bytesUp;
+      let cut = false;
+      if (cutUpAt !== undefined && cutUpAt >= from && cutUpAt < from + chunk.length) {
+        chunk = chunk.subarray(0, cutUpAt - from);
+        cutUpAt = undefined;
+        cut = true;
+        faults.cuts++;
+      }
+      bytesUp += chunk.length;
+      if (upstream.destroyed) return;
+      if (chunk.length && !upstream.write(chunk)) await once(upstream, 'drain');
+      if (cut) {
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+    }
+    upstream.end();
+  }
+
   const server = net.createServer((client) => {
     if (refusing) {
       faults.refused++;
@@ -139,7 +170,7 @@ export async function startTcpProxy(target: string | { host: string; port: numbe
     upstream.on('close', () => {
       if (!client.writableEnded) client.end();
     });
-    client.pipe(upstream);
+    pumpUp(client, upstream).catch(close);
     pump(upstream, client).catch(close);
   });
   server.listen(0, '127.0.0.1');
@@ -152,9 +183,13 @@ export async function startTcpProxy(target: string | { host: string; port: numbe
     get bytesDown() {
       return bytesDown;
     },
+    get bytesUp() {
+      return bytesUp;
+    },
     faults,
     resetCounters: () => {
       bytesDown = 0;
+      bytesUp = 0;
       for (const k of Object.keys(faults) as (keyof typeof faults)[]) faults[k] = 0;
     },
     setRate: (r) => {
@@ -163,6 +198,9 @@ export async function startTcpProxy(target: string | { host: string; port: numbe
     },
     cutAfter: (n) => {
       cutAt = bytesDown + n;
+    },
+    cutUpAfter: (n) => {
+      cutUpAt = bytesUp + n;
     },
     stallAfter: (n) => {
       stallAt = bytesDown + n;
@@ -174,7 +212,7 @@ export async function startTcpProxy(target: string | { host: string; port: numbe
       bytesDown >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })),
     heal: () => {
       refusing = false;
-      cutAt = stallAt = corruptAt = undefined;
+      cutAt = stallAt = corruptAt = cutUpAt = undefined;
     },
     close: async () => {
       destroyAll();

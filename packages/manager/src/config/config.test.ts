@@ -64,6 +64,46 @@ describe('config', () => {
     });
   });
 
+  it("reads Ollama's memory and attention settings", () => {
+    expect(readConfig({})).toMatchObject({
+      flashAttention: 'auto',
+      kvCacheType: 'f16',
+      gpuOverhead: 0,
+      noPrune: false,
+      schedSpread: false,
+    });
+    expect(
+      readConfig({
+        OLLAMA_FLASH_ATTENTION: '1',
+        OLLAMA_KV_CACHE_TYPE: 'Q8_0',
+        OLLAMA_GPU_OVERHEAD: '536870912',
+        OLLAMA_NOPRUNE: 'true',
+      }),
+    ).toMatchObject({
+      flashAttention: true,
+      kvCacheType: 'q8_0',
+      gpuOverhead: 512 * 1024 * 1024,
+      noPrune: true,
+    });
+    expect(readConfig({ OLLAMA_GPU_OVERHEAD: '1GiB' }).gpuOverhead).toBe(1024 ** 3);
+    // A quantized cache needs flash attention: with it off, the cache stays f16 (as Ollama falls back).
+    expect(readConfig({ OLLAMA_FLASH_ATTENTION: '0', OLLAMA_KV_CACHE_TYPE: 'q4_0' })).toMatchObject({
+      flashAttention: false,
+      kvCacheType: 'f16',
+    });
+    expect(() => readConfig({ OLLAMA_KV_CACHE_TYPE: 'q5_1' })).toThrow(
+      'OLLAMA_KV_CACHE_TYPE="q5_1" is not valid: expected f16, q8_0, q4_0',
+    );
+    expect(() => readConfig({ OLLAMA_FLASH_ATTENTION: 'maybe' })).toThrow(
+      'OLLAMA_FLASH_ATTENTION="maybe" is not valid: expected 1 or 0',
+    );
+  });
+
+  it('says in --help what OLLAMA_SCHED_SPREAD cannot mean here, and why', () => {
+    const spread = describeSettings().find((s) => s.name === 'OLLAMA_SCHED_SPREAD');
+    expect(spread?.description).toMatch(/^Not supported here, because .+/);
+  });
+
   it('describes every setting for --help', () => {
     const names = describeSettings().map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(['OLLAMA_HOST', 'OLLAMA_MODELS', 'OWNCHAT_NUM_THREADS']));

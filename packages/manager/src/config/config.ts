@@ -13,6 +13,10 @@ import { type ListenAddress, parseOllamaHost } from './host.ts';
 
 export type Env = Record<string, string | undefined>;
 
+/** OLLAMA_KV_CACHE_TYPE's values, as llama.cpp's --cache-type-k/-v name them. */
+export const KV_CACHE_TYPES = ['f16', 'q8_0', 'q4_0'] as const;
+export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
+
 type Setting<T> = {
   name: string;
   description: string;
@@ -59,6 +63,14 @@ function asConfigError<T>(read: () => T): T {
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
+}
+
+function readFlashAttention(raw: string | undefined): boolean | 'auto' {
+  const v = raw?.trim().toLowerCase();
+  if (!v) return 'auto';
+  if (['1', 'true', 't', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'f', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`OLLAMA_FLASH_ATTENTION=${JSON.stringify(raw)} is not valid: expected 1 or 0`);
 }
 
 export const settings = {
@@ -131,6 +143,50 @@ export const settings = {
       'Most GPU memory the llm-manager may use (e.g. 6GiB, 5000MB): to share a card or act like a smaller one',
     defaultText: 'all of it',
     read: (raw) => (raw?.trim() ? parseBytes('OWNCHAT_GPU_MEMORY', raw.trim()) : undefined),
+  }),
+  flashAttention: setting<boolean | 'auto'>({
+    name: 'OLLAMA_FLASH_ATTENTION',
+    description:
+      'Flash attention: 1 on, 0 off; unset lets llama.cpp use it where the model and device support it',
+    defaultText: 'auto',
+    read: (raw) => readFlashAttention(raw),
+  }),
+  kvCacheType: setting<KvCacheType>({
+    name: 'OLLAMA_KV_CACHE_TYPE',
+    description:
+      'Type of the K/V cache: f16, q8_0 (about half the memory) or q4_0 (about a quarter); quantized types need flash attention (with OLLAMA_FLASH_ATTENTION=0 the cache stays f16)',
+    defaultText: 'f16',
+    read: (raw, env) => {
+      const v = raw?.trim().toLowerCase() || 'f16';
+      if (!(KV_CACHE_TYPES as readonly string[]).includes(v)) {
+        throw new ConfigError(
+          `OLLAMA_KV_CACHE_TYPE=${JSON.stringify(raw)} is not valid: expected ${KV_CACHE_TYPES.join(', ')}`,
+        );
+      }
+      // llama.cpp quantizes the V cache only with flash attention; Ollama falls back to f16 then, and so do we.
+      return readFlashAttention(env.OLLAMA_FLASH_ATTENTION) === false ? 'f16' : (v as KvCacheType);
+    },
+  }),
+  gpuOverhead: setting<number>({
+    name: 'OLLAMA_GPU_OVERHEAD',
+    description:
+      'GPU memory to leave unused (bytes, or e.g. 512MiB) for other programs and drivers: placement counts it as taken',
+    defaultText: '0',
+    read: (raw) => (raw?.trim() ? parseBytes('OLLAMA_GPU_OVERHEAD', raw.trim()) : 0),
+  }),
+  noPrune: setting<boolean>({
+    name: 'OLLAMA_NOPRUNE',
+    description:
+      'Set to 1 to keep the blobs a re-pulled model no longer uses (ownchat never prunes at start: partial downloads resume)',
+    defaultText: 'off',
+    read: (raw) => ['1', 'true', 't', 'yes', 'on'].includes(raw?.trim().toLowerCase() ?? ''),
+  }),
+  schedSpread: setting<boolean>({
+    name: 'OLLAMA_SCHED_SPREAD',
+    description:
+      "Not supported here, because it has nothing to switch: llama.cpp (node-llama-cpp) already splits a model's layers over every GPU it sees; choose GPUs with CUDA_VISIBLE_DEVICES",
+    defaultText: 'ignored',
+    read: (raw) => ['1', 'true', 't', 'yes', 'on'].includes(raw?.trim().toLowerCase() ?? ''),
   }),
   preload: setting<string[]>({
     name: 'OWNCHAT_PRELOAD',

@@ -11,11 +11,13 @@ describe('OLLAMA_HOST, read as Ollama reads it', () => {
     ['example.com', 'http', 'example.com', 11434],
     ['http://example.com', 'http', 'example.com', 80],
     ['https://example.com', 'https', 'example.com', 443],
-    ['http://example.com:5000/some/path', 'http', 'example.com', 5000],
+    ['http://example.com:5000/some/path', 'http', 'example.com', 5000, '/some/path'],
+    ['http://10.0.0.5/ollama/', 'http', '10.0.0.5', 80, '/ollama'],
+    ['127.0.0.1:8080/ollama', 'http', '127.0.0.1', 8080, '/ollama'],
     ['[::1]:11435', 'http', '::1', 11435],
     ['"127.0.0.1:9000"', 'http', '127.0.0.1', 9000],
-  ])('%j', (raw, scheme, host, port) => {
-    expect(parseOllamaHost(raw)).toEqual({ scheme, host, port });
+  ])('%j', (raw, scheme, host, port, path?: string) => {
+    expect(parseOllamaHost(raw)).toStrictEqual(path ? { scheme, host, port, path } : { scheme, host, port });
   });
 
   it.each([
@@ -29,5 +31,11 @@ describe('OLLAMA_HOST, read as Ollama reads it', () => {
   it('gives clients a reachable URL for a wildcard address', () => {
     expect(clientUrl({ scheme: 'http', host: '0.0.0.0', port: 11434 })).toBe('http://127.0.0.1:11434');
     expect(clientUrl({ scheme: 'http', host: '::1', port: 1 })).toBe('http://[::1]:1');
+  });
+
+  it('keeps a path prefix in the URL clients use', () => {
+    expect(clientUrl(parseOllamaHost('http://proxy.example:8080/ollama'))).toBe(
+      'http://proxy.example:8080/ollama',
+    );
   });
 });

@@ -1,8 +1,16 @@
 // OLLAMA_HOST, read exactly as Ollama reads it (envconfig.Host): a scheme picks the default port
-// (http 80, https 443), a bare host gets 11434, ":port" means 127.0.0.1.
+// (http 80, https 443), a bare host gets 11434, ":port" means 127.0.0.1. A path (http://host/ollama) is kept for
+// clients, as Ollama keeps it: they reach a server published under a prefix by a reverse proxy; the server itself
+// listens on the address and ignores it.
 import { ConfigError } from '../errors.ts';
 
-export type ListenAddress = { scheme: 'http' | 'https'; host: string; port: number };
+export type ListenAddress = {
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  /** "/ollama" of http://host/ollama: where clients find the API (no trailing slash); absent for none. */
+  path?: string;
+};
 
 export const DEFAULT_PORT = 11434;
 
@@ -22,7 +30,9 @@ export function parseOllamaHost(raw: string | undefined): ListenAddress {
     defaultPort = given === 'https' ? 443 : 80;
     s = s.slice(m[0].length);
   }
-  s = s.replace(/\/.*$/, ''); // a path after the authority means nothing for listening
+  const slash = s.indexOf('/');
+  const path = slash >= 0 ? s.slice(slash).replace(/\/+$/, '') : '';
+  if (slash >= 0) s = s.slice(0, slash);
   let host = s;
   let portText = '';
   const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(s);
@@ -46,12 +56,12 @@ export function parseOllamaHost(raw: string | undefined): ListenAddress {
       );
     }
   }
-  return { scheme, host, port };
+  return path ? { scheme, host, port, path } : { scheme, host, port };
 }
 
-/** The URL a client on this machine uses to reach an address we listen on. */
+/** The URL a client on this machine uses to reach an address (and its path prefix, if it has one). */
 export function clientUrl(a: ListenAddress): string {
   const host = a.host === '0.0.0.0' || a.host === '::' ? '127.0.0.1' : a.host;
   const h = host.includes(':') ? `[${host}]` : host;
-  return `${a.scheme}://${h}:${a.port}`;
+  return `${a.scheme}://${h}:${a.port}${a.path ?? ''}`;
 }

@@ -209,8 +209,34 @@ describe('the Ollama API contract', () => {
       truncate: false,
     });
     expect(long.status).toBe(400);
+    // Ollama's words (server/routes.go EmbedHandler); ours add the numbers after them.
+    expect(long.body.error).toMatch(/^the input length exceeds the context length/);
     const truncated = await post('/api/embed', { model: m('chatml'), input: 'word '.repeat(5000) });
     expect(truncated.status).toBe(200);
+  });
+
+  it('/api/embed keeps the first `dimensions` values of each vector, normalised again', async () => {
+    const full = await post('/api/embed', { model: m('chatml'), input: ['first text', 'second text'] });
+    const cut = await post('/api/embed', {
+      model: m('chatml'),
+      input: ['first text', 'second text'],
+      dimensions: 32,
+    });
+    expect(cut.status).toBe(200);
+    for (const [i, v] of (cut.body.embeddings as number[][]).entries()) {
+      expect(v).toHaveLength(32);
+      expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+      const head = (full.body.embeddings as number[][])[i]!.slice(0, 32);
+      const norm = Math.hypot(...head);
+      for (const [j, x] of v.entries()) expect(x).toBeCloseTo(head[j]! / norm, 5);
+    }
+    // Zero, or more than the model has: the whole vector, as Ollama ignores them.
+    for (const dimensions of [0, 100_000]) {
+      const same = await post('/api/embed', { model: m('chatml'), input: 'first text', dimensions });
+      expect(same.body.embeddings[0]).toHaveLength(full.body.embeddings[0].length);
+    }
+    const bad = await post('/api/embed', { model: m('chatml'), input: 'first text', dimensions: 1.5 });
+    expect(bad.status).toBe(400);
   });
 
   it('/api/show tells the template, system, capabilities and model_info', async () => {

@@ -3,7 +3,7 @@
 // memory is free, and node-llama-cpp's estimate of what a model needs for a given number of GPU layers.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { GgufInsights, getLlama, type Llama, readGgufFileInfo } from 'node-llama-cpp';
+import { GgmlType, GgufInsights, getLlama, type Llama, readGgufFileInfo } from 'node-llama-cpp';
 import { engineCmakeOptions, engineName } from './engineBuild.ts';
 import { checkGgufBounds } from './ggufBounds.ts';
 
@@ -13,7 +13,18 @@ export type ModelEstimate = {
   totalLayers: number;
   estimate: (gpuLayers: number) => { vram: number; ram: number };
 };
-export type EstimateSpec = { contextSize: number; batchSize: number; sequences: number; useMmap: boolean };
+export type EstimateSpec = {
+  contextSize: number;
+  batchSize: number;
+  sequences: number;
+  useMmap: boolean;
+  /** The K/V cache's type and flash attention: a quantized cache takes a half or a quarter of f16's memory. */
+  kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
+  flashAttention?: boolean | 'auto';
+};
+
+/** Bytes per cached value: q8_0 and q4_0 store blocks of 32 values in 34 and 18 bytes. */
+const KV_BYTES_PER_VALUE = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 } as const;
 
 /** What the scheduler needs of the devices; tests inject their own memory figures through this seam. */
 export interface Devices {
@@ -96,16 +107,32 @@ export class LlamaDevices implements Devices {
       totalLayers: insights.totalLayers,
       estimate: (gpuLayers) => {
         const model = insights.estimateModelResourceRequirements({ gpuLayers, useMmap: spec.useMmap });
-        const context = insights.estimateContextResourceRequirements({
-          contextSize: estimatedContext, // per sequence, as node-llama-cpp counts it
-          modelGpuLayers: gpuLayers,
-          batchSize: Math.min(spec.batchSize, estimatedContext),
-          sequences: spec.sequences,
-        });
+        const context = (type: GgmlType) =>
+          insights.estimateContextResourceRequirements({
+            contextSize: estimatedContext, // per sequence, as node-llama-cpp counts it
+            modelGpuLayers: gpuLayers,
+            batchSize: Math.min(spec.batchSize, estimatedContext),
+            sequences: spec.sequences,
+            flashAttention: spec.flashAttention !== false && insights.flashAttentionSupported,
+            kvCacheKeyType: type,
+            kvCacheValueType: type,
+          });
+        // node-llama-cpp 3.21.1 multiplies the cache's element count by ggml_type_size, which for a quantized
+        // type is the size of a block of 32 values (34 bytes for q8_0), not of one value: it counts a q8_0 cache
+        // 17 times too large. So the estimate is made for f16 and f32 (2 and 4 bytes a value, nothing else
+        // changes), their difference gives the cache's element count, and the cache is counted at its real size.
+        const f16 = context(GgmlType.F16);
+        let { gpuVram, cpuRam } = f16;
+        if (spec.kvCacheType && spec.kvCacheType !== 'f16') {
+          const f32 = context(GgmlType.F32);
+          const perValue = KV_BYTES_PER_VALUE[spec.kvCacheType];
+          gpuVram -= ((f32.gpuVram - f16.gpuVram) / 2) * (2 - perValue);
+          cpuRam -= ((f32.cpuRam - f16.cpuRam) / 2) * (2 - perValue);
+        }
         // Whole bytes: these become /api/ps's size and size_vram, int64s to Go clients.
         return {
-          vram: Math.ceil(model.gpuVram + context.gpuVram),
-          ram: Math.ceil(model.cpuRam + context.cpuRam),
+          vram: Math.ceil(model.gpuVram + gpuVram),
+          ram: Math.ceil(model.cpuRam + cpuRam),
         };
       },
     };

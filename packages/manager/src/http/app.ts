@@ -9,6 +9,7 @@ import { drainHook } from './drain.ts';
 import { errorStatus } from './errorStatus.ts';
 import { requestMetricsHook } from './requestMetrics.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { cloudRoutes } from './routes/cloud.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { generateRoutes } from './routes/generate.ts';
 import { metaRoutes } from './routes/meta.ts';
@@ -16,6 +17,7 @@ import { modelRoutes } from './routes/models.ts';
 import { openaiRoutes } from './routes/openai.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { pullRoutes } from './routes/pull.ts';
+import { pushRoutes } from './routes/push.ts';
 import { nestedDeeperThan } from './validate.ts';
 
 /**
@@ -89,11 +91,13 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   registeredRoutes.set(app, routes);
 
   metaRoutes(app);
+  cloudRoutes(app);
   opsRoutes(app, ctx);
   modelRoutes(app, ctx);
   generateRoutes(app, ctx);
   embedRoutes(app, ctx);
   pullRoutes(app, ctx);
+  pushRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register(async (scope) => openaiRoutes(scope, ctx));
   return app;

@@ -37,6 +37,16 @@ export function optionalStringOrList(body: Body, field: string): string | string
   throw new BadRequestError(`${field} must be a string or a list of strings, not ${JSON.stringify(v)}`);
 }
 
+/** A whole number (Go's int fields: 1.5 or "8" does not decode there either). */
+export function optionalInteger(body: Body, field: string): number | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+    throw new BadRequestError(`${field} must be a whole number, not ${JSON.stringify(v)}`, field);
+  }
+  return v;
+}
+
 /** The model a request names: `model`, or `name` as older clients (and ollama-js for some routes) send it. */
 export function modelField(body: Body, field = 'model'): string {
   const v = optionalString(body, field) ?? optionalString(body, 'name');

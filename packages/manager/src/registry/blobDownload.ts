@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CanceledError, DigestMismatchError, RegistryError } from '../errors.ts';
+import { BlobLock } from '../store/blobLock.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { networkError, type RegistryClient } from './client.ts';
 import { type Part, PartialDownload, partSizeFor } from './partialDownload.ts';
@@ -30,6 +31,8 @@ export type DownloadSettings = {
 
 export class BlobDownload {
   private file: PartialDownload | undefined;
+  /** While another process holds the blob's lock: the bytes its partial download has on disk. */
+  private othersCompleted = 0;
   private readonly abort = new AbortController();
 
   constructor(
@@ -42,7 +45,7 @@ export class BlobDownload {
 
   /** Bytes on disk so far, resumed ones included. */
   get completed(): number {
-    return this.file?.completed ?? 0;
+    return this.file?.completed ?? this.othersCompleted;
   }
 
   /** Stops the download; its progress stays on disk for the next pull. */
@@ -50,8 +53,31 @@ export class BlobDownload {
     this.abort.abort(reason);
   }
 
-  /** Downloads, verifies and stores the blob. Rejects with the first failure, after saving what was fetched. */
+  /**
+   * Downloads, verifies and stores the blob. Rejects with the first failure, after saving what was fetched.
+   * Another process on the same store downloading the blob is waited for (the store's lock), and then its blob
+   * is used, or its partial download resumed.
+   */
   async run(): Promise<void> {
+    const lock = await BlobLock.acquire(this.blobs, this.digest, {
+      signal: this.abort.signal,
+      onWait: (h) =>
+        this.log('info', `waiting for process ${h.pid} on ${h.host}, which is downloading ${this.digest}`),
+      onPoll: async () => {
+        this.othersCompleted = await PartialDownload.bytesOnDisk(this.blobs, this.digest, this.size);
+      },
+      onStale: (h) =>
+        this.log('warn', `took over the download of ${this.digest} from process ${h.pid} on ${h.host}, gone`),
+    });
+    try {
+      if (await this.blobs.has(this.digest)) return; // the other process finished it
+      await this.download();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async download(): Promise<void> {
     const { signal } = this.abort;
     const file = await PartialDownload.open(
       this.blobs,

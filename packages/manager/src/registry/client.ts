@@ -78,6 +78,119 @@ export class RegistryClient {
     throw await this.statusError(res, `blob ${digest}`);
   }
 
+  /** Whether the registry holds a blob in this repository already (HEAD), so a push need not send it. */
+  async hasBlob(digest: string, signal?: AbortSignal): Promise<boolean> {
+    const res = await this.send(this.ref.blobUrl(digest), {}, signal, 0, false, 'HEAD');
+    await res.body.dump();
+    if (res.statusCode === 200) return true;
+    if (res.statusCode === 404) return false;
+    throw await this.statusError(res, `blob ${digest}`);
+  }
+
+  /**
+   * Opens an upload session (POST /blobs/uploads/). With `mountFrom` ("namespace/model" on this registry) it asks
+   * for a cross-repository mount first: 201 means the registry linked the blob and nothing need be sent.
+   */
+  async startUpload(
+    digest: string,
+    mountFrom: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ mounted: true } | { mounted: false; location: string }> {
+    const url = new URL(`${this.ref.origin}/v2/${this.ref.repository}/blobs/uploads/`);
+    if (mountFrom) {
+      url.searchParams.set('mount', digest);
+      url.searchParams.set('from', mountFrom);
+    }
+    const res = await this.send(url.href, { 'content-length': '0' }, signal, 0, false, 'POST');
+    await res.body.dump();
+    if (res.statusCode === 201 && mountFrom) return { mounted: true };
+    if (res.statusCode !== 202) throw await this.statusError(res, `an upload of ${digest}`);
+    return { mounted: false, location: this.uploadLocation(res, url.href) };
+  }
+
+  /**
+   * Sends bytes start..end (inclusive) of a blob to an upload session (PATCH, OCI chunked upload); returns the
+   * session's next URL. `body` makes the bytes (afresh if the request must be repeated for a token).
+   */
+  async uploadChunk(
+    location: string,
+    start: number,
+    end: number,
+    body: () => Readable,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const res = await this.send(
+      location,
+      {
+        'content-type': 'application/octet-stream',
+        'content-length': String(end - start + 1),
+        'content-range': `${start}-${end}`,
+      },
+      signal,
+      0,
+      false,
+      'PATCH',
+      body,
+    );
+    await res.body.dump();
+    if (res.statusCode !== 202) throw await this.statusError(res, `bytes ${start}-${end} of an upload`);
+    return this.uploadLocation(res, location);
+  }
+
+  /**
+   * How many bytes an upload session holds (GET on it: `Range: 0-<last>`), to resume after a cut; undefined
+   * when the registry no longer knows the session (or refuses to resume it), so the upload must start over.
+   */
+  async uploadOffset(
+    location: string,
+    signal?: AbortSignal,
+  ): Promise<{ offset: number; location: string } | undefined> {
+    const res = await this.send(location, {}, signal);
+    await res.body.dump();
+    if (res.statusCode !== 204 && res.statusCode !== 200) return undefined;
+    const range = /^(?:bytes=)?0-(\d+)$/.exec(String(res.headers.range ?? ''));
+    return { offset: range ? Number(range[1]) + 1 : 0, location: this.uploadLocation(res, location) };
+  }
+
+  /** Closes an upload session with the blob's digest (PUT ?digest=); the registry checks the bytes against it. */
+  async finishUpload(location: string, digest: string, signal?: AbortSignal): Promise<void> {
+    const url = new URL(location);
+    url.searchParams.set('digest', digest);
+    const res = await this.send(
+      url.href,
+      { 'content-type': 'application/octet-stream', 'content-length': '0' },
+      signal,
+      0,
+      false,
+      'PUT',
+    );
+    await res.body.dump();
+    if (res.statusCode !== 201) throw await this.statusError(res, `the end of the upload of ${digest}`);
+  }
+
+  /** Tags the manifest (PUT /manifests/<tag>), bytes as they are in the store so the model keeps its digest. */
+  async putManifest(bytes: Buffer, signal?: AbortSignal): Promise<void> {
+    const res = await this.send(
+      this.ref.manifestUrl,
+      { 'content-type': MANIFEST_MEDIA_TYPE },
+      signal,
+      0,
+      false,
+      'PUT',
+      () => bytes,
+    );
+    if (res.statusCode !== 201 && res.statusCode !== 200) throw await this.statusError(res, 'the manifest');
+    await res.body.dump();
+  }
+
+  /** The Location (or Docker-Upload-Location) an upload answer points to, resolved against the request. */
+  private uploadLocation(res: Dispatcher.ResponseData, requestUrl: string): string {
+    const header = res.headers['docker-upload-location'] ?? res.headers.location;
+    const location = Array.isArray(header) ? header[0] : header;
+    if (!location) throw new RegistryError(`${this.host} answered an upload request without a Location`);
+    return new URL(location, requestUrl).href;
+  }
+
   /** One request, with the registry's token on its own origin only, redirects followed, a 401 answered once. */
   private async send(
     url: string,
@@ -85,6 +198,8 @@ export class RegistryClient {
     signal: AbortSignal | undefined,
     hops = 0,
     authenticated = false,
+    method: Dispatcher.HttpMethod = 'GET',
+    body?: () => Readable | Buffer,
   ): Promise<Dispatcher.ResponseData> {
     const target = new URL(url);
     const own = target.origin === this.ref.origin;
@@ -92,11 +207,18 @@ export class RegistryClient {
     if (own && this.authorization) h.authorization = this.authorization;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(target, { method: 'GET', headers: h, signal, dispatcher: this.opts.dispatcher });
+      // A body is made afresh for each try: a stream sent once (and refused with a 401) cannot be sent again.
+      res = await request(target, {
+        method,
+        headers: h,
+        body: body?.(),
+        signal,
+        dispatcher: this.opts.dispatcher,
+      });
     } catch (e) {
       throw networkError(target.host, e, this.opts.stallTimeoutMs, signal);
     }
-    if (REDIRECT.has(res.statusCode)) {
+    if (REDIRECT.has(res.statusCode) && method === 'GET') {
       const location = res.headers.location;
       await res.body.dump();
       if (typeof location !== 'string' || hops >= MAX_REDIRECTS) {
@@ -110,8 +232,8 @@ export class RegistryClient {
     if (res.statusCode === 401 && own && !authenticated) {
       const header = res.headers['www-authenticate'];
       await res.body.dump();
-      await this.authenticate(Array.isArray(header) ? header[0] : header, signal);
-      return this.send(url, headers, signal, hops, true);
+      await this.authenticate(Array.isArray(header) ? header[0] : header, signal, method);
+      return this.send(url, headers, signal, hops, true, method, body);
     }
     if (res.statusCode === 401 && own) {
       await res.body.dump();
@@ -121,11 +243,15 @@ export class RegistryClient {
   }
 
   /** Answers a Bearer challenge: an anonymous token from the realm, for the scope the registry asked for. */
-  private async authenticate(header: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+  private async authenticate(
+    header: string | undefined,
+    signal: AbortSignal | undefined,
+    method: Dispatcher.HttpMethod,
+  ): Promise<void> {
     const challenge = parseChallenge(header);
     if (challenge?.scheme === 'basic') {
       throw new RegistryError(
-        `${this.host} asks for a username and password (HTTP Basic auth), which pulling does not support`,
+        `${this.host} asks for a username and password (HTTP Basic auth), which ownchat does not support: it answers Bearer token challenges`,
       );
     }
     const realm = challenge?.params.realm;
@@ -142,7 +268,12 @@ export class RegistryClient {
       throw new RegistryError(`${this.host} sent an unusable token realm ${JSON.stringify(realm)}`);
     }
     if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
-    tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${this.ref.repository}:pull`);
+    // Reading needs pull; anything that writes (a push's POST, PATCH, PUT) needs push too.
+    const actions = method === 'GET' || method === 'HEAD' ? 'pull' : 'pull,push';
+    tokenUrl.searchParams.set(
+      'scope',
+      challenge.params.scope ?? `repository:${this.ref.repository}:${actions}`,
+    );
     let res: Dispatcher.ResponseData;
     try {
       res = await request(tokenUrl, {

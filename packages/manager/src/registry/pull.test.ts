@@ -400,4 +400,18 @@ describe('a newer version of a tag', () => {
     const again = await pull(pulls, `${registry.host}/library/evolving`);
     expect(again.map((l) => l.status)).not.toContain('removing unused layers');
   });
+
+  it('keeps the blobs a new version no longer uses with OLLAMA_NOPRUNE (noPrune)', async () => {
+    const aFile = path.join(dir, 'a.bin');
+    const bFile = path.join(dir, 'b.bin');
+    await fs.writeFile(aFile, randomBytes(MiB));
+    await fs.writeFile(bFile, randomBytes(MiB));
+    const a = await pushModel(registry.url, 'library/kept:latest', aFile);
+    const { pulls, store } = await newPulls({ noPrune: true });
+    await pull(pulls, `${registry.host}/library/kept`);
+    await pushModel(registry.url, 'library/kept:latest', bFile);
+    const lines = await pull(pulls, `${registry.host}/library/kept`);
+    expect(lines.map((l) => l.status)).not.toContain('removing unused layers');
+    expect(await store.blobs.has(a.modelDigest)).toBe(true);
+  });
 });

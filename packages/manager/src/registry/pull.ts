@@ -21,6 +21,8 @@ export type PullProgress = { status: string; digest?: string; total?: number; co
 export type PullSettings = DownloadSettings & {
   /** OWNCHAT_PULL_ALLOW's patterns; empty allows every model. */
   allow: readonly string[];
+  /** OLLAMA_NOPRUNE: keep the blobs a replaced version no longer uses. */
+  noPrune?: boolean;
   /** Free bytes on the disk holding `dir` (a seam for tests; statfs by default). */
   freeBytes?: (dir: string) => Promise<number>;
 };
@@ -96,7 +98,7 @@ export class Pulls {
           .filter((l) => l?.digest && !kept.has(l.digest))
           .map((l) => l.digest)
       : [];
-    if (dropped.length > 0) {
+    if (dropped.length > 0 && !this.settings.noPrune) {
       progress({ status: 'removing unused layers' });
       await this.store.removeUnusedBlobs(dropped);
     }

@@ -18,12 +18,12 @@ export type RegistryRef = {
  * Resolves a name for pulling. Registries are reached over https; `insecure` switches to plain http (as
  * Ollama's --insecure does), and a name spelled "http://..." is refused without it.
  */
-export function registryRef(text: string, insecure = false): RegistryRef {
+export function registryRef(text: string, insecure = false, verb: 'pull' | 'push' = 'pull'): RegistryRef {
   const explicit = /^(https?):\/\//i.exec(text.trim())?.[1]?.toLowerCase();
   const name = parseModelName(text);
   if (explicit === 'http' && !insecure) {
     throw new BadRequestError(
-      `"${text}" names a plain-http registry: pull it with "insecure": true (ollama pull --insecure) if you trust the network`,
+      `"${text}" names a plain-http registry: ${verb} it with "insecure": true (ollama ${verb} --insecure) if you trust the network`,
     );
   }
   const origin = `${insecure ? 'http' : 'https'}://${name.host}`;

@@ -16,6 +16,8 @@ import type { LoadSpec } from './protocol.ts';
 let dir: string;
 let llama: Llama;
 let model: LlamaModel;
+/** Heads 32 wide: llama.cpp quantizes K/V in blocks of 32 values, so the tiny model's 16-wide heads cannot be. */
+let wideHeads: LlamaModel;
 const logs: string[] = [];
 
 beforeAll(async () => {
@@ -23,6 +25,10 @@ beforeAll(async () => {
   const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
   llama = await getLlama({ gpu: false, build: 'never', cmakeOptions: engineCmakeOptions() });
   model = await llama.loadModel({ modelPath: det.path });
+  const wide = await writeDeterministicModel(path.join(dir, 'wide.gguf'), {
+    shape: { heads: 2, headsKv: 2 },
+  });
+  wideHeads = await llama.loadModel({ modelPath: wide.path });
   llama.logger = (_level, message) => logs.push(message);
   llama.logLevel = LlamaLogLevel.info;
 });
@@ -32,7 +38,7 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const spec = (sequences: number): LoadSpec => ({
+const spec = (sequences: number, more: Partial<LoadSpec> = {}): LoadSpec => ({
   modelPath: '',
   contextSize: 256,
   sequences,
@@ -40,17 +46,30 @@ const spec = (sequences: number): LoadSpec => ({
   batchSize: 512,
   gpuLayers: 0,
   useMmap: true,
+  ...more,
 });
 
 /** llama.cpp's own report of the context it made: `llama_context: <key> = <value>` lines. */
-async function reported(sequences: number) {
+async function reported(sequences: number, more: Partial<LoadSpec> = {}, from = model) {
   logs.length = 0;
-  const context = await model.createContext(runnerContextOptions(spec(sequences), model.trainContextSize));
+  const context = await from.createContext(
+    runnerContextOptions(spec(sequences, more), from.trainContextSize),
+  );
   // llama.cpp's log reaches JavaScript through a queue of its own: give its last line a moment to arrive.
   for (let i = 0; i < 50 && !logs.some((l) => l.includes('kv_unified')); i++) await setTimeout(20);
   const value = (key: string) =>
     new RegExp(`llama_context: ${key}\\s*=\\s*(\\S+)`).exec(logs.join('\n'))?.[1];
-  return { context, nCtx: value('n_ctx'), nCtxSeq: value('n_ctx_seq'), kvUnified: value('kv_unified') };
+  // llama_kv_cache: size = 0.50 MiB (256 cells, 2 layers, 1/1 seqs), K (q8_0): 0.27 MiB, V (q8_0): 0.27 MiB
+  const kv = /llama_kv_cache: size =\s*([\d.]+) MiB.*K \((\w+)\).*V \((\w+)\)/.exec(logs.join('\n'));
+  return {
+    context,
+    nCtx: value('n_ctx'),
+    nCtxSeq: value('n_ctx_seq'),
+    kvUnified: value('kv_unified'),
+    flashAttn: value('flash_attn'),
+    kv: kv && { mib: Number(kv[1]), k: kv[2], v: kv[3] },
+    logs: logs.join('\n'),
+  };
 }
 
 describe('the runner’s context', () => {
@@ -74,6 +93,37 @@ describe('the runner’s context', () => {
       expect(kvUnified).toBe('false');
     } finally {
       await context.dispose();
+    }
+  });
+
+  it('makes the K/V cache of the type OLLAMA_KV_CACHE_TYPE names, smaller than f16', async () => {
+    const sizes: Record<string, number> = {};
+    for (const type of ['f16', 'q8_0', 'q4_0'] as const) {
+      const {
+        context,
+        kv,
+        logs: text,
+      } = await reported(1, { kvCacheType: type, contextSize: 2048 }, wideHeads);
+      try {
+        expect(kv, text).toMatchObject({ k: type, v: type });
+        sizes[type] = kv!.mib;
+      } finally {
+        await context.dispose();
+      }
+    }
+    // q8_0 holds 34 bytes per 32 values, q4_0 18, f16 64.
+    expect(sizes.q8_0! / sizes.f16!).toBeCloseTo(34 / 64, 1);
+    expect(sizes.q4_0! / sizes.f16!).toBeCloseTo(18 / 64, 1);
+  });
+
+  it('turns flash attention on and off as OLLAMA_FLASH_ATTENTION says', async () => {
+    for (const [setting, logged] of [
+      [true, 'enabled'],
+      [false, 'disabled'],
+    ] as const) {
+      const { context, flashAttn } = await reported(1, { flashAttention: setting });
+      await context.dispose();
+      expect(flashAttn).toBe(logged);
     }
   });
 

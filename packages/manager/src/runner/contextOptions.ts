@@ -19,5 +19,13 @@ export function runnerContextOptions(spec: LoadSpec, trainContextSize: number): 
     // llama.cpp decodes a batch in one pass only when its sequences' ids are consecutive and in order; once
     // requests finished out of turn, a 4-token step took 2 to 4 passes over the weights (bench/README.md).
     kvUnified: spec.sequences > 1,
+    flashAttention: spec.flashAttention,
+    ...(spec.kvCacheType && kvCacheTypes(spec.kvCacheType)),
   };
+}
+
+/** OLLAMA_KV_CACHE_TYPE as node-llama-cpp's context options: the same type for K and V, as Ollama passes it. */
+export function kvCacheTypes(type: NonNullable<LoadSpec['kvCacheType']>) {
+  const ggml = ({ f16: 'F16', q8_0: 'Q8_0', q4_0: 'Q4_0' } as const)[type];
+  return { experimentalKvCacheKeyType: ggml, experimentalKvCacheValueType: ggml };
 }

@@ -36,7 +36,8 @@ export async function embed(
     if (tokens.length > limit) {
       if (!truncate) {
         throw new RequestError(
-          `input length ${tokens.length} tokens exceeds the context length ${limit}: shorten it, or allow truncate`,
+          // Ollama's words first: clients match them.
+          `the input length exceeds the context length (${tokens.length} tokens, the context holds ${limit}): shorten the input or leave truncate on`,
         );
       }
       tokens = tokens.slice(0, limit);

@@ -48,6 +48,10 @@ export type LoadSpec = {
   /** Layers on the GPU; 'auto' lets the engine decide, 0 keeps the model on the CPU. */
   gpuLayers: number | 'auto';
   useMmap: boolean;
+  /** OLLAMA_FLASH_ATTENTION (server-wide); undefined: node-llama-cpp's default, 'auto'. */
+  flashAttention?: boolean | 'auto';
+  /** OLLAMA_KV_CACHE_TYPE (server-wide), for both K and V as Ollama passes it; undefined: f16. */
+  kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
 };
 
 export type LoadedInfo = {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Estimate, type LoadedUse, layersThatFit, type MemoryState, place } from './placement.ts';
+import {
+  type Estimate,
+  gpuMemory,
+  type LoadedUse,
+  layersThatFit,
+  type MemoryState,
+  place,
+} from './placement.ts';
 
 const GiB = 1024 ** 3;
 
@@ -138,5 +145,28 @@ describe('placement', () => {
     expect(layersThatFit(llama8b.totalLayers, llama8b.estimate, 0)).toBe(0);
     expect(layersThatFit(llama8b.totalLayers, llama8b.estimate, 100 * GiB)).toBe(32);
     expect(layersThatFit(llama8b.totalLayers, llama8b.estimate, 2 * GiB)).toBe(7);
+  });
+});
+
+describe('the GPU memory placement plans with', () => {
+  it.each([
+    ['the card', {}, 24, 20],
+    ['OWNCHAT_GPU_MEMORY=8GiB: the cap', { cap: 8 * GiB }, 8, 20],
+    ['OLLAMA_GPU_OVERHEAD=2GiB: the card less the overhead', { overhead: 2 * GiB }, 22, 18],
+    ['both: the smaller', { cap: 8 * GiB, overhead: 2 * GiB }, 8, 18],
+    ['an overhead above the card: nothing', { overhead: 30 * GiB }, 0, 0],
+  ])('%s', (_why, o: { cap?: number; overhead?: number }, budget, free) => {
+    expect(gpuMemory({ gpuTotal: 24 * GiB, gpuFree: 20 * GiB }, o.cap, o.overhead)).toEqual({
+      gpuBudget: budget * GiB,
+      gpuFree: free * GiB,
+    });
+  });
+
+  it('so a model that fitted a 6 GiB card goes partly to the CPU with 1 GiB set aside', () => {
+    const full = gpuMemory({ gpuTotal: 6 * GiB, gpuFree: 6 * GiB });
+    const less = gpuMemory({ gpuTotal: 6 * GiB, gpuFree: 6 * GiB }, undefined, 1 * GiB);
+    const at = (m: typeof full) => place({ ...llama8b, maxLoaded: 3 }, state({ ...m }));
+    expect(at(full)).toMatchObject({ kind: 'load', gpuLayers: 27 });
+    expect(at(less)).toMatchObject({ kind: 'load', gpuLayers: 22 });
   });
 });

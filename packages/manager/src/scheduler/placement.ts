@@ -111,3 +111,18 @@ export function place(req: PlacementRequest, state: MemoryState): Placement {
 }
 
 const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+
+/**
+ * The GPU memory placement may plan with: the card's, capped by OWNCHAT_GPU_MEMORY, less OLLAMA_GPU_OVERHEAD
+ * (memory left to other programs and the driver, as Ollama sets it aside per GPU).
+ */
+export function gpuMemory(
+  mem: { gpuTotal: number; gpuFree: number },
+  cap?: number,
+  overhead = 0,
+): { gpuBudget: number; gpuFree: number } {
+  return {
+    gpuBudget: Math.max(0, Math.min(mem.gpuTotal - overhead, cap ?? mem.gpuTotal)),
+    gpuFree: Math.max(0, mem.gpuFree - overhead),
+  };
+}

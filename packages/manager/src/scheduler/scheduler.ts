@@ -7,7 +7,7 @@ import type { RunnerHandle, StartRunner } from '../engine/runnerHandle.ts';
 import { CanceledError, ModelLoadError, ServerBusyError } from '../errors.ts';
 import type { ContextUsage, LoadedInfo, LoadSpec } from '../runner/protocol.ts';
 import { Fifo } from './fifo.ts';
-import { place } from './placement.ts';
+import { gpuMemory, place } from './placement.ts';
 
 /** What /api/ps shows of a loaded model. */
 export type RunningModel = {
@@ -33,7 +33,9 @@ export type Lease = {
 };
 
 /** The load-time choices a request makes; the scheduler adds the GPU layers. */
-export type LoadRequest = Omit<LoadSpec, 'gpuLayers'> & { numGpu?: number };
+export type LoadRequest = Omit<LoadSpec, 'gpuLayers' | 'flashAttention' | 'kvCacheType'> & {
+  numGpu?: number;
+};
 
 export type ModelRef = { name: string; digest: string; modelPath: string };
 
@@ -65,6 +67,11 @@ export type SchedulerOptions = {
   maxQueue: number;
   /** OWNCHAT_GPU_MEMORY: the most GPU memory to use. */
   gpuMemoryCap?: number;
+  /** OLLAMA_GPU_OVERHEAD: GPU memory to leave to others, counted as taken. */
+  gpuOverhead?: number;
+  /** OLLAMA_FLASH_ATTENTION and OLLAMA_KV_CACHE_TYPE: every load's, and what its memory estimate assumes. */
+  flashAttention?: LoadSpec['flashAttention'];
+  kvCacheType?: LoadSpec['kvCacheType'];
   log: (msg: string, extra?: object) => void;
 };
 
@@ -187,13 +194,14 @@ export class Scheduler {
         batchSize: request.batchSize,
         sequences: request.sequences,
         useMmap: request.useMmap,
+        flashAttention: this.opts.flashAttention,
+        kvCacheType: this.opts.kvCacheType,
       });
       const mem = await this.opts.devices.memory();
       const placement = place(
         { ...need, numGpu: request.numGpu, maxLoaded: this.opts.maxLoaded },
         {
-          gpuBudget: Math.min(mem.gpuTotal, this.opts.gpuMemoryCap ?? mem.gpuTotal),
-          gpuFree: mem.gpuFree,
+          ...gpuMemory(mem, this.opts.gpuMemoryCap, this.opts.gpuOverhead),
           ramBudget: mem.ramTotal,
           ramFree: mem.ramFree,
           loaded: [...this.entries.values()].map((e) => ({
@@ -227,7 +235,12 @@ export class Scheduler {
     p: { gpuLayers: number; vram: number; ram: number },
   ): Entry {
     const { numGpu: _numGpu, ...rest } = request;
-    const spec: LoadSpec = { ...rest, gpuLayers: p.gpuLayers };
+    const spec: LoadSpec = {
+      ...rest,
+      gpuLayers: p.gpuLayers,
+      flashAttention: this.opts.flashAttention,
+      kvCacheType: this.opts.kvCacheType,
+    };
     const runner = this.opts.startRunner(model.name);
     const entry: Entry = {
       key: model.modelPath,
