@@ -1,11 +1,11 @@
 // `ownchat push MODEL`: uploads a model from the server's store to its registry through /api/push and shows the
 // progress on stderr as `pull` does (the stream has the same shape: "pushing <12 hex>" lines per layer).
+import { applyPullEvent, emptyPull, type PullEvent } from '@ownchat/chat/shared';
 import { Command } from 'commander';
 import type { Connection } from './client.ts';
 import { clientAction } from './clientAction.ts';
 import { CliError } from './errors.ts';
 import { progressView } from './progressView.ts';
-import { applyPullEvent, emptyPull, type PullEvent } from './pullProgress.ts';
 
 export function pushCommand(): Command {
   return new Command('push')
