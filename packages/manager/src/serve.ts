@@ -90,6 +90,7 @@ export async function startManager(
     onBytes: (bytes) => metrics.pulledBytes(bytes),
   });
   const pushes = new Pushes(store, {
+    allow: config.pullAllow,
     stallTimeoutMs: config.pullStallTimeout,
     log: (level, msg, extra) => log[level](extra ?? {}, msg),
   });

@@ -247,7 +247,7 @@ export const settings = {
   pullAllow: setting<string[]>({
     name: 'OWNCHAT_PULL_ALLOW',
     description:
-      'Models that may be pulled: comma-separated name patterns (* matches anything, a pattern without a tag allows every tag), e.g. qwen2.5,hf.co/bartowski/*. Unset: any model',
+      'Models that may be pulled: comma-separated name patterns (* matches anything, a pattern without a tag allows every tag), e.g. qwen2.5,hf.co/bartowski/*; /api/push may send models only to names it allows too. Unset: any model',
     defaultText: 'any model',
     read: (raw) => {
       try {

@@ -7,10 +7,17 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { CanceledError, ModelNotFoundError, RegistryError, ShuttingDownError } from '../errors.ts';
+import {
+  CanceledError,
+  ForbiddenError,
+  ModelNotFoundError,
+  RegistryError,
+  ShuttingDownError,
+} from '../errors.ts';
 import { displayName, parseModelName } from '../model/name.ts';
 import type { Layer } from '../store/manifests.ts';
 import type { ModelStore } from '../store/modelStore.ts';
+import { isPullAllowed } from './allowList.ts';
 import { networkError, RegistryClient } from './client.ts';
 import type { PullProgress } from './pull.ts';
 import { type RegistryRef, registryRef } from './reference.ts';
@@ -18,6 +25,11 @@ import { type RegistryRef, registryRef } from './reference.ts';
 const MiB = 1024 * 1024;
 
 export type PushSettings = {
+  /**
+   * OWNCHAT_PULL_ALLOW's patterns (empty or absent allows every registry): a server that may only reach some
+   * registries to pull may not send its models anywhere else either.
+   */
+  allow?: readonly string[];
   /** No bytes accepted for this long and a chunk is retried. */
   stallTimeoutMs: number;
   /** Bytes per PATCH; undefined: size/16 clamped to 16 MiB..256 MiB. */
@@ -47,9 +59,19 @@ export class Pushes {
     });
   }
 
-  /** Checks a push request before any progress is sent: 400 for a bad name or a plain-http one without insecure. */
+  /**
+   * Checks a push request before any progress is sent: 400 for a bad name or a plain-http one without insecure,
+   * 403 for a registry OWNCHAT_PULL_ALLOW leaves out.
+   */
   prepare(model: string, insecure = false): RegistryRef {
-    return registryRef(model, insecure, 'push');
+    const ref = registryRef(model, insecure, 'push');
+    const allow = this.settings.allow ?? [];
+    if (!isPullAllowed(allow, ref.name)) {
+      throw new ForbiddenError(
+        `pushing "${model}" is not allowed on this server: OWNCHAT_PULL_ALLOW, which also bounds pushes, permits only ${allow.join(', ')}`,
+      );
+    }
+    return ref;
   }
 
   async push(ref: RegistryRef, progress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {

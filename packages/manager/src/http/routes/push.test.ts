@@ -90,3 +90,29 @@ describe('POST /api/push', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(message);
   });
 });
+
+describe('POST /api/push with OWNCHAT_PULL_ALLOW set', () => {
+  it('refuses a push to a name the allow-list leaves out with 403, before any progress', async () => {
+    const bounded = await startManager(
+      readConfig({
+        OLLAMA_HOST: '127.0.0.1:0',
+        OLLAMA_MODELS: dir,
+        OWNCHAT_LOG_LEVEL: 'silent',
+        OWNCHAT_PULL_ALLOW: 'registry.ollama.ai/*',
+      }),
+      { devices: fakeDevices(16 * 1024 ** 3, {}), startRunner: () => ({}) as never },
+    );
+    try {
+      const res = await fetch(`${bounded.url}/api/push`, {
+        method: 'POST',
+        body: JSON.stringify({ model: `${registry.host}/team/det:v1`, insecure: true }),
+      });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: string }).error).toMatch(
+        /pushing ".*team\/det:v1" is not allowed on this server: OWNCHAT_PULL_ALLOW, which also bounds pushes, permits only registry\.ollama\.ai\/\*/,
+      );
+    } finally {
+      await bounded.close();
+    }
+  });
+});
