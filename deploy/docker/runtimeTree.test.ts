@@ -85,7 +85,7 @@ describe('llm-manager image (CPU)', () => {
     expect(files).toContain(BIN);
     // Compiled, not the TypeScript source.
     expect(files).toContain('packages/cli/dist/main.js');
-    expect(files).toContain('packages/manager/dist/engine/runnerMain.js');
+    expect(files).toContain('packages/manager/dist/runner/runnerMain.js');
     expect(files.filter((f) => /^packages\/[^/]+\/src\//.test(f))).toEqual([]);
     expect(has(files, 'node_modules/@node-llama-cpp/linux-x64/bins/')).toBe(true);
     expect(files.filter((f) => /@node-llama-cpp\/(?!linux-x64\/)/.test(f))).toEqual([]);
