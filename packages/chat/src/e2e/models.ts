@@ -13,8 +13,8 @@ export const SLOW_ANSWER =
 
 /** The reasoning and the answer of the thinking test model (`thinker`): distinct words, as the testkit needs. */
 export const THINKING =
-  'Checking the sky over Paris: clouds drift east, wind seems light, so sunshine looks likely today.';
-export const THOUGHT_ANSWER = 'Sunny and warm!';
+  'Checking the sky over Paris: clouds drift east and wind seems light, so sunshine looks likely today.';
+export const THOUGHT_ANSWER = 'Sunny all afternoon!';
 
 /**
  * A qwen3-style template that puts <think> tags around .Thinking, so the llm-manager knows the model thinks

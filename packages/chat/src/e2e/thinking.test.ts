@@ -20,7 +20,7 @@ let page: Page;
 let chat: ChatPage;
 
 /** What a reader sees of the answer with its thinking folded: the summary line, then the answer alone. */
-const folded = new RegExp(`^Thought for [^\\n]+\\n${THOUGHT_ANSWER}$`);
+const folded = new RegExp(`^Thought for [^\\n]+\\n+${THOUGHT_ANSWER}$`);
 const currentId = () => Number(/\/c\/(\d+)$/.exec(page.url())?.[1]);
 const stored = async () =>
   (await (await fetch(`${up.chatUrl}/api/conversations/${currentId()}`)).json()) as {
