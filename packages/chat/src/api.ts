@@ -73,6 +73,8 @@ export type ModelEntry = {
   parameterSize: string;
   quantization: string;
   modifiedAt: string;
+  /** What the model can do, as Ollama says (`completion`, `tools`, `thinking`, …); empty when it could not be read. */
+  capabilities: string[];
   /** Set when the model is loaded in the llm-manager now. */
   loaded: { placement: Placement; sizeVram: number; contextLength?: number; expiresAt: string } | null;
 };

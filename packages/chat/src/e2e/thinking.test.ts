@@ -1,5 +1,6 @@
 // A model that thinks, in a real Chromium against a real `ownchat up`: its reasoning streams into the page, folds
 // under "Thought for …" once the answer starts, is kept with the answer and comes back folded after a reload.
+// The Think switch (a conversation setting) sends think: false.
 // The thinker test model (models.ts) answers `<think> THINKING </think> THOUGHT_ANSWER` through real inference; the
 // llm-manager splits that into message.thinking and content, as Ollama does for a template with <think> tags.
 import fs from 'node:fs/promises';
@@ -96,4 +97,38 @@ describe('a model that thinks', () => {
     await again.getByText(THINKING).waitFor();
     await chat.screenshot('thinking-reloaded-desktop');
   }, 180_000);
+
+  it('has a Think switch, kept by the conversation: off, the model answers without thinking', async () => {
+    await page.getByRole('button', { name: 'Conversation settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Conversation settings' });
+    const think = dialog.getByRole('switch', { name: /Think before answering/ });
+    // On by default for a model that thinks (/api/show lists `thinking`): it thinks unless told not to.
+    expect(await think.isChecked()).toBe(true);
+    await think.uncheck();
+    await chat.screenshot('think-switch-off-desktop');
+    await dialog.getByRole('button', { name: 'Save settings' }).click();
+    // The dialog closes at once and the page saves the setting after: wait for the save.
+    await expect.poll(async () => (await stored()).conversation.options.think).toBe(false);
+
+    await chat.send('And tomorrow?');
+    await chat.answer(-1, 60_000);
+    // think: false reaches the llm-manager: the model's text comes back as it is, with no reasoning apart.
+    const last = (await stored()).messages.at(-1)!;
+    expect({ content: last.content, thinking: last.thinking }).toEqual({
+      content: `<think> ${THINKING} </think> ${THOUGHT_ANSWER}`,
+      thinking: null,
+    });
+    expect(
+      await chat
+        .article(-1)
+        .getByText(/^Thought for /)
+        .count(),
+    ).toBe(0);
+
+    // Kept by the conversation: after a reload the switch is still off.
+    await page.reload();
+    await chat.article(-1).waitFor();
+    await page.getByRole('button', { name: 'Conversation settings' }).click();
+    expect(await dialog.getByRole('switch', { name: /Think before answering/ }).isChecked()).toBe(false);
+  }, 120_000);
 });
