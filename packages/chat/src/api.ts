@@ -23,7 +23,12 @@ export type AnswerStats = {
   loadMs?: number;
   doneReason?: string;
   placement?: Placement;
+  /** How long a thinking model thought: from its first reasoning to its first answer token (or tool call), in ms. */
+  thinkingMs?: number;
 };
+
+/** A tool call a model made, as Ollama's /api/chat returns it: the function's name and its arguments. */
+export type AnswerToolCall = { name: string; arguments: Record<string, unknown> };
 
 export type Message = {
   id: number;
@@ -35,12 +40,19 @@ export type Message = {
   stats: AnswerStats | null;
   /** The model that wrote an answer. */
   model: string | null;
+  /** What a thinking model reasoned before its answer (Ollama's `message.thinking`); null when it did not think. */
+  thinking: string | null;
+  /** The tools an answer called (Ollama's `message.tool_calls`); null when it called none. */
+  toolCalls: AnswerToolCall[] | null;
   createdAt: number;
   updatedAt: number;
 };
 
-/** Ollama options a conversation keeps; unset means the model's own default. */
-export type ConversationOptions = { temperature?: number; num_ctx?: number };
+/**
+ * Ollama options a conversation keeps; unset means the model's own default. `think` is sent as /api/chat's
+ * `think` (not an option in Ollama's sense, but a setting of the conversation all the same).
+ */
+export type ConversationOptions = { temperature?: number; num_ctx?: number; think?: boolean };
 
 export type Conversation = {
   id: number;
@@ -61,6 +73,8 @@ export type ModelEntry = {
   parameterSize: string;
   quantization: string;
   modifiedAt: string;
+  /** What the model can do, as Ollama says (`completion`, `tools`, `thinking`, …); empty when it could not be read. */
+  capabilities: string[];
   /** Set when the model is loaded in the llm-manager now. */
   loaded: { placement: Placement; sizeVram: number; contextLength?: number; expiresAt: string } | null;
 };
@@ -93,6 +107,10 @@ export type AnswerEvents = {
   waiting: Waiting;
   pull: PullProgress;
   token: { text: string };
+  /** Reasoning text of a thinking model, streamed before (and apart from) its answer's tokens. */
+  thinking: { text: string };
+  /** The tool calls the model made so far (all of them, each time one arrives). */
+  toolCalls: { calls: AnswerToolCall[] };
   /** Last, when the answer is complete or stopped. */
   done: { answer: Message };
   /** Last, when the answer failed; the message carries the partial text and the error. */

@@ -46,6 +46,37 @@ describe('chat store', () => {
     expect(applied).toHaveLength(Object.keys(migrations).length);
   });
 
+  it("keeps an answer's thinking and tool calls beside its content, and null where there were none", async () => {
+    const c = await store.createConversation('anyone', { model: 'm', options: { think: false } });
+    const q = await store.appendMessage('anyone', c.id, {
+      role: 'user',
+      content: 'Weather?',
+      status: 'done',
+    });
+    const a = await store.appendMessage('anyone', c.id, {
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+    });
+    expect({ thinking: a!.thinking, toolCalls: a!.toolCalls }).toEqual({ thinking: null, toolCalls: null });
+    const calls = [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }];
+    await store.updateMessage('anyone', a!.id, {
+      content: 'Sunny',
+      thinking: 'Checking the sky',
+      toolCalls: calls,
+    });
+    await store.close();
+    store = await openChatStore(file());
+    const [question, answer] = await store.messages('anyone', c.id);
+    expect({ thinking: question!.thinking, toolCalls: question!.toolCalls, id: question!.id }).toEqual({
+      thinking: null,
+      toolCalls: null,
+      id: q!.id,
+    });
+    expect(answer).toMatchObject({ content: 'Sunny', thinking: 'Checking the sky', toolCalls: calls });
+    expect((await store.getConversation('anyone', c.id))!.options).toEqual({ think: false });
+  });
+
   it('keeps messages in order and lists the conversation used last first', async () => {
     const a = await store.createConversation('anyone', { model: 'm', title: 'first' });
     const b = await store.createConversation('anyone', { model: 'm', title: 'second' });

@@ -4,6 +4,7 @@
 import type { Selectable, Transaction } from 'kysely';
 import type {
   AnswerStats,
+  AnswerToolCall,
   Conversation,
   ConversationOptions,
   ConversationSummary,
@@ -35,6 +36,8 @@ export type MessagePatch = {
   status?: MessageStatus;
   error?: string | null;
   stats?: AnswerStats | null;
+  thinking?: string | null;
+  toolCalls?: AnswerToolCall[] | null;
 };
 
 /**
@@ -88,6 +91,8 @@ function toMessage(r: Selectable<MessageTable>): Message {
     error: r.error,
     stats: r.stats ? (JSON.parse(r.stats) as AnswerStats) : null,
     model: r.model,
+    thinking: r.thinking,
+    toolCalls: r.tool_calls ? (JSON.parse(r.tool_calls) as AnswerToolCall[]) : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -334,6 +339,8 @@ export class ChatStore {
         error: null,
         stats: null,
         model: m.model ?? null,
+        thinking: null,
+        tool_calls: null,
         created_at: t,
         updated_at: t,
       })
@@ -356,6 +363,10 @@ export class ChatStore {
         ...(patch.status !== undefined && { status: patch.status }),
         ...(patch.error !== undefined && { error: patch.error }),
         ...(patch.stats !== undefined && { stats: patch.stats && JSON.stringify(patch.stats) }),
+        ...(patch.thinking !== undefined && { thinking: patch.thinking }),
+        ...(patch.toolCalls !== undefined && {
+          tool_calls: patch.toolCalls && JSON.stringify(patch.toolCalls),
+        }),
         updated_at: this.now(),
       })
       .where('id', '=', id)

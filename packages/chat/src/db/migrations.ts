@@ -86,4 +86,12 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Models that think and call tools: an answer keeps its reasoning (text) and the tool calls it made (JSON of
+  // AnswerToolCall[]) beside its content, so both come back with the conversation. Null: none (and every older row).
+  '0003_message_thinking_and_tool_calls': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('messages').addColumn('thinking', 'text').execute();
+      await db.schema.alterTable('messages').addColumn('tool_calls', 'text').execute();
+    },
+  },
 };

@@ -26,6 +26,10 @@ export interface MessageTable {
   /** JSON of AnswerStats. */
   stats: string | null;
   model: string | null;
+  /** What a thinking model reasoned before answering; null when it did not think. */
+  thinking: string | null;
+  /** JSON of AnswerToolCall[]; null when the answer called no tool. */
+  tool_calls: string | null;
   created_at: number;
   updated_at: number;
 }

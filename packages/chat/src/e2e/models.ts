@@ -11,26 +11,58 @@ export const MARKDOWN_ANSWER =
 export const SLOW_ANSWER =
   'Streaming answers arrive here one token after another, so a reader sees each word appear while the model is still thinking about what comes next.';
 
+/** The reasoning and the answer of the thinking test model (`thinker`): distinct words, as the testkit needs. */
+export const THINKING =
+  'Checking the sky over Paris: clouds drift east and wind seems light, so sunshine looks likely today.';
+export const THOUGHT_ANSWER = 'Sunny all afternoon!';
+
+/**
+ * A qwen3-style template that puts <think> tags around .Thinking, so the llm-manager knows the model thinks
+ * (capability `thinking`) and splits its output into message.thinking and content, as Ollama's thinking.InferTags
+ * does; the same template as packages/manager/src/contract/toolsAndThinking.test.ts.
+ */
+export const THINKER_TEMPLATE = `{{- range $i, $_ := .Messages }}
+{{- $last := eq (len (slice $.Messages $i)) 1 -}}
+{{- if eq .Role "user" }}<|im_start|>user
+{{ .Content }}<|im_end|>
+{{ else if eq .Role "assistant" }}<|im_start|>assistant
+{{ if .Thinking }}<think>{{ .Thinking }}</think>
+{{ end }}{{ .Content }}{{ if not $last }}<|im_end|>
+{{ end }}
+{{- end }}
+{{- if and (ne .Role "assistant") $last }}<|im_start|>assistant
+{{ end }}
+{{- end }}`;
+
 /**
  * det: answers DETERMINISTIC_ANSWER in milliseconds. slow: answers SLOW_ANSWER, from a model wide enough to
  * take about 20 ms a token on one thread, so a page can see tokens arrive one by one. chatty: random weights and a
- * wide vocabulary, so it keeps talking until stopped. md: answers MARKDOWN_ANSWER.
+ * wide vocabulary, so it keeps talking until stopped. md: answers MARKDOWN_ANSWER. thinker: thinks THINKING, then
+ * answers THOUGHT_ANSWER, at slow's speed so a page sees the thinking stream (import it with THINKER_TEMPLATE).
  */
-export async function writeTestModels(dir: string, which: ('det' | 'slow' | 'chatty' | 'md')[]) {
+/** About 20 ms a token on one thread: wide enough that a page sees tokens arrive one by one. */
+const SLOW_SHAPE = {
+  embedding: 1024,
+  layers: 8,
+  heads: 8,
+  headsKv: 8,
+  feedForward: 2816,
+  type: 'q8_0' as const,
+};
+
+export async function writeTestModels(dir: string, which: ('det' | 'slow' | 'chatty' | 'md' | 'thinker')[]) {
   const out: Record<string, string> = {};
   for (const name of which) {
     const file = path.join(dir, `${name}.gguf`);
     if (name === 'det') await writeDeterministicModel(file);
     if (name === 'slow') {
-      const shape = {
-        embedding: 1024,
-        layers: 8,
-        heads: 8,
-        headsKv: 8,
-        feedForward: 2816,
-        type: 'q8_0' as const,
-      };
-      await writeDeterministicModel(file, { sentence: SLOW_ANSWER, shape: { ...shape, vocab: 2048 } });
+      await writeDeterministicModel(file, { sentence: SLOW_ANSWER, shape: { ...SLOW_SHAPE, vocab: 2048 } });
+    }
+    if (name === 'thinker') {
+      await writeDeterministicModel(file, {
+        sentence: `<think> ${THINKING} </think> ${THOUGHT_ANSWER}`,
+        shape: { ...SLOW_SHAPE, vocab: 2048 },
+      });
     }
     if (name === 'chatty') await writeRandomModel(file, { vocab: 32000, seed: 7 });
     if (name === 'md')
@@ -45,6 +77,8 @@ export async function importTestModels(
   files: Record<string, string>,
   extra: Record<string, string> = {},
 ) {
-  for (const [name, file] of Object.entries(files)) await importModel(url, name, file);
+  for (const [name, file] of Object.entries(files)) {
+    await importModel(url, name, file, name === 'thinker' ? { template: THINKER_TEMPLATE } : {});
+  }
   for (const [name, from] of Object.entries(extra)) await importModel(url, name, files[from]!);
 }

@@ -5,7 +5,7 @@
 // generating it at once, and nothing else.
 import type { FastifyBaseLogger } from 'fastify';
 import type { AbortableAsyncIterator, ChatResponse, Message as OllamaMessage } from 'ollama';
-import type { AnswerEvents, AnswerStats, Conversation, Message } from '../api.ts';
+import type { AnswerEvents, AnswerStats, AnswerToolCall, Conversation, Message } from '../api.ts';
 import type { ChatStore, Owner, Turn } from '../db/chatStore.ts';
 import { DISK_FULL_MESSAGE, isDiskFull } from './errors.ts';
 import { relayPull } from './pullProgress.ts';
@@ -83,12 +83,17 @@ export class Answers {
     sse.clientGone.addEventListener('abort', onGone);
 
     let content = '';
+    // A thinking model's reasoning and the tools it called are kept beside the content (null: none).
+    let thinking = '';
+    const toolCalls: AnswerToolCall[] = [];
+    const extras = () => ({ thinking: thinking || null, toolCalls: toolCalls.length ? toolCalls : null });
     let saved = '';
     const saver = setInterval(() => {
-      if (content === saved) return;
-      saved = content;
+      const now = `${content.length}:${thinking.length}:${toolCalls.length}`;
+      if (now === saved) return;
+      saved = now;
       store
-        .updateMessage(owner, answer.id, { content })
+        .updateMessage(owner, answer.id, { content, ...extras() })
         .catch((e) => log.error({ err: e }, 'saving an answer failed'));
     }, SAVE_MS);
 
@@ -98,15 +103,21 @@ export class Answers {
     ac.signal.addEventListener('abort', abortStream);
     const started = performance.now();
     let firstTokenAt: number | undefined;
+    let thinkingEndedAt: number | undefined;
     let final: ChatResponse | undefined;
     let pulled = false;
     try {
       sse.send('waiting', { reason: upstream.lastSaidLoaded(model) ? 'queued' : 'loading', model });
+      // `think` is a conversation setting but /api/chat's own field, not a model option. Only `false` is sent: a
+      // model that thinks does so unless told not to, and `think: true` to one that cannot (the conversation's
+      // model changed since) would be refused with 400, where `false` is accepted by every model (as Ollama does).
+      const { think, ...options } = conversation.options;
       const request = {
         model,
         messages: chatHistory(conversation, earlier),
         stream: true as const,
-        options: conversation.options,
+        options,
+        ...(think === false && { think: false }),
       };
       for (;;) {
         try {
@@ -124,17 +135,33 @@ export class Answers {
       const tokens: AbortableAsyncIterator<ChatResponse> = stream;
       if (ac.signal.aborted) tokens.abort();
       for await (const chunk of tokens) {
+        const reasoning = chunk.message?.thinking ?? '';
+        if (reasoning) {
+          firstTokenAt ??= performance.now();
+          thinking += reasoning;
+          sse.send('thinking', { text: reasoning });
+        }
         const text = chunk.message?.content ?? '';
         if (text) {
           firstTokenAt ??= performance.now();
           content += text;
+          if (thinking) thinkingEndedAt ??= performance.now();
           sse.send('token', { text });
+        }
+        const calls = chunk.message?.tool_calls ?? [];
+        if (calls.length) {
+          firstTokenAt ??= performance.now();
+          if (thinking) thinkingEndedAt ??= performance.now();
+          for (const c of calls) toolCalls.push({ name: c.function.name, arguments: c.function.arguments });
+          sse.send('toolCalls', { calls: toolCalls });
         }
         if (chunk.done) final = chunk;
       }
       const stats = await this.stats(final, model, started, firstTokenAt);
+      if (thinking) stats.thinkingMs = Math.round((thinkingEndedAt ?? performance.now()) - firstTokenAt!);
       const done = await store.updateMessage(owner, answer.id, {
         content,
+        ...extras(),
         status: 'done',
         stats,
         error: null,
@@ -145,12 +172,19 @@ export class Answers {
         const reason = sse.clientGone.aborted ? 'the browser left' : 'stopped';
         log.info({ answer: answer.id, model, reason }, 'answer stopped');
         const stats = firstTokenAt ? { timeToFirstTokenMs: Math.round(firstTokenAt - started) } : null;
-        const stopped = await this.saveLast(owner, answer, { content, status: 'stopped', stats }, sse);
+        const stopped = await this.saveLast(
+          owner,
+          answer,
+          { content, ...extras(), status: 'stopped', stats },
+          sse,
+        );
         if (stopped) sse.send('done', { answer: stopped });
       } else if (isDiskFull(e)) {
         // The answer arrived but the disk that holds the database is full: say so, not "the llm-manager failed".
         log.error({ answer: answer.id, err: e }, 'saving an answer failed: the disk is full');
-        sse.send('error', { answer: { ...answer, content, status: 'error', error: DISK_FULL_MESSAGE } });
+        sse.send('error', {
+          answer: { ...answer, content, ...extras(), status: 'error', error: DISK_FULL_MESSAGE },
+        });
       } else {
         const problem = describeProblem(e, {
           url: upstream.url,
@@ -163,7 +197,7 @@ export class Answers {
         const failed = await this.saveLast(
           owner,
           answer,
-          { content, status: 'error', error: problem.message },
+          { content, ...extras(), status: 'error', error: problem.message },
           sse,
         );
         if (failed) sse.send('error', { answer: failed });
@@ -195,7 +229,14 @@ export class Answers {
         ? DISK_FULL_MESSAGE
         : `the answer could not be saved: ${(e as Error).message}`;
       sse.send('error', {
-        answer: { ...answer, content: patch.content ?? answer.content, status: 'error', error },
+        answer: {
+          ...answer,
+          content: patch.content ?? answer.content,
+          thinking: patch.thinking ?? answer.thinking,
+          toolCalls: patch.toolCalls ?? answer.toolCalls,
+          status: 'error',
+          error,
+        },
       });
       return undefined;
     }

@@ -24,6 +24,8 @@ export class Upstream {
    * it): an answer tells "waiting in the queue" from "loading the model" without asking again first.
    */
   private readonly loadedUntil = new Map<string, number>();
+  /** Each model's capabilities (by name and digest), once read: see capabilities(). */
+  private readonly capabilitiesOf = new Map<string, Promise<string[]>>();
 
   constructor(
     readonly url: string,
@@ -52,6 +54,28 @@ export class Upstream {
 
   async list(): Promise<ModelsList> {
     return (await this.shared.list()).models;
+  }
+
+  /**
+   * What a model can do (/api/show's `capabilities`), read once per model: /api/tags lists them on Ollama and
+   * ownchat, but older servers leave them out. Keyed by digest, so a re-pulled model is read again. Empty when the
+   * server cannot say: the page then offers no Think switch, which is the safe side.
+   */
+  async capabilities(m: { name: string; digest: string; capabilities?: string[] }): Promise<string[]> {
+    if (m.capabilities) return m.capabilities;
+    const key = `${m.name}@${m.digest}`;
+    let known = this.capabilitiesOf.get(key);
+    if (!known) {
+      known = this.shared.show({ model: m.name }).then(
+        (r) => r.capabilities ?? [],
+        () => {
+          this.capabilitiesOf.delete(key);
+          return [];
+        },
+      );
+      this.capabilitiesOf.set(key, known);
+    }
+    return known;
   }
 
   async ps(): Promise<RunningList> {

@@ -2,6 +2,7 @@
 // The address (/c/12) names the open conversation, so reload and the back button keep it.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConversationSummary, InfoResponse, ModelsResponse, SessionInfo } from '../../src/api.ts';
+import { sameModel } from '../../src/shared/modelNames.ts';
 import { api } from './api.ts';
 import { AccountMenu } from './components/AccountMenu.tsx';
 import { Composer } from './components/Composer.tsx';
@@ -57,6 +58,7 @@ export function App({ session, onSignedOut }: { session: SessionInfo; onSignedOu
   const { state } = chat;
   const current = state.conversation;
   const model = current?.model ?? state.draft.model;
+  const canThink = !!models?.models.find((m) => sameModel(m.name, model))?.capabilities.includes('thinking');
   const open = chat.open;
 
   useEffect(() => {
@@ -221,6 +223,7 @@ export function App({ session, onSignedOut }: { session: SessionInfo; onSignedOu
         open={dialog === 'settings'}
         system={current?.system ?? state.draft.system}
         options={current?.options ?? state.draft.options}
+        canThink={canThink}
         onClose={() => setDialog(null)}
         onSave={(s) => void chat.updateSettings(s)}
       />

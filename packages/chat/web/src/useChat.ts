@@ -14,6 +14,9 @@ export type Streaming = {
   waitingSince: number;
   pull?: PullProgress;
   abort: AbortController;
+  /** When the model began to think (its first reasoning arrived), and how long it thought once it answered. */
+  thinkingSince?: number;
+  thoughtMs?: number;
   /** Stop was asked for before the server said which answer this is: it is stopped as soon as it does. */
   control: { stopRequested: boolean };
 };
@@ -95,6 +98,21 @@ export function useChat(defaultModel: string, onChanged: () => void) {
         streaming: { conversationId, abort, control, waitingSince: Date.now() },
       }));
       let answerId: number | undefined;
+      // The first token or tool call: the wait is over, and so is any thinking (the page folds it).
+      const answerBegan = () =>
+        setState((s) =>
+          s.streaming && (s.streaming.waiting || (s.streaming.thinkingSince && !s.streaming.thoughtMs))
+            ? {
+                ...s,
+                streaming: {
+                  ...s.streaming,
+                  waiting: undefined,
+                  pull: undefined,
+                  thoughtMs: s.streaming.thinkingSince && Date.now() - s.streaming.thinkingSince,
+                },
+              }
+            : s,
+        );
       const handlers: Partial<Handlers> = {
         start: ({ conversation, keepBefore, question, answer }) => {
           answerId = answer.id;
@@ -124,11 +142,29 @@ export function useChat(defaultModel: string, onChanged: () => void) {
         pull: (pull) => setState((s) => ({ ...s, streaming: s.streaming && { ...s.streaming, pull } })),
         token: ({ text }) => {
           if (answerId !== undefined) patchMessage(answerId, (m) => ({ ...m, content: m.content + text }));
+          answerBegan();
+        },
+        thinking: ({ text }) => {
+          if (answerId !== undefined) {
+            patchMessage(answerId, (m) => ({ ...m, thinking: (m.thinking ?? '') + text }));
+          }
           setState((s) =>
-            s.streaming?.waiting
-              ? { ...s, streaming: { ...s.streaming, waiting: undefined, pull: undefined } }
+            s.streaming
+              ? {
+                  ...s,
+                  streaming: {
+                    ...s.streaming,
+                    waiting: undefined,
+                    pull: undefined,
+                    thinkingSince: s.streaming.thinkingSince ?? Date.now(),
+                  },
+                }
               : s,
           );
+        },
+        toolCalls: ({ calls }) => {
+          if (answerId !== undefined) patchMessage(answerId, (m) => ({ ...m, toolCalls: calls }));
+          answerBegan();
         },
         done: ({ answer }) => patchMessage(answer.id, () => answer),
         error: ({ answer }) => patchMessage(answer.id, () => answer),
@@ -182,6 +218,8 @@ export function useChat(defaultModel: string, onChanged: () => void) {
           error: null,
           stats: null,
           model: null,
+          thinking: null,
+          toolCalls: null,
           createdAt: now,
           updatedAt: now,
         };

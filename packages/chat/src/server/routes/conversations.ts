@@ -17,6 +17,7 @@ const settings = {
     properties: {
       temperature: { type: 'number', minimum: 0, maximum: 5 },
       num_ctx: { type: 'integer', minimum: 16, maximum: 1_048_576 },
+      think: { type: 'boolean' },
     },
   },
 } as const;

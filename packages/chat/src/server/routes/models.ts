@@ -14,7 +14,8 @@ const dateText = (d: unknown) => (d instanceof Date ? d.toISOString() : String(d
 export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
   app.get('/api/models', { config: { access: 'user' } }, async (): Promise<ModelsResponse> => {
     const [local, running] = await Promise.all([ctx.upstream.list(), ctx.upstream.ps()]);
-    const models: ModelEntry[] = local.map((m) => {
+    const capabilities = await Promise.all(local.map((m) => ctx.upstream.capabilities(m)));
+    const models: ModelEntry[] = local.map((m, i) => {
       const r = running.find((p) => sameModel(p.name, m.name));
       return {
         name: m.name,
@@ -23,6 +24,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
         parameterSize: m.details?.parameter_size ?? '',
         quantization: m.details?.quantization_level ?? '',
         modifiedAt: dateText(m.modified_at),
+        capabilities: capabilities[i]!,
         loaded: r
           ? {
               placement: placementOf(r.size, r.size_vram),

@@ -8,6 +8,8 @@ import type { Streaming } from '../useChat.ts';
 import { CopyButton } from './CopyButton.tsx';
 import { Markdown } from './Markdown.tsx';
 import { PullProgressBar } from './PullProgressBar.tsx';
+import { ThinkingView } from './ThinkingView.tsx';
+import { ToolCallsView } from './ToolCallsView.tsx';
 
 function useSecondsSince(since: number, active: boolean): number {
   const [now, setNow] = useState(Date.now());
@@ -139,17 +141,21 @@ export function MessageView({
     );
   }
 
-  const waiting = live && !m.content;
+  const waiting = live && !m.content && !m.thinking && !m.toolCalls;
   return (
     <article className={`message assistant ${m.status}`} aria-label={`Answer from ${label}`} aria-busy={live}>
       <div className="who">{label}</div>
+      <ThinkingView m={m} streaming={streaming} />
       {waiting ? (
         <WaitingNote streaming={streaming} model={m.model ?? ''} />
       ) : (
-        <div className={live ? 'body typing' : 'body'}>
-          <Markdown text={m.content} />
-        </div>
+        (m.content || (!m.thinking && !m.toolCalls)) && (
+          <div className={live ? 'body typing' : 'body'}>
+            <Markdown text={m.content} />
+          </div>
+        )
       )}
+      <ToolCallsView m={m} />
       {m.status === 'stopped' && (
         <p className="marker">Stopped{m.content ? ' here' : ' before the answer began'}.</p>
       )}

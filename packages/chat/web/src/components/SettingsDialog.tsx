@@ -1,5 +1,5 @@
-// What a conversation remembers besides its model: the system prompt, temperature and context length. Empty
-// fields mean the model's own defaults.
+// What a conversation remembers besides its model: the system prompt, temperature and context length, and for a
+// model that thinks, whether it should (the Think switch). Empty fields mean the model's own defaults.
 import { useState } from 'react';
 import type { ConversationOptions } from '../../../src/api.ts';
 import { Dialog } from './Dialog.tsx';
@@ -8,16 +8,20 @@ export function SettingsDialog({
   open,
   system,
   options,
+  canThink,
   onClose,
   onSave,
 }: {
   open: boolean;
   system: string;
   options: ConversationOptions;
+  /** The conversation's model has the `thinking` capability: the Think switch shows. */
+  canThink: boolean;
   onClose: () => void;
   onSave: (s: { system: string; options: ConversationOptions }) => void;
 }) {
   const [error, setError] = useState<string | null>(null);
+  const [think, setThink] = useState(options.think !== false);
   return (
     <Dialog open={open} title="Conversation settings" onClose={onClose}>
       <form
@@ -27,7 +31,10 @@ export function SettingsDialog({
           const f = new FormData(e.currentTarget);
           const temperature = f.get('temperature')?.toString().trim();
           const ctx = f.get('num_ctx')?.toString().trim();
+          // A model that cannot think keeps whatever the switch said for one that could (the model may change back).
           const next: ConversationOptions = {};
+          if (canThink) next.think = think;
+          else if (options.think !== undefined) next.think = options.think;
           if (temperature) {
             const t = Number(temperature);
             if (!(t >= 0 && t <= 5))
@@ -81,6 +88,19 @@ export function SettingsDialog({
             />
           </label>
         </div>
+        {canThink && (
+          <label className="switch">
+            <input
+              name="think"
+              type="checkbox"
+              role="switch"
+              aria-checked={think}
+              checked={think}
+              onChange={(e) => setThink(e.currentTarget.checked)}
+            />
+            Think before answering (the model shows its reasoning; off answers sooner)
+          </label>
+        )}
         {error && (
           <p className="notice error" role="alert">
             {error}
