@@ -67,6 +67,7 @@ function buildInputs(): Record<string, unknown> {
 const KEPT = ['Release', 'buildDone.status'];
 const localBuilds = path.join(nlc, 'llama', 'localBuilds');
 const lastBuild = path.join(nlc, 'llama', 'lastBuild.json');
+const llamaCppSource = path.join(nlc, 'llama', 'llama.cpp');
 
 /** Copies a cached build into node_modules; false when there is none for this key. */
 async function restore(entry: string): Promise<boolean> {
@@ -77,6 +78,18 @@ async function restore(entry: string): Promise<boolean> {
     });
   } catch {
     return false;
+  }
+  // A local build reads llama.cpp's own source tree at run time too (its grammars: `format: "json"` fails with
+  // "Grammars folder not found" without it), which `source download` clones from the bundle: clone it the same way.
+  if (!existsSync(path.join(llamaCppSource, '.git'))) {
+    await fs.rm(llamaCppSource, { recursive: true, force: true });
+    const cloned = spawnSync('git', [
+      'clone',
+      '--quiet',
+      path.join(nlc, 'llama', 'gitRelease.bundle'),
+      llamaCppSource,
+    ]);
+    if (cloned.status !== 0) return false;
   }
   const target = path.join(localBuilds, folder);
   await fs.rm(target, { recursive: true, force: true });
