@@ -1,7 +1,7 @@
 // The models the browser tests chat with, written by the testkit (no weights can be downloaded): each answers
 // through real llama.cpp inference.
 import path from 'node:path';
-import { importModel, writeDeterministicModel, writeRandomModel } from '@ownchat/testkit';
+import { importModel, THINKER_TEMPLATE, writeDeterministicModel, writeRandomModel } from '@ownchat/testkit';
 
 /** Markdown with what must render (bold, code, a highlighted block) and what must not run (HTML, a script URL). */
 export const MARKDOWN_ANSWER =
@@ -15,24 +15,6 @@ export const SLOW_ANSWER =
 export const THINKING =
   'Checking the sky over Paris: clouds drift east and wind seems light, so sunshine looks likely today.';
 export const THOUGHT_ANSWER = 'Sunny all afternoon!';
-
-/**
- * A qwen3-style template that puts <think> tags around .Thinking, so the llm-manager knows the model thinks
- * (capability `thinking`) and splits its output into message.thinking and content, as Ollama's thinking.InferTags
- * does; the same template as packages/manager/src/contract/toolsAndThinking.test.ts.
- */
-export const THINKER_TEMPLATE = `{{- range $i, $_ := .Messages }}
-{{- $last := eq (len (slice $.Messages $i)) 1 -}}
-{{- if eq .Role "user" }}<|im_start|>user
-{{ .Content }}<|im_end|>
-{{ else if eq .Role "assistant" }}<|im_start|>assistant
-{{ if .Thinking }}<think>{{ .Thinking }}</think>
-{{ end }}{{ .Content }}{{ if not $last }}<|im_end|>
-{{ end }}
-{{- end }}
-{{- if and (ne .Role "assistant") $last }}<|im_start|>assistant
-{{ end }}
-{{- end }}`;
 
 /**
  * det: answers DETERMINISTIC_ANSWER in milliseconds. slow: answers SLOW_ANSWER, from a model wide enough to

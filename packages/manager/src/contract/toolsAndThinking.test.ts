@@ -11,6 +11,7 @@ import {
   type ManagerProcess,
   ollamaClient,
   startManagerProcess,
+  THINKER_TEMPLATE,
   writeDeterministicModel,
 } from '@ownchat/testkit';
 import type { Message, Ollama, Tool } from 'ollama';
@@ -72,20 +73,6 @@ Answer:
 {{ end }}<|im_start|>assistant
 {{ end }}{{ .Response }}{{ if .Response }}<|im_end|>{{ end }}`;
 
-// A qwen3-style template: thinking tags around .Thinking in a range over .Messages (thinking.InferTags).
-const THINKER = `{{- range $i, $_ := .Messages }}
-{{- $last := eq (len (slice $.Messages $i)) 1 -}}
-{{- if eq .Role "user" }}<|im_start|>user
-{{ .Content }}<|im_end|>
-{{ else if eq .Role "assistant" }}<|im_start|>assistant
-{{ if .Thinking }}<think>{{ .Thinking }}</think>
-{{ end }}{{ .Content }}{{ if not $last }}<|im_end|>
-{{ end }}
-{{- end }}
-{{- if and (ne .Role "assistant") $last }}<|im_start|>assistant
-{{ end }}
-{{- end }}`;
-
 const CALL = '<tool_call> {"name":"get_weather", "arguments":{"city":"Paris"}} </tool_call>';
 const FINAL = 'It is 22 degrees and sunny in Paris.';
 
@@ -120,7 +107,7 @@ beforeAll(async () => {
   });
   server = await startManagerProcess();
   await importModel(server.url, 'caller', caller.path, { template: QWEN25 });
-  await importModel(server.url, 'thinker', thinker.path, { template: THINKER });
+  await importModel(server.url, 'thinker', thinker.path, { template: THINKER_TEMPLATE });
   ollama = ollamaClient(server.url);
   openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 }, 120_000);
