@@ -3,13 +3,26 @@
 // Authorization header never leaves the registry's origin (a CDN that a blob redirects to must not see it), and
 // turns every failure into a RegistryError that names the host and says why.
 import type { Readable } from 'node:stream';
-import { type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { CanceledError, RegistryError } from '../errors.ts';
 import { parseDigest } from '../store/blobs.ts';
 import type { Layer, Manifest } from '../store/manifests.ts';
 import { LAYER, MANIFEST_MEDIA_TYPE } from '../store/mediaTypes.ts';
 import { parseChallenge } from './challenge.ts';
 import type { RegistryRef } from './reference.ts';
+
+/**
+ * The connection pool pulls and pushes share the settings of: every timeout that can notice a silent registry is
+ * the stall timeout; a paused body (our disk is behind) does not count as stalled.
+ */
+export function registryDispatcher(stallTimeoutMs: number): Agent {
+  return new Agent({
+    connect: { timeout: stallTimeoutMs },
+    headersTimeout: stallTimeoutMs,
+    bodyTimeout: stallTimeoutMs,
+    keepAliveTimeout: 10_000,
+  });
+}
 
 const USER_AGENT = 'ownchat/0.1 (Ollama-compatible)';
 const MAX_REDIRECTS = 10;

@@ -2,7 +2,7 @@
 // already here), then the manifest is written and the blobs a replaced version no longer needs are removed. What
 // can be refused (a bad name, a model OWNCHAT_PULL_ALLOW does not list) is refused before the first progress line.
 import fs from 'node:fs/promises';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { formatBytes } from '../config/bytes.ts';
 import { ForbiddenError, InsufficientStorageError, RegistryError, ShuttingDownError } from '../errors.ts';
 import { displayName } from '../model/name.ts';
@@ -10,7 +10,7 @@ import type { Layer } from '../store/manifests.ts';
 import type { ModelStore } from '../store/modelStore.ts';
 import { isPullAllowed } from './allowList.ts';
 import type { DownloadSettings } from './blobDownload.ts';
-import { RegistryClient } from './client.ts';
+import { RegistryClient, registryDispatcher } from './client.ts';
 import { Downloads } from './downloads.ts';
 import { PartialDownload } from './partialDownload.ts';
 import { type RegistryRef, registryRef } from './reference.ts';
@@ -36,15 +36,7 @@ export class Pulls {
     private readonly store: ModelStore,
     private readonly settings: PullSettings,
   ) {
-    const stall = settings.stallTimeoutMs;
-    // Every timeout that can notice a silent registry is the stall timeout; a paused body (our disk is
-    // behind) does not count as stalled.
-    this.dispatcher = new Agent({
-      connect: { timeout: stall },
-      headersTimeout: stall,
-      bodyTimeout: stall,
-      keepAliveTimeout: 10_000,
-    });
+    this.dispatcher = registryDispatcher(settings.stallTimeoutMs);
     this.downloads = new Downloads(store.blobs, settings);
   }
 

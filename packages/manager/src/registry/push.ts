@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import {
   CanceledError,
   ForbiddenError,
@@ -18,7 +18,7 @@ import { displayName, parseModelName } from '../model/name.ts';
 import type { Layer } from '../store/manifests.ts';
 import type { ModelStore } from '../store/modelStore.ts';
 import { isPullAllowed } from './allowList.ts';
-import { networkError, RegistryClient } from './client.ts';
+import { networkError, RegistryClient, registryDispatcher } from './client.ts';
 import type { PullProgress } from './pull.ts';
 import { type RegistryRef, registryRef } from './reference.ts';
 
@@ -50,13 +50,7 @@ export class Pushes {
     private readonly store: ModelStore,
     private readonly settings: PushSettings,
   ) {
-    const stall = settings.stallTimeoutMs;
-    this.dispatcher = new Agent({
-      connect: { timeout: stall },
-      headersTimeout: stall,
-      bodyTimeout: stall,
-      keepAliveTimeout: 10_000,
-    });
+    this.dispatcher = registryDispatcher(settings.stallTimeoutMs);
   }
 
   /**
