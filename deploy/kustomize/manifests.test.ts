@@ -10,9 +10,9 @@ import { parseModelName } from '../../packages/manager/src/model/name.ts';
 import { isPullAllowed, parseAllowList } from '../../packages/manager/src/registry/allowList.ts';
 import { IMAGES, RUNTIME_UID } from '../docker/images.ts';
 import { type K8sObject, KUSTOMIZE_DIR, kustomizeVersion, render } from './render.ts';
-import { schemaErrors, unknownFields } from './schema.ts';
+import { hasKeptCrd, schemaErrors, unknownFields } from './schema.ts';
 
-const OVERLAYS = ['cpu', 'nvidia', 'nvidia-device-plugin', 'ollama', 'ingress-traefik'] as const;
+const OVERLAYS = ['cpu', 'nvidia', 'nvidia-device-plugin', 'ollama', 'ingress-traefik', 'scale-out'] as const;
 type Overlay = (typeof OVERLAYS)[number];
 /** Overlays whose llm-manager runs on an NVIDIA GPU (ingress-traefik builds on nvidia). */
 const GPU: Overlay[] = ['nvidia', 'nvidia-device-plugin', 'ollama', 'ingress-traefik'];
@@ -41,6 +41,10 @@ const envOf = (c: Any, name: string): Any => c.env?.find((e: Any) => e.name === 
 const manager = (o: Overlay) => one(o, 'StatefulSet', 'llm-manager');
 const chatbot = (o: Overlay) => one(o, 'Deployment', 'chatbot');
 const managerContainer = (o: Overlay) => podSpec(manager(o)).containers[0];
+/** The workloads that answer users: the ones with probes on HTTP, a drain and an API key. */
+const servers = (o: Overlay) => [chatbot(o), manager(o)];
+/** What each overlay runs besides the chatbot and the llm-manager. */
+const EXTRA_WORKLOADS: Partial<Record<Overlay, string[]>> = { 'scale-out': ['llm-manager-epp', 'postgres'] };
 const chatbotContainer = (o: Overlay) => podSpec(chatbot(o)).containers[0];
 
 /** Whether a label selector (matchLabels only: these manifests use nothing else) selects these labels. */
@@ -72,7 +76,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('validates against the Kubernetes API schemas', async () => {
     const errors = (await Promise.all(objects(overlay).map(schemaErrors))).flat();
     expect(errors).toEqual([]);
-    expect(workloads(overlay).map((w) => w.metadata.name)).toEqual(['chatbot', 'llm-manager']);
+    expect(
+      workloads(overlay)
+        .map((w) => w.metadata.name)
+        .sort(),
+    ).toEqual(['chatbot', 'llm-manager', ...(EXTRA_WORKLOADS[overlay] ?? [])].sort());
   });
 
   it('gives every container startup, readiness and liveness probes, and resources', () => {
@@ -124,7 +132,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it("pins every image by version (never latest), ours at package.json's version", () => {
     const images = workloads(overlay).flatMap((w) => containers(w).map((c) => c.image as string));
-    for (const image of images) expect(image).toMatch(/^[^:]+:\d+\.\d+\.\d+(-[\w.]+)?$/);
+    // x.y.z, or x.y where that is the project's whole version (PostgreSQL's 17.6), with or without a "v".
+    for (const image of images) expect(image).toMatch(/^[^:]+:v?\d+\.\d+(\.\d+)?(-[\w.]+)?$/);
     const managerImage =
       overlay === 'ollama'
         ? 'ollama/ollama:0.13.0'
@@ -149,10 +158,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(p, `${service}:${port}`).toBeDefined();
       return portNumber(target, p.targetPort ?? p.port);
     };
-    // The seed's OLLAMA_HOST=http://llm-manager, and Ollama's own port.
+    // The seed's OLLAMA_HOST=http://llm-manager, and Ollama's own port (scale-out: the gateway, tested below).
     const upstream = addressOf(envOf(chatbotContainer(overlay), 'OLLAMA_HOST').value);
-    expect(upstream.host).toBe('llm-manager');
-    expect(reach(upstream.host, upstream.port, manager(overlay))).toBe(managerListen.port);
+    if (overlay !== 'scale-out') {
+      expect(upstream.host).toBe('llm-manager');
+      expect(reach(upstream.host, upstream.port, manager(overlay))).toBe(managerListen.port);
+    }
     expect(reach('llm-manager', 11434, manager(overlay))).toBe(managerListen.port);
     expect(reach('chatbot', 80, chatbot(overlay))).toBe(chatListen.port);
     for (const [w, listen] of [
@@ -165,7 +176,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('lets only the chatbot reach the llm-manager, and the llm-manager resolve names and pull', () => {
+  it('lets only its clients reach the llm-manager, and the llm-manager resolve names and pull', () => {
     const policies = objects(overlay).filter((o) => o.kind === 'NetworkPolicy');
     const managerPods = podLabels(manager(overlay));
     const mine = policies.filter((p) => selects(p.spec.podSelector, managerPods));
@@ -180,7 +191,19 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           rule.from?.some((peer: Any) => !peer.namespaceSelector && selects(peer.podSelector, labels)) &&
           rule.ports?.some((p: Any) => portNumber(manager(overlay), p.port) === to),
       );
-    expect(admits(podLabels(chatbot(overlay)), port)).toBe(true);
+    // The chatbot, or in scale-out the gateway's proxies and the endpoint picker (the chatbot goes through them).
+    const clients =
+      overlay === 'scale-out'
+        ? [
+            {
+              'gateway.networking.k8s.io/gateway-name': one(overlay, 'Gateway', 'ownchat-gateway').metadata
+                .name,
+            },
+            podLabels(one(overlay, 'Deployment', 'llm-manager-epp')),
+          ]
+        : [podLabels(chatbot(overlay))];
+    for (const labels of clients) expect(admits(labels, port), JSON.stringify(labels)).toBe(true);
+    expect(admits(podLabels(chatbot(overlay)), port)).toBe(overlay !== 'scale-out');
     expect(admits({ 'app.kubernetes.io/name': 'something-else' }, port)).toBe(false);
     expect(admits({}, port)).toBe(false);
     expect(policy.spec.ingress.every((rule: Any) => rule.from?.length)).toBe(true);
@@ -192,17 +215,22 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(egress('TCP', 443)).toBe(true);
   });
 
-  it('has PodDisruptionBudgets that let `kubectl drain` evict each single-replica pod', () => {
+  it('has PodDisruptionBudgets that let `kubectl drain` evict a pod of each workload, and keep a chatbot of several', () => {
     const pdbs = objects(overlay).filter((o) => o.kind === 'PodDisruptionBudget');
-    expect(pdbs).toHaveLength(2);
+    const covered: string[] = [];
     for (const pdb of pdbs) {
       const targets = workloads(overlay).filter((w) => selects(pdb.spec.selector, podLabels(w)));
       expect(targets, pdb.metadata.name).toHaveLength(1);
+      covered.push(targets[0]!.metadata.name);
       const replicas = targets[0]!.spec.replicas ?? 1;
       const allowed =
         pdb.spec.maxUnavailable !== undefined ? pdb.spec.maxUnavailable : replicas - pdb.spec.minAvailable;
       expect(allowed, pdb.metadata.name).toBeGreaterThanOrEqual(1);
+      // Several replicas: a drain must leave one serving.
+      if (replicas > 1) expect(replicas - allowed, pdb.metadata.name).toBeGreaterThanOrEqual(1);
     }
+    const stateful = ['chatbot', 'llm-manager', ...(overlay === 'scale-out' ? ['postgres'] : [])];
+    expect(covered.sort()).toEqual(stateful.sort());
   });
 
   it('keeps models and conversations on PVCs, and preloads through the llm-manager (no hooks, no init loops)', () => {
@@ -215,18 +243,39 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const dep = chatbot(overlay);
     const data = envOf(chatbotContainer(overlay), 'OWNCHAT_DATA').value;
     const dataMount = chatbotContainer(overlay).volumeMounts.find((m: Any) => m.mountPath === data);
-    const claim = podSpec(dep).volumes.find((v: Any) => v.name === dataMount?.name)?.persistentVolumeClaim;
-    const pvc = one(overlay, 'PersistentVolumeClaim', claim?.claimName);
-    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
-    // A rolling update would start a second pod that cannot mount the ReadWriteOnce volume.
-    expect(dep.spec.strategy.type).toBe('Recreate');
+    const dataVolume = podSpec(dep).volumes.find((v: Any) => v.name === dataMount?.name);
+    if (overlay === 'scale-out') {
+      // Conversations in PostgreSQL, on its own PVC: the chatbots keep nothing and replace each other one by one.
+      expect(dataVolume.emptyDir).toBeDefined();
+      expect(objects(overlay).filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+      expect(dep.spec.strategy).toEqual({
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+      });
+      const postgres = one(overlay, 'StatefulSet', 'postgres');
+      const pgdata = envOf(podSpec(postgres).containers[0], 'PGDATA').value as string;
+      const pgMount = podSpec(postgres).containers[0].volumeMounts.find((m: Any) =>
+        pgdata.startsWith(`${m.mountPath}/`),
+      );
+      expect(postgres.spec.volumeClaimTemplates.map((t: Any) => t.metadata.name)).toEqual([pgMount?.name]);
+    } else {
+      const pvc = one(overlay, 'PersistentVolumeClaim', dataVolume?.persistentVolumeClaim?.claimName);
+      expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+      // A rolling update would start a second pod that cannot mount the ReadWriteOnce volume.
+      expect(dep.spec.strategy.type).toBe('Recreate');
+    }
 
     for (const w of workloads(overlay)) {
       expect(podSpec(w).initContainers, w.metadata.name).toBeUndefined();
       for (const c of containers(w)) expect(c.lifecycle?.postStart, w.metadata.name).toBeUndefined();
     }
+    // Scale-out: every replica pulls and loads the chatbot's default model itself before it takes requests.
+    if (overlay === 'scale-out')
+      expect(envOf(managerContainer(overlay), 'OWNCHAT_PRELOAD').value).toBe(
+        envOf(chatbotContainer(overlay), 'OWNCHAT_DEFAULT_MODEL').value,
+      );
     // The setting is there to fill in, empty: a preload model that cannot be loaded keeps the pod unready.
-    if (overlay !== 'ollama')
+    else if (overlay !== 'ollama')
       expect(envOf(managerContainer(overlay), 'OWNCHAT_PRELOAD')).toEqual({
         name: 'OWNCHAT_PRELOAD',
         value: '',
@@ -256,7 +305,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   it('gives running answers time to finish: grace period longer than preStop plus the drain timeout', () => {
-    for (const w of workloads(overlay)) {
+    for (const w of servers(overlay)) {
       const c = podSpec(w).containers[0];
       const drain = Number(envOf(c, 'OWNCHAT_DRAIN_TIMEOUT')?.value ?? 0);
       expect(sleepOf(c), w.metadata.name).toBeGreaterThan(0);
@@ -280,7 +329,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   it('hands the API keys from one Secret: OWNCHAT_API_KEYS to the llm-manager, OWNCHAT_API_KEY to the chatbot', () => {
-    const secret = objects(overlay).find((o) => o.kind === 'Secret')!;
+    const secret = objects(overlay).find(
+      (o) => o.kind === 'Secret' && o.metadata.name.startsWith('ownchat-api-keys'),
+    )!;
     expect(Object.keys(secret.data).sort()).toEqual(['OWNCHAT_API_KEY', 'OWNCHAT_API_KEYS']);
     const uses = [[chatbotContainer(overlay), 'OWNCHAT_API_KEY']];
     if (overlay !== 'ollama') uses.push([managerContainer(overlay), 'OWNCHAT_API_KEYS']);
@@ -291,7 +342,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 });
 
 it('has no field the Kubernetes API does not know, in any overlay', async () => {
-  const all = OVERLAYS.flatMap((overlay) => objects(overlay).map((obj) => ({ where: overlay, obj })));
+  // Kinds checked against a kept CRD have no TypeScript types: their schema check refuses unknown fields itself.
+  const all = OVERLAYS.flatMap((overlay) =>
+    objects(overlay)
+      .filter((obj) => !hasKeptCrd(obj))
+      .map((obj) => ({ where: overlay, obj })),
+  );
   expect(await unknownFields(all)).toEqual([]);
 }, 60_000);
 
@@ -368,4 +424,141 @@ it('commits no API key: api-keys.env leaves both keys empty', () => {
     ['OWNCHAT_API_KEYS', ''],
     ['OWNCHAT_API_KEY', ''],
   ]);
+});
+
+describe('scale-out: chatbots on PostgreSQL, llm-managers behind an inference gateway', () => {
+  const o = 'scale-out' as const;
+  const managerPort = () => addressOf(envOf(managerContainer(o), 'OLLAMA_HOST').value).port;
+
+  it('runs two or more of each, the chatbot through the gateway: Gateway → HTTPRoute → InferencePool → llm-manager pods', () => {
+    expect(chatbot(o).spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(manager(o).spec.replicas).toBeGreaterThanOrEqual(2);
+    const gateway = one(o, 'Gateway', 'ownchat-gateway');
+    expect(gateway.spec.gatewayClassName).toBe('istio');
+    // Istio names a Gateway's Service "<name>-istio"; ClusterIP keeps it off the nodes' ports 80/443 (Traefik's).
+    expect(gateway.metadata.annotations?.['networking.istio.io/service-type']).toBe('ClusterIP');
+    const upstream = addressOf(envOf(chatbotContainer(o), 'OLLAMA_HOST').value);
+    expect(upstream.host).toBe(`${gateway.metadata.name}-istio`);
+    const listener = gateway.spec.listeners.find((l: Any) => l.port === upstream.port);
+    expect(listener?.protocol).toBe('HTTP');
+
+    const route = one(o, 'HTTPRoute', 'llm-manager');
+    expect(route.spec.parentRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway.metadata.name },
+    ]);
+    const rule = route.spec.rules[0];
+    expect(route.spec.rules).toHaveLength(1);
+    expect(rule.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+    // Answers stream for minutes: no request timeout.
+    expect(rule.timeouts).toEqual({ request: '0s' });
+    expect(rule.backendRefs).toHaveLength(1);
+    const ref = rule.backendRefs[0];
+    expect([ref.group, ref.kind]).toEqual(['inference.networking.k8s.io', 'InferencePool']);
+
+    const pool = one(o, 'InferencePool', ref.name);
+    expect(workloads(o).filter((w) => selects(pool.spec.selector, podLabels(w)))).toEqual([manager(o)]);
+    expect(pool.spec.targetPorts).toEqual([{ number: managerPort() }]);
+    expect(pool.spec.endpointPickerRef.failureMode).toBe('FailOpen');
+  });
+
+  it("points the pool at its endpoint picker's Service and gRPC port, with the RBAC the picker needs", () => {
+    const pool = one(o, 'InferencePool', 'llm-manager');
+    const epp = one(o, 'Deployment', 'llm-manager-epp');
+    const svc = one(o, 'Service', pool.spec.endpointPickerRef.name);
+    expect(workloads(o).filter((w) => selects({ matchLabels: svc.spec.selector }, podLabels(w)))).toEqual([
+      epp,
+    ]);
+    const port = svc.spec.ports.find((p: Any) => p.port === pool.spec.endpointPickerRef.port.number);
+    expect(portNumber(epp, port.targetPort)).toBe(9002);
+    const args: string[] = podSpec(epp).containers[0].args;
+    expect(args).toContain(`--pool-name=${pool.metadata.name}`);
+    expect(args).toContain('--pool-group=inference.networking.k8s.io');
+    // The pool's namespace is the picker's own, from the downward API.
+    expect(envOf(podSpec(epp).containers[0], 'NAMESPACE').valueFrom.fieldRef.fieldPath).toBe(
+      'metadata.namespace',
+    );
+    const role = one(o, 'Role', 'llm-manager-epp');
+    const can = (group: string, resource: string) =>
+      role.rules.some(
+        (r: Any) =>
+          r.apiGroups.includes(group) &&
+          r.resources.includes(resource) &&
+          ['get', 'watch', 'list'].every((v) => r.verbs.includes(v)),
+      );
+    expect(can('', 'pods') && can('inference.networking.k8s.io', 'inferencepools')).toBe(true);
+    const binding = one(o, 'RoleBinding', 'llm-manager-epp');
+    expect(binding.roleRef.name).toBe(role.metadata.name);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: podSpec(epp).serviceAccountName }]);
+    one(o, 'ServiceAccount', podSpec(epp).serviceAccountName);
+    // Its config file is the ConfigMap's key.
+    const file = args.find((a) => a.startsWith('--config-file='))!.split('=')[1]!;
+    const mount = podSpec(epp).containers[0].volumeMounts.find((m: Any) =>
+      file.startsWith(`${m.mountPath}/`),
+    );
+    const volume = podSpec(epp).volumes.find((v: Any) => v.name === mount.name);
+    const config = one(o, 'ConfigMap', volume.configMap.name);
+    expect(Object.keys(config.data)).toEqual([path.basename(file)]);
+  });
+
+  it('lets the endpoint picker scrape /metrics without a key, and pulls and preloads on every replica', () => {
+    expect(envOf(managerContainer(o), 'OWNCHAT_METRICS_OPEN').value).toBe('1');
+    expect(manager(o).spec.podManagementPolicy).toBe('Parallel');
+    // Ready (in the pool) only once the preload is in memory.
+    expect(managerContainer(o).readinessProbe.httpGet.path).toBe('/readyz');
+  });
+
+  it('gives DATABASE_URL to the chatbot and the password to PostgreSQL from one Secret, committed empty', () => {
+    const secret = objects(o).find(
+      (x) => x.kind === 'Secret' && x.metadata.name.startsWith('ownchat-database'),
+    )!;
+    expect(envOf(chatbotContainer(o), 'DATABASE_URL').valueFrom.secretKeyRef).toEqual({
+      name: secret.metadata.name,
+      key: 'DATABASE_URL',
+    });
+    const postgres = podSpec(one(o, 'StatefulSet', 'postgres')).containers[0];
+    expect(envOf(postgres, 'POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({
+      name: secret.metadata.name,
+      key: 'POSTGRES_PASSWORD',
+    });
+    expect(postgres.image).toMatch(/^postgres:\d+\.\d+$/);
+    expect(secret.data).toEqual({ DATABASE_URL: '', POSTGRES_PASSWORD: '' });
+    // The URL README tells to write names the Service, port, user and database PostgreSQL is given here.
+    const svc = one(o, 'Service', 'postgres');
+    const url = new URL(`postgres://ownchat:pw@${svc.metadata.name}:${svc.spec.ports[0].port}/ownchat`);
+    expect(url.username).toBe(envOf(postgres, 'POSTGRES_USER').value);
+    expect(url.pathname.slice(1)).toBe(envOf(postgres, 'POSTGRES_DB').value);
+    expect(portNumber(one(o, 'StatefulSet', 'postgres'), svc.spec.ports[0].targetPort)).toBe(5432);
+    const envFile = readFileSync(path.join(KUSTOMIZE_DIR, 'overlays/scale-out/database.env'), 'utf8');
+    expect(envFile).toContain(`DATABASE_URL=${url.href.replace('pw', '%s')}`);
+  });
+
+  it('lets only the chatbots reach PostgreSQL, and PostgreSQL reach nothing', () => {
+    const policy = one(o, 'NetworkPolicy', 'postgres');
+    const postgres = one(o, 'StatefulSet', 'postgres');
+    expect(workloads(o).filter((w) => selects(policy.spec.podSelector, podLabels(w)))).toEqual([postgres]);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec.egress).toEqual([]);
+    expect(policy.spec.ingress).toHaveLength(1);
+    const [rule] = policy.spec.ingress;
+    expect(
+      rule.from.map((p: Any) => workloads(o).filter((w) => selects(p.podSelector, podLabels(w)))),
+    ).toEqual([[chatbot(o)]]);
+    expect(rule.ports.map((p: Any) => portNumber(postgres, p.port))).toEqual([5432]);
+  });
+
+  it('scales the llm-managers with KEDA on vllm:num_requests_waiting, never below the StatefulSet', () => {
+    const scaled = one(o, 'ScaledObject', 'llm-manager');
+    expect(scaled.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      name: 'llm-manager',
+    });
+    expect(scaled.spec.minReplicaCount).toBe(manager(o).spec.replicas);
+    expect(scaled.spec.maxReplicaCount).toBeGreaterThan(scaled.spec.minReplicaCount);
+    expect(scaled.spec.triggers).toHaveLength(1);
+    const [trigger] = scaled.spec.triggers;
+    expect(trigger.type).toBe('prometheus');
+    expect(trigger.metadata.query).toMatch(/\bvllm:num_requests_waiting\{job="llm-manager"\}/);
+    expect(Number(trigger.metadata.threshold)).toBeGreaterThan(0);
+  });
 });

@@ -73,6 +73,8 @@ export async function startManager(
     flashAttention: config.flashAttention,
     kvCacheType: config.kvCacheType,
     log: (msg, extra) => log.info(extra ?? {}, msg),
+    // Loads start only once requests arrive, after `metrics` below exists.
+    onLoad: (model, outcome) => metrics.modelLoad(model, outcome),
   });
   const metrics = new Metrics({
     stats: () => scheduler.stats(),

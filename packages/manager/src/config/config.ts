@@ -221,6 +221,13 @@ export const settings = {
       return keys;
     },
   }),
+  metricsOpen: setting<boolean>({
+    name: 'OWNCHAT_METRICS_OPEN',
+    description:
+      "Set to 1 to serve /metrics without an API key while OWNCHAT_API_KEYS is set: an inference gateway's endpoint picker scrapes it and cannot send one (let only it and your monitoring reach the port)",
+    defaultText: 'off: /metrics needs a key like every route',
+    read: (raw) => ['1', 'true', 't', 'yes', 'on'].includes(raw?.trim().toLowerCase() ?? ''),
+  }),
   origins: setting<string[]>({
     name: 'OLLAMA_ORIGINS',
     description:

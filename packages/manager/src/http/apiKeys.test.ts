@@ -116,3 +116,29 @@ describe('API keys', () => {
     expect(keyMatches('', digests)).toBe(false);
   });
 });
+
+describe('OWNCHAT_METRICS_OPEN', () => {
+  it('opens /metrics alone (an endpoint picker scrapes it without a key); every other route still needs one', async () => {
+    const open = await startManager(
+      readConfig({
+        OLLAMA_HOST: '127.0.0.1:0',
+        OLLAMA_MODELS: dir,
+        OWNCHAT_API_KEYS: KEYS.join(','),
+        OWNCHAT_METRICS_OPEN: '1',
+        OWNCHAT_LOG_LEVEL: 'warn',
+        OWNCHAT_NUM_THREADS: '1',
+      }),
+    );
+    try {
+      const metrics = await fetch(`${open.url}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('vllm:num_requests_waiting');
+      expect((await fetch(`${open.url}/api/tags`)).status).toBe(401);
+      expect((await fetch(`${open.url}/api/ps`)).status).toBe(401);
+    } finally {
+      await open.close();
+    }
+    // Without the setting, the same scrape is refused (the first manager of this file).
+    expect((await call('GET', '/metrics')).status).toBe(401);
+  });
+});

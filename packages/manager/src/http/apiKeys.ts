@@ -18,13 +18,17 @@ export function keyMatches(presented: string, keyDigests: Buffer[]): boolean {
   return found;
 }
 
-/** The onRequest hook; undefined when no keys are set (everything is open, as in Ollama). */
-export function apiKeyHook(keys: string[]) {
+/**
+ * The onRequest hook; undefined when no keys are set (everything is open, as in Ollama). `metricsOpen`
+ * (OWNCHAT_METRICS_OPEN) adds /metrics to the open routes, for a scraper that cannot send a key.
+ */
+export function apiKeyHook(keys: string[], metricsOpen = false) {
   if (keys.length === 0) return undefined;
   const keyDigests = keys.map(digest);
+  const open = metricsOpen ? new Set([...OPEN_ROUTES, '/metrics']) : OPEN_ROUTES;
   return async (req: FastifyRequest): Promise<void> => {
     const route = req.routeOptions.url;
-    if (route !== undefined && OPEN_ROUTES.has(route)) return;
+    if (route !== undefined && open.has(route)) return;
     const header = req.headers.authorization;
     if (!header) {
       throw new UnauthorizedError(

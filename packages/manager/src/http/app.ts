@@ -81,7 +81,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   app.addHook('onRequest', requestMetricsHook(ctx.metrics));
   app.addHook('onRequest', corsHook(ctx.config.origins));
   app.addHook('onRequest', drainHook(ctx.draining));
-  const keys = apiKeyHook(ctx.config.apiKeys);
+  const keys = apiKeyHook(ctx.config.apiKeys, ctx.config.metricsOpen);
   if (keys) app.addHook('onRequest', keys);
   // The routes as registered (HEAD twins included), so a test can check every one of them against the hooks.
   const routes: RegisteredRoute[] = [];

@@ -141,6 +141,38 @@ describe('/metrics', () => {
   });
 });
 
+describe('model loads', () => {
+  it('counts loads by outcome: a model llama.cpp cannot load counts as failed, each time it is tried', async () => {
+    // A valid GGUF header whose tensors are cut off: it imports, and the runner's load fails.
+    const bytes = await fs.readFile(path.join(dir, 'det.gguf'));
+    const broken = path.join(dir, 'broken.gguf');
+    await fs.writeFile(broken, bytes.subarray(0, Math.floor(bytes.length * 0.9)));
+    await importModel(server.url, 'broken', broken);
+    const before = await scrape();
+    const failed = (s: Sample[]) =>
+      metricValue(s, 'ownchat_model_loads_total', { model: 'broken:latest', outcome: 'failed' });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${server.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'broken', prompt: 'x', stream: false }),
+      });
+      expect(res.status).toBe(500);
+    }
+    const after = await scrape();
+    expect(failed(after) - failed(before)).toBe(2);
+    expect(
+      metricValue(after, 'ownchat_model_loads_total', { model: 'broken:latest', outcome: 'loaded' }),
+    ).toBe(0);
+    // det was loaded by the chats above: at least once, never failed.
+    expect(
+      metricValue(after, 'ownchat_model_loads_total', { model: 'det:latest', outcome: 'loaded' }),
+    ).toBeGreaterThan(0);
+    expect(metricValue(after, 'ownchat_model_loads_total', { model: 'det:latest', outcome: 'failed' })).toBe(
+      0,
+    );
+  });
+});
+
 describe('pulled bytes', () => {
   it('adds what the pull module reports', async () => {
     const metrics = new Metrics({

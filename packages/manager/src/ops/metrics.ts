@@ -44,6 +44,7 @@ export class Metrics {
   private readonly firstToken: Histogram<'model'>;
   private readonly interToken: Histogram<'model'>;
   private readonly pulled: Counter;
+  private readonly loads: Counter<'model' | 'outcome'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -90,6 +91,12 @@ export class Metrics {
     this.pulled = new Counter({
       name: 'ownchat_pulled_bytes_total',
       help: 'Bytes of model blobs downloaded from registries',
+      registers,
+    });
+    this.loads = new Counter({
+      name: 'ownchat_model_loads_total',
+      help: 'Model loads finished, by model and outcome (loaded, or failed: no room, a bad file, a runner that died or timed out)',
+      labelNames: ['model', 'outcome'],
       registers,
     });
     new Gauge({
@@ -174,6 +181,11 @@ export class Metrics {
         this.generatedTokens.inc({ model }, evalTokens);
       },
     };
+  }
+
+  /** Counts one finished model load. */
+  modelLoad(model: string, outcome: 'loaded' | 'failed'): void {
+    this.loads.inc({ model, outcome });
   }
 
   /** Counts bytes downloaded by a pull, as they arrive (the pull module calls this). */

@@ -14,6 +14,7 @@ type Setup = { ram?: number; sizes?: Record<string, number>; maxLoaded?: number;
 
 function setup({ ram = 16 * GIB, sizes = {}, maxLoaded = 3, maxQueue = 10 }: Setup = {}) {
   const runners: FakeRunner[] = [];
+  const loads: string[] = [];
   let openGate: () => void = () => {};
   let gate: Promise<void> = Promise.resolve();
   const scheduler = new Scheduler({
@@ -28,10 +29,13 @@ function setup({ ram = 16 * GIB, sizes = {}, maxLoaded = 3, maxQueue = 10 }: Set
     maxLoaded,
     maxQueue,
     log: () => {},
+    onLoad: (name, outcome) => loads.push(`${name} ${outcome}`),
   });
   return {
     scheduler,
     runners,
+    /** Each finished load, as "<model> loaded|failed" (what /metrics counts). */
+    loads,
     /** Loads started from now on wait until the returned function is called. */
     holdLoads(): () => void {
       gate = new Promise((r) => {
@@ -126,11 +130,14 @@ describe('Scheduler with fake runners', { timeout: 5_000 }, () => {
   });
 
   it('refuses a model that can never fit, at once, with the sizes in the message', async () => {
-    const { scheduler } = setup({ ram: 4 * GIB, sizes: { '/models/huge': 8 * GIB } });
+    const { scheduler, loads } = setup({ ram: 4 * GIB, sizes: { '/models/huge': 8 * GIB, '/models/a': GIB } });
     await expect(acquire(scheduler, 'huge')).rejects.toThrow(
       /cannot load huge: model requires more system memory \(8\.0 GiB\) than is available \(4\.0 GiB\)/,
     );
     expect(scheduler.stats()).toEqual({ waiting: 0, running: 0 });
+    // Counted as a failed load (the alert on a model that keeps failing); one that fits, as loaded.
+    (await acquire(scheduler, 'a')).release(60_000);
+    expect(loads).toEqual(['huge failed', 'a loaded']);
   });
 
   // Ollama unloads the least recently used idle model first; busy models are never unloaded.

@@ -73,6 +73,8 @@ export type SchedulerOptions = {
   flashAttention?: LoadSpec['flashAttention'];
   kvCacheType?: LoadSpec['kvCacheType'];
   log: (msg: string, extra?: object) => void;
+  /** Told of every load's outcome (for /metrics: a model that keeps failing to load is an operator's alert). */
+  onLoad?: (model: string, outcome: 'loaded' | 'failed') => void;
 };
 
 export type SchedulerStats = { waiting: number; running: number };
@@ -213,8 +215,10 @@ export class Scheduler {
           })),
         },
       );
-      if (placement.kind === 'impossible')
+      if (placement.kind === 'impossible') {
+        this.opts.onLoad?.(model.name, 'failed');
         throw new ModelLoadError(`cannot load ${model.name}: ${placement.reason}`);
+      }
       if (placement.kind === 'wait') {
         this.opts.log('waiting for room to load a model', { model: model.name, reason: placement.reason });
         await this.changed(signal);
@@ -262,8 +266,14 @@ export class Scheduler {
     this.entries.set(entry.key, entry);
     this.opts.log('loading model', { model: model.name, pid: runner.pid, ...spec, vram: p.vram, ram: p.ram });
     entry.ready.then(
-      (info) => this.opts.log('model loaded', { model: model.name, ...info }),
-      () => this.forget(entry),
+      (info) => {
+        this.opts.log('model loaded', { model: model.name, ...info });
+        this.opts.onLoad?.(model.name, 'loaded');
+      },
+      () => {
+        this.opts.onLoad?.(model.name, 'failed');
+        this.forget(entry);
+      },
     );
     runner.onExitOnce((exit) => {
       if (this.entries.get(entry.key) === entry) {
