@@ -130,7 +130,10 @@ describe('Scheduler with fake runners', { timeout: 5_000 }, () => {
   });
 
   it('refuses a model that can never fit, at once, with the sizes in the message', async () => {
-    const { scheduler, loads } = setup({ ram: 4 * GIB, sizes: { '/models/huge': 8 * GIB, '/models/a': GIB } });
+    const { scheduler, loads } = setup({
+      ram: 4 * GIB,
+      sizes: { '/models/huge': 8 * GIB, '/models/a': GIB },
+    });
     await expect(acquire(scheduler, 'huge')).rejects.toThrow(
       /cannot load huge: model requires more system memory \(8\.0 GiB\) than is available \(4\.0 GiB\)/,
     );
