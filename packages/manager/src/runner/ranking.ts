@@ -32,7 +32,7 @@ export async function rerank(
     // node-llama-cpp keeps one position of the context free.
     if (length >= ctx.contextSize) {
       throw new RequestError(
-        `the query with document ${index} is ${length} tokens, more than the context holds (${ctx.contextSize - 1}): shorten the document or raise num_ctx`,
+        `the query with document ${index} is ${length} tokens, more than the context holds (${ctx.contextSize - 1}): shorten the query or the document, or raise num_ctx`,
       );
     }
     promptTokens += length;

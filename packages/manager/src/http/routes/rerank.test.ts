@@ -180,7 +180,7 @@ describe('bad requests', () => {
     const long = 'word '.repeat(200);
     const r = await post('/api/rerank', { ...ok, documents: ['the fox', long], options: { num_ctx: 64 } });
     expect(r.status).toBe(400);
-    expect(r.body.error).toMatch(/document 1 is \d+ tokens.*shorten the document or raise num_ctx/);
+    expect(r.body.error).toMatch(/document 1 is \d+ tokens.*shorten the query or the document, or raise num_ctx/);
   });
 
   it('chat and embeddings on a reranker: 400 saying it does not support them', async () => {
