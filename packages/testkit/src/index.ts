@@ -81,7 +81,7 @@ export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
 export { type PushedModel, pushModel, type Registry, startRegistry } from './registry.ts';
 export {
-  RERANKER_RELEVANT_WORDS,
+  RERANKER_WORDS,
   type TestRerankerInfo,
   testRerankerScore,
   writeTestReranker,
