@@ -80,6 +80,12 @@ export { childPids, rssBytes } from './processes.ts';
 export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
 export { type PushedModel, pushModel, type Registry, startRegistry } from './registry.ts';
+export {
+  RERANKER_WORDS,
+  type TestRerankerInfo,
+  testRerankerScore,
+  writeTestReranker,
+} from './reranker.ts';
 export { startTcpProxy, type TcpProxy } from './tcpProxy.ts';
 export { THINKER_TEMPLATE } from './templates.ts';
 export {

@@ -2,7 +2,9 @@
 // takes the model from the scheduler (loading it if needed) and gives it back with its keep-alive, and the
 // runner streams the answer back as chunks.
 import type { ManagerContext } from '../context.ts';
-import type { EmbedResult } from '../engine/runnerHandle.ts';
+import type { EmbedResult, RerankResult } from '../engine/runnerHandle.ts';
+import { BadRequestError } from '../errors.ts';
+import { capabilitiesOf } from '../model/capabilitiesOf.ts';
 import { type Options, resolveOptions } from '../model/options.ts';
 import type { GenerateStats } from '../runner/protocol.ts';
 import type { Lease, LoadRequest } from '../scheduler/scheduler.ts';
@@ -104,14 +106,34 @@ export function infer(
   });
 }
 
-/** Embeds each input with the model (loading it as a generation would). */
-export function embedWith(
+/**
+ * Embeds each input with the model (loading it as a generation would). Any model embeds, as in Ollama, but a
+ * reranker, whose pooled output is one relevance logit rather than a vector.
+ */
+export async function embedWith(
   ctx: ManagerContext,
   use: ModelUse & { inputs: string[]; truncate: boolean },
   signal: AbortSignal,
 ): Promise<EmbedResult & { loadNs: number }> {
+  if ((await capabilitiesOf(use.model)).includes('rerank')) {
+    throw new BadRequestError(
+      `${JSON.stringify(use.model.displayName)} does not support embeddings: it is a reranker; score documents against a query with /api/rerank`,
+    );
+  }
   return withModel(ctx, use, signal, async (lease) => ({
     ...(await lease.runner.embed(use.inputs, use.truncate)),
+    loadNs: lease.loadNs,
+  }));
+}
+
+/** Scores each document's relevance to the query with a reranker model (loading it as a generation would). */
+export function rerankWith(
+  ctx: ManagerContext,
+  use: ModelUse & { query: string; documents: string[] },
+  signal: AbortSignal,
+): Promise<RerankResult & { loadNs: number }> {
+  return withModel(ctx, use, signal, async (lease) => ({
+    ...(await lease.runner.rerank(use.query, use.documents)),
     loadNs: lease.loadNs,
   }));
 }

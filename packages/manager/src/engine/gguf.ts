@@ -15,6 +15,11 @@ export type GgufSummary = {
   chatTemplate?: string;
   /** Flattened metadata as /api/show's model_info gives it; long arrays (the vocabulary) left out. */
   modelInfo: Record<string, unknown>;
+  /**
+   * A classifier head (`cls` or `cls.output` tensors, as converted *ForSequenceClassification rerankers have):
+   * what node-llama-cpp's ranking context requires.
+   */
+  reranker: boolean;
 };
 
 /** Reads and checks a GGUF; throws BadRequestError naming the file's problem when it is not a usable model. */
@@ -63,6 +68,7 @@ export async function inspectGguf(file: string, label = file): Promise<GgufSumma
     contextLength: typeof arch.context_length === 'number' ? arch.context_length : undefined,
     chatTemplate: typeof template === 'string' ? template : undefined,
     modelInfo: flatten(meta, parameterCount),
+    reranker: tensors.some((t) => t.name === 'cls.weight' || t.name === 'cls.output.weight'),
   };
 }
 

@@ -12,6 +12,9 @@ import type {
 
 export type EmbedResult = { embeddings: number[][]; promptTokens: number };
 
+/** One relevance score in [0, 1] per document, in the request's order. */
+export type RerankResult = { scores: number[]; promptTokens: number };
+
 export type RunnerExit = { code: number | null; signal: NodeJS.Signals | null; detail: string };
 
 export interface RunnerHandle {
@@ -30,6 +33,8 @@ export interface RunnerHandle {
   ): Promise<GenerateStats>;
   /** One embedding vector per input. */
   embed(inputs: string[], truncate: boolean): Promise<EmbedResult>;
+  /** Scores each document's relevance to the query (reranker models). */
+  rerank(query: string, documents: string[]): Promise<RerankResult>;
   /** KV-cache use (for /metrics); undefined when not loaded yet or not answering. */
   contextUsage(timeoutMs?: number): Promise<ContextUsage | undefined>;
   /** Called once when the runner exits (at once when it has already). */

@@ -13,7 +13,7 @@ import type {
   ToRunner,
 } from '../runner/protocol.ts';
 import { childEntry } from './childEntry.ts';
-import type { EmbedResult, RunnerExit, RunnerHandle } from './runnerHandle.ts';
+import type { EmbedResult, RerankResult, RunnerExit, RunnerHandle } from './runnerHandle.ts';
 
 // Compiled JavaScript when the manager runs compiled, the source through tsx when it runs from source.
 const RUNNER_MAIN = childEntry(new URL('../runner/runnerMain.ts', import.meta.url));
@@ -149,11 +149,21 @@ export class RunnerProcess implements RunnerHandle {
 
   /** One embedding vector per input. */
   embed(inputs: string[], truncate: boolean): Promise<EmbedResult> {
+    return this.request((id) => ({ type: 'embed', id, inputs, truncate }));
+  }
+
+  /** One relevance score per document. */
+  rerank(query: string, documents: string[]): Promise<RerankResult> {
+    return this.request((id) => ({ type: 'rerank', id, query, documents }));
+  }
+
+  /** Sends a request answered by one message (not streamed, not cancelled) and waits for that answer. */
+  private request<T>(message: (id: number) => ToRunner): Promise<T> {
     if (this.exited) return Promise.reject(new RunnerError(`the runner for ${this.label} is not running`));
     const id = this.nextId++;
-    return new Promise<EmbedResult>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { onChunk: () => {}, resolve: resolve as (r: never) => void, reject });
-      this.send({ type: 'embed', id, inputs, truncate });
+      this.send(message(id));
     });
   }
 
@@ -207,9 +217,8 @@ export class RunnerProcess implements RunnerHandle {
       return;
     }
     if (m.type === 'chunk') this.pending.get(m.id)?.onChunk(m.text);
-    else if (m.type === 'done' || m.type === 'embedded') {
-      const result = m.type === 'done' ? m.stats : { embeddings: m.embeddings, promptTokens: m.promptTokens };
-      this.pending.get(m.id)?.resolve(result as never);
+    else if (m.type === 'done' || m.type === 'embedded' || m.type === 'reranked') {
+      this.pending.get(m.id)?.resolve(answerOf(m) as never);
       this.pending.delete(m.id);
     } else if (m.type === 'failed') {
       this.pending
@@ -236,6 +245,13 @@ export class RunnerProcess implements RunnerHandle {
     for (const w of this.usageWaiters.splice(0)) w(undefined);
     for (const l of this.exitListeners.splice(0)) l(this.exited);
   }
+}
+
+/** What a request's last message carries for its caller. */
+function answerOf(m: Extract<FromRunner, { type: 'done' | 'embedded' | 'reranked' }>) {
+  if (m.type === 'done') return m.stats;
+  if (m.type === 'embedded') return { embeddings: m.embeddings, promptTokens: m.promptTokens };
+  return { scores: m.scores, promptTokens: m.promptTokens };
 }
 
 function describeExit(exit: RunnerExit): string {

@@ -122,6 +122,21 @@ const embed: JsonSchema = {
   },
 };
 
+/** llama.cpp's and Jina's rerank request (documents as strings or Jina's {text} objects). */
+const rerank: JsonSchema = {
+  type: 'object',
+  required: ['model', 'query', 'documents'],
+  properties: {
+    model: str,
+    query: str,
+    documents: { type: 'array', items: { anyOf: [str, { type: 'object', properties: { text: str } }] } },
+    top_n: int,
+    return_documents: bool,
+    keep_alive: keepAlive,
+    options,
+  },
+};
+
 const create: JsonSchema = {
   type: 'object',
   required: ['model'],
@@ -208,6 +223,7 @@ export const MANAGER_REQUEST_SCHEMAS: Record<string, JsonSchema | null> = {
     required: ['model'],
     properties: { model: str, prompt: str, keep_alive: keepAlive, options },
   },
+  'POST /api/rerank': rerank,
   'POST /api/create': create,
   'POST /api/copy': {
     type: 'object',
@@ -270,6 +286,7 @@ export const MANAGER_REQUEST_SCHEMAS: Record<string, JsonSchema | null> = {
     required: ['model', 'prompt'],
     properties: { model: str, prompt: str, suffix: str, echo: bool, ...openaiSampling },
   },
+  'POST /v1/rerank': rerank,
   'POST /v1/embeddings': {
     type: 'object',
     required: ['model', 'input'],

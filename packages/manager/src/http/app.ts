@@ -18,6 +18,7 @@ import { openaiRoutes } from './routes/openai.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { pullRoutes } from './routes/pull.ts';
 import { pushRoutes } from './routes/push.ts';
+import { rerankRoute } from './routes/rerank.ts';
 import { nestedDeeperThan } from './validate.ts';
 
 /**
@@ -96,6 +97,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   modelRoutes(app, ctx);
   generateRoutes(app, ctx);
   embedRoutes(app, ctx);
+  rerankRoute(app, ctx, '/api/rerank');
   pullRoutes(app, ctx);
   pushRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));

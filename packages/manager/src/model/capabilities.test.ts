@@ -35,6 +35,11 @@ describe('modelCapabilities', () => {
       modelCapabilities(facts({ modelInfo: { 'general.architecture': 'bert', 'bert.pooling_type': 1 } })),
     ).toEqual(['embedding']);
   });
+  it('a reranker (a classifier head): rerank alone, though it has a pooling type too', () => {
+    const bert = { 'general.architecture': 'bert', 'bert.pooling_type': 4 };
+    expect(modelCapabilities(facts({ modelInfo: bert, reranker: true }))).toEqual(['rerank']);
+    expect(modelCapabilities(facts({ reranker: true }))).toEqual(['rerank']);
+  });
   it('vision from the GGUF or a projector layer', () => {
     expect(modelCapabilities(facts({ hasProjector: true }))).toEqual(['completion', 'vision']);
     expect(modelCapabilities(facts({ modelInfo: { ...llama, 'llama.vision.block_count': 8 } }))).toEqual([

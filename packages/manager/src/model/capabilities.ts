@@ -1,5 +1,6 @@
 // What a model can do, derived as Ollama's Model.Capabilities does (server/images.go) for the parts ownchat
-// has: the config's own list; from the GGUF, embedding (a pooling type) or completion, vision, and — when no
+// has: the config's own list; from the GGUF, rerank (a classifier head: beyond Ollama, which has no rerankers),
+// embedding (a pooling type) or completion, vision, and — when no
 // Ollama template or built-in parser renders the chat — tools and thinking from its Jinja template; from the Go
 // template, tools (.Tools), insert (.Suffix) and thinking (tags around .Thinking); from the config's built-in
 // parser; thinking for the gpt-oss family. In that order, each once.
@@ -7,7 +8,15 @@ import { parserForName } from '../parsers/parserForName.ts';
 import { compileTemplate, templateSupportsSuffix, templateSupportsTools } from '../template/prompt.ts';
 import { thinkingTags } from '../thinking/thinkingTags.ts';
 
-export type Capability = 'completion' | 'tools' | 'insert' | 'vision' | 'embedding' | 'thinking' | 'audio';
+export type Capability =
+  | 'completion'
+  | 'tools'
+  | 'insert'
+  | 'vision'
+  | 'embedding'
+  | 'thinking'
+  | 'audio'
+  | 'rerank';
 
 export type CapabilityFacts = {
   /** The model's Ollama (Go) template layer, if it has one. */
@@ -18,6 +27,8 @@ export type CapabilityFacts = {
   modelInfo: Record<string, unknown>;
   config: { capabilities?: string[]; parser?: string; renderer?: string; model_family?: string };
   hasProjector: boolean;
+  /** The GGUF has a classifier head (engine/gguf.ts): a reranker, which neither embeds nor completes. */
+  reranker?: boolean;
 };
 
 export function modelCapabilities(f: CapabilityFacts): Capability[] {
@@ -37,7 +48,8 @@ export function modelCapabilities(f: CapabilityFacts): Capability[] {
     if (chatTemplateHasThinking(f.chatTemplate)) add('thinking');
   }
   const embedding = f.modelInfo[`${arch}.pooling_type`] !== undefined || /bert/.test(arch);
-  add(embedding ? 'embedding' : 'completion');
+  if (f.reranker) add('rerank');
+  else add(embedding ? 'embedding' : 'completion');
   if (f.modelInfo[`${arch}.vision.block_count`] !== undefined) add('vision');
   if (f.hasProjector) add('vision');
 

@@ -7,9 +7,10 @@ import { type Capability, modelCapabilities } from './capabilities.ts';
 /** What a model can do, as Ollama derives it (model/capabilities.ts). */
 export function capabilityFacts(
   m: ResolvedModel,
-  gguf: { chatTemplate?: string; modelInfo: Record<string, unknown> },
+  gguf: { chatTemplate?: string; modelInfo: Record<string, unknown>; reranker?: boolean },
 ): Capability[] {
   return modelCapabilities({
+    reranker: gguf.reranker,
     goTemplate: m.template,
     chatTemplate: gguf.chatTemplate,
     modelInfo: gguf.modelInfo,

@@ -1,4 +1,4 @@
-// What a runner holds once its model is loaded, shared by generation and embedding.
+// What a runner holds once its model is loaded, shared by generation, embedding and ranking.
 import type {
   JinjaTemplateChatWrapper,
   Llama,
@@ -8,6 +8,7 @@ import type {
   LlamaEmbeddingContext,
   LlamaGrammar,
   LlamaModel,
+  LlamaRankingContext,
 } from 'node-llama-cpp';
 import type { LoadSpec } from './protocol.ts';
 
@@ -27,6 +28,8 @@ export type LoadedModel = {
   chatWrapper?: JinjaTemplateChatWrapper;
   /** Made on the first embedding request: a model used only for chat never pays for it. */
   embedding?: Promise<LlamaEmbeddingContext>;
+  /** Made on the first rerank request, as the embedding context is. */
+  ranking?: Promise<LlamaRankingContext>;
   /** Grammars for `format` (json, or a schema's JSON), made once each. */
   grammars: Map<string, Promise<LlamaGrammar>>;
 };

@@ -10,6 +10,7 @@ import { generate } from './generation.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { Lockstep } from './lockstep.ts';
 import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
+import { rerank } from './ranking.ts';
 
 export class ModelRunner {
   private loaded: LoadedModel | undefined;
@@ -34,7 +35,10 @@ export class ModelRunner {
         void this.generate(message);
         break;
       case 'embed':
-        void this.embed(message);
+        void this.answer(message.id, 'embedded', (l) => embed(l, message.inputs, message.truncate));
+        break;
+      case 'rerank':
+        void this.answer(message.id, 'reranked', (l) => rerank(l, message.query, message.documents));
         break;
       case 'cancel':
         this.aborts.get(message.id)?.abort();
@@ -108,13 +112,19 @@ export class ModelRunner {
     }
   }
 
-  private async embed(message: Extract<ToRunner, { type: 'embed' }>): Promise<void> {
+  /** Answers a request that is not streamed (embeddings, rankings) with what `work` returns, or its failure. */
+  private async answer<T extends 'embedded' | 'reranked'>(
+    id: number,
+    type: T,
+    work: (l: LoadedModel) => Promise<Omit<Extract<FromRunner, { type: T }>, 'type' | 'id'>>,
+  ): Promise<void> {
     try {
       if (!this.loaded) throw new Error('the runner has no model loaded');
-      const r = await embed(this.loaded, message.inputs, message.truncate);
-      this.send({ type: 'embedded', id: message.id, ...r });
+      const answer = await work(this.loaded);
+      // The generic spread loses the pairing of `type` with its fields that the signature guarantees.
+      this.send({ type, id, ...answer } as unknown as FromRunner);
     } catch (e) {
-      this.send(failed(message.id, e));
+      this.send(failed(id, e));
     }
   }
 

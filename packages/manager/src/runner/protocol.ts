@@ -79,6 +79,8 @@ export type ToRunner =
   | { type: 'load'; spec: LoadSpec }
   | { type: 'generate'; id: number; input: GenerateInput; sampling: Sampling }
   | { type: 'embed'; id: number; inputs: string[]; truncate: boolean }
+  /** Scores each document's relevance to the query (a reranker model's ranking context). */
+  | { type: 'rerank'; id: number; query: string; documents: string[] }
   | { type: 'cancel'; id: number }
   | { type: 'context-usage' };
 
@@ -90,6 +92,8 @@ export type FromRunner =
   /** A cancelled generation has stopped and its sequence is free (the manager frees its place only then). */
   | { type: 'canceled'; id: number }
   | { type: 'embedded'; id: number; embeddings: number[][]; promptTokens: number }
+  /** One score in [0, 1] per document, in the request's order. */
+  | { type: 'reranked'; id: number; scores: number[]; promptTokens: number }
   /** `badRequest`: the request asked for something impossible (an invalid schema, an input too long). */
   | { type: 'failed'; id: number; message: string; badRequest?: boolean }
   | { type: 'context-usage'; usage: ContextUsage };

@@ -2,7 +2,7 @@
 // the answer pipeline and its reply writer): it loads at once or when told to, generates what a test scripts,
 // and exits when told to, as a crash would end a real one.
 
-import type { EmbedResult, RunnerExit, RunnerHandle } from '../engine/runnerHandle.ts';
+import type { EmbedResult, RerankResult, RunnerExit, RunnerHandle } from '../engine/runnerHandle.ts';
 import { ModelLoadError, RunnerError } from '../errors.ts';
 import type {
   ContextUsage,
@@ -63,6 +63,10 @@ export class FakeRunner implements RunnerHandle {
 
   embed(): Promise<EmbedResult> {
     return Promise.reject(new Error('this fake runner does not embed'));
+  }
+
+  rerank(): Promise<RerankResult> {
+    return Promise.reject(new Error('this fake runner does not rerank'));
   }
 
   async contextUsage(): Promise<ContextUsage | undefined> {

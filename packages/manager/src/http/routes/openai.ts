@@ -31,6 +31,7 @@ import {
   usageChunk,
 } from '../openai/response.ts';
 import { asBody } from '../validate.ts';
+import { rerankRoute } from './rerank.ts';
 
 /** Registered in a scope of its own: its errors, API-key refusals included, take OpenAI's shape. */
 export async function openaiRoutes(app: FastifyInstance, ctx: ManagerContext): Promise<void> {
@@ -61,6 +62,9 @@ export async function openaiRoutes(app: FastifyInstance, ctx: ManagerContext): P
     const { ollama, streaming } = fromCompletionRequest(asBody(req.body));
     await openaiAnswer(ctx, await prepareAnswer(ctx, 'generate', ollama), streaming, reply);
   });
+
+  // Not OpenAI's (it has no reranking) but llama.cpp's and Jina's path, answered with OpenAI's error bodies.
+  rerankRoute(app, ctx, '/v1/rerank');
 
   app.post('/v1/embeddings', async (req, reply) => {
     const r = fromEmbeddingRequest(asBody(req.body));
