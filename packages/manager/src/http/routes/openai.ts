@@ -30,6 +30,8 @@ import {
   usage,
   usageChunk,
 } from '../openai/response.ts';
+import { fromResponsesRequest } from '../openai/responsesRequest.ts';
+import { responsesShape } from '../openai/responsesResponse.ts';
 import { asBody } from '../validate.ts';
 
 /** Registered in a scope of its own: its errors, API-key refusals included, take OpenAI's shape. */
@@ -60,6 +62,15 @@ export async function openaiRoutes(app: FastifyInstance, ctx: ManagerContext): P
   app.post('/v1/completions', async (req, reply) => {
     const { ollama, streaming } = fromCompletionRequest(asBody(req.body));
     await openaiAnswer(ctx, await prepareAnswer(ctx, 'generate', ollama), streaming, reply);
+  });
+
+  // The Responses API (Codex and the newer OpenAI SDK helpers), answered as a chat.
+  app.post('/v1/responses', async (req, reply) => {
+    const body = asBody(req.body);
+    const { ollama, stream } = fromResponsesRequest(body);
+    const p = await prepareAnswer(ctx, 'chat', ollama);
+    if (!p.input) throw new BadRequestError('input is required: a string or a list of input items', 'input');
+    await replyWithAnswer(ctx, reply, { ...p, input: p.input }, responsesShape(p.name, body), stream);
   });
 
   app.post('/v1/embeddings', async (req, reply) => {
