@@ -3,6 +3,10 @@ import { BadRequestError } from '../errors.ts';
 
 export type Body = Record<string, unknown>;
 
+/** A JSON object (not null, not an array). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function asBody(body: unknown): Body {
   if (body === undefined || body === null || body === '') {
     throw new BadRequestError('missing request body: send a JSON object');

@@ -2,7 +2,7 @@
 // (FromMessagesRequest, convertMessage, convertTool), so /v1/messages is answered by the same pipeline as
 // /api/chat. Its messages (model, max_tokens, messages) are Ollama's; the rest name the field that is wrong.
 import { BadRequestError } from '../../errors.ts';
-import { type Body, optionalBoolean, optionalNumber, optionalStrings } from '../validate.ts';
+import { type Body, isObject, optionalBoolean, optionalNumber, optionalStrings } from '../validate.ts';
 
 type OllamaMessage = {
   role: string;
@@ -16,9 +16,6 @@ type OllamaMessage = {
 type Block = Record<string, unknown>;
 
 export type MessagesRequest = { ollama: Body; stream: boolean; estimatedTokens: number };
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `content` as blocks: a plain string is one text block (Ollama's MessageParam.UnmarshalJSON). */
 function blocksOf(content: unknown, where: string): Block[] {

@@ -2,7 +2,7 @@
 // (FromResponsesRequest): input as a string or items (messages, function_call, function_call_output, reasoning),
 // instructions as the system message, tools flattened from Responses' shape to Ollama's.
 import { BadRequestError } from '../../errors.ts';
-import { type Body, optionalNumber } from '../validate.ts';
+import { type Body, isObject, optionalNumber } from '../validate.ts';
 import { requiredModel, streaming, thinkFromReasoningEffort } from './request.ts';
 
 type OllamaToolCall = { id: string; function: { name: string; arguments: Record<string, unknown> } };
@@ -15,9 +15,6 @@ type OllamaMessage = {
   thinking?: string;
 };
 type Item = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Responses' roles → Ollama's; developer is OpenAI's newer name for system. */
 const ROLES: Record<string, string> = {

@@ -7,14 +7,12 @@ import type { AnswerChunk } from '../../answer/chunk.ts';
 import type { InferenceResult } from '../../answer/inference.ts';
 import type { AnswerShape } from '../answerReply.ts';
 import { NAMED_SSE } from '../eventStream.ts';
-import type { Body } from '../validate.ts';
+import { type Body, isObject } from '../validate.ts';
 import { openaiError, toolCalls } from './response.ts';
 
 type Item = Record<string, unknown>;
 
 const now = () => Math.floor(Date.now() / 1000);
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Ollama's ids: a prefix and a random number below a million. */
 const randomId = (prefix: string) => `${prefix}_${randomInt(999_999)}`;
 
