@@ -248,7 +248,8 @@ export function fromMessagesRequest(body: Body): MessagesRequest {
   const messages = [...systemMessage(body.system), ...body.messages.flatMap(convertMessage)];
   const ollama: Body = { model: body.model, messages, options: options(body, maxTokens), stream: false };
   const requestTools = tools(body);
-  if (requestTools?.length && !toolChoiceNone(body)) ollama.tools = requestTools;
+  const none = toolChoiceNone(body);
+  if (requestTools?.length && !none) ollama.tools = requestTools;
   const t = think(body);
   if (t !== undefined) ollama.think = t;
   return { ollama, stream, estimatedTokens: estimateTokens(body) };
