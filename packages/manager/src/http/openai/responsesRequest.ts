@@ -239,10 +239,11 @@ export function fromResponsesRequest(body: Body): { ollama: Body; stream: boolea
   }
 
   const ollama: Body = { model, messages, options, stream: false };
+  const none = toolChoiceNone(body);
   if (body.tools !== undefined && body.tools !== null) {
     if (!Array.isArray(body.tools)) throw new BadRequestError('tools must be a list of tools', 'tools');
     const tools = body.tools.flatMap((t, i) => convertTool(t, `tools[${i}]`));
-    if (tools.length && !toolChoiceNone(body)) ollama.tools = tools;
+    if (tools.length && !none) ollama.tools = tools;
   }
   const format = isObject(body.text) ? body.text.format : undefined;
   if (isObject(format) && format.type === 'json_schema' && isObject(format.schema))
