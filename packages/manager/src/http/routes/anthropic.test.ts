@@ -288,6 +288,51 @@ describe('messages.stream', () => {
   });
 });
 
+describe('a request shaped as Claude Code sends it', () => {
+  it('?beta=true, cache_control, metadata, thinking on a model that cannot think: answers with the tool call', async () => {
+    const res = await fetch(`${server.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'unused',
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14',
+      },
+      body: JSON.stringify({
+        model: 'caller',
+        max_tokens: 32000,
+        stream: true,
+        metadata: { user_id: 'user_abc' },
+        thinking: { type: 'enabled', budget_tokens: 31999 },
+        system: [
+          { type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } },
+          { type: 'text', text: 'Be concise.' },
+        ],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: '<system-reminder>context</system-reminder>' },
+              { type: 'text', text: 'What is the weather in Paris?', cache_control: { type: 'ephemeral' } },
+            ],
+          },
+        ],
+        tools: [{ ...weather, cache_control: { type: 'ephemeral' } }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const data = (await res.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => JSON.parse(e.split('\n')[1]!.slice('data: '.length)) as Record<string, unknown>);
+    expect(data.find((d) => d.type === 'content_block_start')!.content_block).toMatchObject({
+      type: 'tool_use',
+      name: 'get_weather',
+    });
+    expect(data.find((d) => d.type === 'message_delta')!.delta).toEqual({ stop_reason: 'tool_use' });
+  });
+});
+
 describe('count_tokens', () => {
   it("answers Ollama's estimate: a quarter of the characters", async () => {
     const r = await client.messages.countTokens({
