@@ -1,7 +1,8 @@
 // OpenAI Responses answers as Ollama's openai/responses.go writes them: the response object (ToResponse) with its
 // output items (reasoning, function_call or message) and usage, and the streamed events (ResponsesStreamConverter:
 // response.created, response.in_progress, output_item.added, reasoning_summary_text.delta, output_text.delta,
-// function_call_arguments.delta, … response.completed), each with its sequence_number.
+// function_call_arguments.delta, … response.completed), each with its sequence_number; and OpenAI's
+// reasoning_summary_part events around a summary, which Ollama leaves out and the SDK's stream helper needs.
 import { randomInt } from 'node:crypto';
 import type { AnswerChunk } from '../../answer/chunk.ts';
 import type { InferenceResult } from '../../answer/inference.ts';
@@ -133,12 +134,12 @@ export function responsesShape(model: string, req: Body): AnswerShape {
     if (!reasoningId) return [];
     const item = reasoningItem(reasoningId, thinking);
     const at = outputIndex++;
+    const ids = { item_id: reasoningId, output_index: at, summary_index: 0 };
     const events = [
-      event('response.reasoning_summary_text.done', {
-        item_id: reasoningId,
-        output_index: at,
-        summary_index: 0,
-        text: thinking,
+      event('response.reasoning_summary_text.done', { ...ids, text: thinking }),
+      event('response.reasoning_summary_part.done', {
+        ...ids,
+        part: { type: 'summary_text', text: thinking },
       }),
       event('response.output_item.done', { output_index: at, item }),
     ];
@@ -152,7 +153,13 @@ export function responsesShape(model: string, req: Body): AnswerShape {
     if (!reasoningId) {
       reasoningId = randomId('rs');
       const item = { id: reasoningId, type: 'reasoning', summary: [] };
-      events.push(event('response.output_item.added', { output_index: outputIndex, item }));
+      const ids = { item_id: reasoningId, output_index: outputIndex, summary_index: 0 };
+      // The summary part's events are OpenAI's, not Ollama's: without them the SDK's responses.stream()
+      // helper has no summary to add the deltas to, and fails.
+      events.push(
+        event('response.output_item.added', { output_index: outputIndex, item }),
+        event('response.reasoning_summary_part.added', { ...ids, part: { type: 'summary_text', text: '' } }),
+      );
     }
     thinking += delta;
     events.push(

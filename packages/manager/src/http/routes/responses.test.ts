@@ -230,6 +230,20 @@ describe('responses.create streamed', () => {
     expect((calling.at(-1) as OpenAI.Responses.ResponseCompletedEvent).response.output).toEqual([item]);
   });
 
+  // Ollama sends no reasoning_summary_part events, and this helper then fails on reasoning ("missing content at
+  // index 0"); ownchat sends them, as OpenAI does.
+  it("the SDK's responses.stream helper assembles the final response from the events", async () => {
+    const thinking = await client.responses.stream({ model: 'thinker', input: question }).finalResponse();
+    expect(thinking.output.map((o) => o.type)).toEqual(['reasoning', 'message']);
+    expect(thinking.output_text).toBe('Sunny!');
+    const calling = await client.responses
+      .stream({ model: 'caller', input: question, tools: [weather] })
+      .finalResponse();
+    expect(calling.output).toEqual([
+      expect.objectContaining({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}' }),
+    ]);
+  });
+
   it('names each server-sent event (event: <type>) and ends without [DONE]', async () => {
     const res = await fetch(`${server.url}/v1/responses`, {
       method: 'POST',
