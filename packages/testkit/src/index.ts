@@ -87,7 +87,7 @@ export {
   writeTestReranker,
 } from './reranker.ts';
 export { startTcpProxy, type TcpProxy } from './tcpProxy.ts';
-export { THINKER_TEMPLATE } from './templates.ts';
+export { QWEN25_TOOLS_TEMPLATE, THINKER_TEMPLATE } from './templates.ts';
 export {
   buildVocabulary,
   CHATML_TEMPLATE,

@@ -92,10 +92,18 @@ function inputFor(
  * unless told not to; `think` on for a model that cannot is refused with the name as asked, quoted; a request
  * needing tools, insert or completion the model lacks is refused with its full name.
  */
-function checkedThink(name: string, caps: Capability[], think: Think | undefined): Think | undefined {
+function checkedThink(
+  name: string,
+  caps: Capability[],
+  think: Think | undefined,
+  relaxThinking: boolean,
+): Think | undefined {
   if (caps.includes('thinking')) return think ?? true;
-  if (think !== undefined && think !== false)
+  if (think !== undefined && think !== false) {
+    // Ollama's relax_thinking (/v1/messages): Claude Code asks every model to think; one that cannot just answers.
+    if (relaxThinking) return undefined;
     throw new BadRequestError(`${JSON.stringify(name)} does not support thinking`);
+  }
   return think;
 }
 
@@ -171,11 +179,17 @@ function laterFields(body: Body): Pick<PreparedAnswer, 'logprobs' | 'topLogprobs
   };
 }
 
+export type PrepareOptions = {
+  /** Ask a model that cannot think to think, and it answers without (Ollama does so for /v1/messages). */
+  relaxThinking?: boolean;
+};
+
 /** Checks a request body and resolves its model. */
 export async function prepareAnswer(
   ctx: ManagerContext,
   kind: AnswerKind,
   rawBody: unknown,
+  { relaxThinking = false }: PrepareOptions = {},
 ): Promise<PreparedAnswer> {
   const body = asBody(rawBody);
   const name = modelField(body);
@@ -186,7 +200,7 @@ export async function prepareAnswer(
   const requestedThink = thinkField(body);
   const model = await ctx.store.resolve(name);
   const caps = await capabilitiesOf(model);
-  const think = checkedThink(name, caps, requestedThink);
+  const think = checkedThink(name, caps, requestedThink, relaxThinking);
   checkCapabilities(kind, name, model, caps, body);
   const raw = kind === 'generate' && optionalBoolean(body, 'raw') === true;
   const requestTools = kind === 'chat' ? (tools(body) as ToolDefinition[] | undefined) : undefined;

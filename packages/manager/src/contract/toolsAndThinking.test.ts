@@ -10,6 +10,7 @@ import {
   importModel,
   type ManagerProcess,
   ollamaClient,
+  QWEN25_TOOLS_TEMPLATE,
   startManagerProcess,
   THINKER_TEMPLATE,
   writeDeterministicModel,
@@ -17,61 +18,6 @@ import {
 import type { Message, Ollama, Tool } from 'ollama';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-// qwen2.5's template shape; after a tool result the answer starts with "Answer:", so this test model (whose
-// only memory is the token it just read) can tell that turn from the first.
-const QWEN25 = `{{- if .Messages }}
-{{- if or .System .Tools }}<|im_start|>system
-{{- if .System }}
-{{ .System }}
-{{- end }}
-{{- if .Tools }}
-
-# Tools
-
-You may call one or more functions to assist with the user query.
-
-You are provided with function signatures within <tools></tools> XML tags:
-<tools>
-{{- range .Tools }}
-{"type": "function", "function": {{ .Function }}}
-{{- end }}
-</tools>
-
-For each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:
-<tool_call>
-{"name": <function-name>, "arguments": <args-json-object>}
-</tool_call>
-{{- end }}<|im_end|>
-{{ end }}
-{{- range $i, $_ := .Messages }}
-{{- $last := eq (len (slice $.Messages $i)) 1 -}}
-{{- if eq .Role "user" }}<|im_start|>user
-{{ .Content }}<|im_end|>
-{{ else if eq .Role "assistant" }}<|im_start|>assistant
-{{ if .Content }}{{ .Content }}
-{{- else if .ToolCalls }}<tool_call>
-{{ range .ToolCalls }}{"name": "{{ .Function.Name }}", "arguments": {{ .Function.Arguments }}}
-{{ end }}</tool_call>
-{{- end }}{{ if not $last }}<|im_end|>
-{{ end }}
-{{- else if eq .Role "tool" }}<|im_start|>user
-<tool_response>
-{{ .Content }}
-</tool_response><|im_end|>
-{{ end }}
-{{- if and (eq .Role "tool") $last }}<|im_start|>assistant
-Answer:
-{{- else if and (ne .Role "assistant") $last }}<|im_start|>assistant
-{{ end }}
-{{- end }}
-{{- else }}
-{{- if .System }}<|im_start|>system
-{{ .System }}<|im_end|>
-{{ end }}{{ if .Prompt }}<|im_start|>user
-{{ .Prompt }}<|im_end|>
-{{ end }}<|im_start|>assistant
-{{ end }}{{ .Response }}{{ if .Response }}<|im_end|>{{ end }}`;
 
 const CALL = '<tool_call> {"name":"get_weather", "arguments":{"city":"Paris"}} </tool_call>';
 const FINAL = 'It is 22 degrees and sunny in Paris.';
@@ -106,7 +52,7 @@ beforeAll(async () => {
     sentence: '<think> Checking the sky </think> Sunny!',
   });
   server = await startManagerProcess();
-  await importModel(server.url, 'caller', caller.path, { template: QWEN25 });
+  await importModel(server.url, 'caller', caller.path, { template: QWEN25_TOOLS_TEMPLATE });
   await importModel(server.url, 'thinker', thinker.path, { template: THINKER_TEMPLATE });
   ollama = ollamaClient(server.url);
   openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });

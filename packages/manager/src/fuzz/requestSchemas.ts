@@ -195,6 +195,152 @@ const openaiSampling: Record<string, JsonSchema> = {
   n: { type: 'integer', minimum: 0, maximum: 3 },
 };
 
+/** Anthropic's content blocks (anthropic/anthropic.go ContentBlock): text, image, tool_use, tool_result, thinking. */
+const anthropicBlock: JsonSchema = {
+  type: 'object',
+  required: ['type'],
+  properties: {
+    type: { enum: ['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] },
+    text: str,
+    source: { type: 'object', properties: { type: { enum: ['base64', 'url'] }, media_type: str, data: str } },
+    id: str,
+    name: str,
+    input: { type: 'object' },
+    tool_use_id: str,
+    content: {
+      anyOf: [str, { type: 'array', items: { type: 'object', properties: { type: str, text: str } } }],
+    },
+    thinking: str,
+    signature: str,
+  },
+};
+
+/** Anthropic's MessagesRequest (and CountTokensRequest, a part of it). */
+const anthropicMessages: JsonSchema = {
+  type: 'object',
+  required: ['model', 'max_tokens', 'messages'],
+  properties: {
+    model: str,
+    max_tokens: { type: 'integer', minimum: -1, maximum: 64 },
+    messages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['role', 'content'],
+        properties: {
+          role: { enum: ['user', 'assistant', 'system'] },
+          content: { anyOf: [str, { type: 'array', items: anthropicBlock }] },
+        },
+      },
+    },
+    system: { anyOf: [str, { type: 'array', items: anthropicBlock }] },
+    stream: bool,
+    temperature: { type: 'number', minimum: 0, maximum: 1 },
+    top_p: num,
+    top_k: int,
+    stop_sequences: strings,
+    tools: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: { type: str, name: str, description: str, input_schema: { type: 'object' } },
+      },
+    },
+    tool_choice: {
+      type: 'object',
+      properties: { type: { enum: ['auto', 'any', 'tool', 'none'] }, name: str },
+    },
+    thinking: {
+      type: 'object',
+      properties: { type: { enum: ['enabled', 'disabled', 'adaptive'] }, budget_tokens: int },
+    },
+    output_config: { type: 'object', properties: { effort: { enum: ['low', 'medium', 'high', 'xhigh'] } } },
+    metadata: { type: 'object', properties: { user_id: str } },
+  },
+};
+
+/** OpenAI's Responses input content parts (openai/responses.go ResponsesContent). */
+const responsesContent: JsonSchema = {
+  anyOf: [
+    str,
+    {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: { enum: ['input_text', 'output_text', 'input_image', 'input_file'] },
+          text: str,
+          image_url: str,
+          detail: str,
+        },
+      },
+    },
+  ],
+};
+
+/** OpenAI's ResponsesRequest as Ollama reads it. */
+const responses: JsonSchema = {
+  type: 'object',
+  required: ['model', 'input'],
+  properties: {
+    model: str,
+    input: {
+      anyOf: [
+        str,
+        {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              type: {
+                enum: ['message', 'function_call', 'function_call_output', 'reasoning', 'web_search_call'],
+              },
+              role: { enum: ['user', 'assistant', 'system', 'developer'] },
+              content: responsesContent,
+              call_id: str,
+              name: str,
+              arguments: str,
+              output: responsesContent,
+              encrypted_content: str,
+            },
+          },
+        },
+      ],
+    },
+    instructions: str,
+    max_output_tokens: { type: 'integer', minimum: -1, maximum: 64 },
+    temperature: { type: 'number', minimum: 0, maximum: 2 },
+    top_p: num,
+    stream: bool,
+    reasoning: {
+      type: 'object',
+      properties: { effort: { enum: ['none', 'minimal', 'low', 'medium', 'high'] } },
+    },
+    tools: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: { enum: ['function', 'namespace', 'web_search'] },
+          name: str,
+          description: str,
+          strict: bool,
+          parameters: { type: 'object' },
+        },
+      },
+    },
+    tool_choice: { enum: ['auto', 'none', 'required'] },
+    text: {
+      type: 'object',
+      properties: { format: { type: 'object', properties: { type: str, schema: { type: 'object' } } } },
+    },
+    truncation: { enum: ['auto', 'disabled'] },
+  },
+};
+
 /** Body schemas by route (`METHOD /pattern`); null: the route takes no body (a body sent anyway is fuzz too). */
 export const MANAGER_REQUEST_SCHEMAS: Record<string, JsonSchema | null> = {
   'GET /': null,
@@ -281,6 +427,9 @@ export const MANAGER_REQUEST_SCHEMAS: Record<string, JsonSchema | null> = {
       reasoning_effort: { enum: ['low', 'medium', 'high', 'none'] },
     },
   },
+  'POST /v1/responses': responses,
+  'POST /v1/messages': anthropicMessages,
+  'POST /v1/messages/count_tokens': anthropicMessages,
   'POST /v1/completions': {
     type: 'object',
     required: ['model', 'prompt'],

@@ -1,12 +1,14 @@
 // The one reply writer, through the real routes of a real server on loopback, with a scripted runner in place
 // of the runner process (the runner is the seam; the pipeline and writer are under test): chunks streamed as
 // Ollama's NDJSON and OpenAI's SSE or joined for stream:false, an error after the first chunk as the last
-// event in each API's shape, an error before it as the status, and a client that leaves (499 before the first
+// event in each API's shape (Anthropic's and the Responses API's named events included, raised by their SDKs), an error before it as the status, and a client that leaves (499 before the first
 // byte, generation stopped either way). Real inference through the same writer: generate.test.ts, openai.test.ts.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import { importModel, metricValue, parsePrometheus, writeDeterministicModel } from '@ownchat/testkit';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readConfig } from '../config/config.ts';
 import { RunnerError } from '../errors.ts';
@@ -189,6 +191,44 @@ describe('errors', () => {
         code: null,
       },
     });
+  });
+
+  it('after the first chunk: /v1/messages ends with an Anthropic error event, which the SDK raises', async () => {
+    script = failsAfter('Hel');
+    const client = new Anthropic({ baseURL: manager.url, apiKey: 'unused', maxRetries: 0 });
+    const stream = client.messages.stream({ model: 'm', max_tokens: 8, messages: chat.messages as [] });
+    const seen: string[] = [];
+    const raised = await (async () => {
+      try {
+        for await (const e of stream) seen.push(e.type);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(seen).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
+    expect(raised).toBeInstanceOf(Anthropic.APIError);
+    expect(raised!.message).toMatch(/killed by SIGKILL/);
+    const events = await sse(await post('/v1/messages', { ...chat, max_tokens: 8, stream: true }));
+    expect(events.at(-1)).toMatch(
+      /^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"the model runner/,
+    );
+  });
+
+  it('after the first chunk: /v1/responses ends with an error event, which the openai SDK raises', async () => {
+    script = failsAfter('Hel');
+    const client = new OpenAI({ baseURL: `${manager.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const seen: string[] = [];
+    const raised = await (async () => {
+      try {
+        for await (const e of await client.responses.create({ model: 'm', input: 'Hi', stream: true }))
+          seen.push(e.type);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(seen.at(-1)).toBe('response.output_text.delta');
+    expect(raised).toBeInstanceOf(OpenAI.APIError);
+    expect(raised!.message).toMatch(/killed by SIGKILL/);
   });
 
   it.each([

@@ -63,6 +63,9 @@ describe('API keys', () => {
         'POST /v1/chat/completions',
         'GET /v1/models/*',
         'POST /v1/embeddings',
+        'POST /v1/responses',
+        'POST /v1/messages',
+        'POST /v1/messages/count_tokens',
       ]),
     );
   });
@@ -106,6 +109,30 @@ describe('API keys', () => {
       },
     });
     expect(openai.text).not.toContain('nope');
+  });
+
+  it("takes Anthropic's x-api-key header, and refuses /v1/messages in Anthropic's error shape", async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${manager.url}/v1/messages/count_tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model: 'none', messages: [] }),
+      });
+    const wrong = await post({ 'x-api-key': `${KEYS[1]}x` });
+    expect(wrong.status).toBe(401);
+    const body = await wrong.text();
+    expect(JSON.parse(body)).toEqual({
+      type: 'error',
+      error: { type: 'authentication_error', message: expect.stringMatching(/invalid API key/) },
+      request_id: expect.stringMatching(/^req_/),
+    });
+    expect(body).not.toContain(KEYS[1]);
+    const missing = await post({});
+    expect(missing.status).toBe(401);
+    // A right key gets past the check: the model it names is not in the store.
+    const right = await post({ 'x-api-key': KEYS[1]! });
+    expect(right.status).toBe(404);
+    expect(((await right.json()) as { error: { type: string } }).error.type).toBe('not_found_error');
   });
 
   it('compares digests, every key each time', () => {

@@ -1,6 +1,6 @@
-// OWNCHAT_API_KEYS: with keys set, every route but the probes needs "Authorization: Bearer <key>". Keys are
-// compared in constant time (SHA-256 digests of equal length, every key checked), and neither the keys nor the
-// header ever reach a log line or an error message.
+// OWNCHAT_API_KEYS: with keys set, every route but the probes needs "Authorization: Bearer <key>" (or Anthropic's
+// "x-api-key: <key>"). Keys are compared in constant time (SHA-256 digests of equal length, every key checked),
+// and neither the keys nor the header ever reach a log line or an error message.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../errors.ts';
@@ -30,6 +30,12 @@ export function apiKeyHook(keys: string[], metricsOpen = false) {
     const route = req.routeOptions.url;
     if (route !== undefined && open.has(route)) return;
     const header = req.headers.authorization;
+    // Anthropic's SDKs (and Claude Code with ANTHROPIC_API_KEY) send the key as x-api-key.
+    const apiKey = req.headers['x-api-key'];
+    if (!header && typeof apiKey === 'string') {
+      if (keyMatches(apiKey.trim(), keyDigests)) return;
+      throw new UnauthorizedError('invalid API key: it is not one of the keys this server accepts');
+    }
     if (!header) {
       throw new UnauthorizedError(
         'this server needs an API key: send the header "Authorization: Bearer <key>" (clients: set OWNCHAT_API_KEY)',

@@ -8,6 +8,7 @@ import { corsHook } from './cors.ts';
 import { drainHook } from './drain.ts';
 import { errorStatus } from './errorStatus.ts';
 import { requestMetricsHook } from './requestMetrics.ts';
+import { anthropicRoutes } from './routes/anthropic.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { cloudRoutes } from './routes/cloud.ts';
 import { embedRoutes } from './routes/embed.ts';
@@ -102,6 +103,7 @@ export async function buildApp(ctx: ManagerContext): Promise<FastifyInstance> {
   pushRoutes(app, ctx);
   await app.register(async (scope) => blobRoutes(scope, ctx));
   await app.register(async (scope) => openaiRoutes(scope, ctx));
+  await app.register(async (scope) => anthropicRoutes(scope, ctx));
   return app;
 }
 

@@ -1,6 +1,6 @@
 // A streamed reply written to the raw socket so each event leaves at once: Ollama's NDJSON (one JSON object and
-// "\n" per line, application/x-ndjson) or OpenAI's server-sent events (`data: {json}` and a blank line, ended by
-// `data: [DONE]`). The framing is the only difference between them.
+// "\n" per line, application/x-ndjson), OpenAI's server-sent events (`data: {json}` and a blank line, ended by
+// `data: [DONE]`) or named ones (`event: <type>` before the data). The framing is the only difference between them.
 import type { FastifyReply } from 'fastify';
 
 export type Framing = {
@@ -19,6 +19,15 @@ export const SSE: Framing = {
   contentType: 'text/event-stream',
   frame: (event) => `data: ${JSON.stringify(event)}\n\n`,
   endMarker: 'data: [DONE]\n\n',
+};
+
+/**
+ * Server-sent events named after their `type` (`event: message_start`), as Anthropic's Messages stream and OpenAI's
+ * Responses stream send them (Ollama's middleware writeSSE); neither ends with a marker.
+ */
+export const NAMED_SSE: Framing = {
+  contentType: 'text/event-stream',
+  frame: (event) => `event: ${(event as { type: string }).type}\ndata: ${JSON.stringify(event)}\n\n`,
 };
 
 export class EventStream {

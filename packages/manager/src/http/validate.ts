@@ -3,6 +3,10 @@ import { BadRequestError } from '../errors.ts';
 
 export type Body = Record<string, unknown>;
 
+/** A JSON object (not null, not an array). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function asBody(body: unknown): Body {
   if (body === undefined || body === null || body === '') {
     throw new BadRequestError('missing request body: send a JSON object');
@@ -78,4 +82,24 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
     }
   }
   return false;
+}
+
+/** A finite number (JSON has no others, but 1e999 parses to Infinity); the error names the field as `param`. */
+export function optionalNumber(body: Body, field: string): number | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new BadRequestError(`${field} must be a number, not ${JSON.stringify(v)}`, field);
+  }
+  return v;
+}
+
+/** A list of strings (stop sequences, tags); null is absent. */
+export function optionalStrings(body: Body, field: string): string[] | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) {
+    throw new BadRequestError(`${field} must be a list of strings`, field);
+  }
+  return v as string[];
 }

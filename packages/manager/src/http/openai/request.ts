@@ -30,7 +30,7 @@ function optionalNumber(body: Body, field: string, integer = false): number | un
   return v;
 }
 
-function requiredModel(body: Body): string {
+export function requiredModel(body: Body): string {
   const v = body.model;
   if (typeof v !== 'string' || !v.trim()) {
     throw new BadRequestError('model is required: the name of a model in /v1/models', 'model');
@@ -38,7 +38,7 @@ function requiredModel(body: Body): string {
   return v.trim();
 }
 
-function streaming(body: Body): Streaming {
+export function streaming(body: Body): Streaming {
   const stream = body.stream;
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
     throw new BadRequestError(`stream must be true or false, not ${JSON.stringify(stream)}`, 'stream');
@@ -270,7 +270,7 @@ function toolChoice(body: Body): string | undefined {
  * reasoning_effort (or reasoning.effort) → Ollama's think, as openai.go's thinkFromReasoningEffort maps it:
  * "none" turns thinking off, OpenAI's tiers beyond Ollama's are clamped to the nearest.
  */
-function thinkFromReasoningEffort(body: Body): boolean | string | undefined {
+export function thinkFromReasoningEffort(body: Body): boolean | string | undefined {
   const reasoning = body.reasoning;
   const effort =
     typeof reasoning === 'object' && reasoning !== null

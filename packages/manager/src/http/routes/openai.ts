@@ -30,6 +30,8 @@ import {
   usage,
   usageChunk,
 } from '../openai/response.ts';
+import { fromResponsesRequest } from '../openai/responsesRequest.ts';
+import { responsesShape } from '../openai/responsesResponse.ts';
 import { asBody } from '../validate.ts';
 import { rerankRoute } from './rerank.ts';
 
@@ -61,6 +63,15 @@ export async function openaiRoutes(app: FastifyInstance, ctx: ManagerContext): P
   app.post('/v1/completions', async (req, reply) => {
     const { ollama, streaming } = fromCompletionRequest(asBody(req.body));
     await openaiAnswer(ctx, await prepareAnswer(ctx, 'generate', ollama), streaming, reply);
+  });
+
+  // The Responses API (Codex and the newer OpenAI SDK helpers), answered as a chat.
+  app.post('/v1/responses', async (req, reply) => {
+    const body = asBody(req.body);
+    const { ollama, stream } = fromResponsesRequest(body);
+    const p = await prepareAnswer(ctx, 'chat', ollama);
+    if (!p.input) throw new BadRequestError('input is required: a string or a list of input items', 'input');
+    await replyWithAnswer(ctx, reply, { ...p, input: p.input }, responsesShape(p.name, body), stream);
   });
 
   // Not OpenAI's (it has no reranking) but llama.cpp's and Jina's path, answered with OpenAI's error bodies.
