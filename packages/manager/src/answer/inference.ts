@@ -63,6 +63,7 @@ export function infer(
 ): Promise<InferenceResult> {
   const { sampling } = resolveOptions(p.model.params, p.options);
   sampling.format = p.format;
+  if (p.logprobs) sampling.topLogprobs = p.topLogprobs ?? 0;
   const name = p.model.displayName;
   const watch = ctx.metrics.generation(name);
   // A model's own parser (thinking, tool calls) reads the text first; what it holds back comes out at the end.
@@ -75,12 +76,14 @@ export function infer(
     const stats = await lease.runner.generate(
       p.input,
       sampling,
-      (text) => {
+      (text, logprobs) => {
         watch.token();
-        if (!out) return onChunk({ content: text });
+        const lp = logprobs ? { logprobs } : {};
+        if (!out) return onChunk({ content: text, ...lp });
         if (parseError) return;
         try {
-          emit(out.add(text, false));
+          // Log probabilities go out with the text they came with, even while the parser holds it back.
+          emit({ ...out.add(text, false), ...lp });
         } catch (e) {
           parseError = e; // reported once generation has ended, as the answer's last event
         }

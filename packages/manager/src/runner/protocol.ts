@@ -35,7 +35,15 @@ export type Sampling = {
   presencePenalty: number;
   frequencyPenalty: number;
   format?: OutputFormat;
+  /** Log probabilities of the generated tokens, with this many likeliest alternatives (0-20); undefined: none. */
+  topLogprobs?: number;
 };
+
+/** A token's log probability (Ollama's api.TokenLogprob); bytes: the token's text as UTF-8. */
+export type TokenLogprob = { token: string; logprob: number; bytes?: number[] };
+
+/** A generated token's log probability and, when asked for, the likeliest alternatives (api.Logprob). */
+export type Logprob = TokenLogprob & { top_logprobs?: TokenLogprob[] };
 
 export type LoadSpec = {
   modelPath: string;
@@ -85,7 +93,8 @@ export type ToRunner =
 export type FromRunner =
   | { type: 'loaded'; info: LoadedInfo }
   | { type: 'load-failed'; message: string }
-  | { type: 'chunk'; id: number; text: string }
+  /** Text as it is made; `logprobs`, when asked for, of the tokens that made it (in order). */
+  | { type: 'chunk'; id: number; text: string; logprobs?: Logprob[] }
   | { type: 'done'; id: number; stats: GenerateStats }
   /** A cancelled generation has stopped and its sequence is free (the manager frees its place only then). */
   | { type: 'canceled'; id: number }
