@@ -14,12 +14,18 @@ import type { AnswerToGenerate } from './prepare.ts';
 
 export type InferenceResult = GenerateStats & { loadNs: number };
 
+/** The context length a request asks each sequence to have (num_ctx, else the server's default). */
+export function contextSizeFor(ctx: ManagerContext, model: ResolvedModel, options: Options): number {
+  const { load } = resolveOptions(model.params, options);
+  // Below a few dozen tokens nothing useful fits; Ollama clamps too.
+  return Math.max(32, load.numCtx ?? ctx.config.contextLength);
+}
+
 export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadRequest {
   const { load } = resolveOptions(model.params, options);
   return {
     modelPath: model.modelPath,
-    // Below a few dozen tokens nothing useful fits; Ollama clamps too.
-    contextSize: Math.max(32, load.numCtx ?? ctx.config.contextLength),
+    contextSize: contextSizeFor(ctx, model, options),
     sequences: ctx.config.numParallel,
     // OWNCHAT_NUM_THREADS wins (an operator's decision), then the request's num_thread, then the usable CPUs.
     threads: ctx.config.numThreads ?? load.numThread ?? ctx.config.cpus,

@@ -19,6 +19,7 @@ import { thinkingTags } from '../thinking/thinkingTags.ts';
 import { ToolCallParser } from '../tools/toolCallParser.ts';
 import { toolCallTag } from '../tools/toolCallTag.ts';
 import type { ToolDefinition } from '../tools/types.ts';
+import { contextSizeFor } from './inference.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
 import { builtinOutput, type OutputParser, templateOutput } from './outputParser.ts';
 import { chatInput, chatMessagesFor, generateInput, type Think } from './promptInput.ts';
@@ -66,6 +67,7 @@ function inputFor(
   model: ResolvedModel,
   promptTools: unknown[] | undefined,
   think: Think | undefined,
+  truncateTo: number | undefined,
 ): GenerateInput | undefined {
   if (kind === 'generate') {
     generateImages(body);
@@ -84,7 +86,19 @@ function inputFor(
   }
   const messages = chatMessages(body);
   if (messages.length === 0) return undefined;
-  return chatInput(model, { messages, tools: promptTools, think });
+  return chatInput(model, { messages, tools: promptTools, think, truncateTo });
+}
+
+/**
+ * `truncate` and `shift` (both on unless the request says otherwise; shift off for deepseek2, whose cache
+ * cannot shift, as Ollama's supportsContextShift decides).
+ */
+function contextFields(body: Body, model: ResolvedModel): { truncate: boolean; shift: boolean } {
+  const families = [model.config.model_family, ...(model.config.model_families ?? [])];
+  return {
+    truncate: optionalBoolean(body, 'truncate') ?? true,
+    shift: optionalBoolean(body, 'shift') ?? !families.includes('deepseek2'),
+  };
 }
 
 /**
@@ -207,7 +221,10 @@ export async function prepareAnswer(
     const processed = builtin.init(requestTools ?? [], last, think);
     promptTools = requestTools ? processed : undefined;
   }
-  const input = inputFor(kind, body, model, promptTools, think);
+  const fit = contextFields(body, model);
+  const truncateTo = fit.truncate ? contextSizeFor(ctx, model, options) : undefined;
+  const prompt = inputFor(kind, body, model, promptTools, think, truncateTo);
+  const input = prompt && { ...prompt, ...fit };
   const template =
     kind === 'generate' ? (optionalString(body, 'template') ?? model.template) : model.template;
   const output = !input

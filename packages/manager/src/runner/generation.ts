@@ -2,8 +2,8 @@
 // conversation's next turn evaluates only what is new), sampling as the request asks, an optional grammar, and
 // the statistics Ollama reports.
 import { type LlamaGrammar, LlamaText, type Token } from 'node-llama-cpp';
+import { fittedPromptTokens, tokensLeft } from './fitContext.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
-import { promptTokens } from './promptTokens.ts';
 import type { GenerateInput, GenerateStats, Logprob, OutputFormat, Sampling } from './protocol.ts';
 import { logprobOf, type Probabilities, withProbabilities } from './tokenLogprobs.ts';
 
@@ -126,7 +126,7 @@ export async function generate(
   const started = process.hrtime.bigint();
   let firstToken: bigint | undefined;
   const grammar = s.format ? await grammarFor(l, s.format) : undefined;
-  const tokens = promptTokens(l, input);
+  const tokens = fittedPromptTokens(l, input, s.numKeep);
   const slot = takeSlot(l, tokens);
   const logprobs = s.topLogprobs === undefined ? undefined : new ReleasedLogprobs(l, s.topLogprobs);
   try {
@@ -136,7 +136,11 @@ export async function generate(
       slot.completion.generateCompletionWithMeta(tokens, {
         signal,
         stopOnAbortSignal: true,
-        maxTokens: s.maxTokens,
+        // shift: false ends the answer at num_ctx (LlamaCompletion reports maxTokens: done_reason "length").
+        maxTokens:
+          input.shift === false
+            ? Math.min(s.maxTokens ?? Infinity, tokensLeft(l, tokens.length))
+            : s.maxTokens,
         temperature: s.temperature,
         topK: s.topK,
         topP: s.topP,
@@ -144,6 +148,8 @@ export async function generate(
         seed: s.seed,
         grammar,
         customStopTriggers: s.stop.length ? s.stop : undefined,
+        // shift: false stops at the context's end (LlamaCompletion then reports maxTokens: done_reason "length").
+        disableContextShift: input.shift === false,
         repeatPenalty:
           s.repeatLastN === 0
             ? false

@@ -15,6 +15,12 @@ export type GenerateInput = (
   prefixTokens?: number[];
   /** Return the tokens of prompt and answer (/api/generate's `context`). */
   wantContext?: boolean;
+  /** A prompt longer than the context is shortened (the default) or refused (fitContext.ts). */
+  truncate?: boolean;
+  /** Generation that reaches the context's end shifts it (the default) or stops (done_reason "length"). */
+  shift?: boolean;
+  /** A text chat's prompt rendered without its oldest messages, fewer each time (tried when it does not fit). */
+  shorter?: string[];
 };
 
 /** Output constrained by a grammar: any JSON value (format: "json") or JSON matching a schema. */
@@ -35,6 +41,8 @@ export type Sampling = {
   presencePenalty: number;
   frequencyPenalty: number;
   format?: OutputFormat;
+  /** Tokens of the prompt's start kept when it must be cut to fit (num_keep; -1: all). */
+  numKeep: number;
   /** Log probabilities of the generated tokens, with this many likeliest alternatives (0-20); undefined: none. */
   topLogprobs?: number;
 };
