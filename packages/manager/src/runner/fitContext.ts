@@ -67,7 +67,8 @@ export function fittedPromptTokens(l: LoadedModel, input: GenerateInput, numKeep
   }
   if (input.shift === false) throw new RequestError(PROMPT_TOO_LONG);
   const size = sequenceContext(l);
-  const keep = Math.max(0, Math.min(numKeep < 0 ? tokens.length : numKeep, room - 1));
-  const limit = Math.min(room, size - Math.max(Math.floor((size - keep) / 2), 1));
+  const wanted = Math.max(0, Math.min(numKeep < 0 ? tokens.length : numKeep, room - 1));
+  const limit = Math.min(room, size - Math.max(Math.floor((size - wanted) / 2), 1));
+  const keep = Math.min(wanted, limit);
   return [...tokens.slice(0, keep), ...tokens.slice(tokens.length - (limit - keep))];
 }

@@ -36,10 +36,14 @@ export function sampleModelProbabilities(context: LlamaContext, model: LlamaMode
   const sample = native.sampleToken.bind(native);
   const raw = new internals._llama._bindings.AddonSampler((model as unknown as { _model: unknown })._model);
   raw.applyConfig({ temperature: 0 });
+  // One raw sampler, one use at a time: sequences sampled in the same batch would share its buffers.
+  let rawTurn: Promise<unknown> = Promise.resolve();
   const sampleToken: SampleToken = async (index, sampler, probabilities, confidence) => {
     if (!probabilities) return sample(index, sampler, probabilities, confidence);
     const token = await sample(index, sampler);
-    const [, modelProbabilities] = (await sample(index, raw, true, false)) as [number, number[], unknown];
+    const read = rawTurn.then(() => sample(index, raw, true, false));
+    rawTurn = read.catch(() => undefined);
+    const [, modelProbabilities] = (await read) as [number, number[], unknown];
     return [token as number, modelProbabilities, undefined];
   };
   // The native method is read-only on its prototype: the context gets its own.

@@ -27,7 +27,8 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-logprobs-'));
   const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
   const random = await writeRandomModel(path.join(dir, 'random.gguf'), { vocab: 512, seed: 11 });
-  server = await startManagerProcess();
+  // Two sequences per model: answers decoded in one batch each get their own log probabilities.
+  server = await startManagerProcess({ env: { OLLAMA_NUM_PARALLEL: '2' } });
   await importModel(server.url, 'det', det.path);
   await importModel(server.url, 'random', random.path);
   openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
@@ -136,6 +137,26 @@ describe('/api/generate and /api/chat through the ollama client', () => {
     expect((hot.logprobs as Logprob[])[0]!.top_logprobs).toEqual(
       (cold.logprobs as Logprob[])[0]!.top_logprobs,
     );
+  });
+
+  it('two answers at once, in one batch, each get their own', async () => {
+    const ask = () =>
+      ollamaClient(server.url).generate({
+        model: 'random',
+        prompt: 'hello world',
+        raw: true,
+        logprobs: true,
+        top_logprobs: 3,
+        options: { temperature: 0, num_predict: 12, repeat_penalty: 1 },
+      });
+    const alone = await ask();
+    const [a, b] = await Promise.all([ask(), ask()]);
+    for (const r of [a, b]) {
+      expect(r.response).toBe(alone.response);
+      const [got, want] = [r.logprobs as Logprob[], alone.logprobs as Logprob[]];
+      expect(got.map((l) => l.token)).toEqual(want.map((l) => l.token));
+      for (const [i, l] of got.entries()) expect(l.logprob).toBeCloseTo(want[i]!.logprob, 3);
+    }
   });
 
   it('without logprobs an answer carries none', async () => {
