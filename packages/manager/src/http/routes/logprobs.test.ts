@@ -10,6 +10,7 @@ import {
   type ManagerProcess,
   ollamaClient,
   startManagerProcess,
+  THINKER_TEMPLATE,
   writeDeterministicModel,
   writeRandomModel,
 } from '@ownchat/testkit';
@@ -26,11 +27,13 @@ let openai: OpenAI;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-logprobs-'));
   const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
+  const thinker = await writeDeterministicModel(path.join(dir, 'thinker.gguf'), { sentence: THOUGHT });
   const random = await writeRandomModel(path.join(dir, 'random.gguf'), { vocab: 512, seed: 11 });
   // Two sequences per model: answers decoded in one batch each get their own log probabilities.
   server = await startManagerProcess({ env: { OLLAMA_NUM_PARALLEL: '2' } });
   await importModel(server.url, 'det', det.path);
   await importModel(server.url, 'random', random.path);
+  await importModel(server.url, 'thinker', thinker.path, { template: THINKER_TEMPLATE });
   openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
 
@@ -40,6 +43,7 @@ afterAll(async () => {
 });
 
 const hi = [{ role: 'user' as const, content: 'Hi!' }];
+const THOUGHT = '<think> Checking the sky </think> Sunny!';
 
 const post = (route: string, body: unknown) =>
   fetch(`${server.url}${route}`, { method: 'POST', body: JSON.stringify(body) });
@@ -157,6 +161,36 @@ describe('/api/generate and /api/chat through the ollama client', () => {
       expect(got.map((l) => l.token)).toEqual(want.map((l) => l.token));
       for (const [i, l] of got.entries()) expect(l.logprob).toBeCloseTo(want[i]!.logprob, 3);
     }
+  });
+
+  it('a stop sequence drops the log probabilities of what it cuts', async () => {
+    const r = await ollamaClient(server.url).generate({
+      model: 'det',
+      prompt: 'Hi!',
+      logprobs: true,
+      options: { stop: ['fox'] },
+    });
+    // The text before the stop stays (the space of ' fox'), the token cut by it has no log probability (Ollama's too).
+    expect(r.response).toBe('The quick brown ');
+    expect((r.logprobs as Logprob[]).map((l) => l.token)).toEqual(DETERMINISTIC_PIECES.slice(0, 3));
+  });
+
+  it('a thinking model: every token has one, the thinking tags the parser holds back included', async () => {
+    const stream = await ollamaClient(server.url).chat({
+      model: 'thinker',
+      messages: hi,
+      logprobs: true,
+      stream: true,
+    });
+    const all: Logprob[] = [];
+    let [thinking, content] = ['', ''];
+    for await (const part of stream) {
+      thinking += part.message.thinking ?? '';
+      content += part.message.content;
+      all.push(...((part.logprobs ?? []) as Logprob[]));
+    }
+    expect([thinking.trim(), content.trim()]).toEqual(['Checking the sky', 'Sunny!']);
+    expect(all.map((l) => l.token).join('')).toBe(THOUGHT);
   });
 
   it('without logprobs an answer carries none', async () => {
