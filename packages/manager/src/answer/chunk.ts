@@ -1,18 +1,15 @@
-// What an answer is made of as it streams: a chunk is not only text. Today the runner sends text only, so only
-// `content` is filled; thinking, tool calls and log probabilities take their place here (in Ollama's wire shapes,
-// api/types.go) when those features come, and every reply writer already passes a chunk on whole.
+// What an answer is made of as it streams: a chunk is not only text. The runner sends text (and, when asked
+// for, the log probabilities of its tokens); a model's parser splits the text into content, thinking and tool
+// calls, in Ollama's wire shapes (api/types.go), and every reply writer passes a chunk on whole.
+import type { Logprob } from '../runner/protocol.ts';
+
+export type { Logprob, TokenLogprob } from '../runner/protocol.ts';
 
 /** One tool call the model made (Ollama's api.ToolCall). */
 export type ToolCall = {
   id?: string;
   function: { index?: number; name: string; arguments: Record<string, unknown> };
 };
-
-/** A token's log probability (Ollama's api.TokenLogprob). */
-export type TokenLogprob = { token: string; logprob: number; bytes?: number[] };
-
-/** A generated token's log probability and, when asked for, the likeliest alternatives (api.Logprob). */
-export type Logprob = TokenLogprob & { top_logprobs?: TokenLogprob[] };
 
 export type AnswerChunk = {
   content?: string;

@@ -16,12 +16,18 @@ import type { AnswerToGenerate } from './prepare.ts';
 
 export type InferenceResult = GenerateStats & { loadNs: number };
 
+/** The context length a request asks each sequence to have (num_ctx, else the server's default). */
+export function contextSizeFor(ctx: ManagerContext, model: ResolvedModel, options: Options): number {
+  const { load } = resolveOptions(model.params, options);
+  // Below a few dozen tokens nothing useful fits; Ollama clamps too.
+  return Math.max(32, load.numCtx ?? ctx.config.contextLength);
+}
+
 export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, options: Options): LoadRequest {
   const { load } = resolveOptions(model.params, options);
   return {
     modelPath: model.modelPath,
-    // Below a few dozen tokens nothing useful fits; Ollama clamps too.
-    contextSize: Math.max(32, load.numCtx ?? ctx.config.contextLength),
+    contextSize: contextSizeFor(ctx, model, options),
     sequences: ctx.config.numParallel,
     // OWNCHAT_NUM_THREADS wins (an operator's decision), then the request's num_thread, then the usable CPUs.
     threads: ctx.config.numThreads ?? load.numThread ?? ctx.config.cpus,
@@ -65,6 +71,7 @@ export function infer(
 ): Promise<InferenceResult> {
   const { sampling } = resolveOptions(p.model.params, p.options);
   sampling.format = p.format;
+  if (p.logprobs) sampling.topLogprobs = p.topLogprobs ?? 0;
   const name = p.model.displayName;
   const watch = ctx.metrics.generation(name);
   // A model's own parser (thinking, tool calls) reads the text first; what it holds back comes out at the end.
@@ -77,12 +84,14 @@ export function infer(
     const stats = await lease.runner.generate(
       p.input,
       sampling,
-      (text) => {
+      (text, logprobs) => {
         watch.token();
-        if (!out) return onChunk({ content: text });
+        const lp = logprobs ? { logprobs } : {};
+        if (!out) return onChunk({ content: text, ...lp });
         if (parseError) return;
         try {
-          emit(out.add(text, false));
+          // Log probabilities go out with the text they came with, even while the parser holds it back.
+          emit({ ...out.add(text, false), ...lp });
         } catch (e) {
           parseError = e; // reported once generation has ended, as the answer's last event
         }

@@ -57,5 +57,5 @@ export function templateOutput(
 
 /** Whether a chunk carries anything (Ollama sends no empty chunks while a parser holds text back). */
 export function hasParts(c: AnswerChunk): boolean {
-  return Boolean(c.content || c.thinking || c.toolCalls?.length);
+  return Boolean(c.content || c.thinking || c.toolCalls?.length || c.logprobs?.length);
 }

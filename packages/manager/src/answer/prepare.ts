@@ -1,6 +1,6 @@
 // A /api/generate or /api/chat request checked and resolved into what the pipeline needs: the model, the input
-// the runner continues, options, output format, keep-alive, and the fields the features still to come read
-// (think, tools, logprobs). The OpenAI routes turn their requests into Ollama's and come through here too.
+// the runner continues, options, output format, keep-alive, think, tools and log probabilities. The OpenAI
+// routes turn their requests into Ollama's and come through here too.
 import type { ManagerContext } from '../context.ts';
 import { BadRequestError } from '../errors.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../http/validate.ts';
@@ -19,6 +19,7 @@ import { thinkingTags } from '../thinking/thinkingTags.ts';
 import { ToolCallParser } from '../tools/toolCallParser.ts';
 import { toolCallTag } from '../tools/toolCallTag.ts';
 import type { ToolDefinition } from '../tools/types.ts';
+import { contextSizeFor } from './inference.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
 import { builtinOutput, type OutputParser, templateOutput } from './outputParser.ts';
 import { chatInput, chatMessagesFor, generateInput, type Think } from './promptInput.ts';
@@ -51,7 +52,7 @@ export type PreparedAnswer = {
   tools?: unknown[];
   /** Splits the generated text into content, thinking and tool calls; absent when all of it is content. */
   output?: OutputParser;
-  // Carried for the features that will read them; nothing acts on them yet.
+  /** Log probabilities of the generated tokens, with topLogprobs likeliest alternatives each. */
   logprobs?: boolean;
   topLogprobs?: number;
 };
@@ -66,6 +67,7 @@ function inputFor(
   model: ResolvedModel,
   promptTools: unknown[] | undefined,
   think: Think | undefined,
+  truncateTo: number | undefined,
 ): GenerateInput | undefined {
   if (kind === 'generate') {
     generateImages(body);
@@ -84,7 +86,19 @@ function inputFor(
   }
   const messages = chatMessages(body);
   if (messages.length === 0) return undefined;
-  return chatInput(model, { messages, tools: promptTools, think });
+  return chatInput(model, { messages, tools: promptTools, think, truncateTo });
+}
+
+/**
+ * `truncate` and `shift` (both on unless the request says otherwise; shift off for deepseek2, whose cache
+ * cannot shift, as Ollama's supportsContextShift decides).
+ */
+function contextFields(body: Body, model: ResolvedModel): { truncate: boolean; shift: boolean } {
+  const families = [model.config.model_family, ...(model.config.model_families ?? [])];
+  return {
+    truncate: optionalBoolean(body, 'truncate') ?? true,
+    shift: optionalBoolean(body, 'shift') ?? !families.includes('deepseek2'),
+  };
 }
 
 /**
@@ -168,15 +182,22 @@ function templateOutputFor(
 }
 
 /**
- * The fields no code acts on yet, read as they are when well-typed and ignored otherwise (as today: the
- * feature that uses one checks it and says what is wrong).
+ * `logprobs` and `top_logprobs`, checked as Ollama checks them (top_logprobs between 0 and 20, with its message;
+ * a top_logprobs without logprobs asks for nothing, as in Ollama).
  */
-function laterFields(body: Body): Pick<PreparedAnswer, 'logprobs' | 'topLogprobs'> {
+/** Ollama's bound on top_logprobs (server/routes.go). */
+const MAX_TOP_LOGPROBS = 20;
+
+export function logprobFields(body: Body): Pick<PreparedAnswer, 'logprobs' | 'topLogprobs'> {
   const { logprobs, top_logprobs } = body;
-  return {
-    ...(typeof logprobs === 'boolean' ? { logprobs } : {}),
-    ...(Number.isInteger(top_logprobs) ? { topLogprobs: top_logprobs as number } : {}),
-  };
+  if (logprobs !== undefined && logprobs !== null && typeof logprobs !== 'boolean')
+    throw new BadRequestError(`logprobs must be true or false, not ${JSON.stringify(logprobs)}`);
+  if (top_logprobs !== undefined && top_logprobs !== null && !Number.isInteger(top_logprobs))
+    throw new BadRequestError(`top_logprobs must be a whole number, not ${JSON.stringify(top_logprobs)}`);
+  const top = (top_logprobs as number | null | undefined) ?? 0;
+  if (top < 0 || top > MAX_TOP_LOGPROBS)
+    throw new BadRequestError(`top_logprobs must be between 0 and ${MAX_TOP_LOGPROBS}`);
+  return logprobs === true ? { logprobs: true, topLogprobs: top } : {};
 }
 
 export type PrepareOptions = {
@@ -192,6 +213,7 @@ export async function prepareAnswer(
   { relaxThinking = false }: PrepareOptions = {},
 ): Promise<PreparedAnswer> {
   const body = asBody(rawBody);
+  const logprobs = logprobFields(body); // checked first, as Ollama does
   const name = modelField(body);
   const stream = optionalBoolean(body, 'stream') !== false; // the server's default is to stream
   const options = checkOptionLimits(checkOptions(body.options), ctx.config);
@@ -213,7 +235,10 @@ export async function prepareAnswer(
     const processed = builtin.init(requestTools ?? [], last, think);
     promptTools = requestTools ? processed : undefined;
   }
-  const input = inputFor(kind, body, model, promptTools, think);
+  const fit = contextFields(body, model);
+  const truncateTo = fit.truncate ? contextSizeFor(ctx, model, options) : undefined;
+  const prompt = inputFor(kind, body, model, promptTools, think, truncateTo);
+  const input = prompt && { ...prompt, ...fit };
   const template =
     kind === 'generate' ? (optionalString(body, 'template') ?? model.template) : model.template;
   const output = !input
@@ -233,6 +258,6 @@ export async function prepareAnswer(
     ...(think !== undefined ? { think } : {}),
     ...(requestTools && input ? { tools: requestTools } : {}),
     ...(output ? { output } : {}),
-    ...laterFields(body),
+    ...logprobs,
   };
 }

@@ -4,6 +4,7 @@
 import { BadRequestError } from '../errors.ts';
 import { parseModelName } from '../model/name.ts';
 import type { ChatMessage, GenerateInput } from '../runner/protocol.ts';
+import { shorterChats } from '../runner/shorterChats.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
 import { renderPrompt, type TemplateMessage } from '../template/prompt.ts';
 import { ThinkingParser } from '../thinking/thinkingParser.ts';
@@ -24,6 +25,8 @@ export type ChatRequest = {
   messages: (ChatMessage & Omit<TemplateMessage, 'role' | 'content'>)[];
   tools?: unknown[];
   think?: Think;
+  /** The context length the prompt must fit, when a prompt too long is to be truncated (Ollama's default). */
+  truncateTo?: number;
 };
 
 export function generateInput(model: ResolvedModel, req: GenerateRequest): GenerateInput {
@@ -68,8 +71,13 @@ export function chatMessagesFor(model: ResolvedModel, req: ChatRequest): ChatReq
 export function chatInput(model: ResolvedModel, req: ChatRequest): GenerateInput {
   const messages = chatMessagesFor(model, req);
   const tools = req.tools?.length ? req.tools : undefined;
-  if (model.template) {
-    return { kind: 'text', text: renderPrompt(model.template, { messages, tools, think: req.think }) };
+  const template = model.template;
+  if (template) {
+    const render = (m: typeof messages) => renderPrompt(template, { messages: m, tools, think: req.think });
+    const text = render(messages);
+    // A token holds at least a byte: a prompt with fewer bytes than the context fits, and needs no shorter one.
+    const mayNotFit = req.truncateTo !== undefined && Buffer.byteLength(text) + 2 > req.truncateTo * 0.9;
+    return { kind: 'text', text, ...(mayNotFit ? { shorter: [...shorterChats(messages)].map(render) } : {}) };
   }
   if (tools) {
     throw new BadRequestError(

@@ -7,6 +7,7 @@ import type {
   GenerateStats,
   LoadedInfo,
   LoadSpec,
+  Logprob,
   Sampling,
 } from '../runner/protocol.ts';
 
@@ -24,11 +25,14 @@ export interface RunnerHandle {
   readonly info: LoadedInfo | undefined;
   /** Loads the model; rejects with ModelLoadError saying why (bad file, memory, timeout). */
   load(spec: LoadSpec, timeoutMs: number): Promise<LoadedInfo>;
-  /** Generates; text arrives through onChunk. Aborting the signal stops it and rejects with CanceledError. */
+  /**
+   * Generates; text (with its tokens' log probabilities when sampling asks) arrives through onChunk. Aborting
+   * the signal stops it and rejects with CanceledError.
+   */
   generate(
     input: GenerateInput,
     sampling: Sampling,
-    onChunk: (text: string) => void,
+    onChunk: (text: string, logprobs?: Logprob[]) => void,
     signal?: AbortSignal,
   ): Promise<GenerateStats>;
   /** One embedding vector per input. */

@@ -9,6 +9,7 @@ import type {
   GenerateStats,
   LoadedInfo,
   LoadSpec,
+  Logprob,
   Sampling,
   ToRunner,
 } from '../runner/protocol.ts';
@@ -19,7 +20,7 @@ import type { EmbedResult, RerankResult, RunnerExit, RunnerHandle } from './runn
 const RUNNER_MAIN = childEntry(new URL('../runner/runnerMain.ts', import.meta.url));
 
 type Pending = {
-  onChunk: (text: string) => void;
+  onChunk: (text: string, logprobs?: Logprob[]) => void;
   resolve: (result: never) => void;
   reject: (e: Error) => void;
   /** The client left: the request ends with CanceledError once the runner says its sequence is free. */
@@ -112,7 +113,7 @@ export class RunnerProcess implements RunnerHandle {
   generate(
     input: GenerateInput,
     sampling: Sampling,
-    onChunk: (text: string) => void,
+    onChunk: (text: string, logprobs?: Logprob[]) => void,
     signal?: AbortSignal,
   ): Promise<GenerateStats> {
     if (this.exited) return Promise.reject(new RunnerError(`the runner for ${this.label} is not running`));
@@ -216,7 +217,7 @@ export class RunnerProcess implements RunnerHandle {
       if (m.type !== 'chunk') this.settleCanceled(m.id);
       return;
     }
-    if (m.type === 'chunk') this.pending.get(m.id)?.onChunk(m.text);
+    if (m.type === 'chunk') this.pending.get(m.id)?.onChunk(m.text, m.logprobs);
     else if (m.type === 'done' || m.type === 'embedded' || m.type === 'reranked') {
       this.pending.get(m.id)?.resolve(answerOf(m) as never);
       this.pending.delete(m.id);

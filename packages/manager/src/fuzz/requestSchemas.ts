@@ -74,6 +74,16 @@ const message: JsonSchema = {
   },
 };
 
+/** top_logprobs just past Ollama's 0..20 on both sides, so its refusal is fuzzed too. */
+const topLogprobs: JsonSchema = { type: 'integer', minimum: -1, maximum: 21 };
+/** Log probabilities and what happens past num_ctx (truncate, shift), on /api/generate and /api/chat. */
+const answerExtras: Record<string, JsonSchema> = {
+  logprobs: bool,
+  top_logprobs: topLogprobs,
+  truncate: bool,
+  shift: bool,
+};
+
 const generate: JsonSchema = {
   type: 'object',
   required: ['model'],
@@ -91,6 +101,7 @@ const generate: JsonSchema = {
     keep_alive: keepAlive,
     options,
     think,
+    ...answerExtras,
   },
 };
 
@@ -106,6 +117,7 @@ const chat: JsonSchema = {
     keep_alive: keepAlive,
     options,
     think,
+    ...answerExtras,
   },
 };
 
@@ -415,6 +427,8 @@ export const MANAGER_REQUEST_SCHEMAS: Record<string, JsonSchema | null> = {
       model: str,
       messages: { type: 'array', items: openaiMessage },
       ...openaiSampling,
+      logprobs: bool,
+      top_logprobs: topLogprobs,
       max_completion_tokens: { type: 'integer', minimum: -1, maximum: 64 },
       response_format: {
         type: 'object',
@@ -433,7 +447,14 @@ export const MANAGER_REQUEST_SCHEMAS: Record<string, JsonSchema | null> = {
   'POST /v1/completions': {
     type: 'object',
     required: ['model', 'prompt'],
-    properties: { model: str, prompt: str, suffix: str, echo: bool, ...openaiSampling },
+    properties: {
+      model: str,
+      prompt: str,
+      suffix: str,
+      echo: bool,
+      ...openaiSampling,
+      logprobs: { type: 'integer', minimum: -1, maximum: 21 },
+    },
   },
   'POST /v1/rerank': rerank,
   'POST /v1/embeddings': {

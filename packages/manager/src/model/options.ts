@@ -100,6 +100,7 @@ const DEFAULTS = {
   num_predict: -1,
   num_batch: 512,
   num_gpu: -1,
+  num_keep: 4,
 };
 
 export type LoadChoices = {
@@ -134,6 +135,7 @@ export function resolveOptions(
       repeatLastN: num('repeat_last_n') === -1 ? 2 ** 31 - 1 : Math.max(0, num('repeat_last_n')),
       presencePenalty: num('presence_penalty'),
       frequencyPenalty: num('frequency_penalty'),
+      numKeep: num('num_keep'),
     },
     load: {
       numCtx: o.num_ctx as number | undefined,

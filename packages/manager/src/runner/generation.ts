@@ -2,9 +2,10 @@
 // conversation's next turn evaluates only what is new), sampling as the request asks, an optional grammar, and
 // the statistics Ollama reports.
 import { type LlamaGrammar, LlamaText, type Token } from 'node-llama-cpp';
+import { fittedPromptTokens, tokensLeft } from './fitContext.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
-import { promptTokens } from './promptTokens.ts';
-import type { GenerateInput, GenerateStats, OutputFormat, Sampling } from './protocol.ts';
+import type { GenerateInput, GenerateStats, Logprob, OutputFormat, Sampling } from './protocol.ts';
+import { logprobOf, type Probabilities, withProbabilities } from './tokenLogprobs.ts';
 
 function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);
@@ -80,49 +81,98 @@ export function asLlamaCppIntegers(grammar: string): string {
   );
 }
 
+/**
+ * The log probabilities of the tokens LlamaCompletion releases, from the probabilities recorded as each was
+ * generated. Tokens come out in the order they were made; those it never releases (a stop sequence, the end
+ * token) are passed over, as Ollama drops the log probabilities of what it cuts.
+ */
+class ReleasedLogprobs {
+  private readonly made: { token: Token; probabilities: Probabilities }[] = [];
+  private pending: Logprob[] = [];
+
+  constructor(
+    private readonly l: LoadedModel,
+    private readonly top: number,
+  ) {}
+
+  generated(token: Token, probabilities: Probabilities): void {
+    this.made.push({ token, probabilities });
+  }
+
+  released(tokens: readonly Token[]): void {
+    for (const token of tokens) {
+      let m = this.made.shift();
+      while (m && m.token !== token) m = this.made.shift();
+      if (m) this.pending.push(logprobOf(this.l.model, token, m.probabilities, this.top));
+    }
+  }
+
+  /** The log probabilities of the tokens released since the last call. */
+  take(): Logprob[] {
+    const taken = this.pending;
+    this.pending = [];
+    return taken;
+  }
+}
+
 /** Generates; text goes out through onText as it is made. Resolves undefined when aborted. */
 export async function generate(
   l: LoadedModel,
   input: GenerateInput,
   s: Sampling,
   signal: AbortSignal,
-  onText: (text: string) => void,
+  onText: (text: string, logprobs?: Logprob[]) => void,
 ): Promise<GenerateStats | undefined> {
   const started = process.hrtime.bigint();
   let firstToken: bigint | undefined;
   const grammar = s.format ? await grammarFor(l, s.format) : undefined;
-  const tokens = promptTokens(l, input);
+  const tokens = fittedPromptTokens(l, input, s.numKeep);
   const slot = takeSlot(l, tokens);
+  const logprobs = s.topLogprobs === undefined ? undefined : new ReleasedLogprobs(l, s.topLogprobs);
   try {
     const meter = slot.sequence.tokenMeter;
     const [inputBefore, outputBefore] = [meter.usedInputTokens, meter.usedOutputTokens];
-    const { metadata } = await slot.completion.generateCompletionWithMeta(tokens, {
-      signal,
-      stopOnAbortSignal: true,
-      maxTokens: s.maxTokens,
-      temperature: s.temperature,
-      topK: s.topK,
-      topP: s.topP,
-      minP: s.minP,
-      seed: s.seed,
-      grammar,
-      customStopTriggers: s.stop.length ? s.stop : undefined,
-      repeatPenalty:
-        s.repeatLastN === 0
-          ? false
-          : {
-              lastTokens: s.repeatLastN,
-              penalty: s.repeatPenalty,
-              presencePenalty: s.presencePenalty,
-              frequencyPenalty: s.frequencyPenalty,
-            },
-      onToken: () => {
-        firstToken ??= process.hrtime.bigint();
-      },
-      onTextChunk: (text) => {
-        if (text) onText(text);
-      },
-    });
+    const complete = () =>
+      slot.completion.generateCompletionWithMeta(tokens, {
+        signal,
+        stopOnAbortSignal: true,
+        // shift: false ends the answer at num_ctx (LlamaCompletion reports maxTokens: done_reason "length").
+        maxTokens:
+          input.shift === false
+            ? Math.min(s.maxTokens ?? Infinity, tokensLeft(l, tokens.length))
+            : s.maxTokens,
+        temperature: s.temperature,
+        topK: s.topK,
+        topP: s.topP,
+        minP: s.minP,
+        seed: s.seed,
+        grammar,
+        customStopTriggers: s.stop.length ? s.stop : undefined,
+        // shift: false stops at the context's end (LlamaCompletion then reports maxTokens: done_reason "length").
+        disableContextShift: input.shift === false,
+        repeatPenalty:
+          s.repeatLastN === 0
+            ? false
+            : {
+                lastTokens: s.repeatLastN,
+                penalty: s.repeatPenalty,
+                presencePenalty: s.presencePenalty,
+                frequencyPenalty: s.frequencyPenalty,
+              },
+        onToken: (released) => {
+          firstToken ??= process.hrtime.bigint();
+          logprobs?.released(released);
+        },
+        onTextChunk: (text) => {
+          const lp = logprobs?.take();
+          // A chunk carrying log probabilities goes out even without text (Ollama's too).
+          if (lp?.length) onText(text, lp);
+          else if (text) onText(text);
+        },
+      });
+    const { metadata } = logprobs
+      ? await withProbabilities(slot.sequence, (t, p) => logprobs.generated(t, p), complete)
+      : await complete();
     if (signal.aborted) return undefined;
     const end = process.hrtime.bigint();
     const first = firstToken ?? end;

@@ -35,6 +35,7 @@ const sampling = (maxTokens: number): Sampling => ({
   repeatLastN: 0,
   presencePenalty: 0,
   frequencyPenalty: 0,
+  numKeep: 4,
 });
 
 it('refuses a generation beyond its sequences, and frees a cancelled one’s sequence before saying so', async () => {

@@ -11,6 +11,7 @@ import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { Lockstep } from './lockstep.ts';
 import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
 import { rerank } from './ranking.ts';
+import { sampleModelProbabilities } from './tokenLogprobs.ts';
 
 export class ModelRunner {
   private loaded: LoadedModel | undefined;
@@ -65,6 +66,7 @@ export class ModelRunner {
     const perSequence = contextPerSequence(spec, model.trainContextSize);
     // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
     const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));
+    sampleModelProbabilities(context, model);
     const slots: Slot[] = [];
     // Concurrent answers decode together, one batch per step (lockstep.ts says why).
     const lockstep = spec.sequences > 1 ? new Lockstep() : undefined;
@@ -100,8 +102,12 @@ export class ModelRunner {
     this.aborts.set(id, abort);
     try {
       if (!this.loaded) throw new Error('the runner has no model loaded');
-      const stats = await generate(this.loaded, message.input, message.sampling, abort.signal, (text) =>
-        this.send({ type: 'chunk', id, text }),
+      const stats = await generate(
+        this.loaded,
+        message.input,
+        message.sampling,
+        abort.signal,
+        (text, logprobs) => this.send({ type: 'chunk', id, text, ...(logprobs ? { logprobs } : {}) }),
       );
       // Undefined when cancelled: its sequence is free again, which the manager waits to hear.
       this.send(stats ? { type: 'done', id, stats } : { type: 'canceled', id });

@@ -15,6 +15,12 @@ export type GenerateInput = (
   prefixTokens?: number[];
   /** Return the tokens of prompt and answer (/api/generate's `context`). */
   wantContext?: boolean;
+  /** A prompt longer than the context is shortened (the default) or refused (fitContext.ts). */
+  truncate?: boolean;
+  /** Generation that reaches the context's end shifts it (the default) or stops (done_reason "length"). */
+  shift?: boolean;
+  /** A text chat's prompt rendered without its oldest messages, fewer each time (tried when it does not fit). */
+  shorter?: string[];
 };
 
 /** Output constrained by a grammar: any JSON value (format: "json") or JSON matching a schema. */
@@ -35,7 +41,17 @@ export type Sampling = {
   presencePenalty: number;
   frequencyPenalty: number;
   format?: OutputFormat;
+  /** Tokens of the prompt's start kept when it must be cut to fit (num_keep; -1: all). */
+  numKeep: number;
+  /** Log probabilities of the generated tokens, with this many likeliest alternatives (0-20); undefined: none. */
+  topLogprobs?: number;
 };
+
+/** A token's log probability (Ollama's api.TokenLogprob); bytes: the token's text as UTF-8. */
+export type TokenLogprob = { token: string; logprob: number; bytes?: number[] };
+
+/** A generated token's log probability and, when asked for, the likeliest alternatives (api.Logprob). */
+export type Logprob = TokenLogprob & { top_logprobs?: TokenLogprob[] };
 
 export type LoadSpec = {
   modelPath: string;
@@ -87,7 +103,8 @@ export type ToRunner =
 export type FromRunner =
   | { type: 'loaded'; info: LoadedInfo }
   | { type: 'load-failed'; message: string }
-  | { type: 'chunk'; id: number; text: string }
+  /** Text as it is made; `logprobs`, when asked for, of the tokens that made it (in order). */
+  | { type: 'chunk'; id: number; text: string; logprobs?: Logprob[] }
   | { type: 'done'; id: number; stats: GenerateStats }
   /** A cancelled generation has stopped and its sequence is free (the manager frees its place only then). */
   | { type: 'canceled'; id: number }

@@ -246,6 +246,9 @@ export function fromChatRequest(body: Body): { ollama: Body; streaming: Streamin
     ollama.tools = body.tools;
   const think = thinkFromReasoningEffort(body);
   if (think !== undefined) ollama.think = think;
+  // logprobs (a boolean) and top_logprobs pass on as they are; /api/chat checks them (openai.go FromChatRequest).
+  if (body.logprobs !== undefined && body.logprobs !== null) ollama.logprobs = body.logprobs;
+  if (body.top_logprobs !== undefined && body.top_logprobs !== null) ollama.top_logprobs = body.top_logprobs;
   return { ollama, streaming: streaming(body) };
 }
 
@@ -313,7 +316,20 @@ export function fromCompletionRequest(body: Body): { ollama: Body; streaming: St
   }
   const ollama: Body = { model: requiredModel(body), prompt, options: options(body), stream: false };
   if (typeof body.suffix === 'string' && body.suffix) ollama.suffix = body.suffix;
+  Object.assign(ollama, completionLogprobs(body));
   return { ollama, streaming: streaming(body) };
+}
+
+/**
+ * /v1/completions' `logprobs` is a number: how many likeliest tokens to return; above 0 it asks for log
+ * probabilities with that many alternatives (openai.go FromCompleteRequest; /api/generate bounds it).
+ */
+function completionLogprobs(body: Body): Body {
+  const v = body.logprobs;
+  if (v === undefined || v === null) return {};
+  if (!Number.isInteger(v))
+    throw new BadRequestError(`logprobs must be a whole number, not ${JSON.stringify(v)}`, 'logprobs');
+  return (v as number) > 0 ? { logprobs: true, top_logprobs: v } : {};
 }
 
 export type EmbeddingRequest = {

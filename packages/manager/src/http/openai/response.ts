@@ -40,6 +40,11 @@ export function finishReason(reason: FinishReason, sentCalls: boolean): FinishRe
   return reason === 'stop' && sentCalls ? 'tool_calls' : reason;
 }
 
+/** Log probabilities as Ollama's /v1 carries them (openai.go ChoiceLogprobs): `{content: [...]}`, or absent. */
+function choiceLogprobs(c: AnswerChunk) {
+  return c.logprobs?.length ? { logprobs: { content: c.logprobs } } : {};
+}
+
 export function chatCompletion(head: AnswerHead, answer: AnswerChunk, finish: FinishReason, u: Usage) {
   const calls = toolCalls(answer);
   const message = {
@@ -52,7 +57,14 @@ export function chatCompletion(head: AnswerHead, answer: AnswerChunk, finish: Fi
     ...head,
     object: 'chat.completion',
     system_fingerprint: FINGERPRINT,
-    choices: [{ index: 0, message, finish_reason: finishReason(finish, calls.length > 0) }],
+    choices: [
+      {
+        index: 0,
+        message,
+        finish_reason: finishReason(finish, calls.length > 0),
+        ...choiceLogprobs(answer),
+      },
+    ],
     usage: u,
   };
 }
@@ -64,39 +76,46 @@ type Delta = {
   tool_calls?: ReturnType<typeof toolCalls>;
 };
 
-export function chatChunk(head: AnswerHead, delta: Delta, finish: FinishReason) {
+export function chatChunk(
+  head: AnswerHead,
+  delta: Delta,
+  finish: FinishReason,
+  logprobsOf: AnswerChunk = {},
+) {
   return {
     ...head,
     object: 'chat.completion.chunk',
     system_fingerprint: FINGERPRINT,
-    choices: [{ index: 0, delta, finish_reason: finish }],
+    choices: [{ index: 0, delta, finish_reason: finish, ...choiceLogprobs(logprobsOf) }],
   };
 }
 
 /**
  * A streamed chat chunk as Ollama's ToStreamChunks sends it: content (and tool calls) in the delta, reasoning
- * as `reasoning`; a chunk with both reasoning and content or calls goes out as two, reasoning first.
+ * as `reasoning`; a chunk with both reasoning and content or calls goes out as two, reasoning first (carrying
+ * all the chunk's log probabilities, as Ollama's does).
  */
 export function chatChunks(head: AnswerHead, c: AnswerChunk) {
   const calls = toolCalls(c);
   const rest = { content: c.content ?? '', ...(calls.length ? { tool_calls: calls } : {}) };
   if (c.thinking && (c.content || calls.length)) {
     return [
-      chatChunk(head, { role: 'assistant', reasoning: c.thinking }, null),
+      chatChunk(head, { role: 'assistant', reasoning: c.thinking }, null, c),
       chatChunk(head, { role: 'assistant', ...rest }, null),
     ];
   }
-  return [
-    chatChunk(head, { role: 'assistant', ...rest, ...(c.thinking ? { reasoning: c.thinking } : {}) }, null),
-  ];
+  const reasoning = c.thinking ? { reasoning: c.thinking } : {};
+  return [chatChunk(head, { role: 'assistant', ...rest, ...reasoning }, null, c)];
 }
 
-export function textCompletion(head: AnswerHead, text: string, finish: FinishReason, u?: Usage) {
+/** A text_completion; `logprobs` in Ollama's shape when the answer has them, else null as OpenAI writes it. */
+export function textCompletion(head: AnswerHead, answer: AnswerChunk, finish: FinishReason, u?: Usage) {
+  const logprobs = answer.logprobs?.length ? { content: answer.logprobs } : null;
   return {
     ...head,
     object: 'text_completion',
     system_fingerprint: FINGERPRINT,
-    choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+    choices: [{ text: answer.content ?? '', index: 0, logprobs, finish_reason: finish }],
     ...(u ? { usage: u } : {}),
   };
 }

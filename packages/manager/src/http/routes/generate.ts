@@ -16,19 +16,21 @@ export function generateRoutes(app: FastifyInstance, ctx: ManagerContext): void 
 
 /**
  * One of Ollama's answer objects: `response` (and `thinking`) for generate, an assistant `message` with
- * `thinking` and `tool_calls` when there are any, for chat.
+ * `thinking` and `tool_calls` when there are any, for chat; `logprobs` of its tokens when asked for.
  */
 function ollamaPart(p: PreparedAnswer, c: AnswerChunk) {
   const head = { model: p.name, created_at: new Date().toISOString() };
   const thinking = c.thinking ? { thinking: c.thinking } : {};
-  if (p.kind === 'generate') return { ...head, response: c.content ?? '', ...thinking, done: false };
+  const logprobs = c.logprobs?.length ? { logprobs: c.logprobs } : {};
+  if (p.kind === 'generate')
+    return { ...head, response: c.content ?? '', ...thinking, done: false, ...logprobs };
   const message = {
     role: 'assistant',
     content: c.content ?? '',
     ...thinking,
     ...(c.toolCalls?.length ? { tool_calls: c.toolCalls } : {}),
   };
-  return { ...head, message, done: false };
+  return { ...head, message, done: false, ...logprobs };
 }
 
 /** Ollama's answers: the parts, then the statistics in the last object; `started` times the whole request. */

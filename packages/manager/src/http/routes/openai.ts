@@ -105,12 +105,12 @@ function openaiShape(kind: AnswerKind, name: string, streaming: Streaming): Answ
     framing: SSE,
     chunk: (c) => {
       if (c.toolCalls?.length) sentCalls = true;
-      return kind === 'chat' ? chatChunks(head, c) : [textCompletion(head, c.content ?? '', null)];
+      return kind === 'chat' ? chatChunks(head, c) : [textCompletion(head, c, null)];
     },
     last: (r) => [
       kind === 'chat'
         ? chatChunk(head, { role: 'assistant', content: '' }, finishReason(r.doneReason, sentCalls))
-        : textCompletion(head, '', r.doneReason),
+        : textCompletion(head, {}, r.doneReason),
       ...(streaming.includeUsage
         ? [usageChunk(head, kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', usage(r))]
         : []),
@@ -118,7 +118,7 @@ function openaiShape(kind: AnswerKind, name: string, streaming: Streaming): Answ
     whole: (answer, r) =>
       kind === 'chat'
         ? chatCompletion(head, answer, r.doneReason, usage(r))
-        : textCompletion(head, answer.content ?? '', r.doneReason, usage(r)),
+        : textCompletion(head, answer, r.doneReason, usage(r)),
     error: (status, message) => openaiError(status, message),
   };
 }
