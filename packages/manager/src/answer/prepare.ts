@@ -17,7 +17,7 @@ import { compileTemplate } from '../template/prompt.ts';
 import { ThinkingParser } from '../thinking/thinkingParser.ts';
 import { thinkingTags } from '../thinking/thinkingTags.ts';
 import { ToolCallParser } from '../tools/toolCallParser.ts';
-import { toolCallTag } from '../tools/toolCallTag.ts';
+import { preservedToolTag, toolCallTag } from '../tools/toolCallTag.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
 import { builtinOutput, type OutputParser, templateOutput } from './outputParser.ts';
@@ -152,10 +152,10 @@ function templateOutputFor(
       if (input.kind === 'text' && input.text.trim().endsWith(tags.opening)) thinking.add(tags.opening);
     }
   }
-  const toolParser =
-    requestTools?.length && !builtin?.hasToolSupport
-      ? new ToolCallParser(requestTools, toolCallTag(nodes))
-      : undefined;
+  const tag = requestTools?.length && !builtin?.hasToolSupport ? toolCallTag(nodes) : undefined;
+  const toolParser = tag !== undefined ? new ToolCallParser(requestTools ?? [], tag) : undefined;
+  // The tag may be a special token (mistral's [TOOL_CALLS]): the runner gives it back as text.
+  if (tag !== undefined) input.preservedTokens = preservedToolTag(tag);
   return thinking || toolParser ? templateOutput(thinking, toolParser) : undefined;
 }
 
@@ -186,7 +186,9 @@ export async function prepareAnswer(
   const requestedThink = thinkField(body);
   const model = await ctx.store.resolve(name);
   const caps = await capabilitiesOf(model);
-  const think = checkedThink(name, caps, requestedThink);
+  let think = checkedThink(name, caps, requestedThink);
+  // harmony's Reasoning line knows low, medium and high only: Ollama sends "max" to gpt-oss as "high".
+  if (think === 'max' && usesHarmony({ goTemplate: model.template, config: model.config })) think = 'high';
   checkCapabilities(kind, name, model, caps, body);
   const raw = kind === 'generate' && optionalBoolean(body, 'raw') === true;
   const requestTools = kind === 'chat' ? (tools(body) as ToolDefinition[] | undefined) : undefined;
@@ -202,6 +204,7 @@ export async function prepareAnswer(
   const input = inputFor(kind, body, model, promptTools, think);
   const template =
     kind === 'generate' ? (optionalString(body, 'template') ?? model.template) : model.template;
+  if (input && builtin) input.preservedTokens = [...builtin.preservedTokens];
   const output = !input
     ? undefined
     : builtin

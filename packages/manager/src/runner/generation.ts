@@ -3,6 +3,7 @@
 // the statistics Ollama reports.
 import { type LlamaGrammar, LlamaText, type Token } from 'node-llama-cpp';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
+import { answerDecoder, preservedTokenIds } from './preservedTokens.ts';
 import { promptTokens } from './promptTokens.ts';
 import type { GenerateInput, GenerateStats, OutputFormat, Sampling } from './protocol.ts';
 
@@ -92,6 +93,9 @@ export async function generate(
   let firstToken: bigint | undefined;
   const grammar = s.format ? await grammarFor(l, s.format) : undefined;
   const tokens = promptTokens(l, input);
+  const preserved = preservedTokenIds(l.model, input.preservedTokens);
+  // Without tags to keep, node-llama-cpp's own text (onTextChunk) is the answer.
+  const decode = preserved.size > 0 ? answerDecoder(l.model, preserved) : undefined;
   const slot = takeSlot(l, tokens);
   try {
     const meter = slot.sequence.tokenMeter;
@@ -116,11 +120,13 @@ export async function generate(
               presencePenalty: s.presencePenalty,
               frequencyPenalty: s.frequencyPenalty,
             },
-      onToken: () => {
+      onToken: (made) => {
         firstToken ??= process.hrtime.bigint();
+        const text = decode?.(made);
+        if (text) onText(text);
       },
       onTextChunk: (text) => {
-        if (text) onText(text);
+        if (text && !decode) onText(text);
       },
     });
     if (signal.aborted) return undefined;

@@ -15,6 +15,11 @@ export type GenerateInput = (
   prefixTokens?: number[];
   /** Return the tokens of prompt and answer (/api/generate's `context`). */
   wantContext?: boolean;
+  /**
+   * Special tokens given back as their text in the answer (an output parser reads them: harmony's
+   * `<|channel|>`); every other special token comes out as '', as before. Ollama's preserved_tokens.
+   */
+  preservedTokens?: string[];
 };
 
 /** Output constrained by a grammar: any JSON value (format: "json") or JSON matching a schema. */

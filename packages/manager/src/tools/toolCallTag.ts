@@ -44,3 +44,14 @@ function firstText(nodes: Node[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The tool-call tag as a token the runner keeps as text (Ollama's llamaServerPreservedTokensForToolTag): none
+ * for a bare JSON start; a tag like "[TOOL_CALLS][" keeps its leading bracketed special token only.
+ */
+export function preservedToolTag(tag: string): string[] {
+  if (tag === '' || tag === '{' || tag === '[') return [];
+  const close = tag[0] === '[' ? ']' : tag[0] === '<' ? '>' : undefined;
+  const end = close ? tag.indexOf(close) : -1;
+  return [end > 0 ? tag.slice(0, end + 1) : tag];
+}
