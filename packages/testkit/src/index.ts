@@ -49,6 +49,7 @@ export {
   type WrittenGguf,
   writeGguf,
 } from './gguf/writer.ts';
+export { GPT_OSS_TEMPLATE } from './gptOssTemplate.ts';
 export {
   importModel,
   type ManagerProcess,

@@ -219,6 +219,20 @@ export interface DeterministicModelOptions {
    * sentences and starts, must differ.
    */
   continuations?: { after: string; sentence: string }[];
+  /**
+   * The answer as exact vocabulary pieces instead of `sentence` (SPM spelling, `▁` for a space), for answers
+   * that hold special tokens: a piece listed in `special` is a control token, the rest are words.
+   */
+  tokens?: string[];
+  /** Control tokens the vocabulary gets (a family's tags: `<|channel|>`, `<|return|>`, …). */
+  special?: string[];
+  /** The prompt token the answer follows; defaults to `<0x0A>`, the end of ChatML's "<|im_start|>assistant\n". */
+  after?: string;
+  /**
+   * Words that must be one token in prompts (the first of them merge before any other word), like
+   * "assistant" where a template's generation prompt ends with `<|start|>assistant`.
+   */
+  promptWords?: string[];
 }
 
 /**
@@ -248,14 +262,19 @@ export async function writeDeterministicModel(
   const sentence = options.sentence ?? DETERMINISTIC_ANSWER;
   const full: ModelShape = { ...TINY, layers: 1, name: 'ownchat-deterministic', ...options.shape };
   checkShape(full);
-  const tokens = sentenceTokens(sentence);
+  const tokens = options.tokens ?? sentenceTokens(sentence);
   const more = (options.continuations ?? []).map((c) => ({
     after: c.after,
     tokens: sentenceTokens(c.sentence),
   }));
-  const allWords = [...tokens, ...more.flatMap((c) => [c.after, ...c.tokens])];
-  const vocab = buildVocabulary({ size: full.vocab, words: [...allWords, ...COMMON_WORDS] });
-  const chains = [{ after: '<0x0A>', tokens }, ...more];
+  const special = options.special ?? [];
+  const allWords = [
+    ...(options.promptWords ?? []),
+    ...tokens,
+    ...more.flatMap((c) => [c.after, ...c.tokens]),
+  ].filter((w) => !special.includes(w));
+  const vocab = buildVocabulary({ size: full.vocab, words: [...allWords, ...COMMON_WORDS], special });
+  const chains = [{ after: options.after ?? '<0x0A>', tokens }, ...more];
   const chain = chains.flatMap((c) => [c.after, ...c.tokens]).map((t) => vocab.idOf(t));
   const successors = chains.flatMap((c) => [...c.tokens, '<|im_end|>']).map((t) => vocab.idOf(t));
   if (new Set(chain).size !== chain.length) {
@@ -301,7 +320,7 @@ export async function writeDeterministicModel(
     path,
     size,
     shape: full,
-    sentence,
+    sentence: options.tokens ? tokens.join('').replaceAll(SPACE_MARKER, ' ') : sentence,
     tokens,
     pieces: tokens.map((t) => t.replaceAll(SPACE_MARKER, ' ')),
   };
