@@ -1,28 +1,30 @@
 // gpt-oss's harmony format end to end, through real inference: deterministic test models (testkit) whose
 // answers are harmony messages spelled with special (control) tokens, as gpt-oss writes them, imported with
 // gpt-oss's Ollama template (testkit GPT_OSS_TEMPLATE, from Ollama's x/create/client/create.go) and the
-// harmony parser. The runner must give `<|channel|>`, `<|message|>`, `<|start|>`, `<|end|>` back as text (llama.cpp
-// makes control tokens '') for the parser to see them. Checked through the official `ollama` client and the
-// `openai` SDK, streamed and not, and a whole tool loop whose second prompt is checked byte for byte.
+// harmony parser. llama.cpp renders `<|channel|>`, `<|message|>`, `<|start|>`, `<|constrain|>` and `<|end|>`
+// as text for such vocabularies and ends generation at `<|return|>` and `<|call|>`, not at `<|end|>`; the
+// runner must stop where llama.cpp says (node-llama-cpp's own EOT guess is `<|end|>` here, which cut the
+// answer after its thinking). Checked through the official `ollama` client and the `openai` SDK, streamed and
+// not, and a whole tool loop whose second prompt is checked byte for byte.
 //
 // The test models' only memory is the token they just read, so a token appears once per answer: where harmony
 // repeats a tag (`<|channel|>` in the second message), the answer spells it with ordinary tokens ("<|chan" +
 // "nel|>"), which read the same. Every gpt-oss prompt ends in `<|start|>assistant`, so a model answers every
 // turn alike: the loop's second answer is the call again (its prompt is what is checked).
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import {
-  GPT_OSS_TEMPLATE,
-  importModel,
-  type ManagerProcess,
-  ollamaClient,
-  startManagerProcess,
-  writeDeterministicModel,
-} from '@ownchat/testkit';
-import type { Message, Ollama, Tool } from 'ollama';
-import OpenAI from 'openai';
+import { GPT_OSS_TEMPLATE, importModel, writeDeterministicModel } from '@ownchat/testkit';
+import type { Message } from 'ollama';
+import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  expectedCall,
+  expectedOpenaiCall,
+  question,
+  renderedPrompt,
+  startToolServer,
+  type ToolServer,
+  weather,
+} from './toolFixtures.ts';
 
 // The tags gpt-oss's vocabulary has as control tokens. With both <|return|> and <|call|> present, llama.cpp
 // ends generation at those two and not at <|end|> (its o200k_harmony workaround), as for gpt-oss.
@@ -71,64 +73,32 @@ const CALLER_ANSWER = [
   '<|call|>',
 ];
 
-const weather: Tool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'Get the current weather for a city',
-    parameters: {
-      type: 'object',
-      required: ['city'],
-      properties: { city: { type: 'string', description: 'The city' } },
-    },
-  },
-};
-const question: Message = { role: 'user', content: 'What is the weather in Paris?' };
-const expectedCall = { function: { index: 0, name: 'get_weather', arguments: { city: 'Paris' } } };
-
-let dir: string;
-let server: ManagerProcess;
-let ollama: Ollama;
-let openai: OpenAI;
+let t: ToolServer;
 
 async function harmonyModel(name: string, tokens: string[]) {
-  const model = await writeDeterministicModel(path.join(dir, `${name}.gguf`), {
+  const model = await writeDeterministicModel(path.join(t.dir, `${name}.gguf`), {
     tokens,
     special: HARMONY_SPECIAL,
     after: 'assistant',
     promptWords: ['assistant'],
     shape: { vocab: 1024 },
   });
-  await importModel(server.url, name, model.path, { template: GPT_OSS_TEMPLATE, parser: 'harmony' });
+  await importModel(t.server.url, name, model.path, { template: GPT_OSS_TEMPLATE, parser: 'harmony' });
 }
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-harmony-'));
-  server = await startManagerProcess();
+  t = await startToolServer('harmony');
   await harmonyModel('oss-thinker', THINKER_ANSWER);
   await harmonyModel('oss-caller', CALLER_ANSWER);
-  ollama = ollamaClient(server.url);
-  openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 }, 120_000);
 
 afterAll(async () => {
-  await server?.stop();
-  if (server) await fs.rm(server.modelsDir, { recursive: true, force: true });
-  await fs.rm(dir, { recursive: true, force: true });
+  await t?.stop();
 });
-
-async function rendered(body: object): Promise<string> {
-  const res = await fetch(`${server.url}/api/chat`, {
-    method: 'POST',
-    body: JSON.stringify({ ...body, _debug_render_only: true }),
-  });
-  const json = (await res.json()) as { _debug_info: { rendered_template: string } };
-  return json._debug_info.rendered_template;
-}
 
 describe('harmony through the ollama client', () => {
   it('splits analysis into thinking and final into content, streamed and not', async () => {
-    const r = await ollama.chat({ model: 'oss-thinker', messages: [question], stream: false });
+    const r = await t.ollama.chat({ model: 'oss-thinker', messages: [question], stream: false });
     expect(r.message.thinking).toBe('Checking the sky');
     expect(r.message.content).toBe('Sunny!');
     expect(r.message.tool_calls).toBeUndefined();
@@ -137,7 +107,7 @@ describe('harmony through the ollama client', () => {
     let thinking = '';
     let content = '';
     let chunks = 0;
-    for await (const part of await ollama.chat({
+    for await (const part of await t.ollama.chat({
       model: 'oss-thinker',
       messages: [question],
       stream: true,
@@ -151,7 +121,7 @@ describe('harmony through the ollama client', () => {
   });
 
   it('answers a call on the commentary channel as message.tool_calls, after its thinking', async () => {
-    const r = await ollama.chat({
+    const r = await t.ollama.chat({
       model: 'oss-caller',
       messages: [question],
       tools: [weather],
@@ -164,7 +134,7 @@ describe('harmony through the ollama client', () => {
     ]);
 
     const parts = [];
-    for await (const part of await ollama.chat({
+    for await (const part of await t.ollama.chat({
       model: 'oss-caller',
       messages: [question],
       tools: [weather],
@@ -181,7 +151,9 @@ describe('harmony through the ollama client', () => {
 
   it('puts think levels in the Reasoning line as the template asks; think false leaves it out', async () => {
     const line = async (think?: boolean | 'low' | 'medium' | 'high') =>
-      /Reasoning: \w+/.exec(await rendered({ model: 'oss-thinker', messages: [question], think }))?.[0];
+      /Reasoning: \w+/.exec(
+        await renderedPrompt(t.server.url, { model: 'oss-thinker', messages: [question], think }),
+      )?.[0];
     expect(await line()).toBe('Reasoning: medium');
     expect(await line('low')).toBe('Reasoning: low');
     expect(await line('high')).toBe('Reasoning: high');
@@ -190,7 +162,7 @@ describe('harmony through the ollama client', () => {
   });
 
   it("runs the tool loop: the call and the tool's result go back into the prompt as Ollama renders them", async () => {
-    const first = await ollama.chat({
+    const first = await t.ollama.chat({
       model: 'oss-caller',
       messages: [question],
       tools: [weather],
@@ -206,7 +178,7 @@ describe('harmony through the ollama client', () => {
     // TypeScript, then the conversation in harmony with the call on the commentary channel (<|call|>) and the
     // result from functions.get_weather.
     const today = new Date().toISOString().slice(0, 10);
-    expect(await rendered({ model: 'oss-caller', messages, tools: [weather] })).toBe(
+    expect(await renderedPrompt(t.server.url, { model: 'oss-caller', messages, tools: [weather] })).toBe(
       '<|start|>system<|message|>You are ChatGPT, a large language model trained by OpenAI.\n' +
         `Knowledge cutoff: 2024-06\nCurrent date: ${today}\n\nReasoning: medium\n\n` +
         '# Valid channels: analysis, commentary, final. Channel must be included for every message.\n' +
@@ -220,14 +192,14 @@ describe('harmony through the ollama client', () => {
         '<|start|>functions.get_weather to=assistant<|message|>22 degrees, sunny<|end|>' +
         '<|start|>assistant',
     );
-    const next = await ollama.chat({ model: 'oss-caller', messages, tools: [weather], stream: false });
+    const next = await t.ollama.chat({ model: 'oss-caller', messages, tools: [weather], stream: false });
     expect(next.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), ...expectedCall }]);
   });
 });
 
 describe('harmony through the openai SDK', () => {
   it('returns reasoning apart from content, streamed and not', async () => {
-    const r = await openai.chat.completions.create({
+    const r = await t.openai.chat.completions.create({
       model: 'oss-thinker',
       messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
     });
@@ -236,7 +208,7 @@ describe('harmony through the openai SDK', () => {
     expect(r.choices[0]!.finish_reason).toBe('stop');
     let reasoning = '';
     let content = '';
-    const stream = await openai.chat.completions.create({
+    const stream = await t.openai.chat.completions.create({
       model: 'oss-thinker',
       messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
       stream: true,
@@ -250,29 +222,23 @@ describe('harmony through the openai SDK', () => {
   });
 
   it('answers tool_calls with arguments as JSON text and finish_reason tool_calls, streamed and not', async () => {
-    const openaiCall = {
-      id: expect.stringMatching(/^call_/),
-      index: 0,
-      type: 'function',
-      function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
-    };
     const request = {
       model: 'oss-caller',
       messages: [{ role: 'user' as const, content: 'What is the weather in Paris?' }],
       tools: [weather as OpenAI.ChatCompletionTool],
     };
-    const r = await openai.chat.completions.create(request);
+    const r = await t.openai.chat.completions.create(request);
     expect(r.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(r.choices[0]!.message.tool_calls).toEqual([openaiCall]);
+    expect(r.choices[0]!.message.tool_calls).toEqual([expectedOpenaiCall]);
     expect((r.choices[0]!.message as { reasoning?: string }).reasoning).toBe('Need the weather');
 
     const calls = [];
     const finishes = [];
-    for await (const chunk of await openai.chat.completions.create({ ...request, stream: true })) {
+    for await (const chunk of await t.openai.chat.completions.create({ ...request, stream: true })) {
       calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
       finishes.push(chunk.choices[0]?.finish_reason);
     }
-    expect(calls).toEqual([openaiCall]);
+    expect(calls).toEqual([expectedOpenaiCall]);
     expect(finishes.at(-1)).toBe('tool_calls');
   });
 });
