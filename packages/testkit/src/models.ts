@@ -150,7 +150,11 @@ function llamaTensorSpecs(shape: ModelShape): TensorSpec[] {
   return specs;
 }
 
-function llamaMetadata(shape: ModelShape, vocab: Vocabulary): Array<readonly [string, GgufValue]> {
+function llamaMetadata(
+  shape: ModelShape,
+  vocab: Vocabulary,
+  chatTemplate?: string,
+): Array<readonly [string, GgufValue]> {
   return [
     ['general.architecture', str('llama')],
     ['general.name', str(shape.name)],
@@ -165,7 +169,7 @@ function llamaMetadata(shape: ModelShape, vocab: Vocabulary): Array<readonly [st
     ['llama.rope.dimension_count', u32(shape.embedding / shape.heads)],
     ['llama.rope.freq_base', f32(10000)],
     ['llama.attention.layer_norm_rms_epsilon', f32(1e-6)],
-    ...vocabularyMetadata(vocab),
+    ...vocabularyMetadata(vocab, chatTemplate),
   ];
 }
 
@@ -180,6 +184,7 @@ async function writeLlama(
   shape: ModelShape,
   vocab: Vocabulary,
   dataFor: (spec: TensorSpec) => Float32Array | RowFiller,
+  chatTemplate?: string,
 ): Promise<number> {
   const tensors: GgufTensor[] = llamaTensorSpecs(shape).map((spec) => ({
     name: spec.name,
@@ -187,7 +192,7 @@ async function writeLlama(
     type: spec.norm ? 'F32' : GGML_TYPE_OF[shape.type],
     data: dataFor(spec),
   }));
-  const written = await writeGguf(path, { metadata: llamaMetadata(shape, vocab), tensors });
+  const written = await writeGguf(path, { metadata: llamaMetadata(shape, vocab, chatTemplate), tensors });
   return written.size;
 }
 
@@ -233,6 +238,8 @@ export interface DeterministicModelOptions {
    * "assistant" where a template's generation prompt ends with `<|start|>assistant`.
    */
   promptWords?: string[];
+  /** The GGUF's tokenizer.chat_template (Jinja); defaults to ChatML's. */
+  chatTemplate?: string;
 }
 
 /**
@@ -307,15 +314,21 @@ export async function writeDeterministicModel(
     for (const i of nextRows.get(row) ?? []) out[i] = scale; // dim i holds chain[i], the token this one follows
   };
 
-  const size = await writeLlama(path, full, vocab, (spec) => {
-    if (spec.norm) return ones(spec.dims[0]!);
-    if (spec.name === 'token_embd.weight') return embedding;
-    if (spec.name === 'output.weight') return output;
-    if (spec.name.endsWith('attn_output.weight') || spec.name.endsWith('ffn_down.weight')) {
-      return new Float32Array(spec.dims[0]! * spec.dims[1]!);
-    }
-    return randomRows(full.seed, spec.name);
-  });
+  const size = await writeLlama(
+    path,
+    full,
+    vocab,
+    (spec) => {
+      if (spec.norm) return ones(spec.dims[0]!);
+      if (spec.name === 'token_embd.weight') return embedding;
+      if (spec.name === 'output.weight') return output;
+      if (spec.name.endsWith('attn_output.weight') || spec.name.endsWith('ffn_down.weight')) {
+        return new Float32Array(spec.dims[0]! * spec.dims[1]!);
+      }
+      return randomRows(full.seed, spec.name);
+    },
+    options.chatTemplate,
+  );
   return {
     path,
     size,

@@ -130,7 +130,10 @@ export function buildVocabulary({ size, words = COMMON_WORDS, special = [] }: Vo
 }
 
 /** The `tokenizer.*` metadata llama.cpp reads for an SPM model, with ChatML on top. */
-export function vocabularyMetadata(vocab: Vocabulary): Array<readonly [string, GgufValue]> {
+export function vocabularyMetadata(
+  vocab: Vocabulary,
+  chatTemplate: string = CHATML_TEMPLATE,
+): Array<readonly [string, GgufValue]> {
   return [
     ['tokenizer.ggml.model', str('llama')],
     ['tokenizer.ggml.tokens', strArr(vocab.tokens)],
@@ -146,6 +149,6 @@ export function vocabularyMetadata(vocab: Vocabulary): Array<readonly [string, G
     ['tokenizer.ggml.add_bos_token', bool(false)],
     ['tokenizer.ggml.add_eos_token', bool(false)],
     ['tokenizer.ggml.add_space_prefix', bool(false)],
-    ['tokenizer.chat_template', str(CHATML_TEMPLATE)],
+    ['tokenizer.chat_template', str(chatTemplate)],
   ];
 }

@@ -2,6 +2,7 @@
 // the runner continues, options, output format, keep-alive, and the fields the features still to come read
 // (think, tools, logprobs). The OpenAI routes turn their requests into Ollama's and come through here too.
 import type { ManagerContext } from '../context.ts';
+import { inspectGguf } from '../engine/gguf.ts';
 import { BadRequestError } from '../errors.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../http/validate.ts';
 import type { Capability } from '../model/capabilities.ts';
@@ -17,7 +18,7 @@ import { compileTemplate } from '../template/prompt.ts';
 import { ThinkingParser } from '../thinking/thinkingParser.ts';
 import { thinkingTags } from '../thinking/thinkingTags.ts';
 import { ToolCallParser } from '../tools/toolCallParser.ts';
-import { preservedToolTag, toolCallTag } from '../tools/toolCallTag.ts';
+import { jinjaToolCallTag, preservedToolTag, toolCallTag } from '../tools/toolCallTag.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
 import { builtinOutput, type OutputParser, templateOutput } from './outputParser.ts';
@@ -141,6 +142,7 @@ function templateOutputFor(
   requestTools: ToolDefinition[] | undefined,
   builtin: BuiltinParser | undefined,
   template: string | undefined,
+  chatTemplate: string | undefined,
 ): OutputParser | undefined {
   const nodes = template ? compileTemplate(template) : undefined;
   let thinking: ThinkingParser | undefined;
@@ -152,11 +154,27 @@ function templateOutputFor(
       if (input.kind === 'text' && input.text.trim().endsWith(tags.opening)) thinking.add(tags.opening);
     }
   }
-  const tag = requestTools?.length && !builtin?.hasToolSupport ? toolCallTag(nodes) : undefined;
+  const tag =
+    requestTools?.length && !builtin?.hasToolSupport
+      ? nodes || !chatTemplate
+        ? toolCallTag(nodes)
+        : jinjaToolCallTag(chatTemplate)
+      : undefined;
   const toolParser = tag !== undefined ? new ToolCallParser(requestTools ?? [], tag) : undefined;
   // The tag may be a special token (mistral's [TOOL_CALLS]): the runner gives it back as text.
   if (tag !== undefined) input.preservedTokens = preservedToolTag(tag);
   return thinking || toolParser ? templateOutput(thinking, toolParser) : undefined;
+}
+
+/** The GGUF's Jinja template, read only where it renders a chat with tools (no Go template). */
+async function jinjaFor(
+  model: ResolvedModel,
+  template: string | undefined,
+  requestTools: ToolDefinition[] | undefined,
+): Promise<string | undefined> {
+  if (template || !requestTools?.length) return undefined;
+  const gguf = await inspectGguf(model.modelPath, model.displayName).catch(() => undefined);
+  return gguf?.chatTemplate;
 }
 
 /**
@@ -209,7 +227,14 @@ export async function prepareAnswer(
     ? undefined
     : builtin
       ? builtinOutput(builtin)
-      : templateOutputFor(input, think, requestTools, builtin, template);
+      : templateOutputFor(
+          input,
+          think,
+          requestTools,
+          builtin,
+          template,
+          await jinjaFor(model, template, requestTools),
+        );
   return {
     kind,
     name,

@@ -13,12 +13,12 @@
 // turn alike: the loop's second answer is the call again (its prompt is what is checked).
 import path from 'node:path';
 import { GPT_OSS_TEMPLATE, importModel, writeDeterministicModel } from '@ownchat/testkit';
-import type { Message } from 'ollama';
-import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  afterCall,
   expectedCall,
-  expectedOpenaiCall,
+  expectOllamaCall,
+  expectOpenaiCall,
   question,
   renderedPrompt,
   startToolServer,
@@ -121,32 +121,7 @@ describe('harmony through the ollama client', () => {
   });
 
   it('answers a call on the commentary channel as message.tool_calls, after its thinking', async () => {
-    const r = await t.ollama.chat({
-      model: 'oss-caller',
-      messages: [question],
-      tools: [weather],
-      stream: false,
-    });
-    expect(r.message.thinking).toBe('Need the weather');
-    expect(r.message.content).toBe('');
-    expect(r.message.tool_calls).toEqual([
-      { id: expect.stringMatching(/^call_[a-z0-9]{8}$/), ...expectedCall },
-    ]);
-
-    const parts = [];
-    for await (const part of await t.ollama.chat({
-      model: 'oss-caller',
-      messages: [question],
-      tools: [weather],
-      stream: true,
-    })) {
-      parts.push(part);
-    }
-    expect(parts.map((p) => p.message.thinking ?? '').join('')).toBe('Need the weather');
-    expect(parts.map((p) => p.message.content).join('')).toBe('');
-    const calls = parts.flatMap((p) => p.message.tool_calls ?? []);
-    expect(calls).toEqual([{ id: expect.stringMatching(/^call_/), ...expectedCall }]);
-    expect(parts.at(-1)!.done).toBe(true);
+    await expectOllamaCall(t.ollama, 'oss-caller', 'Need the weather');
   });
 
   it('puts think levels in the Reasoning line as the template asks; think false leaves it out', async () => {
@@ -168,11 +143,7 @@ describe('harmony through the ollama client', () => {
       tools: [weather],
       stream: false,
     });
-    const messages: Message[] = [
-      question,
-      first.message,
-      { role: 'tool', content: '22 degrees, sunny', tool_name: 'get_weather' } as Message,
-    ];
+    const messages = afterCall(first.message);
     // GPT_OSS_TEMPLATE rendered by hand with Go text/template's rules for these messages and tools: the
     // system message (date, Reasoning: medium, channels), the developer message declaring get_weather as
     // TypeScript, then the conversation in harmony with the call on the commentary channel (<|call|>) and the
@@ -222,23 +193,6 @@ describe('harmony through the openai SDK', () => {
   });
 
   it('answers tool_calls with arguments as JSON text and finish_reason tool_calls, streamed and not', async () => {
-    const request = {
-      model: 'oss-caller',
-      messages: [{ role: 'user' as const, content: 'What is the weather in Paris?' }],
-      tools: [weather as OpenAI.ChatCompletionTool],
-    };
-    const r = await t.openai.chat.completions.create(request);
-    expect(r.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(r.choices[0]!.message.tool_calls).toEqual([expectedOpenaiCall]);
-    expect((r.choices[0]!.message as { reasoning?: string }).reasoning).toBe('Need the weather');
-
-    const calls = [];
-    const finishes = [];
-    for await (const chunk of await t.openai.chat.completions.create({ ...request, stream: true })) {
-      calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
-      finishes.push(chunk.choices[0]?.finish_reason);
-    }
-    expect(calls).toEqual([expectedOpenaiCall]);
-    expect(finishes.at(-1)).toBe('tool_calls');
+    await expectOpenaiCall(t.openai, 'oss-caller', 'Need the weather');
   });
 });

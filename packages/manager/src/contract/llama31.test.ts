@@ -8,12 +8,11 @@
 // in "<|end_header_id|>\n\n"): the loop's second prompt is what is checked there.
 import path from 'node:path';
 import { importModel, writeDeterministicModel } from '@ownchat/testkit';
-import type { Message } from 'ollama';
-import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  expectedCall,
-  expectedOpenaiCall,
+  afterCall,
+  expectOllamaCall,
+  expectOpenaiCall,
   question,
   renderedPrompt,
   startToolServer,
@@ -107,29 +106,7 @@ describe('llama3.1 through the ollama client', () => {
   });
 
   it('answers the JSON object as message.tool_calls, streamed and not', async () => {
-    const r = await t.ollama.chat({
-      model: 'llama31-caller',
-      messages: [question],
-      tools: [weather],
-      stream: false,
-    });
-    expect(r.message.content).toBe('');
-    expect(r.message.tool_calls).toEqual([
-      { id: expect.stringMatching(/^call_[a-z0-9]{8}$/), ...expectedCall },
-    ]);
-    const parts = [];
-    for await (const part of await t.ollama.chat({
-      model: 'llama31-caller',
-      messages: [question],
-      tools: [weather],
-      stream: true,
-    })) {
-      parts.push(part);
-    }
-    expect(parts.map((p) => p.message.content).join('')).toBe('');
-    expect(parts.flatMap((p) => p.message.tool_calls ?? [])).toEqual([
-      { id: expect.stringMatching(/^call_/), ...expectedCall },
-    ]);
+    await expectOllamaCall(t.ollama, 'llama31-caller');
   });
 
   it('runs the tool loop: the call and its result go back into the prompt as Ollama renders them', async () => {
@@ -139,11 +116,7 @@ describe('llama3.1 through the ollama client', () => {
       tools: [weather],
       stream: false,
     });
-    const messages: Message[] = [
-      question,
-      first.message,
-      { role: 'tool', content: '22 degrees, sunny', tool_name: 'get_weather' } as Message,
-    ];
+    const messages = afterCall(first.message);
     // The tools are shown only with a last user message: after a tool result the prompt has none.
     expect(await renderedPrompt(t.server.url, { model: 'llama31-caller', messages, tools: [weather] })).toBe(
       `${SYSTEM}<|start_header_id|>user<|end_header_id|>\n\nWhat is the weather in Paris?<|eot_id|>` +
@@ -156,18 +129,6 @@ describe('llama3.1 through the ollama client', () => {
 
 describe('llama3.1 through the openai SDK', () => {
   it('answers tool_calls with finish_reason tool_calls, streamed and not', async () => {
-    const request = {
-      model: 'llama31-caller',
-      messages: [{ role: 'user' as const, content: 'What is the weather in Paris?' }],
-      tools: [weather as OpenAI.ChatCompletionTool],
-    };
-    const r = await t.openai.chat.completions.create(request);
-    expect(r.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(r.choices[0]!.message.tool_calls).toEqual([expectedOpenaiCall]);
-    const calls = [];
-    for await (const chunk of await t.openai.chat.completions.create({ ...request, stream: true })) {
-      calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
-    }
-    expect(calls).toEqual([expectedOpenaiCall]);
+    await expectOpenaiCall(t.openai, 'llama31-caller');
   });
 });

@@ -9,12 +9,12 @@
 // generation prompt ends with one) and every turn gets the same answer: the loop's second prompt is checked.
 import path from 'node:path';
 import { importModel, writeDeterministicModel } from '@ownchat/testkit';
-import type { Message } from 'ollama';
-import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  afterCall,
   expectedCall,
-  expectedOpenaiCall,
+  expectOllamaCall,
+  expectOpenaiCall,
   question,
   renderedPrompt,
   startToolServer,
@@ -124,32 +124,7 @@ describe('qwen3 through the ollama client', () => {
   });
 
   it('answers thinking and a tool call (its tag a control token), streamed and not', async () => {
-    const r = await t.ollama.chat({
-      model: 'qwen3-caller',
-      messages: [question],
-      tools: [weather],
-      stream: false,
-    });
-    expect(r.message.thinking).toBe('Need the weather');
-    expect(r.message.content).toBe('');
-    expect(r.message.tool_calls).toEqual([
-      { id: expect.stringMatching(/^call_[a-z0-9]{8}$/), ...expectedCall },
-    ]);
-
-    const parts = [];
-    for await (const part of await t.ollama.chat({
-      model: 'qwen3-caller',
-      messages: [question],
-      tools: [weather],
-      stream: true,
-    })) {
-      parts.push(part);
-    }
-    expect(parts.map((p) => p.message.thinking ?? '').join('')).toBe('Need the weather');
-    expect(parts.map((p) => p.message.content).join('')).toBe('');
-    expect(parts.flatMap((p) => p.message.tool_calls ?? [])).toEqual([
-      { id: expect.stringMatching(/^call_/), ...expectedCall },
-    ]);
+    await expectOllamaCall(t.ollama, 'qwen3-caller', 'Need the weather');
   });
 
   it('puts /think or /no_think after the last user message as think asks', async () => {
@@ -171,11 +146,7 @@ describe('qwen3 through the ollama client', () => {
       tools: [weather],
       stream: false,
     });
-    const messages: Message[] = [
-      question,
-      first.message,
-      { role: 'tool', content: '22 degrees, sunny', tool_name: 'get_weather' } as Message,
-    ];
+    const messages = afterCall(first.message);
     // QWEN3 rendered with Go text/template's rules (the .Function line as Go prints Ollama's ToolFunction,
     // as in toolsAndThinking.test.ts): the thinking of an answer after the last user message is kept.
     expect(await renderedPrompt(t.server.url, { model: 'qwen3-caller', messages, tools: [weather] })).toBe(
@@ -197,26 +168,6 @@ describe('qwen3 through the ollama client', () => {
 
 describe('qwen3 through the openai SDK', () => {
   it('answers reasoning and tool_calls, finish_reason tool_calls, streamed and not', async () => {
-    const request = {
-      model: 'qwen3-caller',
-      messages: [{ role: 'user' as const, content: 'What is the weather in Paris?' }],
-      tools: [weather as OpenAI.ChatCompletionTool],
-    };
-    const r = await t.openai.chat.completions.create(request);
-    expect(r.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(r.choices[0]!.message.tool_calls).toEqual([expectedOpenaiCall]);
-    expect((r.choices[0]!.message as { reasoning?: string }).reasoning).toBe('Need the weather');
-
-    const calls = [];
-    let reasoning = '';
-    const finishes = [];
-    for await (const chunk of await t.openai.chat.completions.create({ ...request, stream: true })) {
-      calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
-      reasoning += (chunk.choices[0]?.delta as { reasoning?: string } | undefined)?.reasoning ?? '';
-      finishes.push(chunk.choices[0]?.finish_reason);
-    }
-    expect(calls).toEqual([expectedOpenaiCall]);
-    expect(reasoning).toBe('Need the weather');
-    expect(finishes.at(-1)).toBe('tool_calls');
+    await expectOpenaiCall(t.openai, 'qwen3-caller', 'Need the weather');
   });
 });

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type ManagerProcess, ollamaClient, startManagerProcess } from '@ownchat/testkit';
-import type { Message, Ollama, Tool } from 'ollama';
+import type { ChatResponse, Message, Ollama, Tool } from 'ollama';
 import OpenAI from 'openai';
 import { expect } from 'vitest';
 
@@ -68,4 +68,79 @@ export async function startToolServer(name: string): Promise<ToolServer> {
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Asks `model` for the weather with the tool through the ollama client, streamed and not: the answer must be
+ * the call (in the chunk where it completes), no content, and `thinking` before it where given. Returns the
+ * answer that was not streamed.
+ */
+export async function expectOllamaCall(
+  ollama: Ollama,
+  model: string,
+  thinking?: string,
+): Promise<ChatResponse> {
+  const r = await ollama.chat({ model, messages: [question], tools: [weather], stream: false });
+  expect(r.message.thinking).toBe(thinking);
+  expect(r.message.content).toBe('');
+  expect(r.message.tool_calls).toEqual([
+    { id: expect.stringMatching(/^call_[a-z0-9]{8}$/), ...expectedCall },
+  ]);
+  const parts: ChatResponse[] = [];
+  for await (const part of await ollama.chat({
+    model,
+    messages: [question],
+    tools: [weather],
+    stream: true,
+  })) {
+    parts.push(part);
+  }
+  expect(parts.map((p) => p.message.thinking ?? '').join('')).toBe(thinking ?? '');
+  expect(parts.map((p) => p.message.content).join('')).toBe('');
+  expect(parts.flatMap((p) => p.message.tool_calls ?? [])).toEqual([
+    { id: expect.stringMatching(/^call_/), ...expectedCall },
+  ]);
+  expect(parts.at(-1)!.done).toBe(true);
+  return r;
+}
+
+/** A loop's next conversation: the question, the answer that called the tool, and the tool's result. */
+export function afterCall(answer: Message): Message[] {
+  return [
+    question,
+    answer,
+    { role: 'tool', content: '22 degrees, sunny', tool_name: 'get_weather' } as Message,
+  ];
+}
+
+/**
+ * The same through the openai SDK, streamed and not: tool_calls with the arguments as JSON text,
+ * finish_reason "tool_calls", and `reasoning` where given. Returns the completion that was not streamed.
+ */
+export async function expectOpenaiCall(
+  openai: OpenAI,
+  model: string,
+  reasoning?: string,
+): Promise<OpenAI.ChatCompletion> {
+  const request = {
+    model,
+    messages: [{ role: 'user' as const, content: 'What is the weather in Paris?' }],
+    tools: [weather as OpenAI.ChatCompletionTool],
+  };
+  const r = await openai.chat.completions.create(request);
+  expect(r.choices[0]!.finish_reason).toBe('tool_calls');
+  expect(r.choices[0]!.message.tool_calls).toEqual([expectedOpenaiCall]);
+  expect((r.choices[0]!.message as { reasoning?: string }).reasoning).toBe(reasoning);
+  const calls = [];
+  const finishes = [];
+  let streamedReasoning = '';
+  for await (const chunk of await openai.chat.completions.create({ ...request, stream: true })) {
+    calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
+    streamedReasoning += (chunk.choices[0]?.delta as { reasoning?: string } | undefined)?.reasoning ?? '';
+    finishes.push(chunk.choices[0]?.finish_reason);
+  }
+  expect(calls).toEqual([expectedOpenaiCall]);
+  expect(streamedReasoning).toBe(reasoning ?? '');
+  expect(finishes.at(-1)).toBe('tool_calls');
+  return r;
 }
