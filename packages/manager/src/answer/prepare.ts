@@ -127,6 +127,16 @@ function checkCapabilities(
   }
 }
 
+/** harmony's Reasoning line knows low, medium and high only: Ollama sends "max" to gpt-oss as "high". */
+export function templateThink(
+  model: Pick<ResolvedModel, 'template' | 'config'>,
+  think: Think | undefined,
+): Think | undefined {
+  return think === 'max' && usesHarmony({ goTemplate: model.template, config: model.config })
+    ? 'high'
+    : think;
+}
+
 /** The built-in parser a model's config names; gpt-oss templates in harmony's format get harmony's. */
 function builtinParserFor(model: ResolvedModel): BuiltinParser | undefined {
   return (
@@ -204,9 +214,7 @@ export async function prepareAnswer(
   const requestedThink = thinkField(body);
   const model = await ctx.store.resolve(name);
   const caps = await capabilitiesOf(model);
-  let think = checkedThink(name, caps, requestedThink);
-  // harmony's Reasoning line knows low, medium and high only: Ollama sends "max" to gpt-oss as "high".
-  if (think === 'max' && usesHarmony({ goTemplate: model.template, config: model.config })) think = 'high';
+  const think = templateThink(model, checkedThink(name, caps, requestedThink));
   checkCapabilities(kind, name, model, caps, body);
   const raw = kind === 'generate' && optionalBoolean(body, 'raw') === true;
   const requestTools = kind === 'chat' ? (tools(body) as ToolDefinition[] | undefined) : undefined;
