@@ -63,7 +63,7 @@ function toChatHistory(messages: ChatMessage[]): HistoryItem[] {
     const m = messages[i]!;
     if (m.role === 'system') history.push({ type: 'system', text: m.content });
     else if (m.role === 'assistant') {
-      const response: (string | FunctionCall)[] = m.content ? [m.content] : [];
+      const response: (string | FunctionCall)[] = m.content || !m.toolCalls?.length ? [m.content] : [];
       for (const call of m.toolCalls ?? []) {
         const result = messages[i + 1]?.role === 'tool' ? messages[++i]!.content : '';
         response.push({ type: 'functionCall', name: call.name, params: call.arguments, result });
