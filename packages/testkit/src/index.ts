@@ -49,6 +49,7 @@ export {
   type WrittenGguf,
   writeGguf,
 } from './gguf/writer.ts';
+export { GPT_OSS_TEMPLATE } from './gptOssTemplate.ts';
 export {
   importModel,
   type ManagerProcess,
@@ -87,7 +88,7 @@ export {
   writeTestReranker,
 } from './reranker.ts';
 export { startTcpProxy, type TcpProxy } from './tcpProxy.ts';
-export { QWEN25_TOOLS_TEMPLATE, THINKER_TEMPLATE } from './templates.ts';
+export { QWEN25_JINJA, QWEN25_TOOLS_TEMPLATE, THINKER_TEMPLATE } from './templates.ts';
 export {
   buildVocabulary,
   CHATML_TEMPLATE,

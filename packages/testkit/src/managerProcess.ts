@@ -149,7 +149,7 @@ export async function importModel(
   url: string,
   name: string,
   ggufPath: string,
-  extra: { template?: string; system?: string; parameters?: Record<string, unknown> } = {},
+  extra: { template?: string; system?: string; parameters?: Record<string, unknown>; parser?: string } = {},
 ): Promise<void> {
   const digest = await sha256File(ggufPath);
   const res = await undiciFetch(`${url}/api/blobs/${digest}`, {

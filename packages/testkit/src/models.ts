@@ -150,7 +150,11 @@ function llamaTensorSpecs(shape: ModelShape): TensorSpec[] {
   return specs;
 }
 
-function llamaMetadata(shape: ModelShape, vocab: Vocabulary): Array<readonly [string, GgufValue]> {
+function llamaMetadata(
+  shape: ModelShape,
+  vocab: Vocabulary,
+  chatTemplate?: string,
+): Array<readonly [string, GgufValue]> {
   return [
     ['general.architecture', str('llama')],
     ['general.name', str(shape.name)],
@@ -165,7 +169,7 @@ function llamaMetadata(shape: ModelShape, vocab: Vocabulary): Array<readonly [st
     ['llama.rope.dimension_count', u32(shape.embedding / shape.heads)],
     ['llama.rope.freq_base', f32(10000)],
     ['llama.attention.layer_norm_rms_epsilon', f32(1e-6)],
-    ...vocabularyMetadata(vocab),
+    ...vocabularyMetadata(vocab, chatTemplate),
   ];
 }
 
@@ -180,6 +184,7 @@ async function writeLlama(
   shape: ModelShape,
   vocab: Vocabulary,
   dataFor: (spec: TensorSpec) => Float32Array | RowFiller,
+  chatTemplate?: string,
 ): Promise<number> {
   const tensors: GgufTensor[] = llamaTensorSpecs(shape).map((spec) => ({
     name: spec.name,
@@ -187,7 +192,7 @@ async function writeLlama(
     type: spec.norm ? 'F32' : GGML_TYPE_OF[shape.type],
     data: dataFor(spec),
   }));
-  const written = await writeGguf(path, { metadata: llamaMetadata(shape, vocab), tensors });
+  const written = await writeGguf(path, { metadata: llamaMetadata(shape, vocab, chatTemplate), tensors });
   return written.size;
 }
 
@@ -219,6 +224,22 @@ export interface DeterministicModelOptions {
    * sentences and starts, must differ.
    */
   continuations?: { after: string; sentence: string }[];
+  /**
+   * The answer as exact vocabulary pieces instead of `sentence` (SPM spelling, `▁` for a space), for answers
+   * that hold special tokens: a piece listed in `special` is a control token, the rest are words.
+   */
+  tokens?: string[];
+  /** Control tokens the vocabulary gets (a family's tags: `<|channel|>`, `<|return|>`, …). */
+  special?: string[];
+  /** The prompt token the answer follows; defaults to `<0x0A>`, the end of ChatML's "<|im_start|>assistant\n". */
+  after?: string;
+  /**
+   * Words that must be one token in prompts (the first of them merge before any other word), like
+   * "assistant" where a template's generation prompt ends with `<|start|>assistant`.
+   */
+  promptWords?: string[];
+  /** The GGUF's tokenizer.chat_template (Jinja); defaults to ChatML's. */
+  chatTemplate?: string;
 }
 
 /**
@@ -248,14 +269,19 @@ export async function writeDeterministicModel(
   const sentence = options.sentence ?? DETERMINISTIC_ANSWER;
   const full: ModelShape = { ...TINY, layers: 1, name: 'ownchat-deterministic', ...options.shape };
   checkShape(full);
-  const tokens = sentenceTokens(sentence);
+  const tokens = options.tokens ?? sentenceTokens(sentence);
   const more = (options.continuations ?? []).map((c) => ({
     after: c.after,
     tokens: sentenceTokens(c.sentence),
   }));
-  const allWords = [...tokens, ...more.flatMap((c) => [c.after, ...c.tokens])];
-  const vocab = buildVocabulary({ size: full.vocab, words: [...allWords, ...COMMON_WORDS] });
-  const chains = [{ after: '<0x0A>', tokens }, ...more];
+  const special = options.special ?? [];
+  const allWords = [
+    ...(options.promptWords ?? []),
+    ...tokens,
+    ...more.flatMap((c) => [c.after, ...c.tokens]),
+  ].filter((w) => !special.includes(w));
+  const vocab = buildVocabulary({ size: full.vocab, words: [...allWords, ...COMMON_WORDS], special });
+  const chains = [{ after: options.after ?? '<0x0A>', tokens }, ...more];
   const chain = chains.flatMap((c) => [c.after, ...c.tokens]).map((t) => vocab.idOf(t));
   const successors = chains.flatMap((c) => [...c.tokens, '<|im_end|>']).map((t) => vocab.idOf(t));
   if (new Set(chain).size !== chain.length) {
@@ -288,20 +314,26 @@ export async function writeDeterministicModel(
     for (const i of nextRows.get(row) ?? []) out[i] = scale; // dim i holds chain[i], the token this one follows
   };
 
-  const size = await writeLlama(path, full, vocab, (spec) => {
-    if (spec.norm) return ones(spec.dims[0]!);
-    if (spec.name === 'token_embd.weight') return embedding;
-    if (spec.name === 'output.weight') return output;
-    if (spec.name.endsWith('attn_output.weight') || spec.name.endsWith('ffn_down.weight')) {
-      return new Float32Array(spec.dims[0]! * spec.dims[1]!);
-    }
-    return randomRows(full.seed, spec.name);
-  });
+  const size = await writeLlama(
+    path,
+    full,
+    vocab,
+    (spec) => {
+      if (spec.norm) return ones(spec.dims[0]!);
+      if (spec.name === 'token_embd.weight') return embedding;
+      if (spec.name === 'output.weight') return output;
+      if (spec.name.endsWith('attn_output.weight') || spec.name.endsWith('ffn_down.weight')) {
+        return new Float32Array(spec.dims[0]! * spec.dims[1]!);
+      }
+      return randomRows(full.seed, spec.name);
+    },
+    options.chatTemplate,
+  );
   return {
     path,
     size,
     shape: full,
-    sentence,
+    sentence: options.tokens ? tokens.join('').replaceAll(SPACE_MARKER, ' ') : sentence,
     tokens,
     pieces: tokens.map((t) => t.replaceAll(SPACE_MARKER, ' ')),
   };

@@ -39,6 +39,8 @@ export interface VocabularyOptions {
   size: number;
   /** Word pieces in SPM spelling (`▁word` for a word after a space). Their prefixes are added as well. */
   words?: readonly string[];
+  /** More control tokens (a model family's tags, like gpt-oss's `<|channel|>`), after the words. */
+  special?: readonly string[];
 }
 
 export interface Vocabulary {
@@ -72,7 +74,7 @@ function* fillerPieces(): Generator<string> {
   }
 }
 
-export function buildVocabulary({ size, words = COMMON_WORDS }: VocabularyOptions): Vocabulary {
+export function buildVocabulary({ size, words = COMMON_WORDS, special = [] }: VocabularyOptions): Vocabulary {
   const tokens: string[] = [];
   const scores: number[] = [];
   const types: number[] = [];
@@ -106,6 +108,7 @@ export function buildVocabulary({ size, words = COMMON_WORDS }: VocabularyOption
     for (const piece of prefixes(word)) add(piece, -1 - rank++ / 1000, TOKEN_TYPE.NORMAL);
     if ([...word].length === 1) add(word, -1000, TOKEN_TYPE.NORMAL);
   }
+  for (const tag of special) add(tag, 0, TOKEN_TYPE.CONTROL);
   if (tokens.length > size) {
     throw new Error(`vocabulary needs at least ${tokens.length} tokens for these words, asked for ${size}`);
   }
@@ -127,7 +130,10 @@ export function buildVocabulary({ size, words = COMMON_WORDS }: VocabularyOption
 }
 
 /** The `tokenizer.*` metadata llama.cpp reads for an SPM model, with ChatML on top. */
-export function vocabularyMetadata(vocab: Vocabulary): Array<readonly [string, GgufValue]> {
+export function vocabularyMetadata(
+  vocab: Vocabulary,
+  chatTemplate: string = CHATML_TEMPLATE,
+): Array<readonly [string, GgufValue]> {
   return [
     ['tokenizer.ggml.model', str('llama')],
     ['tokenizer.ggml.tokens', strArr(vocab.tokens)],
@@ -143,6 +149,6 @@ export function vocabularyMetadata(vocab: Vocabulary): Array<readonly [string, G
     ['tokenizer.ggml.add_bos_token', bool(false)],
     ['tokenizer.ggml.add_eos_token', bool(false)],
     ['tokenizer.ggml.add_space_prefix', bool(false)],
-    ['tokenizer.chat_template', str(CHATML_TEMPLATE)],
+    ['tokenizer.chat_template', str(chatTemplate)],
   ];
 }

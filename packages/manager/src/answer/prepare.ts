@@ -2,6 +2,7 @@
 // the runner continues, options, output format, keep-alive, think, tools and log probabilities. The OpenAI
 // routes turn their requests into Ollama's and come through here too.
 import type { ManagerContext } from '../context.ts';
+import { inspectGguf } from '../engine/gguf.ts';
 import { BadRequestError } from '../errors.ts';
 import { asBody, type Body, modelField, optionalBoolean, optionalString } from '../http/validate.ts';
 import type { Capability } from '../model/capabilities.ts';
@@ -17,7 +18,7 @@ import { compileTemplate } from '../template/prompt.ts';
 import { ThinkingParser } from '../thinking/thinkingParser.ts';
 import { thinkingTags } from '../thinking/thinkingTags.ts';
 import { ToolCallParser } from '../tools/toolCallParser.ts';
-import { toolCallTag } from '../tools/toolCallTag.ts';
+import { jinjaToolCallTag, preservedToolTag, toolCallTag } from '../tools/toolCallTag.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import { contextSizeFor } from './inference.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
@@ -148,6 +149,16 @@ function checkCapabilities(
   }
 }
 
+/** harmony's Reasoning line knows low, medium and high only: Ollama sends "max" to gpt-oss as "high". */
+export function templateThink(
+  model: Pick<ResolvedModel, 'template' | 'config'>,
+  think: Think | undefined,
+): Think | undefined {
+  return think === 'max' && usesHarmony({ goTemplate: model.template, config: model.config })
+    ? 'high'
+    : think;
+}
+
 /** The built-in parser a model's config names; gpt-oss templates in harmony's format get harmony's. */
 function builtinParserFor(model: ResolvedModel): BuiltinParser | undefined {
   return (
@@ -163,6 +174,7 @@ function templateOutputFor(
   requestTools: ToolDefinition[] | undefined,
   builtin: BuiltinParser | undefined,
   template: string | undefined,
+  chatTemplate: string | undefined,
 ): OutputParser | undefined {
   const nodes = template ? compileTemplate(template) : undefined;
   let thinking: ThinkingParser | undefined;
@@ -174,11 +186,27 @@ function templateOutputFor(
       if (input.kind === 'text' && input.text.trim().endsWith(tags.opening)) thinking.add(tags.opening);
     }
   }
-  const toolParser =
+  const tag =
     requestTools?.length && !builtin?.hasToolSupport
-      ? new ToolCallParser(requestTools, toolCallTag(nodes))
+      ? nodes || !chatTemplate
+        ? toolCallTag(nodes)
+        : jinjaToolCallTag(chatTemplate)
       : undefined;
+  const toolParser = tag !== undefined ? new ToolCallParser(requestTools ?? [], tag) : undefined;
+  // The tag may be a special token (mistral's [TOOL_CALLS]): the runner gives it back as text.
+  if (tag !== undefined) input.preservedTokens = preservedToolTag(tag);
   return thinking || toolParser ? templateOutput(thinking, toolParser) : undefined;
+}
+
+/** The GGUF's Jinja template, read only where it renders a chat with tools (no Go template). */
+async function jinjaFor(
+  model: ResolvedModel,
+  template: string | undefined,
+  requestTools: ToolDefinition[] | undefined,
+): Promise<string | undefined> {
+  if (template || !requestTools?.length) return undefined;
+  const gguf = await inspectGguf(model.modelPath, model.displayName).catch(() => undefined);
+  return gguf?.chatTemplate;
 }
 
 /**
@@ -222,7 +250,7 @@ export async function prepareAnswer(
   const requestedThink = thinkField(body);
   const model = await ctx.store.resolve(name);
   const caps = await capabilitiesOf(model);
-  const think = checkedThink(name, caps, requestedThink, relaxThinking);
+  const think = templateThink(model, checkedThink(name, caps, requestedThink, relaxThinking));
   checkCapabilities(kind, name, model, caps, body);
   const raw = kind === 'generate' && optionalBoolean(body, 'raw') === true;
   const requestTools = kind === 'chat' ? (tools(body) as ToolDefinition[] | undefined) : undefined;
@@ -241,11 +269,19 @@ export async function prepareAnswer(
   const input = prompt && { ...prompt, ...fit };
   const template =
     kind === 'generate' ? (optionalString(body, 'template') ?? model.template) : model.template;
+  if (input && builtin) input.preservedTokens = [...builtin.preservedTokens];
   const output = !input
     ? undefined
     : builtin
       ? builtinOutput(builtin)
-      : templateOutputFor(input, think, requestTools, builtin, template);
+      : templateOutputFor(
+          input,
+          think,
+          requestTools,
+          builtin,
+          template,
+          await jinjaFor(model, template, requestTools),
+        );
   return {
     kind,
     name,

@@ -1,9 +1,8 @@
 // What a generate or chat request asks the runner to continue: raw text, a prompt rendered from an Ollama
 // template (the request's or the model's template layer, with the request's tools and think value), or chat
 // messages for the GGUF's own Jinja template.
-import { BadRequestError } from '../errors.ts';
 import { parseModelName } from '../model/name.ts';
-import type { ChatMessage, GenerateInput } from '../runner/protocol.ts';
+import type { ChatMessage, GenerateInput, JinjaTool } from '../runner/protocol.ts';
 import { shorterChats } from '../runner/shorterChats.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
 import { renderPrompt, type TemplateMessage } from '../template/prompt.ts';
@@ -79,12 +78,35 @@ export function chatInput(model: ResolvedModel, req: ChatRequest): GenerateInput
     const mayNotFit = req.truncateTo !== undefined && Buffer.byteLength(text) + 2 > req.truncateTo * 0.9;
     return { kind: 'text', text, ...(mayNotFit ? { shorter: [...shorterChats(messages)].map(render) } : {}) };
   }
-  if (tools) {
-    throw new BadRequestError(
-      `${model.displayName} does not support tools: it has no Ollama template with a tools section (create it with a TEMPLATE that uses .Tools)`,
-    );
-  }
-  return { kind: 'messages', messages: messages.map(({ role, content }) => ({ role, content })) };
+  // No Go template: the GGUF's Jinja template renders the chat, with the tools and the calls and their results,
+  // as Ollama has llama-server render it (its capability check has refused tools a template never mentions).
+  return {
+    kind: 'messages',
+    messages: messages.map(jinjaMessage),
+    ...(tools ? { tools: tools.map(jinjaTool) } : {}),
+  };
+}
+
+function jinjaMessage(m: ChatRequest['messages'][number]): ChatMessage {
+  const calls = (m.tool_calls ?? []).map((c) => {
+    const f = ((c as { function?: unknown }).function ?? {}) as { name?: unknown; arguments?: unknown };
+    const args = f.arguments;
+    return {
+      name: String(f.name ?? ''),
+      arguments:
+        args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {},
+    };
+  });
+  return { role: m.role, content: m.content, ...(calls.length ? { toolCalls: calls } : {}) };
+}
+
+function jinjaTool(t: unknown): JinjaTool {
+  const f = ((t as { function?: unknown }).function ?? {}) as Record<string, unknown>;
+  return {
+    name: String(f.name ?? ''),
+    ...(typeof f.description === 'string' ? { description: f.description } : {}),
+    ...(f.parameters && typeof f.parameters === 'object' ? { parameters: f.parameters } : {}),
+  };
 }
 
 /**

@@ -21,6 +21,11 @@ export interface BuiltinParser {
   add(piece: string, done: boolean): ParsedPiece;
   readonly hasToolSupport: boolean;
   readonly hasThinkingSupport: boolean;
+  /**
+   * The family's tags the runner must give back as text even where they are special (control) tokens, which
+   * it otherwise turns into '' (Ollama's Parser.PreservedTokens, llama-server's preserved_tokens).
+   */
+  readonly preservedTokens: readonly string[];
 }
 
 export class ParserError extends Error {

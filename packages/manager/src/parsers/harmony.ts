@@ -141,6 +141,8 @@ export class FunctionNameMap {
 export class HarmonyParser implements BuiltinParser {
   readonly hasToolSupport = true;
   readonly hasThinkingSupport = true;
+  // <|call|> and <|return|> end the answer (end-of-generation tokens): only the tags inside it are kept.
+  readonly preservedTokens = [START, END, HEADER_END, '<|channel|>', '<|constrain|>'];
   private readonly stream = new HarmonyStream();
   private readonly names = new FunctionNameMap();
   private mode: 'normal' | 'thinking' | 'toolCalling' = 'normal';

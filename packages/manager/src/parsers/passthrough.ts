@@ -4,6 +4,7 @@ import type { BuiltinParser, ParsedPiece } from './builtinParser.ts';
 export class PassthroughParser implements BuiltinParser {
   readonly hasToolSupport = false;
   readonly hasThinkingSupport = false;
+  readonly preservedTokens = [];
   init<T>(tools: T): T {
     return tools;
   }

@@ -25,6 +25,7 @@ type Event = { kind: 'content' | 'thinking' | 'call'; text: string };
 
 export class Qwen3Parser implements BuiltinParser {
   readonly hasToolSupport = true;
+  readonly preservedTokens = [THINK_OPEN, THINK_CLOSE, TOOL_OPEN, TOOL_CLOSE];
   private state: State = 'collectingContent';
   private buffer = '';
   private callIndex = 0;

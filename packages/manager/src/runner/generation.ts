@@ -4,6 +4,7 @@
 import { type LlamaGrammar, LlamaText, type Token } from 'node-llama-cpp';
 import { fittedPromptTokens, tokensLeft } from './fitContext.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
+import { answerDecoder, preservedTokenIds } from './preservedTokens.ts';
 import type { GenerateInput, GenerateStats, Logprob, OutputFormat, Sampling } from './protocol.ts';
 import { logprobOf, type Probabilities, withProbabilities } from './tokenLogprobs.ts';
 
@@ -127,11 +128,20 @@ export async function generate(
   let firstToken: bigint | undefined;
   const grammar = s.format ? await grammarFor(l, s.format) : undefined;
   const tokens = fittedPromptTokens(l, input, s.numKeep);
+  const preserved = preservedTokenIds(l.model, input.preservedTokens);
+  // Without tags to keep, node-llama-cpp's own text (onTextChunk) is the answer.
+  const decode = preserved.size > 0 ? answerDecoder(l.model, preserved) : undefined;
   const slot = takeSlot(l, tokens);
   const logprobs = s.topLogprobs === undefined ? undefined : new ReleasedLogprobs(l, s.topLogprobs);
   try {
     const meter = slot.sequence.tokenMeter;
     const [inputBefore, outputBefore] = [meter.usedInputTokens, meter.usedOutputTokens];
+    // A chunk carrying log probabilities goes out even without text (Ollama's too).
+    const emit = (text: string) => {
+      const lp = logprobs?.take();
+      if (lp?.length) onText(text, lp);
+      else if (text) onText(text);
+    };
     const complete = () =>
       slot.completion.generateCompletionWithMeta(tokens, {
         signal,
@@ -162,12 +172,10 @@ export async function generate(
         onToken: (released) => {
           firstToken ??= process.hrtime.bigint();
           logprobs?.released(released);
+          if (decode) emit(decode(released));
         },
         onTextChunk: (text) => {
-          const lp = logprobs?.take();
-          // A chunk carrying log probabilities goes out even without text (Ollama's too).
-          if (lp?.length) onText(text, lp);
-          else if (text) onText(text);
+          if (!decode) emit(text);
         },
       });
     const { metadata } = logprobs

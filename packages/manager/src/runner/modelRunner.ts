@@ -6,6 +6,7 @@ import { engineCmakeOptions } from '../engine/engineBuild.ts';
 import { errorMessage } from '../errors.ts';
 import { contextPerSequence, runnerContextOptions } from './contextOptions.ts';
 import { embed } from './embedding.ts';
+import { endAtLlamaCppEog } from './endOfGeneration.ts';
 import { generate } from './generation.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { Lockstep } from './lockstep.ts';
@@ -63,6 +64,7 @@ export class ModelRunner {
       gpuLayers: spec.gpuLayers,
       useMmap: spec.useMmap,
     });
+    endAtLlamaCppEog(model);
     const perSequence = contextPerSequence(spec, model.trainContextSize);
     // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
     const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));

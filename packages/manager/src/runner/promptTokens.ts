@@ -1,8 +1,8 @@
 // The tokens a generation starts from: chat messages through the GGUF's own chat template (Jinja), or text as it
 // is, after any tokens the client sent back as `context`.
-import type { Token } from 'node-llama-cpp';
+import type { ChatModelFunctions, GbnfJsonSchema, Token } from 'node-llama-cpp';
 import { type LoadedModel, RequestError } from './loadedModel.ts';
-import type { ChatMessage, GenerateInput } from './protocol.ts';
+import type { ChatMessage, GenerateInput, JinjaTool } from './protocol.ts';
 
 export function promptTokens(l: LoadedModel, input: GenerateInput): Token[] {
   let tokens: Token[];
@@ -11,6 +11,7 @@ export function promptTokens(l: LoadedModel, input: GenerateInput): Token[] {
   } else if (l.chatWrapper) {
     const { contextText } = l.chatWrapper.generateContextState({
       chatHistory: toChatHistory(input.messages),
+      ...(input.tools?.length ? { availableFunctions: availableFunctions(input.tools) } : {}),
     });
     tokens = contextText.tokenize(l.model.tokenizer);
   } else {
@@ -44,18 +45,44 @@ function vocabularySize(l: LoadedModel): number {
   return meta.tokenizer?.ggml?.tokens?.length ?? 0;
 }
 
+type FunctionCall = { type: 'functionCall'; name: string; params: unknown; result: unknown };
+
 type HistoryItem =
   | { type: 'system'; text: string }
   | { type: 'user'; text: string }
-  | { type: 'model'; response: string[] };
+  | { type: 'model'; response: (string | FunctionCall)[] };
 
+/**
+ * node-llama-cpp's chat history: an assistant message's tool calls carry their results (the tool messages
+ * after it, in order), which its Jinja rendering turns back into the template's assistant `tool_calls` and
+ * `tool` messages.
+ */
 function toChatHistory(messages: ChatMessage[]): HistoryItem[] {
-  const history: HistoryItem[] = messages.map((m) => {
-    if (m.role === 'system') return { type: 'system', text: m.content };
-    if (m.role === 'assistant') return { type: 'model', response: [m.content] };
-    return { type: 'user', text: m.content };
-  });
-  // A last assistant message is continued (prefill), as Ollama does; otherwise the model answers anew.
+  const history: HistoryItem[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (m.role === 'system') history.push({ type: 'system', text: m.content });
+    else if (m.role === 'assistant') {
+      const response: (string | FunctionCall)[] = m.content || !m.toolCalls?.length ? [m.content] : [];
+      for (const call of m.toolCalls ?? []) {
+        const result = messages[i + 1]?.role === 'tool' ? messages[++i]!.content : '';
+        response.push({ type: 'functionCall', name: call.name, params: call.arguments, result });
+      }
+      history.push({ type: 'model', response });
+    } else history.push({ type: 'user', text: m.content });
+  }
+  // A last assistant message is continued (prefill), as Ollama does; otherwise the model answers anew. After
+  // calls and their results node-llama-cpp opens the model's next message itself.
   if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
   return history;
+}
+
+/** The request's tools as node-llama-cpp's functions (the JSON schemas as the client sent them). */
+function availableFunctions(tools: JinjaTool[]): ChatModelFunctions {
+  return Object.fromEntries(
+    tools.map((t) => [
+      t.name,
+      { ...(t.description ? { description: t.description } : {}), params: t.parameters as GbnfJsonSchema },
+    ]),
+  );
 }

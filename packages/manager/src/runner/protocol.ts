@@ -2,14 +2,22 @@
 // sides of the process boundary share (the manager's engine/runnerProcess.ts, the child's runner/). They cross
 // it as JSON over Node's IPC channel, so they hold plain data only.
 
-export type ChatMessage = { role: 'system' | 'user' | 'assistant' | 'tool'; content: string };
+export type ChatMessage = {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** An assistant message's tool calls; the tool messages after it are their results, in order. */
+  toolCalls?: { name: string; arguments: Record<string, unknown> }[];
+};
+
+/** A tool as a GGUF's Jinja template gets it (`tools`, OpenAI's function shape). */
+export type JinjaTool = { name: string; description?: string; parameters?: object };
 
 /**
  * What to generate from: chat messages rendered with the GGUF's own chat template, or text taken as it is
  * (special tokens in it are parsed). `prefixTokens` (/api/generate's `context`) go first.
  */
 export type GenerateInput = (
-  | { kind: 'messages'; messages: ChatMessage[] }
+  | { kind: 'messages'; messages: ChatMessage[]; tools?: JinjaTool[] }
   | { kind: 'text'; text: string }
 ) & {
   prefixTokens?: number[];
@@ -21,6 +29,11 @@ export type GenerateInput = (
   shift?: boolean;
   /** A text chat's prompt rendered without its oldest messages, fewer each time (tried when it does not fit). */
   shorter?: string[];
+  /**
+   * Special tokens given back as their text in the answer (an output parser reads them: harmony's
+   * `<|channel|>`); every other special token comes out as '', as before. Ollama's preserved_tokens.
+   */
+  preservedTokens?: string[];
 };
 
 /** Output constrained by a grammar: any JSON value (format: "json") or JSON matching a schema. */

@@ -5,6 +5,7 @@ import { humanParameterCount, inspectGguf } from '../engine/gguf.ts';
 import { BadRequestError } from '../errors.ts';
 import { parseModelName } from '../model/name.ts';
 import { checkOptions } from '../model/options.ts';
+import { BUILTIN_PARSER_NAMES } from '../parsers/parserForName.ts';
 import { checkTemplate } from '../template/prompt.ts';
 import { parseDigest } from './blobs.ts';
 import type { Layer, Manifest } from './manifests.ts';
@@ -21,6 +22,8 @@ export type CreateRequest = {
   license?: string | string[];
   /** A Modelfile's MESSAGE lines: a conversation every chat with the model starts from. */
   messages?: { role: string; content: string }[];
+  /** The built-in output parser the model's answers are read with (Ollama's `parser`: "harmony", "qwen3", …). */
+  parser?: string;
 };
 
 const MESSAGE_ROLES = new Set(['system', 'user', 'assistant']);
@@ -48,6 +51,11 @@ export async function createModel(
   const params = req.parameters === undefined ? undefined : checkOptions(req.parameters, 'parameters');
   if (req.template !== undefined) checkTemplate(req.template); // one that cannot parse, or loops, is refused now
   const messages = req.messages === undefined ? undefined : checkMessages(req.messages);
+  if (req.parser && !BUILTIN_PARSER_NAMES.includes(req.parser)) {
+    throw new BadRequestError(
+      `parser ${JSON.stringify(req.parser)} is not one this server has: use one of ${BUILTIN_PARSER_NAMES.join(', ')}`,
+    );
+  }
   let layers: Layer[];
   let config: ModelConfig;
   if (req.files && Object.keys(req.files).length > 0) {
@@ -77,6 +85,7 @@ export async function createModel(
   if (params !== undefined) await replace(LAYER.params, JSON.stringify(params));
   if (messages !== undefined && messages.length > 0) await replace(LAYER.messages, JSON.stringify(messages));
 
+  if (req.parser) config = { ...config, parser: req.parser };
   config = { ...config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } };
   const cfg = await store.blobs.writeBytes(JSON.stringify(config));
   const manifest: Manifest = {

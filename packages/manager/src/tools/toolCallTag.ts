@@ -44,3 +44,23 @@ function firstText(nodes: Node[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The tool-call tag as a token the runner keeps as text (Ollama's llamaServerPreservedTokensForToolTag): none
+ * for a bare JSON start; a tag like "[TOOL_CALLS][" keeps its leading bracketed special token only.
+ */
+export function preservedToolTag(tag: string): string[] {
+  if (tag === '' || tag === '{' || tag === '[') return [];
+  const close = tag[0] === '[' ? ']' : tag[0] === '<' ? '>' : undefined;
+  const end = close ? tag.indexOf(close) : -1;
+  return [end > 0 ? tag.slice(0, end + 1) : tag];
+}
+
+/**
+ * The tool-call tag of a GGUF's Jinja template, for models without a Go template: Hermes-style templates
+ * (qwen2.5, qwen3, …) wrap calls in <tool_call>, as llama.cpp's chat parser recognises them; any other answers
+ * calls as bare JSON, every object a call candidate.
+ */
+export function jinjaToolCallTag(chatTemplate: string): string {
+  return chatTemplate.includes('<tool_call>') ? '<tool_call>' : '{';
+}

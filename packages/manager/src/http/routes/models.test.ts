@@ -156,6 +156,13 @@ describe('model management', () => {
     ['/api/create', { model: 'x', from: 'missing', stream: false }, 'POST', 404, /model 'missing' not found/],
     [
       '/api/create',
+      { model: 'x', from: 'det', parser: 'qwen9' },
+      'POST',
+      400,
+      /parser "qwen9" is not one this server has: use one of qwen3, qwen3-thinking, harmony, passthrough/,
+    ],
+    [
+      '/api/create',
       { model: 'x', files: { 'm.gguf': `sha256:${'0'.repeat(64)}` }, stream: false },
       'POST',
       400,

@@ -80,6 +80,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       system: optionalString(body, 'system'),
       parameters: optionalObject(body, 'parameters'),
       license: optionalStringOrList(body, 'license'),
+      parser: optionalString(body, 'parser'),
       // null is absent, as everywhere (Go decodes it as the zero value)
       messages: (body.messages ?? undefined) as CreateRequest['messages'],
     };
