@@ -94,7 +94,7 @@ it('shows live charts that move while answers stream, each named, with a table o
     const tokens = chart(page, 'Tokens per second');
     const requests = chart(page, 'Requests running and waiting');
     // The accessible name says what the chart shows last: a model generating, requests running.
-    await tokens.getByRole('img', { name: /slow:latest [1-9]/ }).waitFor({ timeout: 30_000 });
+    await tokens.getByRole('img', { name: /slow:latest [1-9][\d.]* tokens\/s/ }).waitFor({ timeout: 30_000 });
     await requests.getByRole('img', { name: /running [1-9]/ }).waitFor({ timeout: 30_000 });
     await chart(page, 'Time to first token')
       .getByRole('img', { name: /slow:latest p50 \d/ })
@@ -107,10 +107,11 @@ it('shows live charts that move while answers stream, each named, with a table o
     ]) {
       expect(await chart(page, name).locator('canvas').count(), name).toBeGreaterThan(0);
     }
-    const before = await tokens.screenshot();
+    // The drawing itself (the canvas and its legend), not the line of latest values above it.
+    const before = await tokens.getByRole('img').screenshot();
     await admin.screenshot('status-live-desktop');
     await page.waitForTimeout(3_000);
-    const after = await tokens.screenshot();
+    const after = await tokens.getByRole('img').screenshot();
     // New readings arrived without a reload: the chart was redrawn with them.
     expect(Buffer.compare(before, after)).not.toBe(0);
 

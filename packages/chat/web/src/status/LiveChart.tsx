@@ -72,7 +72,9 @@ export function LiveChart({
       {
         width: el.clientWidth || 300,
         height: 180,
-        legend: { live: true },
+        // The legend names the lines; the latest values are written under the title (a live legend would show
+        // dashes until the pointer hovers a reading).
+        legend: { live: false },
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [axis, { ...axis, size: 60, values: (_u, splits) => splits.map((v) => formatRef.current(v)) }],
@@ -83,7 +85,6 @@ export function LiveChart({
             stroke: colors[i % colors.length],
             width: 2,
             spanGaps: false,
-            value: (_u: uPlot, v: number | null) => (v === null ? '–' : formatRef.current(v)),
           })),
         ],
       },
@@ -108,6 +109,9 @@ export function LiveChart({
   return (
     <figure className="chart" aria-labelledby={id}>
       <figcaption id={id}>{title}</figcaption>
+      <p className="chart-now" aria-hidden="true">
+        {summary}
+      </p>
       <div ref={box} className="chart-canvas" role="img" aria-label={`${title}: ${summary}`} />
     </figure>
   );

@@ -12,7 +12,7 @@ import './status.css';
 
 const rate = (v: number) => `${v >= 10 ? Math.round(v) : Number(v.toFixed(1))}`;
 const seconds = (v: number) => (v < 1 ? `${Math.round(v * 1000)} ms` : `${Number(v.toFixed(2))} s`);
-const percent = (v: number) => `${Math.round(v)}%`;
+const percent = (v: number) => `${v >= 10 || v === 0 ? Math.round(v) : Number(v.toFixed(1))}%`;
 const count = (v: number) => `${Math.round(v * 10) / 10}`;
 const clock = (t: number) =>
   new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -32,11 +32,15 @@ const perModel = (
 ) => samples.map((s) => pick(s)[model] ?? (s.running === null ? null : 0));
 
 const last = (values: (number | null)[]) => values.at(-1) ?? null;
-const say = (series: ChartSeries[], format: (v: number) => string) =>
+/** A chart's latest values in words: its visible "now" line and part of its accessible name. */
+const say = (series: ChartSeries[], format: (v: number) => string, unit = '', none = 'unknown') =>
   series.length === 0
     ? 'nothing yet'
     : series
-        .map((s) => `${s.label} ${last(s.values) === null ? 'unknown' : format(last(s.values)!)}`)
+        .map((s) => {
+          const v = last(s.values);
+          return `${s.label} ${v === null ? none : `${format(v)}${unit}`}`;
+        })
         .join(', ');
 
 export function StatusPage({ session }: { session: SessionInfo }) {
@@ -100,7 +104,7 @@ export function StatusPage({ session }: { session: SessionInfo }) {
             times={times}
             series={tokens}
             format={rate}
-            summary={say(tokens, rate)}
+            summary={say(tokens, rate, ' tokens/s')}
           />
           <LiveChart
             title="Requests running and waiting"
@@ -114,7 +118,7 @@ export function StatusPage({ session }: { session: SessionInfo }) {
             times={times}
             series={ttft}
             format={seconds}
-            summary={say(ttft, seconds)}
+            summary={say(ttft, seconds, '', 'none in the last minute')}
           />
           <LiveChart
             title="Context in use"
