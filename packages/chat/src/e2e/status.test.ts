@@ -82,6 +82,7 @@ afterAll(async () => {
 
 it('shows live charts that move while answers stream, each named, with a table of the same numbers', async () => {
   const page = admin.page;
+  await admin.screenshot('status-link-desktop');
   await page.getByRole('link', { name: 'Status' }).click();
   await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
 

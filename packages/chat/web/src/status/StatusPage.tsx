@@ -11,7 +11,8 @@ import { useStatus } from './useStatus.ts';
 import './status.css';
 
 const rate = (v: number) => `${v >= 10 ? Math.round(v) : Number(v.toFixed(1))}`;
-const seconds = (v: number) => (v < 1 ? `${Math.round(v * 1000)} ms` : `${Number(v.toFixed(2))} s`);
+const seconds = (v: number) =>
+  v === 0 ? '0' : v < 1 ? `${Math.round(v * 1000)} ms` : `${Number(v.toFixed(2))} s`;
 const percent = (v: number) => `${v >= 10 || v === 0 ? Math.round(v) : Number(v.toFixed(1))}%`;
 const count = (v: number) => `${Math.round(v * 10) / 10}`;
 const clock = (t: number) =>
