@@ -1,6 +1,8 @@
 // The status poller when the llm-manager cannot be read: each reading says why (in the chatbot's words for an
 // unreachable llm-manager) with no values, so the charts show a gap rather than zeros; and the ring keeps only
-// the newest readings. Over real loopback: a port nothing listens on.
+// the newest readings; a server with /api/ps and no /metrics (a plain Ollama) still shows what is loaded. Over
+// real loopback: a port nothing listens on, and an HTTP server answering as Ollama does.
+import http from 'node:http';
 import net from 'node:net';
 import pino from 'pino';
 import { expect, it } from 'vitest';
@@ -44,4 +46,52 @@ it('records a failed reading as a gap with the reason, and keeps at most an hour
   expect(pulls).toEqual([]);
   expect(poller.snapshot(3_601_000).samples.map((s) => s.t)).toEqual([4_801_000]);
   await upstream.close();
+});
+
+it('shows what a plain Ollama has loaded, and says the charts need /metrics, which it lacks', async () => {
+  const expires = '2026-12-06T18:00:00.000Z';
+  // Ollama's answers: /api/ps as it writes it, and its 404 text for a path it does not serve.
+  const ollama = http.createServer((req, res) => {
+    if (req.url === '/api/ps') {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          models: [
+            {
+              name: 'qwen:latest',
+              model: 'qwen:latest',
+              size: 1000,
+              size_vram: 400,
+              expires_at: expires,
+              context_length: 4096,
+            },
+          ],
+        }),
+      );
+    } else {
+      res.statusCode = 404;
+      res.end('404 page not found');
+    }
+  });
+  await new Promise<void>((r) => ollama.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(ollama.address() as net.AddressInfo).port}`;
+  const upstream = new Upstream(url);
+  const poller = new StatusPoller(upstream, pino({ level: 'silent' }), 5_000);
+  await poller.poll();
+  const { samples, loaded } = poller.snapshot();
+  expect(loaded).toEqual([
+    {
+      name: 'qwen:latest',
+      gpuBytes: 400,
+      cpuBytes: 600,
+      placement: { kind: 'split', gpuPercent: 40, text: '40% GPU / 60% CPU' },
+      expiresAt: expires,
+      contextLength: 4096,
+    },
+  ]);
+  expect(samples[0]!.problem).toBe(
+    `The llm-manager at ${url} has no /metrics (is it a plain Ollama?): the live charts need ownchat's llm-manager.`,
+  );
+  await upstream.close();
+  await new Promise((r) => ollama.close(r));
 });

@@ -124,31 +124,37 @@ export class StatusPoller {
   private async read(): Promise<void> {
     const t = this.now();
     const signal = AbortSignal.timeout(Math.max(2_000, this.intervalMs));
-    try {
-      const [text, running] = await Promise.all([
-        this.upstream.metricsText(signal),
-        this.upstream.ps(signal),
-      ]);
-      this.loaded = running.map(toLoaded);
-      this.add(this.sample(t, readMetrics(text, WANTED)));
+    // Each on its own: a real Ollama has /api/ps but no /metrics, and the loaded models are worth showing still.
+    const [metrics, running] = await Promise.allSettled([
+      this.upstream.metricsText(signal),
+      this.upstream.ps(signal),
+    ]);
+    if (running.status === 'fulfilled') this.loaded = running.value.map(toLoaded);
+    if (metrics.status === 'fulfilled') {
+      this.add(this.sample(t, readMetrics(metrics.value, WANTED)));
       if (this.failing) this.log.info('the status page reads the llm-manager again');
       this.failing = false;
-    } catch (e) {
-      const problem = describeProblem(e, { url: this.upstream.url }).message;
-      if (!this.failing) this.log.warn({ problem }, 'the status page cannot read the llm-manager');
-      this.failing = true;
-      this.add({
-        t,
-        running: null,
-        waiting: null,
-        kvCacheUsage: null,
-        tokensPerSecond: {},
-        ttftP50: {},
-        ttftP95: {},
-        pulledBytesPerSecond: null,
-        problem,
-      });
+      return;
     }
+    if (running.status === 'rejected') this.loaded = [];
+    const e = metrics.reason;
+    const problem =
+      (e as { status_code?: number }).status_code === 404
+        ? `The llm-manager at ${this.upstream.url} has no /metrics (is it a plain Ollama?): the live charts need ownchat's llm-manager.`
+        : describeProblem(e, { url: this.upstream.url }).message;
+    if (!this.failing) this.log.warn({ problem }, 'the status page cannot read the llm-manager');
+    this.failing = true;
+    this.add({
+      t,
+      running: null,
+      waiting: null,
+      kvCacheUsage: null,
+      tokensPerSecond: {},
+      ttftP50: {},
+      ttftP95: {},
+      pulledBytesPerSecond: null,
+      problem,
+    });
   }
 
   private sample(t: number, scrape: Scrape): StatusSample {
