@@ -65,7 +65,14 @@ export class Upstream {
       ...(this.apiKey && { headers: { authorization: `Bearer ${this.apiKey}` } }),
     });
     const text = await res.text();
-    if (!res.ok) throw Object.assign(new Error(text), { status_code: res.status, error: text.trim() });
+    if (!res.ok) {
+      // The llm-manager's errors are {"error": "..."}; Ollama's 404 is plain text.
+      let error = text.trim();
+      try {
+        error = (JSON.parse(text) as { error?: string }).error ?? error;
+      } catch {}
+      throw Object.assign(new Error(error), { status_code: res.status, error });
+    }
     return text;
   }
 

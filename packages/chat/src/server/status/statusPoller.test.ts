@@ -4,6 +4,7 @@
 // real loopback: a port nothing listens on, and an HTTP server answering as Ollama does.
 import http from 'node:http';
 import net from 'node:net';
+import { startManagerProcess } from '@ownchat/testkit';
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import { Upstream } from '../upstream.ts';
@@ -95,3 +96,24 @@ it('shows what a plain Ollama has loaded, and says the charts need /metrics, whi
   await upstream.close();
   await new Promise((r) => ollama.close(r));
 });
+
+it("sends the API key to an llm-manager that wants one, and says so in the chatbot's words when it is missing", async () => {
+  const manager = await startManagerProcess({ env: { OWNCHAT_API_KEYS: 'status-key' } });
+  const withKey = new Upstream(manager.url, 'status-key');
+  const withoutKey = new Upstream(manager.url);
+  try {
+    const good = new StatusPoller(withKey, pino({ level: 'silent' }), 5_000);
+    await good.poll();
+    expect(good.snapshot().samples[0]).toMatchObject({ running: 0, waiting: 0, kvCacheUsage: 0 });
+    expect(good.snapshot().samples[0]!.problem).toBeUndefined();
+    const refused = new StatusPoller(withoutKey, pino({ level: 'silent' }), 5_000);
+    await refused.poll();
+    expect(refused.snapshot().samples[0]!.problem).toMatch(
+      /^The llm-manager refused the chatbot \(401: this server needs an API key.*Check OWNCHAT_API_KEY\.$/,
+    );
+  } finally {
+    await withKey.close();
+    await withoutKey.close();
+    await manager.stop();
+  }
+}, 60_000);
