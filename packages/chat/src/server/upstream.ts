@@ -59,7 +59,8 @@ export class Upstream {
    * (`status_code` and `error`), when it answers with an error: a real Ollama has no /metrics (404).
    */
   async metricsText(signal: AbortSignal): Promise<string> {
-    const res = await undiciFetch(new URL('/metrics', this.url), {
+    // Beside the API, also when OLLAMA_HOST has a path (a proxy that serves the llm-manager under /ollama/).
+    const res = await undiciFetch(new URL('metrics', this.url.endsWith('/') ? this.url : `${this.url}/`), {
       dispatcher: this.dispatcher,
       signal,
       ...(this.apiKey && { headers: { authorization: `Bearer ${this.apiKey}` } }),

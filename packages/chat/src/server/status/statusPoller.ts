@@ -81,6 +81,7 @@ export class StatusPoller {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private failing = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly upstream: Upstream,
@@ -98,8 +99,10 @@ export class StatusPoller {
     this.timer.unref();
   }
 
+  /** Stops reading; a reading under way is aborted, so closing the chatbot never waits for a slow llm-manager. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.polling;
   }
 
@@ -123,7 +126,10 @@ export class StatusPoller {
 
   private async read(): Promise<void> {
     const t = this.now();
-    const signal = AbortSignal.timeout(Math.max(2_000, this.intervalMs));
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(Math.max(2_000, this.intervalMs)),
+      this.stopping.signal,
+    ]);
     // Each on its own: a real Ollama has /api/ps but no /metrics, and the loaded models are worth showing still.
     const [metrics, running] = await Promise.allSettled([
       this.upstream.metricsText(signal),
