@@ -140,3 +140,70 @@ export type SessionInfo = {
   /** No account exists yet: the first to sign up becomes the admin. */
   firstAccount: boolean;
 };
+
+/**
+ * One reading of the llm-manager, taken by the chatbot's status poller (GET /api/status): null values and
+ * `problem` mean the reading failed (the charts show a gap there).
+ */
+export type StatusSample = {
+  /** When it was read, ms since the epoch. */
+  t: number;
+  /** Requests generating now and waiting (queued, or for a model to load): vllm:num_requests_running/_waiting. */
+  running: number | null;
+  waiting: number | null;
+  /** Fraction (0 to 1) of the loaded models' context (KV cache) that running requests hold. */
+  kvCacheUsage: number | null;
+  /** Tokens streamed per second since the previous reading, by model. */
+  tokensPerSecond: Record<string, number>;
+  /** Time to first token over the last minute, seconds, by model (absent: no answer started in that minute). */
+  ttftP50: Record<string, number>;
+  ttftP95: Record<string, number>;
+  /** Model bytes downloaded per second since the previous reading (every pull, the ownchat command's too). */
+  pulledBytesPerSecond: number | null;
+  problem?: string;
+};
+
+/** A loaded model as the last /api/ps said. */
+export type LoadedModel = {
+  name: string;
+  /** Bytes on the GPU and in system memory. */
+  gpuBytes: number;
+  cpuBytes: number;
+  placement: Placement;
+  /** Until when it stays loaded (ISO); null: for ever. */
+  expiresAt: string | null;
+  /** Tokens of context per sequence. */
+  contextLength: number | null;
+};
+
+/** A pull the chatbot is relaying now (from the models menu, or an answer fetching its default model). */
+export type PullInProgress = PullProgress & { model: string; startedAt: number };
+
+export type StatusResponse = {
+  /** How often the llm-manager is read, ms; the history holds at most `capacity` readings. */
+  intervalMs: number;
+  capacity: number;
+  /** Readings after `since` (all of them without it), oldest first. */
+  samples: StatusSample[];
+  loaded: LoadedModel[];
+  pulls: PullInProgress[];
+  upstream: string;
+};
+
+export type UsagePeriod = 'today' | '7d' | '30d';
+
+/** One user's answers by one model in a period (GET /api/usage). */
+export type UsageRow = {
+  /** Null: conversations made with OWNCHAT_AUTH=off (no account). */
+  user: string | null;
+  model: string;
+  answers: number;
+  /** Answers stored before the chatbot kept token counts, or stopped before the llm-manager reported them. */
+  unknownAnswers: number;
+  promptTokens: number;
+  outputTokens: number;
+  /** Output tokens per second of generation over the answers with counts; null when there are none. */
+  tokensPerSecond: number | null;
+};
+
+export type UsageResponse = { period: UsagePeriod; since: number; rows: UsageRow[] };

@@ -18,6 +18,7 @@ describe('chatbot settings', () => {
       sessionTtl: 30 * 86_400_000,
       signinAttempts: 5,
       generationsPerMinute: 20,
+      statusInterval: 5_000,
       insecureRegistries: [],
     });
   });
@@ -52,6 +53,11 @@ describe('chatbot settings', () => {
     [{ OWNCHAT_TRUSTED_PROXIES: 'proxy.local' }, '"proxy.local" is not an address or CIDR range'],
     [{ OWNCHAT_SESSION_TTL: 'forever' }, 'OWNCHAT_SESSION_TTL="forever": expected a duration such as 30d'],
     [{ OWNCHAT_SIGNIN_ATTEMPTS: '-1' }, 'OWNCHAT_SIGNIN_ATTEMPTS="-1": expected a whole number'],
+    [{ OWNCHAT_STATUS_INTERVAL: '500ms' }, 'OWNCHAT_STATUS_INTERVAL="500ms": at least 1s, e.g. 5s or 15s'],
+    [
+      { OWNCHAT_STATUS_INTERVAL: 'often' },
+      'OWNCHAT_STATUS_INTERVAL="often": expected a duration such as 30d',
+    ],
   ])('refuses %j, saying what to write', (env, message) => {
     expect(() => readChatConfig(env)).toThrow(message);
   });
@@ -107,6 +113,7 @@ describe('chatbot settings', () => {
       'OWNCHAT_SESSION_TTL',
       'OWNCHAT_SIGNIN_ATTEMPTS',
       'OWNCHAT_GENERATIONS_PER_MINUTE',
+      'OWNCHAT_STATUS_INTERVAL',
       'OWNCHAT_INSECURE_REGISTRIES',
     ]);
   });

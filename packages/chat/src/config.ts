@@ -161,6 +161,19 @@ export const chatSettings = {
     defaultText: '20',
     read: readCount('OWNCHAT_GENERATIONS_PER_MINUTE', 20),
   }),
+  statusInterval: setting<number>({
+    name: 'OWNCHAT_STATUS_INTERVAL',
+    description:
+      "How often the chatbot reads the llm-manager's /metrics for the admins' status page (it keeps the last hour of readings)",
+    defaultText: '5s',
+    read: (raw) => {
+      const ms = readDuration('OWNCHAT_STATUS_INTERVAL', '5s')(raw);
+      if (ms < 1000) {
+        throw new ConfigError(`OWNCHAT_STATUS_INTERVAL=${JSON.stringify(raw)}: at least 1s, e.g. 5s or 15s`);
+      }
+      return ms;
+    },
+  }),
   insecureRegistries: setting<string[]>({
     name: 'OWNCHAT_INSECURE_REGISTRIES',
     description:

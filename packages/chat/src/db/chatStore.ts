@@ -38,7 +38,12 @@ export type MessagePatch = {
   stats?: AnswerStats | null;
   thinking?: string | null;
   toolCalls?: AnswerToolCall[] | null;
+  /** What the llm-manager counted for a finished answer: kept for the admins' usage table. */
+  counts?: TokenCounts;
 };
+
+/** Ollama's counts from an answer's last chunk (eval_duration in nanoseconds). */
+export type TokenCounts = { prompt_eval_count: number; eval_count: number; eval_duration: number };
 
 /**
  * What starts a new answer: a new question, a question edited (it takes the new text and what followed it goes),
@@ -367,6 +372,7 @@ export class ChatStore {
         ...(patch.toolCalls !== undefined && {
           tool_calls: patch.toolCalls && JSON.stringify(patch.toolCalls),
         }),
+        ...patch.counts,
         updated_at: this.now(),
       })
       .where('id', '=', id)

@@ -94,4 +94,16 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('messages').addColumn('tool_calls', 'text').execute();
     },
   },
+  // Usage per user and model (the admins' status page): the counts the llm-manager reports with each finished
+  // answer, as Ollama names them. Null for every older answer and for answers stopped before the final counts
+  // came: those are counted as "unknown", never as zero. eval_duration is in nanoseconds (bigint: 2^31 ns is two
+  // seconds). The index serves "answers since" (today, 7 days, 30 days).
+  '0004_message_token_counts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('messages').addColumn('prompt_eval_count', 'integer').execute();
+      await db.schema.alterTable('messages').addColumn('eval_count', 'integer').execute();
+      await db.schema.alterTable('messages').addColumn('eval_duration', 'bigint').execute();
+      await db.schema.createIndex('messages_created_at').on('messages').column('created_at').execute();
+    },
+  },
 };

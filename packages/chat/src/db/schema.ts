@@ -1,6 +1,6 @@
 // The tables as Kysely sees them. Columns are snake_case as SQL writes them; chatStore.ts maps rows to the API's
 // shapes (src/api.ts). Times are milliseconds since the epoch; JSON columns hold text.
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface ConversationTable {
   id: Generated<number>;
@@ -30,6 +30,11 @@ export interface MessageTable {
   thinking: string | null;
   /** JSON of AnswerToolCall[]; null when the answer called no tool. */
   tool_calls: string | null;
+  /** The llm-manager's counts for a finished answer (Ollama's names; duration in ns); null: unknown. */
+  prompt_eval_count: number | null;
+  eval_count: number | null;
+  /** PostgreSQL's driver reads a bigint as a string. */
+  eval_duration: ColumnType<number | string | null, number | null, number | null>;
   created_at: number;
   updated_at: number;
 }

@@ -101,10 +101,17 @@ it('pulls a model from the model menu with one honest bar, and Cancel stops it',
     .toMatch(/^\d+%: [\d.]+ MB of 1\d\d MB · [\d.]+ MB\/s · about .* left$/);
   expect(await bar.getAttribute('aria-valuetext')).toContain(`of ${Math.round(total / MB)} MB`);
   await chat.screenshot('pull-progress-desktop');
+  // The admins' status page lists it while it runs (and not once it is cancelled, below).
+  const pullsListed = async () =>
+    (
+      (await page.evaluate("fetch('/api/status').then((r) => r.json())")) as { pulls: { model: string }[] }
+    ).pulls.map((p) => p.model);
+  expect(await pullsListed()).toEqual([name]);
   const pullsBefore = up.output().split('"url":"/api/pull"').length;
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await dialog.getByText(`Pull of ${name} cancelled.`).waitFor();
   expect(await dialog.getByText(`${proxy.host}/team/big:latest`).count()).toBe(0);
+  await expect.poll(pullsListed).toEqual([]);
   // Cancel started no other pull.
   await page.waitForTimeout(500);
   expect(up.output().split('"url":"/api/pull"').length).toBe(pullsBefore);

@@ -201,7 +201,14 @@ describe('who may use what', () => {
   it('refuses every admin route to a user who is not an admin (pulling and deleting models among them)', async () => {
     const adminRoutes = routeTable(chat.app).filter((r) => r.access === 'admin');
     expect(adminRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(
-      expect.arrayContaining(['POST /api/models/pull', 'DELETE /api/models/:name', 'GET /api/users']),
+      expect.arrayContaining([
+        'POST /api/models/pull',
+        'DELETE /api/models/:name',
+        'GET /api/users',
+        'GET /api/status',
+        'GET /api/usage',
+        'GET /api/usage.csv',
+      ]),
     );
     for (const r of adminRoutes) {
       const res = await bob.request(

@@ -165,6 +165,13 @@ export class Answers {
         status: 'done',
         stats,
         error: null,
+        ...(final && {
+          counts: {
+            prompt_eval_count: final.prompt_eval_count ?? 0,
+            eval_count: final.eval_count ?? 0,
+            eval_duration: final.eval_duration ?? 0,
+          },
+        }),
       });
       if (done) sse.send('done', { answer: done });
     } catch (e) {
@@ -248,7 +255,7 @@ export class Answers {
     if (refusal) throw new PullError(model, refusal);
     sse.send('waiting', { reason: 'pulling', model });
     try {
-      await relayPull(client, model, this.deps.upstream.insecureRegistries, (p) => sse.send('pull', p));
+      await relayPull(client, model, this.deps.upstream, (p) => sse.send('pull', p));
     } catch (e) {
       if (describeProblem(e, { url: this.deps.upstream.url }).kind === 'unreachable') throw e;
       throw new PullError(model, pullFailure(e, this.deps.upstream.url));

@@ -10,6 +10,7 @@ import { conversationRoutes } from './routes/conversations.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelRoutes } from './routes/models.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { statusRoutes } from './routes/status.ts';
 import { userRoutes } from './routes/users.ts';
 import { webBuilt } from './webAssets.ts';
 
@@ -78,6 +79,7 @@ export async function buildChatApp(ctx: ChatContext, webDist: string): Promise<F
   conversationRoutes(app, ctx);
   answerRoutes(app, ctx);
   modelRoutes(app, ctx);
+  statusRoutes(app, ctx);
 
   if (webBuilt()) {
     await app.register(fastifyStatic, {

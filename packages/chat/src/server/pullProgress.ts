@@ -4,7 +4,7 @@
 import type { Ollama, ProgressResponse } from 'ollama';
 import type { PullProgress } from '../api.ts';
 import { applyPullEvent, emptyPull, overallRate, type PullState } from '../shared/pullProgress.ts';
-import { pullRequest } from './upstream.ts';
+import { pullRequest, type Upstream } from './upstream.ts';
 
 export class PullTracker {
   private state: PullState = emptyPull;
@@ -35,16 +35,26 @@ export class PullTracker {
 
 /**
  * Pulls `model` through `client` and sends the summed progress of every line (first "pulling manifest"): the one
- * relay behind the models menu's pull and an answer's pull of a missing default model. Throws what the pull threw.
+ * relay behind the models menu's pull and an answer's pull of a missing default model. The pull is listed in
+ * `upstream.pulls` (the status page) while it runs. Throws what the pull threw.
  */
 export async function relayPull(
   client: Ollama,
   model: string,
-  insecureRegistries: readonly string[],
+  upstream: Pick<Upstream, 'insecureRegistries' | 'pulls'>,
   send: (p: PullProgress) => void,
 ): Promise<void> {
   const tracker = new PullTracker();
-  send(tracker.update({ status: 'pulling manifest' }));
-  for await (const line of await client.pull(pullRequest(model, insecureRegistries)))
-    send(tracker.update(line));
+  const listed = upstream.pulls.start(model);
+  const relay = (p: PullProgress) => {
+    listed.update(p);
+    send(p);
+  };
+  try {
+    relay(tracker.update({ status: 'pulling manifest' }));
+    for await (const line of await client.pull(pullRequest(model, upstream.insecureRegistries)))
+      relay(tracker.update(line));
+  } finally {
+    listed.end();
+  }
 }

@@ -8,10 +8,12 @@ import { type ChatConfig, isLoopbackHost } from '../config.ts';
 import { AccountStore } from '../db/accountStore.ts';
 import { ChatStore } from '../db/chatStore.ts';
 import { openDatabase } from '../db/database.ts';
+import { UsageStore } from '../db/usageStore.ts';
 import { Answers } from './answers.ts';
 import { buildChatApp } from './app.ts';
 import { Auth } from './auth.ts';
 import type { ChatContext } from './context.ts';
+import { StatusPoller } from './status/statusPoller.ts';
 import { Upstream } from './upstream.ts';
 import { buildWeb, WEB_DIST, webBuilt } from './webAssets.ts';
 
@@ -46,7 +48,19 @@ export async function startChat(
   const upstream = new Upstream(config.upstream, config.apiKey, config.insecureRegistries);
   const answers = new Answers({ store, upstream, log, defaultModel: config.defaultModel });
   const auth = new Auth(config, new AccountStore(db, now), now);
-  const ctx: ChatContext = { config, store, upstream, answers, auth, log, heartbeatMs: opts.heartbeatMs };
+  const status = new StatusPoller(upstream, log, config.statusInterval);
+  const usage = new UsageStore(db);
+  const ctx: ChatContext = {
+    config,
+    store,
+    upstream,
+    answers,
+    auth,
+    status,
+    usage,
+    log,
+    heartbeatMs: opts.heartbeatMs,
+  };
   const app = await buildChatApp(ctx, WEB_DIST);
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -55,6 +69,7 @@ export async function startChat(
     await upstream.close();
     throw e;
   }
+  status.start();
   const port = (app.server.address() as { port: number }).port;
   const host = ['0.0.0.0', '::'].includes(config.listen.host) ? '127.0.0.1' : config.listen.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -76,6 +91,7 @@ export async function startChat(
       answers.stopAll();
       // Each stopped answer saves itself; give them a moment before the database closes.
       for (let i = 0; i < 50 && answers.count > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      await status.stop();
       await app.close();
       await store.close();
       await upstream.close();

@@ -8,8 +8,8 @@
 import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Placement } from '../api.ts';
-
 import { sameModel } from '../shared/modelNames.ts';
+import { PullsInProgress } from './status/pullsInProgress.ts';
 
 export { sameModel };
 
@@ -26,6 +26,8 @@ export class Upstream {
   private readonly loadedUntil = new Map<string, number>();
   /** Each model's capabilities (by name and digest), once read: see capabilities(). */
   private readonly capabilitiesOf = new Map<string, Promise<string[]>>();
+  /** The pulls relayed through this chatbot now (relayPull lists them), for the status page. */
+  readonly pulls = new PullsInProgress();
 
   constructor(
     readonly url: string,
@@ -50,6 +52,29 @@ export class Upstream {
       fetch: f,
       ...(this.apiKey && { headers: { Authorization: `Bearer ${this.apiKey}` } }),
     });
+  }
+
+  /**
+   * The llm-manager's /metrics, as text (the API key sent where one is set). Throws, in the client's manner
+   * (`status_code` and `error`), when it answers with an error: a real Ollama has no /metrics (404).
+   */
+  async metricsText(signal: AbortSignal): Promise<string> {
+    // Beside the API, also when OLLAMA_HOST has a path (a proxy that serves the llm-manager under /ollama/).
+    const res = await undiciFetch(new URL('metrics', this.url.endsWith('/') ? this.url : `${this.url}/`), {
+      dispatcher: this.dispatcher,
+      signal,
+      ...(this.apiKey && { headers: { authorization: `Bearer ${this.apiKey}` } }),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      // The llm-manager's errors are {"error": "..."}; Ollama's 404 is plain text.
+      let error = text.trim();
+      try {
+        error = (JSON.parse(text) as { error?: string }).error ?? error;
+      } catch {}
+      throw Object.assign(new Error(error), { status_code: res.status, error });
+    }
+    return text;
   }
 
   async list(): Promise<ModelsList> {
@@ -78,8 +103,9 @@ export class Upstream {
     return known;
   }
 
-  async ps(): Promise<RunningList> {
-    const running = (await this.shared.ps()).models;
+  /** What is loaded; `signal` bounds the wait (the status poller's timeout). */
+  async ps(signal?: AbortSignal): Promise<RunningList> {
+    const running = (await (signal ? this.client(signal) : this.shared).ps()).models;
     this.loadedUntil.clear();
     for (const m of running) {
       // Ollama sends a string, whatever the client's types say; a model kept loaded for ever may have none.

@@ -118,7 +118,14 @@ export function App({ session, onSignedOut }: { session: SessionInfo; onSignedOu
           changed();
         }}
         footer={
-          session.mode === 'off' ? null : (
+          session.mode === 'off' ? (
+            // The one user of OWNCHAT_AUTH=off is the admin.
+            <nav className="account" aria-label="Admin">
+              <a href="/status" className="button-link">
+                Status
+              </a>
+            </nav>
+          ) : (
             <AccountMenu session={session} onUsers={() => setDialog('users')} onSignedOut={onSignedOut} />
           )
         }

@@ -1,11 +1,14 @@
-// Who is using the page decides what it shows: the chat, or (OWNCHAT_AUTH=local, nobody signed in) the sign-in
+// Who is using the page decides what it shows: the chat, the admins' status page (/status), or (OWNCHAT_AUTH=local, nobody signed in) the sign-in
 // screen. A session that ends while the page is open (expired, signed out elsewhere, disabled) brings the
 // sign-in screen back.
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { SessionInfo } from '../../src/api.ts';
 import { App } from './App.tsx';
 import { api, SIGNED_OUT } from './api.ts';
 import { SignIn } from './components/SignIn.tsx';
+
+// Only admins open it: the charting library loads with it, not with the chat.
+const StatusPage = lazy(() => import('./status/StatusPage.tsx').then((m) => ({ default: m.StatusPage })));
 
 export function Root() {
   const [session, setSession] = useState<SessionInfo | null>(null);
@@ -64,6 +67,27 @@ export function Root() {
           setSession(s);
         }}
       />
+    );
+  }
+  if (location.pathname === '/status') {
+    if (session.user.role === 'admin') {
+      return (
+        <Suspense fallback={null}>
+          <StatusPage session={session} />
+        </Suspense>
+      );
+    }
+    return (
+      <main className="signin">
+        <div className="signin-card">
+          <p className="notice error" role="alert">
+            Only an admin can see the status page.
+          </p>
+          <a href="/" className="button-link">
+            Back to the chat
+          </a>
+        </div>
+      </main>
     );
   }
   return (

@@ -12,6 +12,9 @@ import type {
   PullEvents,
   SessionInfo,
   SignupMode,
+  StatusResponse,
+  UsagePeriod,
+  UsageResponse,
   User,
   UserRole,
   UserStatus,
@@ -70,6 +73,10 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
   return data as T;
 }
 
+/** A usage request for `period`, "today" being the day where this browser is. */
+export const usageUrl = (route: string, period: UsagePeriod) =>
+  `${route}?period=${period}&tz=${new Date().getTimezoneOffset()}`;
+
 /** Sign-up that must wait for an admin (202). */
 export type Pending = { pending: true; message: string };
 
@@ -97,6 +104,9 @@ export const api = {
     request<void>('POST', `/api/users/${id}/password`, { password }),
   deleteUser: (id: number) => request<void>('DELETE', `/api/users/${id}`),
   info: () => request<InfoResponse>('GET', '/api/info'),
+  status: (since?: number) =>
+    request<StatusResponse>('GET', `/api/status${since === undefined ? '' : `?since=${since}`}`),
+  usage: (period: UsagePeriod) => request<UsageResponse>('GET', usageUrl('/api/usage', period)),
   models: () => request<ModelsResponse>('GET', '/api/models'),
   deleteModel: (name: string) => request<void>('DELETE', `/api/models/${encodeURIComponent(name)}`),
   conversations: (q = '') =>

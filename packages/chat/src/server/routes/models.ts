@@ -61,7 +61,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
       // Cancel in the page closes this request: the pull's own request to the llm-manager is aborted with it.
       const client = ctx.upstream.client(sse.clientGone);
       try {
-        await relayPull(client, model, ctx.upstream.insecureRegistries, (p) => sse.send('progress', p));
+        await relayPull(client, model, ctx.upstream, (p) => sse.send('progress', p));
         req.log.info({ model }, 'model pulled');
         sse.send('done', {});
       } catch (e) {

@@ -1,4 +1,4 @@
-// The foot of the conversation list: who is signed in, the admins' Users screen, Sign out and Sign out everywhere
+// The foot of the conversation list: who is signed in, the admins' Users screen and status page, Sign out and Sign out everywhere
 // (every browser and device this account is signed in on). Behind a sign-in proxy (OWNCHAT_AUTH=header) the proxy
 // signs people out, so there are no such buttons.
 import { useState } from 'react';
@@ -32,9 +32,14 @@ export function AccountMenu({
       )}
       <div className="account-actions">
         {user.role === 'admin' && (
-          <button type="button" className="secondary small" onClick={onUsers}>
-            Users
-          </button>
+          <>
+            <button type="button" className="secondary small" onClick={onUsers}>
+              Users
+            </button>
+            <a href="/status" className="button-link">
+              Status
+            </a>
+          </>
         )}
         {session.mode === 'local' && (
           <>
