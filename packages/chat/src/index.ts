@@ -2,3 +2,4 @@
 export { type ChatConfig, describeChatSettings, readChatConfig } from './config.ts';
 export { type RunningChat, startChat } from './server/start.ts';
 export { buildWeb, webBuilt, webStale } from './server/webAssets.ts';
+export { type CopiedCounts, MigrateDbError, migrateDb } from './db/migrateDb.ts';
