@@ -37,7 +37,10 @@ const replica = () =>
 
 beforeAll(async () => {
   [setup, pg] = await Promise.all([
-    startManagerWithModels({ chatty: { kind: 'chatty', parameters: { temperature: 0 } } }, { prefix: 'replicas' }),
+    startManagerWithModels(
+      { chatty: { kind: 'chatty', parameters: { temperature: 0 } } },
+      { prefix: 'replicas' },
+    ),
     startPostgres(),
   ]);
   databaseUrl = await pg.createDatabase();
@@ -69,7 +72,9 @@ it('signs in on one replica and goes on on the other; failed sign-ins count on b
   onB.csrf = onA.csrf;
   const c = await onB.request('POST', '/api/conversations', { model: 'chatty', title: 'From B' });
   expect(c.status).toBe(200);
-  expect((await onA.request('GET', `/api/conversations/${c.body.id}`)).body.conversation.title).toBe('From B');
+  expect((await onA.request('GET', `/api/conversations/${c.body.id}`)).body.conversation.title).toBe(
+    'From B',
+  );
 
   // Two failures allowed per account and address: one on each replica, then both refuse.
   const attackerA = new Account(a!.match[1]!);
@@ -87,7 +92,11 @@ it('follows an answer from the other replica, stops it from there, and marks it 
   const onB = sameBrowser(onA, b!.match[1]!);
   const conv: Conversation = (await onA.request('POST', '/api/conversations', { model: 'chatty' })).body;
   const ask = async () => {
-    const s = await openStream(`${onA.base}/api/conversations/${conv.id}/messages`, { content: 'Talk.' }, onA.headers());
+    const s = await openStream(
+      `${onA.base}/api/conversations/${conv.id}/messages`,
+      { content: 'Talk.' },
+      onA.headers(),
+    );
     const answer = (await s.until((e) => e.event === 'start')).data.answer as Message;
     await s.until((e) => e.event === 'token');
     return { s, answer };
@@ -98,7 +107,11 @@ it('follows an answer from the other replica, stops it from there, and marks it 
   // B refuses a second answer in the conversation while A writes one.
   const busy = await onB.request('POST', `/api/conversations/${conv.id}/messages`, { content: 'Again' });
   expect(busy.status).toBe(409);
-  const follow = await openStream(`${onB.base}/api/messages/${first.answer.id}/events`, undefined, onB.headers());
+  const follow = await openStream(
+    `${onB.base}/api/messages/${first.answer.id}/events`,
+    undefined,
+    onB.headers(),
+  );
   expect(follow.status).toBe(200);
   await follow.until((_, all) => all.filter((e) => e.event === 'token').length >= 3, 30_000);
   // Stopped from B: A's writer hears it at its next save, and both streams end with the answer stopped.
@@ -114,7 +127,11 @@ it('follows an answer from the other replica, stops it from there, and marks it 
 
   // A killed mid-answer: B's follower ends with the answer cut off, holding what A had saved.
   const second = await ask();
-  const follower = await openStream(`${onB.base}/api/messages/${second.answer.id}/events`, undefined, onB.headers());
+  const follower = await openStream(
+    `${onB.base}/api/messages/${second.answer.id}/events`,
+    undefined,
+    onB.headers(),
+  );
   await follower.until((e) => e.event === 'token', 30_000);
   a!.child.kill('SIGKILL');
   await a!.stop();
