@@ -83,7 +83,8 @@ async function openPostgres(url: string): Promise<ChatDb> {
         oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as never,
     },
   });
-  // An idle connection the server drops (a restart, a failover) is an error on the pool: log-worthy, not fatal.
+  // An idle connection the server drops (a restart, a failover) is an error on the pool: the pool replaces it, and
+  // the next query that cannot get one fails with the reason. Unhandled, it would end the process.
   pool.on('error', () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

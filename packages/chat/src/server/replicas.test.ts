@@ -75,6 +75,10 @@ it('signs in on one replica and goes on on the other; failed sign-ins count on b
   expect((await onA.request('GET', `/api/conversations/${c.body.id}`)).body.conversation.title).toBe(
     'From B',
   );
+  // Text PostgreSQL cannot store (a NUL character): refused with what to remove, not an internal error.
+  const nul = await onB.request('POST', '/api/conversations', { model: 'chatty', title: 'a\u0000b' });
+  expect(nul.status).toBe(400);
+  expect(nul.body.error).toContain('contains a NUL character (U+0000)');
 
   // Two failures allowed per account and address: one on each replica, then both refuse.
   // From another address than ann's own (127.0.0.1), which stays free to sign in.
