@@ -1,7 +1,7 @@
 // Run by `npm test` before anything else: checks that this machine has what the tests need and, when something is
 // missing, says what and how to get it. It installs nothing.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const problems = [];
@@ -27,6 +27,11 @@ for (const [command, pkg] of commands) {
   } catch {
     problems.push(`${command} is missing (Debian package ${pkg})`);
   }
+}
+// PostgreSQL's server binaries (Debian: /usr/lib/postgresql/<version>/bin), which the chatbot's database tests start.
+const pgRoot = '/usr/lib/postgresql';
+if (!existsSync(pgRoot) || !readdirSync(pgRoot).some((v) => existsSync(`${pgRoot}/${v}/bin/postgres`))) {
+  problems.push(`PostgreSQL is missing (no ${pgRoot}/*/bin/postgres; Debian package postgresql)`);
 }
 // The tests run on the llama.cpp build npm ci makes (what users with a compiler get), not the prebuilt fallback.
 if (

@@ -13,6 +13,8 @@ PACKAGES=(
   docker-registry # a real OCI registry (distribution 2.8) that the pull tests push models to and pull from
   chromium        # the chatbot's browser tests drive Debian's Chromium through playwright-core (no browser download)
   nginx           # the chatbot's streaming is tested through a real reverse proxy with its default buffering
+  postgresql      # the chatbot's stores, several chatbot replicas and migrate-db run on a real PostgreSQL (the tests
+                  # start their own server from /usr/lib/postgresql/*/bin on loopback: testkit/src/postgres.ts)
   cmake           # npm ci builds llama.cpp for this CPU (scripts/build-engine.ts); the tests run on that build
   g++             # ... with this compiler
   make            # ... and this build tool
@@ -44,4 +46,9 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
   echo "install-system-packages: disabling the docker-registry system service (the tests start their own)"
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+# The same for Debian's postgresql package, which creates and starts a cluster on port 5432.
+if [[ " ${missing[*]} " == *" postgresql "* ]] && [ -d /run/systemd/system ]; then
+  echo "install-system-packages: disabling the postgresql system service (the tests start their own)"
+  systemctl disable --now postgresql >/dev/null 2>&1 || true
 fi

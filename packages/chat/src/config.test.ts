@@ -58,6 +58,8 @@ describe('chatbot settings', () => {
       { OWNCHAT_STATUS_INTERVAL: 'often' },
       'OWNCHAT_STATUS_INTERVAL="often": expected a duration such as 30d',
     ],
+    [{ DATABASE_URL: 'mysql://db/chat' }, 'DATABASE_URL must be a PostgreSQL URL such as postgres://'],
+    [{ DATABASE_URL: '/srv/chat.db' }, 'got something that is not a URL'],
   ])('refuses %j, saying what to write', (env, message) => {
     expect(() => readChatConfig(env)).toThrow(message);
   });
@@ -66,6 +68,7 @@ describe('chatbot settings', () => {
     const c = readChatConfig({
       OWNCHAT_LISTEN: '0.0.0.0:9000',
       OWNCHAT_DATA: '/srv/ownchat',
+      DATABASE_URL: ' postgres://chat:pw@db:5432/ownchat ',
       OWNCHAT_DEFAULT_MODEL: 'llama3.2:1b',
       OWNCHAT_API_KEY: ' secret ',
       OLLAMA_HOST: 'http://llm-manager',
@@ -73,6 +76,7 @@ describe('chatbot settings', () => {
     expect(c).toMatchObject({
       listen: { host: '0.0.0.0', port: 9000 },
       data: '/srv/ownchat',
+      database: 'postgres://chat:pw@db:5432/ownchat',
       defaultModel: 'llama3.2:1b',
       apiKey: 'secret',
       upstream: 'http://llm-manager:80',
@@ -106,6 +110,7 @@ describe('chatbot settings', () => {
     expect(describeChatSettings().map((s) => s.name)).toEqual([
       'OWNCHAT_LISTEN',
       'OWNCHAT_DATA',
+      'DATABASE_URL',
       'OWNCHAT_DEFAULT_MODEL',
       'OWNCHAT_AUTH',
       'OWNCHAT_TRUSTED_PROXIES',

@@ -101,6 +101,19 @@ function readCount(name: string, fallback: number) {
   };
 }
 
+/** DATABASE_URL: a postgres:// URL, or nothing (SQLite). */
+function readDatabaseUrl(raw: string | undefined): string | undefined {
+  const text = raw?.trim();
+  if (!text) return undefined;
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(text)?.[0];
+  if (!/^postgres(ql)?:$/i.test(scheme ?? '') || !URL.canParse(text)) {
+    throw new ConfigError(
+      `DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/ownchat (got ${scheme ? `a ${scheme}// URL` : 'something that is not a URL'}); leave it unset to keep conversations in chat.db`,
+    );
+  }
+  return text;
+}
+
 export const chatSettings = {
   listen: setting<Listen>({
     name: 'OWNCHAT_LISTEN',
@@ -114,6 +127,13 @@ export const chatSettings = {
     description: "The chatbot's data folder: conversations are kept in chat.db (SQLite) there",
     defaultText: '~/.ownchat',
     read: (raw) => path.resolve(raw?.trim() || path.join(os.homedir(), '.ownchat')),
+  }),
+  database: setting<string | undefined>({
+    name: 'DATABASE_URL',
+    description:
+      'A PostgreSQL database (postgres://user:password@host:5432/name) for the chatbot instead of chat.db: several chatbot replicas can share it',
+    defaultText: 'none: SQLite, chat.db in OWNCHAT_DATA',
+    read: readDatabaseUrl,
   }),
   defaultModel: setting<string>({
     name: 'OWNCHAT_DEFAULT_MODEL',

@@ -77,6 +77,7 @@ export {
 } from './models.ts';
 export { freePort, NGINX_PATH, type Nginx, startNginx } from './nginx.ts';
 export { OWNCHAT_BIN, type OwnchatResult, ownchat } from './ownchat.ts';
+export { type Postgres, postgresBin, startPostgres } from './postgres.ts';
 export { childPids, rssBytes } from './processes.ts';
 export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';

@@ -4,6 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely as KyselyDb, Selectable } from 'kysely';
 import type { SignupMode, User, UserRole, UserStatus } from '../api.ts';
+import { asciiLower, asciiLowerText, LOCKS, serialize } from './dialect.ts';
+import { sql } from './kysely.ts';
 import type { Database, UserTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -43,9 +45,13 @@ export class AccountStore {
   }
 
   async userByName(name: string): Promise<UserRow | undefined> {
-    // The column compares without regard to case (collate nocase).
-    const row = await this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await this.db.selectFrom('users').selectAll().where(this.nameIs(name)).executeTakeFirst();
     return row && toUser(row);
+  }
+
+  /** Names compare without regard to ASCII case, as SQLite's `collate nocase` on the column does. */
+  private nameIs(name: string) {
+    return sql<boolean>`${asciiLower(this.db, 'name')} = ${asciiLowerText(name)}`;
   }
 
   async userById(id: number): Promise<UserRow | undefined> {
@@ -65,7 +71,9 @@ export class AccountStore {
   ): Promise<UserRow | undefined> {
     const t = this.now();
     return inTransaction(this.db, async (tx) => {
-      const taken = await tx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
+      // PostgreSQL: two sign-ups at once would each see no users and both become admins.
+      await serialize(tx, LOCKS.createUser);
+      const taken = await tx.selectFrom('users').select('id').where(this.nameIs(name)).executeTakeFirst();
       if (taken) return undefined;
       const first = !(await tx.selectFrom('users').select('id').limit(1).executeTakeFirst());
       const row = await tx

@@ -1,29 +1,52 @@
-// The chat database on a real SQLite file: conversations, messages in order, turns, owners, search, cascade, crash
-// recovery.
+// The chat database, on a real SQLite file and a real PostgreSQL (the same cases on both): conversations, messages
+// in order, turns, owners, search, cascade, crash recovery, leases of answers being written.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ChatStore, openChatStore } from './chatStore.ts';
+import { DATABASES, testDatabases } from '../testing/databases.ts';
+import { type ChatStore, isTurn, openChatStore } from './chatStore.ts';
 import { migrations } from './migrations.ts';
 
-let dir: string;
-let store: ChatStore;
-let clock = 1_000;
-const file = () => path.join(dir, 'data', 'chat.db');
+const databases = testDatabases();
 
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-db-'));
-  clock = 1_000;
-  store = await openChatStore(file(), () => clock++);
-});
+describe.each(DATABASES)('chat store on %s', (kind) => {
+  let dir: string;
+  let store: ChatStore;
+  let clock = 1_000;
+  /** The test's database: a file, or a PostgreSQL URL. */
+  let target: string;
+  const file = () => target;
 
-afterEach(async () => {
-  await store.close();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-db-'));
+    clock = 1_000;
+    target = await databases.fresh(kind, path.join(dir, 'data', 'chat.db'));
+    store = await openChatStore(file(), () => clock++);
+  });
 
-describe('chat store', () => {
+  /** Users 1 and 2, to own conversations. */
+  const twoUsers = () =>
+    store.db
+      .insertInto('users')
+      .values(
+        [1, 2].map((id) => ({
+          id,
+          name: `u${id}`,
+          role: 'user' as const,
+          status: 'active' as const,
+          password_hash: null,
+          created_at: 0,
+          updated_at: 0,
+        })),
+      )
+      .execute();
+
+  afterEach(async () => {
+    await store.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
   it('creates the data folder and keeps everything across a reopen, migrating only once', async () => {
     const c = await store.createConversation('anyone', {
       model: 'det',
@@ -116,6 +139,15 @@ describe('chat store', () => {
     expect(await titles('e_n')).toEqual(['Taxes']);
     expect(await titles('x_x')).toEqual([]);
     expect(await titles('  ')).toHaveLength(2);
+    // Case is ignored for ASCII letters only, on both databases (SQLite's LIKE; PostgreSQL's lower() would fold
+    // É to é in a UTF-8 locale, and the test server runs in C.UTF-8).
+    const c = await store.createConversation('anyone', { model: 'm', title: 'École' });
+    expect(await titles('ÉCOLE')).toEqual(['École']);
+    expect(await titles('école')).toEqual([]);
+    expect(await titles('éCOLE')).toEqual([]);
+    await store.updateConversation('anyone', c.id, { title: 'Straße' });
+    expect(await titles('STRASSE')).toEqual([]);
+    expect(await titles('strAße')).toEqual(['Straße']);
   });
 
   it('updates an answer as it streams', async () => {
@@ -138,7 +170,7 @@ describe('chat store', () => {
   it('starts a turn: asks, edits a question and regenerates an answer, each cutting what follows', async () => {
     const c = await store.createConversation('anyone', { model: 'm' });
     const first = await store.startTurn('anyone', c.id, { kind: 'ask', content: 'q1', title: 'Q one' });
-    if ('missing' in first) throw new Error('no turn');
+    if (!isTurn(first)) throw new Error('no turn');
     expect(first.conversation).toMatchObject({ title: 'Q one', model: 'm' });
     expect(first.question).toMatchObject({ role: 'user', content: 'q1', status: 'done' });
     expect(first.answer).toMatchObject({ role: 'assistant', content: '', status: 'streaming', model: 'm' });
@@ -146,9 +178,10 @@ describe('chat store', () => {
     expect(first.earlier.map((m) => m.content)).toEqual(['q1']);
     await store.updateMessage('anyone', first.answer.id, { content: 'a1', status: 'done' });
     const second = await store.startTurn('anyone', c.id, { kind: 'ask', content: 'q2', title: 'not used' });
-    if ('missing' in second) throw new Error('no turn');
+    if (!isTurn(second)) throw new Error('no turn');
     expect(second.conversation.title).toBe('Q one');
     expect(second.earlier.map((m) => m.content)).toEqual(['q1', 'a1', 'q2']);
+    await store.updateMessage('anyone', second.answer.id, { status: 'stopped' });
 
     // Editing q1: it takes the new text, and everything after it goes.
     const edited = await store.startTurn('anyone', c.id, {
@@ -157,16 +190,17 @@ describe('chat store', () => {
       content: 'q1 again',
       title: 'x',
     });
-    if ('missing' in edited) throw new Error('no turn');
+    if (!isTurn(edited)) throw new Error('no turn');
     expect(edited.question).toMatchObject({ id: first.question!.id, content: 'q1 again' });
     expect((await store.messages('anyone', c.id)).map((m) => `${m.role}:${m.content}`)).toEqual([
       'user:q1 again',
       'assistant:',
     ]);
 
-    // Regenerating that answer: it goes, a new one takes its place.
+    // Regenerating that answer (once it has ended): it goes, a new one takes its place.
+    await store.updateMessage('anyone', edited.answer.id, { status: 'stopped' });
     const again = await store.startTurn('anyone', c.id, { kind: 'regenerate', answer: edited.answer.id });
-    if ('missing' in again) throw new Error('no turn');
+    if (!isTurn(again)) throw new Error('no turn');
     expect(again.question).toBeNull();
     expect(again.keepBefore).toBe(edited.answer.id);
     expect(again.earlier.map((m) => m.content)).toEqual(['q1 again']);
@@ -198,20 +232,7 @@ describe('chat store', () => {
   });
 
   it("reaches no other user's messages: not to read, list, change or answer", async () => {
-    await store.db
-      .insertInto('users')
-      .values(
-        [1, 2].map((id) => ({
-          id,
-          name: `u${id}`,
-          role: 'user',
-          status: 'active',
-          password_hash: null,
-          created_at: 0,
-          updated_at: 0,
-        })),
-      )
-      .execute();
+    await twoUsers();
     const mine = await store.createConversation(1, { model: 'm' });
     const m = await store.appendMessage(1, mine.id, { role: 'user', content: 'secret', status: 'done' });
     expect(
@@ -236,7 +257,7 @@ describe('chat store', () => {
     });
     await store.updateMessage('anyone', a!.id, { content: 'partial' });
     await store.close();
-    store = await openChatStore(file());
+    store = await openChatStore(file(), () => clock++);
     expect(await store.markInterrupted('cut off')).toBe(1);
     expect(await store.getMessage('anyone', a!.id)).toMatchObject({
       content: 'partial',
@@ -259,5 +280,54 @@ describe('chat store', () => {
     expect(
       await store.appendMessage('anyone', 999, { role: 'user', content: 'q', status: 'done' }),
     ).toBeUndefined();
+  });
+
+  it('leaves an answer whose writer renews its lease alone, and marks it cut off once the lease runs out', async () => {
+    await store.close();
+    clock = 1_000;
+    store = await openChatStore(file(), () => clock, 10_000);
+    const c = await store.createConversation('anyone', { model: 'm' });
+    const turn = await store.startTurn('anyone', c.id, { kind: 'ask', content: 'q', title: 'q' });
+    if (!isTurn(turn)) throw new Error('no turn');
+    const id = turn.answer.id;
+    await store.updateMessage('anyone', id, { content: 'so far' });
+    clock += 9_000;
+    // Another replica's sweep: the writer is within its lease.
+    expect(await store.markInterrupted('cut off', 'expired')).toBe(0);
+    expect(await store.renewLease(id)).toBe(true);
+    clock += 9_000;
+    expect(await store.markInterrupted('cut off', 'expired')).toBe(0);
+    clock += 1_001;
+    expect(await store.markInterrupted('cut off', 'expired')).toBe(1);
+    expect(await store.getMessage('anyone', id)).toMatchObject({
+      content: 'so far',
+      status: 'error',
+      error: 'cut off',
+    });
+    // The writer, should it still be alive, hears that it must not go on.
+    expect(await store.renewLease(id)).toBe(false);
+  });
+
+  it('passes a stop asked on any replica to the writer, for the owner only and only while it is written', async () => {
+    await twoUsers();
+    const c = await store.createConversation(1, { model: 'm' });
+    const turn = await store.startTurn(1, c.id, { kind: 'ask', content: 'q', title: 'q' });
+    if (!isTurn(turn)) throw new Error('no turn');
+    expect(await store.requestStop(2, turn.answer.id)).toBe(false);
+    expect(await store.renewLease(turn.answer.id)).toBe(true);
+    expect(await store.requestStop(1, turn.answer.id)).toBe(true);
+    expect(await store.renewLease(turn.answer.id)).toBe(false);
+    await store.updateMessage(1, turn.answer.id, { status: 'stopped' });
+    expect(await store.requestStop(1, turn.answer.id)).toBe(false);
+  });
+
+  it('refuses a second turn while an answer in the conversation is being written on PostgreSQL (another replica)', async () => {
+    const c = await store.createConversation('anyone', { model: 'm' });
+    const first = await store.startTurn('anyone', c.id, { kind: 'ask', content: 'q', title: 'q' });
+    if (!isTurn(first)) throw new Error('no turn');
+    const second = await store.startTurn('anyone', c.id, { kind: 'ask', content: 'q2', title: 'q' });
+    // SQLite has one chatbot process, which refuses this before the store (server/routes/answers.ts).
+    if (kind === 'postgres') expect(second).toEqual({ busy: first.answer.id });
+    else expect(isTurn(second)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
-// Every query on conversations and their messages, over Kysely: SQLite (better-sqlite3) today; PostgreSQL, for
-// several chatbot replicas, needs only another dialect (database.ts). Accounts and sessions: accountStore.ts. Rows
+// Every query on conversations and their messages, over Kysely: SQLite (better-sqlite3), or PostgreSQL for several
+// chatbot replicas (database.ts; the few differences: dialect.ts). Accounts and sessions: accountStore.ts. Rows
 // become the API's shapes (src/api.ts) on the way out.
 import type { Selectable, Transaction } from 'kysely';
 import type {
@@ -13,6 +13,7 @@ import type {
   Role,
 } from '../api.ts';
 import { type ChatDb, openDatabase } from './database.ts';
+import { asciiLower, asciiLowerText, isPostgres } from './dialect.ts';
 import { sql } from './kysely.ts';
 import type { ConversationTable, Database, MessageTable } from './schema.ts';
 import { inTransaction } from './transaction.ts';
@@ -66,12 +67,24 @@ export type Turn = {
   earlier: Message[];
 };
 
-/** Why a turn could not start: the conversation, or the message the turn names, is not there (for this owner). */
-export type TurnRefusal = { missing: 'conversation' | 'question' | 'answer' };
+/**
+ * Why a turn could not start: the conversation, or the message the turn names, is not there (for this owner), or an
+ * answer is being written in it (by another replica: each replica also refuses its own before it gets here).
+ */
+export type TurnRefusal = { missing: 'conversation' | 'question' | 'answer' } | { busy: number };
+
+export const isTurn = (t: Turn | TurnRefusal): t is Turn => 'answer' in t;
+
+/** How long an answer's writer vouches for it (ChatStore.renewLease) unless the chatbot is told otherwise. */
+export const LEASE_MS = 15_000;
 
 /** Opens the database (database.ts) with a ChatStore over it; tests and benchmarks use this. */
-export async function openChatStore(file: string, now: () => number = Date.now): Promise<ChatStore> {
-  return new ChatStore(await openDatabase(file), now);
+export async function openChatStore(
+  target: string,
+  now: () => number = Date.now,
+  leaseMs = LEASE_MS,
+): Promise<ChatStore> {
+  return new ChatStore(await openDatabase(target), now, leaseMs);
 }
 
 function toConversation(r: Selectable<ConversationTable>): Conversation {
@@ -113,9 +126,14 @@ export class ChatStore {
   constructor(
     readonly db: ChatDb,
     private readonly now: () => number,
+    /** How long a new answer's lease lasts, and each renewal. */
+    readonly leaseMs = LEASE_MS,
   ) {}
 
-  /** Most recently used first; `search` matches titles and message text, case-insensitively (ASCII). */
+  /**
+   * Most recently used first; `search` matches titles and message text as a substring, ignoring the case of ASCII
+   * letters only (SQLite's LIKE; PostgreSQL is made to match it: dialect.ts).
+   */
   async listConversations(owner: Owner, search?: string): Promise<ConversationSummary[]> {
     let q = this.db
       .selectFrom('conversations as c')
@@ -126,7 +144,9 @@ export class ChatStore {
     const text = search?.trim();
     if (text) {
       // Kysely's `like` has no ESCAPE clause: write it out, so a search for "50%" means the text "50%".
-      const like = (column: string) => sql<boolean>`${sql.ref(column)} like ${likePattern(text)} escape '\\'`;
+      const pattern = likePattern(asciiLowerText(text));
+      const like = (column: string) =>
+        sql<boolean>`${asciiLower(this.db, column)} like ${pattern} escape '\\'`;
       q = q.where(({ or, exists, selectFrom }) =>
         or([
           like('c.title'),
@@ -234,8 +254,14 @@ export class ChatStore {
    */
   async startTurn(owner: Owner, conversationId: number, start: TurnStart): Promise<Turn | TurnRefusal> {
     return inTransaction(this.db, async (tx): Promise<Turn | TurnRefusal> => {
-      let conversation = await this.conversationIn(tx, owner, conversationId);
+      // PostgreSQL: the conversation's row stays locked to the end of this transaction, so two replicas starting a
+      // turn in one conversation at once take turns (SQLite runs one transaction at a time anyway).
+      let conversation = await this.conversationIn(tx, owner, conversationId, true);
       if (!conversation) return { missing: 'conversation' };
+      // An answer another replica is writing here (on SQLite there is no other: the chatbot's own check suffices,
+      // and an answer whose last save failed on a full disk must not hold the conversation until its lease ends).
+      const busy = isPostgres(this.db) ? await this.liveAnswerIn(tx, conversationId) : undefined;
+      if (busy !== undefined) return { busy };
       let question: Message | null = null;
       let keepBefore: number;
       if (start.kind === 'regenerate') {
@@ -296,14 +322,32 @@ export class ChatStore {
     return (await this.conversationIn(db, owner, conversationId)) !== undefined;
   }
 
-  private async conversationIn(db: Executor, owner: Owner, id: number): Promise<Conversation | undefined> {
+  private async conversationIn(
+    db: Executor,
+    owner: Owner,
+    id: number,
+    lock = false,
+  ): Promise<Conversation | undefined> {
     const row = await db
       .selectFrom('conversations')
       .selectAll()
       .where('id', '=', id)
       .$if(owner !== 'anyone', (q) => q.where('user_id', '=', owner as number))
+      .$if(lock && isPostgres(db as ChatDb), (q) => q.forUpdate())
       .executeTakeFirst();
     return row && toConversation(row);
+  }
+
+  /** An answer of the conversation still being written by a live writer (its lease has not run out). */
+  private async liveAnswerIn(db: Executor, conversationId: number): Promise<number | undefined> {
+    const row = await db
+      .selectFrom('messages')
+      .select('id')
+      .where('conversation_id', '=', conversationId)
+      .where('status', '=', 'streaming')
+      .where('lease_until', '>', this.now())
+      .executeTakeFirst();
+    return row?.id;
   }
 
   private async messagesIn(db: Executor, owner: Owner, conversationId: number): Promise<Message[]> {
@@ -346,6 +390,7 @@ export class ChatStore {
         model: m.model ?? null,
         thinking: null,
         tool_calls: null,
+        lease_until: m.status === 'streaming' ? t + this.leaseMs : null,
         created_at: t,
         updated_at: t,
       })
@@ -373,6 +418,8 @@ export class ChatStore {
           tool_calls: patch.toolCalls && JSON.stringify(patch.toolCalls),
         }),
         ...patch.counts,
+        // An answer that has ended needs no one to vouch for it.
+        ...(patch.status !== undefined && patch.status !== 'streaming' && { lease_until: null }),
         updated_at: this.now(),
       })
       .where('id', '=', id)
@@ -392,14 +439,48 @@ export class ChatStore {
   }
 
   /**
-   * At start-up, for every owner: answers still marked as streaming were cut off when the chatbot last stopped. Keep their text,
-   * mark them as failed with `reason`. Returns how many there were.
+   * The writer of an answer vouches for it for another leaseMs (every save: server/answers.ts). Returns whether it
+   * should go on: false when someone asked to stop it (requestStop, on any replica), or it is gone or no longer
+   * streaming (its conversation was deleted, or another replica took it for dead).
    */
-  async markInterrupted(reason: string): Promise<number> {
+  async renewLease(id: number): Promise<boolean> {
+    const row = await this.db
+      .updateTable('messages')
+      .set({ lease_until: this.now() + this.leaseMs })
+      .where('id', '=', id)
+      .where('status', '=', 'streaming')
+      .returning('stop_requested')
+      .executeTakeFirst();
+    return row !== undefined && !row.stop_requested;
+  }
+
+  /** Asks the writer of an answer, on whichever replica, to stop it; false if no such answer is being written. */
+  async requestStop(owner: Owner, id: number): Promise<boolean> {
     const r = await this.db
       .updateTable('messages')
-      .set({ status: 'error', error: reason, updated_at: this.now() })
+      .set({ stop_requested: 1 })
+      .where('id', '=', id)
       .where('status', '=', 'streaming')
+      .where('lease_until', '>', this.now())
+      .where('conversation_id', 'in', this.ownedIds(owner))
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /**
+   * For every owner: answers still marked as streaming whose writer is gone were cut off. Keep their text, mark them
+   * as failed with `reason`. `all`: every streaming answer (SQLite at start-up: this process is the only writer, so
+   * any left over are from before it); otherwise only those whose lease has run out (several replicas: the others'
+   * answers in progress are theirs). Returns how many there were.
+   */
+  async markInterrupted(reason: string, which: 'all' | 'expired' = 'all'): Promise<number> {
+    const r = await this.db
+      .updateTable('messages')
+      .set({ status: 'error', error: reason, lease_until: null, updated_at: this.now() })
+      .where('status', '=', 'streaming')
+      .$if(which === 'expired', (q) =>
+        q.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', this.now())])),
+      )
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }

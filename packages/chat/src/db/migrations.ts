@@ -1,20 +1,32 @@
 // Schema migrations, oldest first. Kysely's Migrator records the ones applied (in kysely_migration) and runs the
 // rest at start-up. Never edit a migration that has shipped: add the next one. Names sort in order.
-import type { Kysely, Migration } from 'kysely';
+// The same migrations make the schema on SQLite and PostgreSQL; where the two spell a column differently they
+// branch (SQLite's schema is what it always was): ids are PostgreSQL serials, times (milliseconds) its bigints, and
+// a user's name is unique regardless of ASCII case through SQLite's `collate nocase` or, on PostgreSQL, a unique
+// index on its ASCII lower case (dialect.ts).
+import type { ColumnDataType, ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
+import { isPostgres } from './dialect.ts';
 import { sql } from './kysely.ts';
+
+/** An id that the database numbers. */
+const idType = (db: Kysely<unknown>): ColumnDataType => (isPostgres(db) ? 'serial' : 'integer');
+const idColumn = (db: Kysely<unknown>) => (c: ColumnDefinitionBuilder) =>
+  isPostgres(db) ? c.primaryKey() : c.primaryKey().autoIncrement();
+/** Milliseconds since the epoch: more than PostgreSQL's 32-bit integer holds. */
+const timeType = (db: Kysely<unknown>): ColumnDataType => (isPostgres(db) ? 'bigint' : 'integer');
 
 export const migrations: Record<string, Migration> = {
   '0001_conversations_and_messages': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('conversations')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('title', 'text', (c) => c.notNull())
         .addColumn('model', 'text', (c) => c.notNull())
         .addColumn('system', 'text', (c) => c.notNull().defaultTo(''))
         .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', timeType(db), (c) => c.notNull())
+        .addColumn('updated_at', timeType(db), (c) => c.notNull())
         .execute();
       await db.schema
         .createIndex('conversations_updated_at')
@@ -23,7 +35,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('messages')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('conversation_id', 'integer', (c) =>
           c.notNull().references('conversations.id').onDelete('cascade'),
         )
@@ -35,8 +47,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('error', 'text')
         .addColumn('stats', 'text')
         .addColumn('model', 'text')
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', timeType(db), (c) => c.notNull())
+        .addColumn('updated_at', timeType(db), (c) => c.notNull())
         .execute();
       await db.schema
         .createIndex('messages_conversation')
@@ -52,22 +64,27 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('users')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('name', 'text', (c) => c.notNull().unique().modifyFront(sql`collate nocase`))
+        .addColumn('id', idType(db), idColumn(db))
+        .addColumn('name', 'text', (c) =>
+          isPostgres(db) ? c.notNull() : c.notNull().unique().modifyFront(sql`collate nocase`),
+        )
         .addColumn('password_hash', 'text')
         .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'user')`))
         .addColumn('status', 'text', (c) =>
           c.notNull().check(sql`status in ('active', 'pending', 'disabled')`),
         )
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', timeType(db), (c) => c.notNull())
+        .addColumn('updated_at', timeType(db), (c) => c.notNull())
         .execute();
+      if (isPostgres(db)) {
+        await sql`create unique index users_name_nocase on users (lower(name collate "C"))`.execute(db);
+      }
       await db.schema
         .createTable('sessions')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', timeType(db), (c) => c.notNull())
+        .addColumn('expires_at', timeType(db), (c) => c.notNull())
         .execute();
       await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
       await db.schema
@@ -104,6 +121,25 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('messages').addColumn('eval_count', 'integer').execute();
       await db.schema.alterTable('messages').addColumn('eval_duration', 'bigint').execute();
       await db.schema.createIndex('messages_created_at').on('messages').column('created_at').execute();
+    },
+  },
+  // Several chatbot replicas on one PostgreSQL: rate limits are counted in the database (every replica sees every
+  // hit), an answer being written carries a lease its writer renews (another replica marks it cut off once the
+  // lease has run out: its writer died) and a flag another replica sets to stop it.
+  '0005_replicas': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_hits')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('at', timeType(db), (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rate_hits_key_at').on('rate_hits').columns(['key', 'at']).execute();
+      await db.schema.alterTable('messages').addColumn('lease_until', timeType(db)).execute();
+      await db.schema
+        .alterTable('messages')
+        .addColumn('stop_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('messages_status').on('messages').column('status').execute();
     },
   },
 };

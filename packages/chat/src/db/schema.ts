@@ -35,6 +35,14 @@ export interface MessageTable {
   eval_count: number | null;
   /** PostgreSQL's driver reads a bigint as a string. */
   eval_duration: ColumnType<number | string | null, number | null, number | null>;
+  /**
+   * While an answer is being written (status streaming): until when its writer vouches for it. The writer renews it;
+   * once it has passed, the writer is gone (its process died) and any replica marks the answer cut off. Null on
+   * answers written before leases, and once an answer has ended.
+   */
+  lease_until: number | null;
+  /** 1: someone asked (through any replica) to stop this answer; its writer sees it at its next save. */
+  stop_requested: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -65,10 +73,17 @@ export interface SettingTable {
   value: string;
 }
 
+/** One counted attempt (a sign-in, a sign-up, an answer started) against a rate limit, by the limit's key. */
+export interface RateHitTable {
+  key: string;
+  at: number;
+}
+
 export interface Database {
   conversations: ConversationTable;
   messages: MessageTable;
   users: UserTable;
   sessions: SessionTable;
   settings: SettingTable;
+  rate_hits: RateHitTable;
 }

@@ -154,7 +154,10 @@ function requests(routes: ChatRoute[], count: number, seed: number, adminId: num
     );
     return { weight: schema?.body ? 3 : 1, arbitrary: request };
   });
-  return fc.sample(fc.oneof(...perRoute), { numRuns: count, seed });
+  // One request per route first, so every route is tried whatever the draw (a route added shifts the sample).
+  const once = perRoute.map((r) => fc.sample(r.arbitrary, { numRuns: 1, seed })[0]!);
+  const rest = fc.sample(fc.oneof(...perRoute), { numRuns: Math.max(0, count - once.length), seed });
+  return [...once, ...rest];
 }
 
 /**

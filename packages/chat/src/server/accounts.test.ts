@@ -281,6 +281,7 @@ describe('conversations are private', () => {
         body: { answer: answer.id },
       },
       'POST /api/messages/:id/stop': { path: `/api/messages/${running.id}/stop`, body: {} },
+      'GET /api/messages/:id/events': { path: `/api/messages/${running.id}/events` },
     };
     const withIds = routeTable(chat.app)
       .filter((r) => r.access === 'user' && r.url.includes('/:'))
@@ -289,7 +290,7 @@ describe('conversations are private', () => {
     for (const [route, { path: p, body }] of Object.entries(attempts)) {
       const res = await carol.request(route.split(' ')[0]!, p, body);
       expect(res.status, route).toBe(404);
-      expect(res.body.error, route).toMatch(/^there is no conversation \d+|is not being written/);
+      expect(res.body.error, route).toMatch(/^there is no (conversation|answer) \d+|is not being written/);
     }
     // Nothing changed: bob's conversation, its messages and the answer being written are as they were.
     const after = (await bob.request('GET', `/api/conversations/${own.id}`)).body;

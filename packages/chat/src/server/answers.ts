@@ -89,6 +89,14 @@ export class Answers {
     const extras = () => ({ thinking: thinking || null, toolCalls: toolCalls.length ? toolCalls : null });
     let saved = '';
     const saver = setInterval(() => {
+      // Every tick renews the answer's lease (other replicas take an answer whose lease ran out for cut off) and
+      // hears whether someone asked another replica to stop it, or deleted it.
+      store
+        .renewLease(answer.id)
+        .then((goOn) => {
+          if (!goOn) ac.abort();
+        })
+        .catch((e) => log.error({ err: e }, 'renewing the lease of an answer failed'));
       const now = `${content.length}:${thinking.length}:${toolCalls.length}`;
       if (now === saved) return;
       saved = now;

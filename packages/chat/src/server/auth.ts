@@ -70,10 +70,18 @@ export class Auth {
     readonly accounts: AccountStore,
     readonly now: () => number,
   ) {
-    this.signinPair = new RateLimiter(settings.signinAttempts, SIGNIN_WINDOW_MS, now);
-    this.signinAddress = new RateLimiter(settings.signinAttempts * 4, SIGNIN_WINDOW_MS, now);
-    this.generations = new RateLimiter(settings.generationsPerMinute, 60_000, now);
-    this.signups = new RateLimiter(SIGNUPS_PER_HOUR, 3_600_000, now);
+    // In the database, so that every replica counts every hit.
+    const db = accounts.db;
+    this.signinPair = new RateLimiter(db, 'signin', settings.signinAttempts, SIGNIN_WINDOW_MS, now);
+    this.signinAddress = new RateLimiter(
+      db,
+      'signin-address',
+      settings.signinAttempts * 4,
+      SIGNIN_WINDOW_MS,
+      now,
+    );
+    this.generations = new RateLimiter(db, 'answers', settings.generationsPerMinute, 60_000, now);
+    this.signups = new RateLimiter(db, 'signup', SIGNUPS_PER_HOUR, 3_600_000, now);
     this.fromTrustedProxy = proxyMatcher(settings.trustedProxies);
   }
 
@@ -89,17 +97,17 @@ export class Auth {
   }
 
   /** Counts an answer about to start against the user's limit; throws 429 when it is spent. */
-  countGeneration(req: FastifyRequest): void {
+  async countGeneration(req: FastifyRequest): Promise<void> {
     if (this.mode === 'off' || !req.user) return;
     const key = String(req.user.id);
-    const wait = this.generations.retryAfter(key);
+    const wait = await this.generations.retryAfter(key);
     if (wait > 0) {
       throw new TooManyRequestsError(
         `You have started ${this.generations.limit} answers in the last minute, the most allowed: try again in ${waitText(wait)}.`,
         wait,
       );
     }
-    this.generations.hit(key);
+    await this.generations.hit(key);
   }
 
   /** Sets the session cookie: httpOnly, SameSite=Lax, Secure when the browser came over https. */

@@ -68,19 +68,33 @@ export class UpstreamError extends Error {
   }
 }
 
-/** The disk holding the chat database is full (SQLite's SQLITE_FULL, or ENOSPC from the file system). */
+/**
+ * The disk holding the chat database is full (SQLite's SQLITE_FULL, PostgreSQL's disk_full 53100, or ENOSPC from
+ * the file system).
+ */
 export function isDiskFull(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
-  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === '53100';
 }
 
+/**
+ * PostgreSQL refuses text with a NUL character (U+0000) in it (invalid byte sequence 22021, or untranslatable
+ * character 22P05); SQLite stores it. The user hears what to remove, not "internal error".
+ */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+export const UNSTORABLE_TEXT_MESSAGE =
+  'the text contains a NUL character (U+0000), which the chat database (PostgreSQL) cannot store: remove it and try again';
+
 export const DISK_FULL_MESSAGE =
-  "The chatbot's disk is full, so this could not be saved. Free some space on the disk that holds OWNCHAT_DATA and try again: everything saved before is kept.";
+  "The chatbot's disk is full, so this could not be saved. Free some space on the disk that holds OWNCHAT_DATA (or the PostgreSQL database) and try again: everything saved before is kept.";
 
 export function errorStatus(e: unknown, upstreamUrl: string): { status: number; message: string } {
   const message = errorText(e);
   // 507 Insufficient Storage, as the llm-manager answers a pull that does not fit: the user learns why, not "500".
   if (isDiskFull(e)) return { status: 507, message: DISK_FULL_MESSAGE };
+  if (UNSTORABLE_TEXT.has((e as { code?: string })?.code ?? '')) {
+    return { status: 400, message: UNSTORABLE_TEXT_MESSAGE };
+  }
   if (e instanceof BadRequestError) return { status: 400, message };
   if (e instanceof UnauthorizedError) return { status: 401, message };
   if (e instanceof ForbiddenError) return { status: 403, message };

@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type ChatConfig, isLoopbackHost } from '../config.ts';
 import { AccountStore } from '../db/accountStore.ts';
-import { ChatStore } from '../db/chatStore.ts';
-import { openDatabase } from '../db/database.ts';
+import { ChatStore, LEASE_MS } from '../db/chatStore.ts';
+import { openDatabase, redactUrl } from '../db/database.ts';
 import { UsageStore } from '../db/usageStore.ts';
 import { Answers } from './answers.ts';
 import { buildChatApp } from './app.ts';
@@ -30,8 +30,11 @@ export const INTERRUPTED =
 
 export async function startChat(
   config: ChatConfig,
-  /** now: the clock for sessions and rate limits (tests move it instead of waiting). */
-  opts: { heartbeatMs?: number; now?: () => number } = {},
+  /**
+   * now: the clock for sessions and rate limits (tests move it instead of waiting). leaseMs: how long an answer's
+   * writer vouches for it before other replicas take it for cut off (tests shorten it).
+   */
+  opts: { heartbeatMs?: number; now?: () => number; leaseMs?: number } = {},
 ): Promise<RunningChat> {
   const now = opts.now ?? Date.now;
   const log = pino({ level: config.logLevel, base: { svc: 'chatbot' } });
@@ -39,12 +42,25 @@ export async function startChat(
     log.info('building the web app (the first start of this checkout)');
     await buildWeb();
   }
-  const dbFile = path.join(config.data, 'chat.db');
-  const db = await openDatabase(dbFile);
-  const store = new ChatStore(db, now);
-  const interrupted = await store.markInterrupted(INTERRUPTED);
-  if (interrupted)
-    log.warn({ answers: interrupted }, 'answers cut off when the chatbot last stopped are marked so');
+  const dbTarget = config.database ?? path.join(config.data, 'chat.db');
+  const db = await openDatabase(dbTarget);
+  const leaseMs = opts.leaseMs ?? LEASE_MS;
+  const store = new ChatStore(db, now, leaseMs);
+  // SQLite: this process is the database's only writer, so every answer left streaming was cut off when it last
+  // stopped. PostgreSQL: other replicas may be writing theirs now; only answers whose writer stopped renewing its
+  // lease are cut off, at start-up and then by every replica as it goes (a replica killed mid-answer).
+  const sweep = async () => {
+    const interrupted = await store.markInterrupted(INTERRUPTED, config.database ? 'expired' : 'all');
+    if (interrupted) log.warn({ answers: interrupted }, 'answers whose writer stopped are marked cut off');
+  };
+  await sweep();
+  const sweeper = config.database
+    ? setInterval(
+        () => sweep().catch((e) => log.error({ err: e }, 'marking cut-off answers failed')),
+        leaseMs / 2,
+      )
+    : undefined;
+  sweeper?.unref();
   const upstream = new Upstream(config.upstream, config.apiKey, config.insecureRegistries);
   const answers = new Answers({ store, upstream, log, defaultModel: config.defaultModel });
   const auth = new Auth(config, new AccountStore(db, now), now);
@@ -65,6 +81,7 @@ export async function startChat(
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (e) {
+    clearInterval(sweeper);
     await store.close();
     await upstream.close();
     throw e;
@@ -74,7 +91,7 @@ export async function startChat(
   const host = ['0.0.0.0', '::'].includes(config.listen.host) ? '127.0.0.1' : config.listen.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(
-    { chatUrl: url, upstream: upstream.url, data: dbFile, auth: config.auth },
+    { chatUrl: url, upstream: upstream.url, data: redactUrl(dbTarget), auth: config.auth },
     `chatbot listening on ${url}`,
   );
   if (config.auth === 'off' && !isLoopbackHost(config.listen.host)) {
@@ -92,6 +109,7 @@ export async function startChat(
       // Each stopped answer saves itself; give them a moment before the database closes.
       for (let i = 0; i < 50 && answers.count > 0; i++) await new Promise((r) => setTimeout(r, 100));
       await status.stop();
+      clearInterval(sweeper);
       await app.close();
       await store.close();
       await upstream.close();

@@ -15,6 +15,7 @@ export type LiveStream = {
   text: (event: string) => string;
 };
 
+/** POSTs `body` to `url` and reads the events that come back; with `body` undefined, GETs the stream instead. */
 export async function openStream(
   url: string,
   body: unknown,
@@ -22,9 +23,9 @@ export async function openStream(
 ): Promise<LiveStream> {
   const ac = new AbortController();
   const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
     signal: ac.signal,
   });
   const events: Event[] = [];

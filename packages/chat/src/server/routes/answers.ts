@@ -5,6 +5,7 @@ import type { AnswerEvents, Conversation } from '../../api.ts';
 import type { TurnRefusal, TurnStart } from '../../db/chatStore.ts';
 import type { ChatContext } from '../context.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
+import { followAnswer } from '../follow.ts';
 import { SseStream } from '../sse.ts';
 import { getConversation } from './conversations.ts';
 
@@ -21,7 +22,11 @@ function titleFrom(question: string): string {
 }
 
 /** What a user reads when the conversation, or the message a turn names, is not there. */
-function notThere(conversationId: number, start: TurnStart, missing: TurnRefusal['missing']): NotFoundError {
+function notThere(
+  conversationId: number,
+  start: TurnStart,
+  missing: Extract<TurnRefusal, { missing: unknown }>['missing'],
+): NotFoundError {
   if (missing === 'conversation') {
     return new NotFoundError(`there is no conversation ${conversationId} (it may have been deleted)`);
   }
@@ -45,19 +50,21 @@ async function answerTurn(
   const owner = ctx.auth.owner(req);
   const turn = await ctx.store.startTurn(owner, conversationId, start);
   if ('missing' in turn) throw notThere(conversationId, start, turn.missing);
+  if ('busy' in turn) throw busyError();
   const { conversation, keepBefore, question, answer } = turn;
   const sse = new SseStream<AnswerEvents>(reply, ctx.heartbeatMs);
   sse.send('start', { conversation, keepBefore, question, answer });
   await ctx.answers.write(owner, turn, sse);
 }
 
+const busyError = () =>
+  new ConflictError('an answer is still being written in this conversation: stop it first');
+
 /** The user's conversation, with no answer being written in it; the answer about to start counts against the limit. */
 async function idleConversation(ctx: ChatContext, req: FastifyRequest, id: number): Promise<Conversation> {
   const conversation = await getConversation(ctx, req, id);
-  if (ctx.answers.runningIn(id) !== undefined) {
-    throw new ConflictError('an answer is still being written in this conversation: stop it first');
-  }
-  ctx.auth.countGeneration(req);
+  if (ctx.answers.runningIn(id) !== undefined) throw busyError();
+  await ctx.auth.countGeneration(req);
   return conversation;
 }
 
@@ -119,16 +126,36 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
     { config: { access: 'user' }, schema: { params } },
     async (req, reply) => {
       // Another user's answer is "not being written" as far as this user can tell.
+      const owner = ctx.auth.owner(req);
       const conversationId = ctx.answers.conversationOf(req.params.id);
       const visible =
         conversationId !== undefined &&
-        (await ctx.store.getConversation(ctx.auth.owner(req), conversationId)) !== undefined;
-      if (!visible || !ctx.answers.stop(req.params.id)) {
+        (await ctx.store.getConversation(owner, conversationId)) !== undefined;
+      // Written here: stopped at once. Written by another replica: it sees the request at its next save.
+      const stopped = visible
+        ? ctx.answers.stop(req.params.id)
+        : await ctx.store.requestStop(owner, req.params.id);
+      if (!stopped) {
         throw new NotFoundError(
           `answer ${req.params.id} is not being written (it has finished or was stopped)`,
         );
       }
       return reply.code(204).send();
+    },
+  );
+
+  // An answer being written, from any replica: what it has so far, then the rest as it arrives (from the saved row:
+  // server/follow.ts), ending with done or error as the writer's own stream does.
+  app.get<{ Params: { id: number } }>(
+    '/api/messages/:id/events',
+    { config: { access: 'user' }, schema: { params } },
+    async (req, reply) => {
+      const answer = await ctx.store.getMessage(ctx.auth.owner(req), req.params.id);
+      if (answer?.role !== 'assistant') {
+        throw new NotFoundError(`there is no answer ${req.params.id} (it may have been deleted)`);
+      }
+      const sse = new SseStream<AnswerEvents>(reply, ctx.heartbeatMs);
+      await followAnswer(ctx.store, ctx.auth.owner(req), answer, sse);
     },
   );
 }

@@ -69,14 +69,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: ChatContext): void {
       const username = req.body.username.trim();
       const { password } = req.body;
       checkCredentials(username, password);
-      const wait = ctx.auth.signups.retryAfter(req.ip);
+      const wait = await ctx.auth.signups.retryAfter(req.ip);
       if (wait > 0) {
         throw new TooManyRequestsError(
           `Too many accounts were made from your address in the last hour: try again in ${waitText(wait)}.`,
           wait,
         );
       }
-      ctx.auth.signups.hit(req.ip);
+      await ctx.auth.signups.hit(req.ip);
       const accounts = ctx.auth.accounts;
       const mode = await accounts.signupMode();
       const first = (await accounts.userCount()) === 0;
@@ -110,7 +110,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ChatContext): void {
       const username = req.body.username.trim();
       const { signinPair, signinAddress } = ctx.auth;
       const pairKey = `${username.toLowerCase()}\n${req.ip}`;
-      const wait = Math.max(signinPair.retryAfter(pairKey), signinAddress.retryAfter(req.ip));
+      const wait = Math.max(await signinPair.retryAfter(pairKey), await signinAddress.retryAfter(req.ip));
       if (wait > 0) {
         req.log.warn({ user: username, ip: req.ip }, 'sign-in refused: too many failed attempts');
         throw new TooManyRequestsError(
@@ -121,12 +121,12 @@ export function sessionRoutes(app: FastifyInstance, ctx: ChatContext): void {
       const user = await ctx.auth.accounts.userByName(username);
       const ok = await verifyPassword(req.body.password, user?.passwordHash ?? (await NOBODY));
       if (!user || !ok) {
-        signinPair.hit(pairKey);
-        signinAddress.hit(req.ip);
+        await signinPair.hit(pairKey);
+        await signinAddress.hit(req.ip);
         req.log.warn({ user: username, ip: req.ip }, 'sign-in failed');
         throw new UnauthorizedError('Wrong username or password.');
       }
-      signinPair.reset(pairKey);
+      await signinPair.reset(pairKey);
       if (user.status === 'pending') {
         throw new ForbiddenError(`Your account "${user.name}" is still waiting for an admin to approve it.`);
       }
