@@ -271,7 +271,9 @@ describe('conversations', () => {
 
     const search = page.getByRole('searchbox', { name: 'Search conversations' });
     await search.fill('foxes');
-    await expect.poll(() => nav.getByRole('link').allInnerTexts()).toEqual(['Tell me about foxes']);
+    await expect
+      .poll(() => nav.getByRole('list').getByRole('link').allInnerTexts())
+      .toEqual(['Tell me about foxes']);
     await search.fill('no such words anywhere');
     await nav.getByText('No conversation matches.').waitFor();
     await search.fill('');
