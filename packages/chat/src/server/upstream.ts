@@ -2,14 +2,13 @@
 // that turns what goes wrong there into words for the user.
 //
 // Two traps of the client are handled here: Node's fetch gives up after 300 s without headers, and a
-// model load or a queue wait can take longer, so the dispatcher's timeouts are off; and client.abort() would abort
+// model load or a queue wait can take longer, so the timeouts are off (shared/untimedFetch.ts); and client.abort() would abort
 // every stream of a client, so each answer gets its own light client whose fetch also obeys that answer's signal
 // (a stream is stopped through its iterator's .abort() and, before its headers arrive, through that signal).
 import { Ollama } from 'ollama';
-import { Agent, fetch as undiciFetch } from 'undici';
 import type { Placement } from '../api.ts';
-
 import { sameModel } from '../shared/modelNames.ts';
+import { untimedFetch } from '../shared/untimedFetch.ts';
 
 export { sameModel };
 
@@ -17,7 +16,7 @@ export type ModelsList = Awaited<ReturnType<Ollama['list']>>['models'];
 export type RunningList = Awaited<ReturnType<Ollama['ps']>>['models'];
 
 export class Upstream {
-  private readonly dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  private readonly untimed = untimedFetch();
   private readonly shared: Ollama;
   /**
    * Until when each model stays loaded, as the last /api/ps said (the model list and every answer's stats read
@@ -38,13 +37,12 @@ export class Upstream {
 
   /** A client for one answer or pull: aborting `signal` aborts its request, and only its request. */
   client(signal?: AbortSignal): Ollama {
-    const dispatcher = this.dispatcher;
+    const untimed = this.untimed.fetch;
     const f = ((input: string | URL, init?: RequestInit) =>
-      undiciFetch(input, {
-        ...(init as object),
-        dispatcher,
+      untimed(input, {
+        ...init,
         signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal),
-      })) as unknown as typeof fetch;
+      })) as typeof fetch;
     return new Ollama({
       host: this.url,
       fetch: f,
@@ -100,7 +98,7 @@ export class Upstream {
   }
 
   close(): Promise<void> {
-    return this.dispatcher.close();
+    return this.untimed.close();
   }
 }
 
