@@ -1,39 +1,27 @@
-// /metrics against a real `ownchat serve`: scrapes before, during and after real generations, parsed as
-// Prometheus reads them.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   metricValue,
   ollamaClient,
   parsePrometheus,
   type Sample,
-  startManagerProcess,
-  writeDeterministicModel,
-  writeRandomModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from './metrics.ts';
 
+let setup: ManagerWithModels;
 let server: ManagerProcess;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-metrics-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  // A wide vocabulary makes <|im_end|> rare: this model keeps talking until stopped.
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  server = await startManagerProcess({ env: { OLLAMA_NUM_PARALLEL: '1' } });
-  await importModel(server.url, 'det', det.path);
-  await importModel(server.url, 'chatty', chatty.path);
+  setup = await startManagerWithModels(
+    { det: 'det', chatty: 'chatty' },
+    { prefix: 'metrics', env: { OLLAMA_NUM_PARALLEL: '1' } },
+  );
+  server = setup.manager;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 async function scrape(): Promise<Sample[]> {
   const res = await fetch(`${server.url}/metrics`);
