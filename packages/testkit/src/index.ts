@@ -81,7 +81,7 @@ export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
 export { type PushedModel, pushModel, type Registry, startRegistry } from './registry.ts';
 export { startTcpProxy, type TcpProxy } from './tcpProxy.ts';
-export { THINKER_TEMPLATE } from './templates.ts';
+export { THINKER_LEVELS_TEMPLATE, THINKER_TEMPLATE } from './templates.ts';
 export {
   buildVocabulary,
   CHATML_TEMPLATE,

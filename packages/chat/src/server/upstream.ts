@@ -6,8 +6,9 @@
 // every stream of a client, so each answer gets its own light client whose fetch also obeys that answer's signal
 // (a stream is stopped through its iterator's .abort() and, before its headers arrive, through that signal).
 import { Ollama } from 'ollama';
-import type { Placement } from '../api.ts';
-import { sameModel } from '../shared/modelNames.ts';
+import type { ConversationOptions, Placement } from '../api.ts';
+import { modelKey, sameModel } from '../shared/modelNames.ts';
+import { isThinkLevel, type ThinkLevel, takesThinkLevels } from '../shared/thinkLevels.ts';
 import { untimedFetch } from '../shared/untimedFetch.ts';
 
 export { sameModel };
@@ -23,6 +24,8 @@ export class Upstream {
    * it): an answer tells "waiting in the queue" from "loading the model" without asking again first.
    */
   private readonly loadedUntil = new Map<string, number>();
+  /** Each model's family, as the last /api/tags said: whether a level of thinking is sent (thinkLevelFor). */
+  private readonly familyOf = new Map<string, string>();
   /** Each model's capabilities (by name and digest), once read: see capabilities(). */
   private readonly capabilitiesOf = new Map<string, Promise<string[]>>();
 
@@ -51,7 +54,21 @@ export class Upstream {
   }
 
   async list(): Promise<ModelsList> {
-    return (await this.shared.list()).models;
+    const models = (await this.shared.list()).models;
+    for (const m of models) this.familyOf.set(modelKey(m.name), m.details?.family ?? '');
+    return models;
+  }
+
+  /**
+   * The `think` to send for a conversation's setting: false and true as they are; a level only to a model whose
+   * thinking takes one (a model the last /api/tags listed as gpt-oss, or named so). To another model a level would
+   * mean "think", and a model that cannot think refuses that with 400, so it is not sent: the conversation keeps
+   * its level for when its model changes back. undefined: leave it to the model.
+   */
+  thinkFor(model: string, think: ConversationOptions['think']): boolean | ThinkLevel | undefined {
+    if (think === false) return false;
+    if (!isThinkLevel(think)) return undefined;
+    return takesThinkLevels({ name: model, family: this.familyOf.get(modelKey(model)) }) ? think : undefined;
   }
 
   /**
