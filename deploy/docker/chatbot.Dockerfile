@@ -12,9 +12,9 @@ WORKDIR /src
 COPY . .
 # The chat page and the compiled packages are built with development tools (Vite, React, TypeScript) the image does
 # not keep: install everything (npm ci runs the root prepare script, which compiles the packages to their dist/ and
-# builds packages/chat/dist/web), then the production closure alone over it.
+# builds packages/chat/dist/web); assemble.ts (run through tsx, a development tool) then copies the production
+# closure alone, as `npm ls --omit=dev` lists it: no development dependency reaches /app.
 RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true OWNCHAT_ENGINE_BUILD=0 npm ci --no-audit --no-fund
-RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --omit=dev --no-audit --no-fund
 RUN node --import tsx deploy/docker/assemble.ts chatbot /out \
     && mkdir -p /out/data
 

@@ -12,11 +12,11 @@ WORKDIR /src
 COPY . .
 # Everything first: TypeScript, a development dependency, compiles the packages to their dist/ (npm ci runs the
 # root prepare script, scripts/build.mjs), which is what the image runs; no engine build for this builder's CPU
-# (OWNCHAT_ENGINE_BUILD=0: the image carries the prebuilt binaries). Then the production dependencies alone, exactly
-# as the lockfile says, over it (dist/ stays). node-llama-cpp's postinstall only tries the prebuilt binaries on this
-# builder, which proves nothing about the machine the image runs on: skip it.
+# (OWNCHAT_ENGINE_BUILD=0: the image carries the prebuilt binaries). node-llama-cpp's postinstall only tries the
+# prebuilt binaries on this builder, which proves nothing about the machine the image runs on: skip it. Then
+# assemble.ts (run through tsx, a development tool) copies the production closure alone, as `npm ls --omit=dev`
+# lists it from this lockfile's install: no development dependency reaches /app.
 RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true OWNCHAT_ENGINE_BUILD=0 npm ci --no-audit --no-fund
-RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --omit=dev --no-audit --no-fund
 RUN node --import tsx deploy/docker/assemble.ts llm-manager /out \
     && mkdir -p /out/models
 

@@ -90,7 +90,15 @@ describe('llm-manager image (CPU)', () => {
     expect(has(files, 'node_modules/@node-llama-cpp/linux-x64/bins/')).toBe(true);
     expect(files.filter((f) => /@node-llama-cpp\/(?!linux-x64\/)/.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.test.ts'))).toEqual([]);
-    for (const devOnly of ['vitest', '@biomejs', 'typescript', 'yaml', 'kubernetes-models']) {
+    for (const devOnly of [
+      'vitest',
+      '@biomejs',
+      'typescript',
+      'yaml',
+      'kubernetes-models',
+      'tsx',
+      'esbuild',
+    ]) {
       expect(has(files, `node_modules/${devOnly}/`), devOnly).toBe(false);
     }
     expect(has(files, 'packages/testkit/')).toBe(false);
@@ -210,6 +218,8 @@ describe('chatbot image', () => {
   it('is small: no llama.cpp binary and no llama.cpp source', async () => {
     expect(files.filter((f) => f.includes('@node-llama-cpp/'))).toEqual([]);
     expect(files).not.toContain('node_modules/node-llama-cpp/llama/gitRelease.bundle');
+    // It runs the compiled dist/: tsx (and its esbuild), development tools, stay out.
+    expect(files.filter((f) => /^node_modules\/(tsx|esbuild|@esbuild)\//.test(f))).toEqual([]);
     let bytes = 0;
     for (const f of files) bytes += (await fs.lstat(path.join(app, f))).size;
     expect(bytes).toBeLessThan(80e6);

@@ -50,9 +50,14 @@ export type Message = {
 
 /**
  * Ollama options a conversation keeps; unset means the model's own default. `think` is sent as /api/chat's
- * `think` (not an option in Ollama's sense, but a setting of the conversation all the same).
+ * `think` (not an option in Ollama's sense, but a setting of the conversation all the same): false, true, or for
+ * a model whose thinking takes levels (shared/thinkLevels.ts) the level.
  */
-export type ConversationOptions = { temperature?: number; num_ctx?: number; think?: boolean };
+export type ConversationOptions = {
+  temperature?: number;
+  num_ctx?: number;
+  think?: boolean | 'low' | 'medium' | 'high';
+};
 
 export type Conversation = {
   id: number;
@@ -75,6 +80,8 @@ export type ModelEntry = {
   modifiedAt: string;
   /** What the model can do, as Ollama says (`completion`, `tools`, `thinking`, …); empty when it could not be read. */
   capabilities: string[];
+  /** Its thinking takes a level (low, medium, high), not just on or off: gpt-oss (shared/thinkLevels.ts). */
+  thinkLevels: boolean;
   /** Set when the model is loaded in the llm-manager now. */
   loaded: { placement: Placement; sizeVram: number; contextLength?: number; expiresAt: string } | null;
 };

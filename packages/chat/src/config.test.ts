@@ -52,7 +52,10 @@ describe('chatbot settings', () => {
     [{ OWNCHAT_TRUSTED_PROXIES: '10.0.0.0/33' }, '"10.0.0.0/33" is not an address or CIDR range'],
     [{ OWNCHAT_TRUSTED_PROXIES: 'proxy.local' }, '"proxy.local" is not an address or CIDR range'],
     [{ OWNCHAT_SESSION_TTL: 'forever' }, 'OWNCHAT_SESSION_TTL="forever": expected a duration such as 30d'],
-    [{ OWNCHAT_SIGNIN_ATTEMPTS: '-1' }, 'OWNCHAT_SIGNIN_ATTEMPTS="-1": expected a whole number'],
+    [
+      { OWNCHAT_SIGNIN_ATTEMPTS: '-1' },
+      'OWNCHAT_SIGNIN_ATTEMPTS="-1" is not valid: expected a whole number ≥ 0',
+    ],
     [{ OWNCHAT_STATUS_INTERVAL: '500ms' }, 'OWNCHAT_STATUS_INTERVAL="500ms": at least 1s, e.g. 5s or 15s'],
     [
       { OWNCHAT_STATUS_INTERVAL: 'often' },

@@ -1,6 +1,6 @@
-// Every setting the chatbot reads, in one place, in the llm-manager's pattern (packages/manager/src/config.ts):
-// one typed reader with a description per variable, so `ownchat --help` lists them and nothing else in the
-// chatbot reads process.env. OLLAMA_HOST and OWNCHAT_LOG_LEVEL are the manager's own readers: both programs
+// Every setting the chatbot reads, in one place, with the llm-manager's settings reader
+// (packages/manager/src/config/settings.ts): one typed reader with a description per variable, so `ownchat --help`
+// lists them and nothing else in the chatbot reads process.env. OLLAMA_HOST and OWNCHAT_LOG_LEVEL are the manager's own readers: both programs
 // must understand them the same way.
 import net from 'node:net';
 import os from 'node:os';
@@ -8,26 +8,18 @@ import path from 'node:path';
 import {
   ConfigError,
   clientUrl,
+  commaList,
+  describeTable,
+  type Env,
   settings as managerSettings,
   parseGoDuration,
+  readSettings,
+  readWholeNumber,
+  type SettingsOf,
+  setting,
 } from '@ownchat/manager/for-clients';
 
-type Env = Record<string, string | undefined>;
-
 export type Listen = { host: string; port: number };
-
-type Setting<T> = {
-  name: string;
-  description: string;
-  /** The default as a user reads it in --help. */
-  defaultText: string;
-  /** `env` is there for the defaults that depend on another setting (OWNCHAT_AUTH on OWNCHAT_LISTEN). */
-  read: (raw: string | undefined, env: Env) => T;
-};
-
-function setting<T>(s: Setting<T>): Setting<T> {
-  return s;
-}
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
@@ -61,10 +53,7 @@ function readAuth(raw: string | undefined, env: Env): AuthMode {
 
 /** Comma-separated addresses or CIDR ranges, as Fastify's trustProxy takes them. */
 function readTrustedProxies(raw: string | undefined): string[] {
-  const entries = (raw ?? '')
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
+  const entries = commaList(raw);
   for (const e of entries) {
     const [address, prefix, extra] = e.split('/');
     const family = net.isIP(address ?? '');
@@ -89,15 +78,6 @@ function readDuration(name: string, fallback: string) {
       throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a duration such as 30d, 12h or 90m`);
     }
     return ms;
-  };
-}
-
-function readCount(name: string, fallback: number) {
-  return (raw: string | undefined): number => {
-    const text = raw?.trim();
-    if (!text) return fallback;
-    if (!/^\d+$/.test(text)) throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a whole number`);
-    return Number(text);
   };
 }
 
@@ -172,14 +152,14 @@ export const chatSettings = {
     description:
       'Failed sign-ins allowed per account and address in 15 minutes (an address gets 4 times as many across accounts)',
     defaultText: '5',
-    read: readCount('OWNCHAT_SIGNIN_ATTEMPTS', 5),
+    read: readWholeNumber('OWNCHAT_SIGNIN_ATTEMPTS', 5, 0),
   }),
   generationsPerMinute: setting<number>({
     name: 'OWNCHAT_GENERATIONS_PER_MINUTE',
     description:
       'Answers each signed-in user may start per minute (0: no limit; not applied with OWNCHAT_AUTH=off)',
     defaultText: '20',
-    read: readCount('OWNCHAT_GENERATIONS_PER_MINUTE', 20),
+    read: readWholeNumber('OWNCHAT_GENERATIONS_PER_MINUTE', 20, 0),
   }),
   statusInterval: setting<number>({
     name: 'OWNCHAT_STATUS_INTERVAL',
@@ -199,16 +179,11 @@ export const chatSettings = {
     description:
       'Registries (host:port, comma-separated) the chatbot may pull from over plain HTTP when a name says http://; no others',
     defaultText: 'none',
-    read: (raw) =>
-      (raw ?? '')
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter(Boolean),
+    read: (raw) => commaList(raw).map((h) => h.toLowerCase()),
   }),
 } as const;
 
-type ChatSettings = typeof chatSettings;
-export type ChatConfig = { [K in keyof ChatSettings]: ReturnType<ChatSettings[K]['read']> } & {
+export type ChatConfig = SettingsOf<typeof chatSettings> & {
   /** The llm-manager (or Ollama) the chatbot talks to: OLLAMA_HOST as a client URL. */
   upstream: string;
   /** OWNCHAT_API_KEY: sent to the llm-manager as a bearer token. */
@@ -218,29 +193,22 @@ export type ChatConfig = { [K in keyof ChatSettings]: ReturnType<ChatSettings[K]
 
 /** Reads the chatbot's settings from the environment; throws ConfigError naming the bad variable. */
 export function readChatConfig(env: Env = process.env): ChatConfig {
-  const out: Record<string, unknown> = {};
-  for (const [key, s] of Object.entries(chatSettings)) {
-    out[key] = (s as Setting<unknown>).read(env[s.name], env);
-  }
-  if (out.auth === 'header' && (out.trustedProxies as string[]).length === 0) {
+  const own = readSettings(chatSettings, env);
+  if (own.auth === 'header' && own.trustedProxies.length === 0) {
     throw new ConfigError(
       'OWNCHAT_AUTH=header needs OWNCHAT_TRUSTED_PROXIES: the addresses of the proxy that sets the user header (anyone else could set it too)',
     );
   }
-  const { host, apiKey, logLevel } = managerSettings;
-  out.upstream = clientUrl(host.read(env[host.name], env));
-  out.apiKey = apiKey.read(env[apiKey.name], env);
-  out.logLevel = logLevel.read(env[logLevel.name], env);
-  return out as ChatConfig;
+  const { host, apiKey, logLevel } = readSettings(
+    { host: managerSettings.host, apiKey: managerSettings.apiKey, logLevel: managerSettings.logLevel },
+    env,
+  );
+  return { ...own, upstream: clientUrl(host), apiKey, logLevel };
 }
 
 /** The chatbot's own rows for --help (the settings it shares with the llm-manager are listed with its). */
 export function describeChatSettings(): { name: string; defaultText: string; description: string }[] {
-  return Object.values(chatSettings).map(({ name, defaultText, description }) => ({
-    name,
-    defaultText,
-    description,
-  }));
+  return describeTable(chatSettings);
 }
 
 /** One line for the start-up message: who may use the chatbot. */

@@ -1,8 +1,9 @@
 // The one way ownchat talks to a server (ours or a real Ollama): the official `ollama` client, on a fetch whose
 // timeouts are off and which carries the API key. Every client verb, and the tests, get their client here.
+
+import { untimedFetch } from '@ownchat/chat/shared';
 import { type ClientConfig, clientUrl, readClientConfig } from '@ownchat/manager/for-clients';
 import { Ollama } from 'ollama';
-import { Agent, fetch as undiciFetch } from 'undici';
 
 export type Connection = {
   /** The server's base URL, as a user reads it in messages ("http://127.0.0.1:11434"). */
@@ -23,12 +24,11 @@ export function createClient(
   apiKey?: string,
 ): { url: string; client: Ollama; fetch: typeof fetch } {
   // Node's fetch gives up after 300 s without headers or body; a model load or a queue wait can take longer.
-  const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  const untimed = untimedFetch().fetch;
   const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const f = (async (input: string | URL, init?: RequestInit) => {
     const headers = { ...normalize(init?.headers), ...auth };
-    const res = await undiciFetch(input, { ...(init as object), headers, dispatcher });
-    return jsonErrors(res as unknown as Response);
+    return jsonErrors(await untimed(input, { ...init, headers }));
   }) as unknown as typeof fetch;
   return { url, client: new Ollama({ host: url, fetch: f }), fetch: f };
 }

@@ -159,3 +159,40 @@ describe('ownchat client verbs', () => {
     });
   });
 });
+
+describe('ownchat where a part is missing', () => {
+  // A copy of the command alone, as a checkout would hold it before `npm ci` compiled it or where only the
+  // production dependencies are installed: no dist/ beside it and no tsx to find.
+  let bare: string;
+  beforeAll(async () => {
+    bare = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-bare-'));
+    await fs.mkdir(path.join(bare, 'bin'));
+    await fs.copyFile(BIN, path.join(bare, 'bin', 'ownchat.js'));
+    await fs.writeFile(path.join(bare, 'package.json'), '{"type": "module"}');
+  });
+  afterAll(() => fs.rm(bare, { recursive: true, force: true }));
+
+  const runBare = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [path.join(bare, 'bin', 'ownchat.js'), '--help'],
+        { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 },
+        (e, _stdout, stderr) => resolve({ code: e ? ((e as { code?: number }).code ?? null) : 0, stderr }),
+      );
+    });
+
+  it('says to compile when there is no dist/', async () => {
+    const r = await runBare({});
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'this checkout is not compiled (packages/cli/dist/main.js is missing): run `npm ci`',
+    );
+  });
+
+  it('says tsx is missing when asked to run the source without the development dependencies', async () => {
+    const r = await runBare({ OWNCHAT_FROM_SOURCE: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('OWNCHAT_FROM_SOURCE=1 runs the TypeScript source through tsx');
+  });
+});

@@ -2,9 +2,15 @@
 // and one for the whole transfer, each with bytes, speed and time left, and each status on a line of its own.
 // On a terminal the bars are redrawn in place (cli-progress); in a log each status and finished layer is a line.
 
+import { createRequire } from 'node:module';
 import { type LayerState, layerRate, overallRate, type PullState, type Rate } from '@ownchat/chat/shared';
-import cliProgress from 'cli-progress';
+import type cliProgressTypes from 'cli-progress';
 import { goDuration, humanBytes } from './units.ts';
+
+// cli-progress (CommonJS) loads when a terminal first shows bars, not with every verb: `ownchat chat` and
+// `ownchat up` import this file through the command's verb list, and the bars' modules cost them ~2 MiB idle.
+const require = createRequire(import.meta.url);
+const loadCliProgress = (): typeof cliProgressTypes => require('cli-progress');
 
 /** "2.1 GB/4.7 GB  42 MB/s  1m3s" while it runs; "4.7 GB" once done. */
 export function progressDetail(r: Rate): string {
@@ -26,7 +32,7 @@ export interface ProgressView {
 
 /** Bars redrawn in place on a terminal. */
 class TerminalView implements ProgressView {
-  private readonly bars = new cliProgress.MultiBar({
+  private readonly bars = new (loadCliProgress().MultiBar)({
     stream: process.stderr,
     hideCursor: true,
     clearOnComplete: false,
@@ -38,8 +44,8 @@ class TerminalView implements ProgressView {
     barsize: Math.max(10, Math.min(40, (process.stderr.columns ?? 80) - 70)),
     format: '{label}: {percentage}% ▕{bar}▏ {detail}',
   });
-  private readonly layerBars = new Map<string, cliProgress.SingleBar>();
-  private overall: cliProgress.SingleBar | undefined;
+  private readonly layerBars = new Map<string, cliProgressTypes.SingleBar>();
+  private overall: cliProgressTypes.SingleBar | undefined;
   private statuses = 0;
 
   update(state: PullState): void {

@@ -89,7 +89,12 @@ export {
   writeTestReranker,
 } from './reranker.ts';
 export { startTcpProxy, type TcpProxy } from './tcpProxy.ts';
-export { QWEN25_JINJA, QWEN25_TOOLS_TEMPLATE, THINKER_TEMPLATE } from './templates.ts';
+export {
+  QWEN25_JINJA,
+  QWEN25_TOOLS_TEMPLATE,
+  THINKER_LEVELS_TEMPLATE,
+  THINKER_TEMPLATE,
+} from './templates.ts';
 export {
   buildVocabulary,
   CHATML_TEMPLATE,

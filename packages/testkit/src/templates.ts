@@ -136,3 +136,14 @@ export const QWEN25_JINJA = `{%- if tools %}
     {{- '<|im_start|>assistant\\n' }}
 {%- endif %}
 `;
+
+/**
+ * THINKER_TEMPLATE with the level of thinking written into the prompt, as gpt-oss's template writes
+ * "Reasoning: {{ .ThinkLevel }}" into its system message, and a note of a different length for each level: a test
+ * sees which level reached the llm-manager in the prompt's token count.
+ */
+export const THINKER_LEVELS_TEMPLATE = `{{- if .ThinkLevel }}<|im_start|>system
+Reasoning: {{ .ThinkLevel }}
+{{- if eq .ThinkLevel "low" }} (a quick look: keep the reasoning to a line or two){{ end }}
+{{- if eq .ThinkLevel "high" }} (take your time){{ end }}<|im_end|>
+{{ end }}${THINKER_TEMPLATE}`;

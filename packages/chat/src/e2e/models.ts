@@ -1,7 +1,13 @@
 // The models the browser tests chat with, written by the testkit (no weights can be downloaded): each answers
 // through real llama.cpp inference.
 import path from 'node:path';
-import { importModel, THINKER_TEMPLATE, writeDeterministicModel, writeRandomModel } from '@ownchat/testkit';
+import {
+  importModel,
+  THINKER_LEVELS_TEMPLATE,
+  THINKER_TEMPLATE,
+  writeDeterministicModel,
+  writeRandomModel,
+} from '@ownchat/testkit';
 
 /** Markdown with what must render (bold, code, a highlighted block) and what must not run (HTML, a script URL). */
 export const MARKDOWN_ANSWER =
@@ -54,6 +60,11 @@ export async function writeTestModels(dir: string, which: ('det' | 'slow' | 'cha
   return out;
 }
 
+/**
+ * Imports each file under its name, and `extra` names as copies of one of them. The thinker is imported with
+ * THINKER_TEMPLATE; a copy of it named gpt-oss… with THINKER_LEVELS_TEMPLATE: a model whose thinking takes a level
+ * (as gpt-oss's does, shared/thinkLevels.ts) and whose prompt shows which level it was given.
+ */
 export async function importTestModels(
   url: string,
   files: Record<string, string>,
@@ -62,5 +73,8 @@ export async function importTestModels(
   for (const [name, file] of Object.entries(files)) {
     await importModel(url, name, file, name === 'thinker' ? { template: THINKER_TEMPLATE } : {});
   }
-  for (const [name, from] of Object.entries(extra)) await importModel(url, name, files[from]!);
+  for (const [name, from] of Object.entries(extra)) {
+    const leveled = from === 'thinker' && name.startsWith('gpt-oss');
+    await importModel(url, name, files[from]!, leveled ? { template: THINKER_LEVELS_TEMPLATE } : {});
+  }
 }

@@ -1,12 +1,20 @@
 // A model that thinks, in a real Chromium against a real `ownchat up`: its reasoning streams into the page, folds
 // under "Thought for …" once the answer starts, is kept with the answer and comes back folded after a reload.
-// The Think switch (a conversation setting) sends think: false.
+// The Think switch (a conversation setting) sends think: false; for a model whose thinking takes a level (gpt-oss:
+// here the thinker under a gpt-oss name, with a template that writes the level into the prompt) it offers low,
+// medium and high, kept by the conversation and sent as think: "low"….
 // The thinker test model (models.ts) answers `<think> THINKING </think> THOUGHT_ANSWER` through real inference; the
 // llm-manager splits that into message.thinking and content, as Ollama does for a template with <think> tags.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { launchBrowser, startOwnchatUp, type TestBrowser, type UpProcess } from '@ownchat/testkit';
+import {
+  launchBrowser,
+  ollamaClient,
+  startOwnchatUp,
+  type TestBrowser,
+  type UpProcess,
+} from '@ownchat/testkit';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation, Message } from '../api.ts';
@@ -34,7 +42,7 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-e2e-think-'));
   const files = await writeTestModels(dir, ['thinker']);
   up = await startOwnchatUp({ env: { OWNCHAT_DEFAULT_MODEL: 'thinker' } });
-  await importTestModels(up.managerUrl, files);
+  await importTestModels(up.managerUrl, files, { 'gpt-oss-thinker': 'thinker' });
   browser = await launchBrowser();
   page = await browser.context.newPage();
   chat = new ChatPage(page);
@@ -104,6 +112,8 @@ describe('a model that thinks', () => {
     const think = dialog.getByRole('switch', { name: /Think before answering/ });
     // On by default for a model that thinks (/api/show lists `thinking`): it thinks unless told not to.
     expect(await think.isChecked()).toBe(true);
+    // Its thinking is on or off: no level to choose (that is gpt-oss's, below).
+    expect(await dialog.getByRole('combobox', { name: 'How hard to think' }).count()).toBe(0);
     await think.uncheck();
     await chat.screenshot('think-switch-off-desktop');
     await dialog.getByRole('button', { name: 'Save settings' }).click();
@@ -131,4 +141,58 @@ describe('a model that thinks', () => {
     await page.getByRole('button', { name: 'Conversation settings' }).click();
     expect(await dialog.getByRole('switch', { name: /Think before answering/ }).isChecked()).toBe(false);
   }, 120_000);
+
+  it('offers a level for a model whose thinking takes one, keeps it, and sends it', async () => {
+    const question = 'How hard should I think about this?';
+    // What the llm-manager counts in the prompt for each level (the template writes "Reasoning: <level>"): all
+    // different, so the count the chatbot's answer reports says which level reached the llm-manager.
+    const promptTokens: Record<string, number> = {};
+    for (const level of ['low', 'medium', 'high'] as const) {
+      const r = await ollamaClient(up.managerUrl).chat({
+        model: 'gpt-oss-thinker',
+        messages: [{ role: 'user', content: question }],
+        think: level,
+        options: { num_predict: 1 },
+      });
+      promptTokens[level] = r.prompt_eval_count;
+    }
+    expect(new Set(Object.values(promptTokens)).size).toBe(3);
+
+    const dialog = page.getByRole('dialog', { name: 'Conversation settings' });
+    // The test before leaves the settings of its conversation open.
+    if (await dialog.isVisible()) await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await chat.newChat();
+    await chat.modelPicker.selectOption('gpt-oss-thinker:latest');
+    await page.getByRole('button', { name: 'Conversation settings' }).click();
+    const think = dialog.getByRole('switch', { name: /Think before answering/ });
+    const level = dialog.getByRole('combobox', { name: 'How hard to think' });
+    expect(await think.isChecked()).toBe(true);
+    // gpt-oss's own default effort until one is chosen; with thinking off there is no level to choose.
+    expect(await level.inputValue()).toBe('medium');
+    await think.uncheck();
+    expect(await level.isDisabled()).toBe(true);
+    await think.check();
+    await level.selectOption('low');
+    await chat.screenshot('think-level-low-desktop');
+    await dialog.getByRole('button', { name: 'Save settings' }).click();
+
+    await chat.send(question);
+    await chat.answer(-1, 90_000);
+    const { conversation, messages } = await stored();
+    expect(conversation.options.think).toBe('low');
+    const last = messages.at(-1)!;
+    expect({ content: last.content, thinking: last.thinking?.trim() }).toEqual({
+      content: THOUGHT_ANSWER,
+      thinking: THINKING,
+    });
+    expect(last.stats?.promptEvalCount).toBe(promptTokens.low);
+
+    // Kept by the conversation: after a reload the level is still low.
+    await page.reload();
+    await chat.article(-1).waitFor();
+    await page.getByRole('button', { name: 'Conversation settings' }).click();
+    expect(await level.inputValue()).toBe('low');
+    await chat.screenshot('think-level-reloaded-desktop');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  }, 180_000);
 });

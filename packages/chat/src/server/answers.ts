@@ -116,16 +116,18 @@ export class Answers {
     let pulled = false;
     try {
       sse.send('waiting', { reason: upstream.lastSaidLoaded(model) ? 'queued' : 'loading', model });
-      // `think` is a conversation setting but /api/chat's own field, not a model option. Only `false` is sent: a
-      // model that thinks does so unless told not to, and `think: true` to one that cannot (the conversation's
-      // model changed since) would be refused with 400, where `false` is accepted by every model (as Ollama does).
-      const { think, ...options } = conversation.options;
+      // `think` is a conversation setting but /api/chat's own field, not a model option. `false` and a level (to a
+      // model that takes levels) are sent, never `true`: a model that thinks does so unless told not to, and
+      // `think: true` to one that cannot (the conversation's model changed since) would be refused with 400, where
+      // `false` is accepted by every model (as Ollama does). Upstream.thinkFor decides.
+      const { think: setting, ...options } = conversation.options;
+      const think = upstream.thinkFor(model, setting);
       const request = {
         model,
         messages: chatHistory(conversation, earlier),
         stream: true as const,
         options,
-        ...(think === false && { think: false }),
+        ...(think !== undefined && { think }),
       };
       for (;;) {
         try {

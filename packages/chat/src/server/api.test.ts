@@ -262,6 +262,13 @@ describe('problems, in words', () => {
     ['GET', '/api/conversations/abc', undefined, 400, /params\/id must be integer/],
     ['POST', '/api/conversations', { options: { temperature: 'hot' } }, 400, /temperature must be number/],
     ['POST', '/api/conversations', { colour: 'blue' }, 400, /must NOT have additional properties/],
+    [
+      'POST',
+      '/api/conversations',
+      { options: { think: 'extreme' } },
+      400,
+      /options\/think must be equal to one of the allowed values, body\/options\/think must be boolean/,
+    ],
     ['PATCH', '/api/conversations/1', {}, 400, /must NOT have fewer than 1 properties/],
     ['GET', '/api/nothing-here', undefined, 404, /no such API route: GET \/api\/nothing-here/],
     ['POST', '/api/messages/9999/stop', {}, 404, /answer 9999 is not being written/],
@@ -315,12 +322,12 @@ describe('conversations and models', () => {
     const renamed = await api('PATCH', `/api/conversations/${c.id}`, {
       title: 'Stripes',
       system: 'Be brief.',
-      options: { temperature: 0.3, num_ctx: 2048 },
+      options: { temperature: 0.3, num_ctx: 2048, think: 'high' },
     });
     expect(renamed.body).toMatchObject({
       title: 'Stripes',
       system: 'Be brief.',
-      options: { temperature: 0.3, num_ctx: 2048 },
+      options: { temperature: 0.3, num_ctx: 2048, think: 'high' },
     });
     expect((await api('DELETE', `/api/conversations/${c.id}`)).status).toBe(204);
     expect((await api('DELETE', `/api/conversations/${c.id}`)).status).toBe(404);

@@ -2,13 +2,14 @@
 // that turns what goes wrong there into words for the user.
 //
 // Two traps of the client are handled here: Node's fetch gives up after 300 s without headers, and a
-// model load or a queue wait can take longer, so the dispatcher's timeouts are off; and client.abort() would abort
+// model load or a queue wait can take longer, so the timeouts are off (shared/untimedFetch.ts); and client.abort() would abort
 // every stream of a client, so each answer gets its own light client whose fetch also obeys that answer's signal
 // (a stream is stopped through its iterator's .abort() and, before its headers arrive, through that signal).
 import { Ollama } from 'ollama';
-import { Agent, fetch as undiciFetch } from 'undici';
-import type { Placement } from '../api.ts';
-import { sameModel } from '../shared/modelNames.ts';
+import type { ConversationOptions, Placement } from '../api.ts';
+import { modelKey, sameModel } from '../shared/modelNames.ts';
+import { isThinkLevel, type ThinkLevel, takesThinkLevels } from '../shared/thinkLevels.ts';
+import { untimedFetch } from '../shared/untimedFetch.ts';
 import { PullsInProgress } from './status/pullsInProgress.ts';
 
 export { sameModel };
@@ -17,13 +18,15 @@ export type ModelsList = Awaited<ReturnType<Ollama['list']>>['models'];
 export type RunningList = Awaited<ReturnType<Ollama['ps']>>['models'];
 
 export class Upstream {
-  private readonly dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  private readonly untimed = untimedFetch();
   private readonly shared: Ollama;
   /**
    * Until when each model stays loaded, as the last /api/ps said (the model list and every answer's stats read
    * it): an answer tells "waiting in the queue" from "loading the model" without asking again first.
    */
   private readonly loadedUntil = new Map<string, number>();
+  /** Each model's family, as the last /api/tags said: whether a level of thinking is sent (thinkLevelFor). */
+  private readonly familyOf = new Map<string, string>();
   /** Each model's capabilities (by name and digest), once read: see capabilities(). */
   private readonly capabilitiesOf = new Map<string, Promise<string[]>>();
   /** The pulls relayed through this chatbot now (relayPull lists them), for the status page. */
@@ -40,13 +43,12 @@ export class Upstream {
 
   /** A client for one answer or pull: aborting `signal` aborts its request, and only its request. */
   client(signal?: AbortSignal): Ollama {
-    const dispatcher = this.dispatcher;
+    const untimed = this.untimed.fetch;
     const f = ((input: string | URL, init?: RequestInit) =>
-      undiciFetch(input, {
-        ...(init as object),
-        dispatcher,
+      untimed(input, {
+        ...init,
         signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal),
-      })) as unknown as typeof fetch;
+      })) as typeof fetch;
     return new Ollama({
       host: this.url,
       fetch: f,
@@ -60,11 +62,13 @@ export class Upstream {
    */
   async metricsText(signal: AbortSignal): Promise<string> {
     // Beside the API, also when OLLAMA_HOST has a path (a proxy that serves the llm-manager under /ollama/).
-    const res = await undiciFetch(new URL('metrics', this.url.endsWith('/') ? this.url : `${this.url}/`), {
-      dispatcher: this.dispatcher,
-      signal,
-      ...(this.apiKey && { headers: { authorization: `Bearer ${this.apiKey}` } }),
-    });
+    const res = await this.untimed.fetch(
+      new URL('metrics', this.url.endsWith('/') ? this.url : `${this.url}/`),
+      {
+        signal,
+        ...(this.apiKey && { headers: { authorization: `Bearer ${this.apiKey}` } }),
+      },
+    );
     const text = await res.text();
     if (!res.ok) {
       // The llm-manager's errors are {"error": "..."}; Ollama's 404 is plain text.
@@ -78,7 +82,21 @@ export class Upstream {
   }
 
   async list(): Promise<ModelsList> {
-    return (await this.shared.list()).models;
+    const models = (await this.shared.list()).models;
+    for (const m of models) this.familyOf.set(modelKey(m.name), m.details?.family ?? '');
+    return models;
+  }
+
+  /**
+   * The `think` to send for a conversation's setting: false and true as they are; a level only to a model whose
+   * thinking takes one (a model the last /api/tags listed as gpt-oss, or named so). To another model a level would
+   * mean "think", and a model that cannot think refuses that with 400, so it is not sent: the conversation keeps
+   * its level for when its model changes back. undefined: leave it to the model.
+   */
+  thinkFor(model: string, think: ConversationOptions['think']): boolean | ThinkLevel | undefined {
+    if (think === false) return false;
+    if (!isThinkLevel(think)) return undefined;
+    return takesThinkLevels({ name: model, family: this.familyOf.get(modelKey(model)) }) ? think : undefined;
   }
 
   /**
@@ -126,7 +144,7 @@ export class Upstream {
   }
 
   close(): Promise<void> {
-    return this.dispatcher.close();
+    return this.untimed.close();
   }
 }
 

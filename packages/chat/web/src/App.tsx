@@ -58,7 +58,8 @@ export function App({ session, onSignedOut }: { session: SessionInfo; onSignedOu
   const { state } = chat;
   const current = state.conversation;
   const model = current?.model ?? state.draft.model;
-  const canThink = !!models?.models.find((m) => sameModel(m.name, model))?.capabilities.includes('thinking');
+  const entry = models?.models.find((m) => sameModel(m.name, model));
+  const canThink = !!entry?.capabilities.includes('thinking');
   const open = chat.open;
 
   useEffect(() => {
@@ -231,6 +232,7 @@ export function App({ session, onSignedOut }: { session: SessionInfo; onSignedOu
         system={current?.system ?? state.draft.system}
         options={current?.options ?? state.draft.options}
         canThink={canThink}
+        thinkLevels={!!entry?.thinkLevels}
         onClose={() => setDialog(null)}
         onSave={(s) => void chat.updateSettings(s)}
       />

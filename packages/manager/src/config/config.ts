@@ -10,32 +10,23 @@ import { parseByteSize } from './bytes.ts';
 import { availableCpus } from './cpus.ts';
 import { parseKeepAlive } from './duration.ts';
 import { type ListenAddress, parseOllamaHost } from './host.ts';
+import {
+  commaList,
+  describeTable,
+  type Env,
+  isOff,
+  isOn,
+  readSettings,
+  readWholeNumber,
+  setting,
+  wholeNumber,
+} from './settings.ts';
 
-export type Env = Record<string, string | undefined>;
+export type { Env };
 
 /** OLLAMA_KV_CACHE_TYPE's values, as llama.cpp's --cache-type-k/-v name them. */
 export const KV_CACHE_TYPES = ['f16', 'q8_0', 'q4_0'] as const;
 export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
-
-type Setting<T> = {
-  name: string;
-  description: string;
-  /** The default as a user reads it in --help. */
-  defaultText: string;
-  read: (raw: string | undefined, env: Env) => T;
-};
-
-function setting<T>(s: Setting<T>): Setting<T> {
-  return s;
-}
-
-function positiveInt(name: string, raw: string, min = 1): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected a whole number ≥ ${min}`);
-  }
-  return n;
-}
 
 /** "6GiB", "6 GB", "5000MiB", "1073741824" → bytes. */
 export function parseBytes(name: string, raw: string): number {
@@ -48,14 +39,6 @@ export function parseBytes(name: string, raw: string): number {
   return n;
 }
 
-/** A comma-separated list, entries trimmed, empty ones dropped. */
-function list(raw: string | undefined): string[] {
-  return (raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 /** Readers shared with request parsing throw BadRequestError; at start-up the same message is a ConfigError. */
 function asConfigError<T>(read: () => T): T {
   try {
@@ -66,10 +49,9 @@ function asConfigError<T>(read: () => T): T {
 }
 
 function readFlashAttention(raw: string | undefined): boolean | 'auto' {
-  const v = raw?.trim().toLowerCase();
-  if (!v) return 'auto';
-  if (['1', 'true', 't', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'f', 'no', 'off'].includes(v)) return false;
+  if (!raw?.trim()) return 'auto';
+  if (isOn(raw)) return true;
+  if (isOff(raw)) return false;
   throw new ConfigError(`OLLAMA_FLASH_ATTENTION=${JSON.stringify(raw)} is not valid: expected 1 or 0`);
 }
 
@@ -98,7 +80,7 @@ export const settings = {
     name: 'OLLAMA_CONTEXT_LENGTH',
     description: "Context length (tokens) when a request sets no num_ctx; capped at the model's own",
     defaultText: '4096',
-    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_CONTEXT_LENGTH', raw.trim(), 16) : 4096),
+    read: readWholeNumber('OLLAMA_CONTEXT_LENGTH', 4096, 16),
   }),
   loadTimeout: setting<number>({
     name: 'OLLAMA_LOAD_TIMEOUT',
@@ -115,27 +97,27 @@ export const settings = {
     description:
       "CPU threads for inference; overrides a request's num_thread. Unset: the CPUs this process may use (cgroup quota aware)",
     defaultText: 'the usable CPUs',
-    read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_NUM_THREADS', raw.trim()) : undefined),
+    read: (raw) => (raw?.trim() ? wholeNumber('OWNCHAT_NUM_THREADS', raw.trim()) : undefined),
   }),
   numParallel: setting<number>({
     name: 'OLLAMA_NUM_PARALLEL',
     description:
       'Requests each loaded model answers at once (batched in one context; each gets its own num_ctx)',
     defaultText: '1',
-    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_NUM_PARALLEL', raw.trim()) : 1),
+    read: readWholeNumber('OLLAMA_NUM_PARALLEL', 1),
   }),
   maxLoadedModels: setting<number>({
     name: 'OLLAMA_MAX_LOADED_MODELS',
     description: 'Models kept loaded at once; loading another unloads the least recently used idle one',
     defaultText: '3',
-    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_MAX_LOADED_MODELS', raw.trim()) : 3),
+    read: readWholeNumber('OLLAMA_MAX_LOADED_MODELS', 3),
   }),
   maxQueue: setting<number>({
     name: 'OLLAMA_MAX_QUEUE',
     description:
       'Requests that may wait for a model (loaded or not) before new ones get 503 with Retry-After',
     defaultText: '512',
-    read: (raw) => (raw?.trim() ? positiveInt('OLLAMA_MAX_QUEUE', raw.trim(), 0) : 512),
+    read: readWholeNumber('OLLAMA_MAX_QUEUE', 512, 0),
   }),
   gpuMemory: setting<number | undefined>({
     name: 'OWNCHAT_GPU_MEMORY',
@@ -179,14 +161,14 @@ export const settings = {
     description:
       'Set to 1 to keep the blobs a re-pulled model no longer uses (ownchat never prunes at start: partial downloads resume)',
     defaultText: 'off',
-    read: (raw) => ['1', 'true', 't', 'yes', 'on'].includes(raw?.trim().toLowerCase() ?? ''),
+    read: isOn,
   }),
   schedSpread: setting<boolean>({
     name: 'OLLAMA_SCHED_SPREAD',
     description:
       "Not supported here, because it has nothing to switch: llama.cpp (node-llama-cpp) already splits a model's layers over every GPU it sees; choose GPUs with CUDA_VISIBLE_DEVICES",
     defaultText: 'ignored',
-    read: (raw) => ['1', 'true', 't', 'yes', 'on'].includes(raw?.trim().toLowerCase() ?? ''),
+    read: isOn,
   }),
   preload: setting<string[]>({
     name: 'OWNCHAT_PRELOAD',
@@ -194,7 +176,7 @@ export const settings = {
       'Models to load at start (comma-separated; pulled if missing, http://host/... for a plain-http registry) and keep loaded; /readyz answers 503 until all are loaded',
     defaultText: 'none',
     read: (raw) =>
-      list(raw).map((name) => {
+      commaList(raw).map((name) => {
         try {
           parseModelName(name);
         } catch (e) {
@@ -209,7 +191,7 @@ export const settings = {
       'API keys (comma-separated): when set, every route but /, /healthz and /readyz needs "Authorization: Bearer <key>"',
     defaultText: 'none: no key needed',
     read: (raw) => {
-      const keys = list(raw);
+      const keys = commaList(raw);
       keys.forEach((k, i) => {
         // The key itself is never echoed: it would land in logs and CI output.
         if (!/^[\x21-\x7e]+$/.test(k)) {
@@ -233,7 +215,7 @@ export const settings = {
     description:
       'Extra origins browsers may call from (comma-separated, * wildcards, * alone for any); localhost, 127.0.0.1 and 0.0.0.0 on any port are always allowed',
     defaultText: 'none',
-    read: (raw) => list(raw),
+    read: (raw) => commaList(raw),
   }),
   drainTimeout: setting<number>({
     name: 'OWNCHAT_DRAIN_TIMEOUT',
@@ -268,7 +250,7 @@ export const settings = {
     name: 'OWNCHAT_PULL_PARALLEL',
     description: 'Range requests in flight per blob while pulling',
     defaultText: '8',
-    read: (raw) => (raw?.trim() ? positiveInt('OWNCHAT_PULL_PARALLEL', raw.trim()) : 8),
+    read: readWholeNumber('OWNCHAT_PULL_PARALLEL', 8),
   }),
   maxBodySize: setting<number>({
     name: 'OWNCHAT_MAX_BODY_SIZE',
@@ -334,7 +316,7 @@ export const settings = {
     name: 'OWNCHAT_DEBUG',
     description: 'Set to 1 and a failing ownchat command prints the whole error with its stack trace',
     defaultText: 'off',
-    read: (raw) => ['1', 'true', 'yes', 'on'].includes(raw?.trim().toLowerCase() ?? ''),
+    read: isOn,
   }),
 } as const;
 
@@ -346,21 +328,12 @@ export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['read']> } 
 
 /** Reads every setting from the environment; throws ConfigError naming the bad variable. */
 export function readConfig(env: Env = process.env): Config {
-  const out: Record<string, unknown> = {};
-  for (const [key, s] of Object.entries(settings)) {
-    out[key] = (s as Setting<unknown>).read(env[s.name], env);
-  }
-  out.cpus = availableCpus();
-  return out as Config;
+  return { ...readSettings(settings, env), cpus: availableCpus() };
 }
 
 /** The settings table for --help: name, default and what it does. */
 export function describeSettings(): { name: string; defaultText: string; description: string }[] {
-  return Object.values(settings).map(({ name, defaultText, description }) => ({
-    name,
-    defaultText,
-    description,
-  }));
+  return describeTable(settings);
 }
 
 export type ClientConfig = Pick<Config, 'host' | 'apiKey' | 'debug'>;
@@ -371,9 +344,5 @@ export type ClientConfig = Pick<Config, 'host' | 'apiKey' | 'debug'>;
  */
 export function readClientConfig(env: Env = process.env): ClientConfig {
   const { host, apiKey, debug } = settings;
-  return {
-    host: host.read(env[host.name], env),
-    apiKey: apiKey.read(env[apiKey.name], env),
-    debug: debug.read(env[debug.name], env),
-  };
+  return readSettings({ host, apiKey, debug }, env);
 }

@@ -1,39 +1,30 @@
-// /metrics against a real `ownchat serve`: scrapes before, during and after real generations, parsed as
-// Prometheus reads them.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import {
   importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   metricValue,
   ollamaClient,
   parsePrometheus,
   type Sample,
-  startManagerProcess,
-  writeDeterministicModel,
-  writeRandomModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from './metrics.ts';
 
+let setup: ManagerWithModels;
 let server: ManagerProcess;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-metrics-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  // A wide vocabulary makes <|im_end|> rare: this model keeps talking until stopped.
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  server = await startManagerProcess({ env: { OLLAMA_NUM_PARALLEL: '1' } });
-  await importModel(server.url, 'det', det.path);
-  await importModel(server.url, 'chatty', chatty.path);
+  setup = await startManagerWithModels(
+    { det: 'det', chatty: 'chatty' },
+    { prefix: 'metrics', env: { OLLAMA_NUM_PARALLEL: '1' } },
+  );
+  server = setup.manager;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 async function scrape(): Promise<Sample[]> {
   const res = await fetch(`${server.url}/metrics`);
@@ -144,8 +135,8 @@ describe('/metrics', () => {
 describe('model loads', () => {
   it('counts loads by outcome: a model llama.cpp cannot load counts as failed, each time it is tried', async () => {
     // A valid GGUF header whose tensors are cut off: it imports, and the runner's load fails.
-    const bytes = await fs.readFile(path.join(dir, 'det.gguf'));
-    const broken = path.join(dir, 'broken.gguf');
+    const bytes = await fs.readFile(setup.files.det!);
+    const broken = path.join(setup.dir, 'broken.gguf');
     await fs.writeFile(broken, bytes.subarray(0, Math.floor(bytes.length * 0.9)));
     await importModel(server.url, 'broken', broken);
     const before = await scrape();

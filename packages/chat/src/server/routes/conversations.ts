@@ -1,6 +1,7 @@
 // Conversations: list (with search), create, read with their messages, rename and change settings, delete.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Conversation, ConversationOptions } from '../../api.ts';
+import { THINK_LEVELS } from '../../shared/thinkLevels.ts';
 import type { ChatContext } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 
@@ -17,7 +18,8 @@ const settings = {
     properties: {
       temperature: { type: 'number', minimum: 0, maximum: 5 },
       num_ctx: { type: 'integer', minimum: 16, maximum: 1_048_576 },
-      think: { type: 'boolean' },
+      // The levels first: Fastify's validator coerces types, and "low" is no boolean either way.
+      think: { anyOf: [{ enum: THINK_LEVELS }, { type: 'boolean' }] },
     },
   },
 } as const;

@@ -2,6 +2,7 @@
 // ones run, pulling a new one with summed progress (Cancel = closing the request), and deleting one.
 import type { FastifyInstance } from 'fastify';
 import type { ModelEntry, ModelsResponse, PullEvents } from '../../api.ts';
+import { takesThinkLevels } from '../../shared/thinkLevels.ts';
 import type { ChatContext } from '../context.ts';
 import { BadRequestError, NotFoundError, UpstreamError } from '../errors.ts';
 import { relayPull } from '../pullProgress.ts';
@@ -25,6 +26,9 @@ export function modelRoutes(app: FastifyInstance, ctx: ChatContext): void {
         quantization: m.details?.quantization_level ?? '',
         modifiedAt: dateText(m.modified_at),
         capabilities: capabilities[i]!,
+        thinkLevels:
+          capabilities[i]!.includes('thinking') &&
+          takesThinkLevels({ name: m.name, family: m.details?.family }),
         loaded: r
           ? {
               placement: placementOf(r.size, r.size_vram),

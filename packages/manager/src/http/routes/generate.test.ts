@@ -1,39 +1,25 @@
 // /api/generate and /api/chat against a real `ownchat serve`, through the official ollama client and by raw HTTP,
 // with real inference on GGUF files written by the testkit.
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   ollamaClient,
   sha256File,
-  startManagerProcess,
-  writeDeterministicModel,
-  writeRandomModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+let setup: ManagerWithModels;
 let server: ManagerProcess;
-let dir: string;
-let chattyPath: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-generate-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  // A wide vocabulary makes <|im_end|> rare, so this model keeps talking until it is stopped.
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  chattyPath = chatty.path;
-  server = await startManagerProcess();
-  await importModel(server.url, 'det', det.path);
-  await importModel(server.url, 'chatty', chatty.path);
+  setup = await startManagerWithModels({ det: 'det', chatty: 'chatty' }, { prefix: 'generate' });
+  server = setup.manager;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const post = (route: string, body: unknown) =>
   fetch(`${server.url}${route}`, {
@@ -147,7 +133,7 @@ describe('chat through the ollama client', () => {
     let killed = 0;
     const consume = (async () => {
       for await (const _ of stream) {
-        if (!killed) killed = await killRunners(server.child.pid!, chattyPath);
+        if (!killed) killed = await killRunners(server.child.pid!, setup.files.chatty!);
       }
     })();
     await expect(consume).rejects.toThrow(/model runner for chatty:latest was killed by SIGKILL/);
