@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ModelNotFoundError } from '../errors.ts';
 import { displayName, type ModelName, parseModelName } from '../model/name.ts';
 import { checkOptions, type Options } from '../model/options.ts';
+import { type CloudUse, localModelName } from '../model/sourceSuffix.ts';
 import { BlobStore } from './blobs.ts';
 import { ManifestStore, type StoredManifest } from './manifests.ts';
 import { LAYER } from './mediaTypes.ts';
@@ -60,8 +61,9 @@ export class ModelStore {
   }
 
   /** Resolves a name to a usable model; throws ModelNotFoundError (404) when there is none. */
-  async resolve(nameText: string): Promise<ResolvedModel> {
-    const name = parseModelName(nameText);
+  /** `use`: what the model is wanted for, which names what a cloud model (`:cloud`) refused here is not. */
+  async resolve(nameText: string, use: CloudUse = 'run'): Promise<ResolvedModel> {
+    const name = parseModelName(localModelName(nameText, use));
     const stored = await this.manifests.read(name);
     if (!stored) throw new ModelNotFoundError(nameText);
     return this.describe(stored, nameText);

@@ -87,3 +87,28 @@ describe('/api/version', () => {
     expect(await ollamaClient(manager.url).version()).toEqual({ version: '0.32.15' });
   });
 });
+
+describe('a cloud model asked of an Ollama with cloud turned off', () => {
+  it.each([
+    ['/api/generate', { model: 'gpt-oss:20b-cloud', prompt: 'hi' }, 'remote model is unavailable'],
+    ['/api/chat', { model: 'qwen3:cloud', messages: [] }, 'remote model is unavailable'],
+    ['/api/embed', { model: 'embeddinggemma:cloud', input: 'hi' }, 'remote model is unavailable'],
+    ['/api/show', { model: 'gpt-oss:120b:cloud' }, 'remote model details are unavailable'],
+  ])(
+    '%s answers 403 with the disabled message, not 404 (server/routes.go)',
+    async (route, body, operation) => {
+      expect(await call('POST', route, JSON.stringify(body))).toEqual({
+        status: 403,
+        body: { error: `ollama cloud is disabled: ${operation}` },
+      });
+    },
+  );
+
+  it('reads :local as the local model (none here: 404) and refuses both suffixes with 400', async () => {
+    expect((await call('POST', '/api/show', '{"model":"nosuch:8b:local"}')).status).toBe(404);
+    expect(await call('POST', '/api/generate', '{"model":"foo:cloud:local","prompt":"hi"}')).toEqual({
+      status: 400,
+      body: { error: 'use either :local or :cloud, not both: "foo:cloud:local"' },
+    });
+  });
+});

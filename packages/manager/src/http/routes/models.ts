@@ -33,7 +33,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
   app.post('/api/show', async (req) => {
     const body = asBody(req.body);
     optionalBoolean(body, 'verbose'); // the vocabulary is always left out; a wrong type is still the client's 400
-    const m = await ctx.store.resolve(modelField(body));
+    const m = await ctx.store.resolve(modelField(body), 'details');
     const gguf = await inspectGguf(m.modelPath, m.displayName);
     const template = m.template ?? gguf.chatTemplate ?? '{{ .Prompt }}';
     return {
