@@ -18,6 +18,7 @@ import {
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ModelNotFoundError } from '../errors.ts';
+import { createModel } from '../store/create.ts';
 import { ModelStore } from '../store/modelStore.ts';
 import { type PullProgress, Pulls } from './pull.ts';
 import { Pushes, type PushSettings } from './push.ts';
@@ -158,6 +159,38 @@ describe('push to a real registry', () => {
     }
     expect(proxy.bytesUp).toBeLessThan(16 * 1024); // HEADs and the manifest only
     expect((await registryManifest('team/twice', 'v2')).length).toBeGreaterThan(0);
+  });
+
+  it('mounts the blobs of a model created FROM one on the same registry, sending none of them (Ollama: from)', async () => {
+    const proxy = await newProxy();
+    // Pulled through the proxy, so the base model lives on the registry pushed to; a new model built on it.
+    await pullInto(store, `${proxy.host}/library/source`);
+    await createModel(
+      store,
+      { model: 'team/derived:v1', from: `${proxy.host}/library/source`, system: 'Derived.' },
+      () => {},
+    );
+    const target = `${proxy.host}/team/derived:v1`;
+    await store.copy('team/derived:v1', target);
+    proxy.resetCounters();
+    const pushes = newPushes();
+    const lines: PullProgress[] = [];
+    await pushes.push(pushes.prepare(target, true), (p) => lines.push(JSON.parse(JSON.stringify(p))));
+    expect(lines.at(-1)).toEqual({ status: 'success' });
+    // The 16 MiB model layer is mounted from library/source (201), not uploaded: only requests, the new system
+    // layer, the config and the manifest go up.
+    expect(proxy.bytesUp).toBeLessThan(64 * 1024);
+    const blob = await request(`${registry.url}/v2/team/derived/blobs/${big.modelDigest}`, {
+      method: 'HEAD',
+    });
+    await blob.body.dump();
+    expect(blob.statusCode).toBe(200);
+    const manifest = JSON.parse((await registryManifest('team/derived', 'v1')).toString()) as {
+      layers: { digest: string; from?: string }[];
+    };
+    expect(manifest.layers.find((l) => l.digest === big.modelDigest)?.from).toBe(
+      `${proxy.host}/library/source:latest`,
+    );
   });
 
   it('retries a blob whose connection is cut mid-chunk, and the registry ends with the right bytes', async () => {

@@ -3,7 +3,7 @@
 // written, so a bad upload never becomes a model.
 import { humanParameterCount, inspectGguf } from '../engine/gguf.ts';
 import { BadRequestError } from '../errors.ts';
-import { parseModelName } from '../model/name.ts';
+import { displayName, parseModelName } from '../model/name.ts';
 import { checkOptions } from '../model/options.ts';
 import { BUILTIN_PARSER_NAMES } from '../parsers/parserForName.ts';
 import { checkTemplate } from '../template/prompt.ts';
@@ -62,7 +62,10 @@ export async function createModel(
     ({ layers, config } = await fromFiles(store, req.files, progress));
   } else if (req.from) {
     const base = await store.resolve(req.from);
-    layers = base.manifest.layers.map((l) => ({ ...l }));
+    // Each layer names the model it came from, as Ollama's parseFromModel does (NewLayerFromLayer): a push to
+    // the registry that model came from mounts those blobs from its repository instead of sending them again.
+    const from = displayName(base.name);
+    layers = base.manifest.layers.map((l) => ({ ...l, from }));
     config = base.config;
     for (const l of layers) progress(`using existing layer ${l.digest}`);
   } else {
