@@ -7,8 +7,16 @@
 # What /app holds comes from deploy/docker/images.ts, assembled by deploy/docker/assemble.ts; the tests run that
 # same assembler and start the tree they get read-only, as uid 10001 (deploy/docker/runtimeTree.test.ts).
 
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /src
+# A compiler and Python for the native addons (better-sqlite3 builds with node-gyp against the headers the Node.js
+# image carries in /usr/local: npm_config_nodedir), so no build downloads anything from outside the package
+# registries (no prebuilt binary from GitHub, no headers from nodejs.org).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 make g++ cmake git \
+    && rm -rf /var/lib/apt/lists/*
+ENV npm_config_nodedir=/usr/local \
+    npm_config_build_from_source=true
 COPY . .
 # Everything first: TypeScript, a development dependency, compiles the packages to their dist/ (npm ci runs the
 # root prepare script, scripts/build.mjs), which is what the image runs; no engine build for this builder's CPU
@@ -20,7 +28,7 @@ RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true OWNCHAT_ENGINE_BUILD=0 npm ci --no-audit -
 RUN node --import tsx deploy/docker/assemble.ts llm-manager /out \
     && mkdir -p /out/models
 
-FROM node:20.20.2-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 COPY --from=build /out/app /app
 # The model store's mount point belongs to the runtime user, so a fresh Docker volume mounted there does too.
 COPY --from=build --chown=10001:10001 /out/models /models
