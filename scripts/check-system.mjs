@@ -20,11 +20,6 @@ const commands = [
   ['cmake', 'cmake'], // npm ci builds llama.cpp with these (scripts/build-engine.ts)
   ['c++', 'g++'],
   ['make', 'make'],
-  // The image tests build and run the real images with these (scripts/node-stand-in-image.sh).
-  ['buildah', 'buildah'],
-  ['podman', 'podman'],
-  ['runc', 'runc'],
-  ['debootstrap', 'debootstrap'],
 ];
 for (const [command, pkg] of commands) {
   try {

@@ -18,10 +18,6 @@ PACKAGES=(
   cmake           # npm ci builds llama.cpp for this CPU (scripts/build-engine.ts); the tests run on that build
   g++             # ... with this compiler
   make            # ... and this build tool
-  buildah         # the image tests build deploy/docker's Dockerfiles (buildah bud --isolation chroot)
-  podman          # ... and run the images together as the manifests do
-  runc            # ... with runc (crun refuses some kernels' cgroup layout)
-  debootstrap     # ... on a stand-in for the official Node.js image (scripts/node-stand-in-image.sh says why)
 )
 
 if [ ${#PACKAGES[@]} -eq 0 ]; then
