@@ -1,8 +1,10 @@
 // Writing one answer: the conversation so far goes to the llm-manager's /api/chat, tokens stream back to the
 // browser as they arrive and into the database at least every SAVE_MS (a crash loses at most that much), and the
-// answer ends done, stopped (Stop, Esc, or the browser leaving) or failed with the reason in words. A missing
-// default model is pulled first, with progress. Stop aborts this answer's own request, so the llm-manager stops
-// generating it at once, and nothing else.
+// answer ends done, stopped (Stop or Esc, from any replica) or failed with the reason in words. A missing default
+// model is pulled first, with progress. Stop aborts this answer's own request, so the llm-manager stops generating
+// it at once, and nothing else. The browser leaving does not stop it (as in Open WebUI and ChatGPT): the answer goes
+// on being written and saved, and a page opened again follows it (GET /api/messages/:id/events); it still ends
+// where the model, num_predict or Stop ends it, and the server shutting down stops it.
 import type { FastifyBaseLogger } from 'fastify';
 import type { AbortableAsyncIterator, ChatResponse, Message as OllamaMessage } from 'ollama';
 import type { AnswerEvents, AnswerStats, AnswerToolCall, Conversation, Message } from '../api.ts';
@@ -79,8 +81,6 @@ export class Answers {
     const model = conversation.model;
     const ac = new AbortController();
     this.running.set(answer.id, { ac, conversationId: conversation.id });
-    const onGone = () => ac.abort();
-    sse.clientGone.addEventListener('abort', onGone);
 
     let content = '';
     // A thinking model's reasoning and the tools it called are kept beside the content (null: none).
@@ -186,8 +186,7 @@ export class Answers {
       if (done) sse.send('done', { answer: done });
     } catch (e) {
       if (ac.signal.aborted) {
-        const reason = sse.clientGone.aborted ? 'the browser left' : 'stopped';
-        log.info({ answer: answer.id, model, reason }, 'answer stopped');
+        log.info({ answer: answer.id, model }, 'answer stopped');
         const stats = firstTokenAt ? { timeToFirstTokenMs: Math.round(firstTokenAt - started) } : null;
         const stopped = await this.saveLast(
           owner,
@@ -222,7 +221,6 @@ export class Answers {
     } finally {
       clearInterval(saver);
       ac.signal.removeEventListener('abort', abortStream);
-      sse.clientGone.removeEventListener('abort', onGone);
       this.running.delete(answer.id);
       sse.end();
     }

@@ -42,6 +42,8 @@ beforeAll(async () => {
       'det-cold': { kind: 'det', seed: 2 },
       // Greedy decoding: its random weights then loop forever instead of ever ending.
       chatty: { kind: 'chatty', parameters: { temperature: 0 } },
+      // The same, ended by its num_predict: an answer nobody watches still stops there.
+      'chatty-60': { kind: 'chatty', parameters: { temperature: 0, num_predict: 60 } },
     },
     { prefix: 'chat-api' },
   );
@@ -157,16 +159,43 @@ describe('answers', () => {
     expect(storedA).toMatchObject({ status: 'stopped', content: stopped.content });
   });
 
-  it('an answer whose browser leaves is stopped and saved as stopped', async () => {
-    const c = await newConversation({ model: 'chatty' });
+  /** Asks `model` to talk, and leaves once three tokens have arrived: what the browser saw, and the answer. */
+  const leaveMidAnswer = async (model: string) => {
+    const c = await newConversation({ model });
     const s = await openStream(`${chat.url}/api/conversations/${c.id}/messages`, { content: 'Talk.' });
+    const answerId = ((await s.until((e) => e.event === 'start')).data.answer as Message).id;
     await s.until((_e, all) => all.filter((x) => x.event === 'token').length >= 3);
     s.abort();
+    const seen = s.text('token');
+    return { c, answerId, seen };
+  };
+
+  it('an answer whose browser leaves goes on to its end, saved, and can be followed again', async () => {
+    const { c, answerId, seen } = await leaveMidAnswer('chatty-60');
+    // A page opened again follows the rest from the saved row, to the same end.
+    const follow = await readStream(`${chat.url}/api/messages/${answerId}/events`, undefined);
+    const end = follow.events.at(-1)!;
+    expect(end.event).toBe('done');
+    const answer = end.data.answer as Message;
+    expect(answer).toMatchObject({ status: 'done', stats: { evalCount: 60 } });
+    expect(answer.content.startsWith(seen)).toBe(true);
+    expect(answer.content.length).toBeGreaterThan(seen.length);
+    expect(follow.text('token')).toBe(answer.content);
+    const stored = (await api('GET', `/api/conversations/${c.id}`)).body.messages.at(-1);
+    expect(stored).toEqual(answer);
+  });
+
+  it('an answer whose browser left is still stopped by Stop', async () => {
+    const { c, answerId, seen } = await leaveMidAnswer('chatty');
+    const saved = async (): Promise<Message> =>
+      (await api('GET', `/api/conversations/${c.id}`)).body.messages.at(-1);
+    // Still written and saved with nobody watching: the row grows past what the browser saw.
     await expect
-      .poll(async () => (await api('GET', `/api/conversations/${c.id}`)).body.messages.at(-1).status, {
-        timeout: 10_000,
-      })
-      .toBe('stopped');
+      .poll(async () => (await saved()).content.length, { timeout: 10_000 })
+      .toBeGreaterThan(seen.length);
+    expect((await saved()).status).toBe('streaming');
+    expect((await api('POST', `/api/messages/${answerId}/stop`, {})).status).toBe(204);
+    await expect.poll(async () => (await saved()).status, { timeout: 10_000 }).toBe('stopped');
   });
 
   it('edits a question (what followed it goes) and regenerates an answer', async () => {

@@ -126,8 +126,8 @@ export const api = {
 type Handlers<E> = { [K in keyof E]?: (data: E[K]) => void };
 
 /**
- * POSTs `body` to `url` and calls a handler per server-sent event until the stream ends. Rejects with ApiError
- * when the request is refused, or when the connection to the chatbot breaks mid-stream.
+ * POSTs `body` to `url` (GETs it when `body` is undefined) and calls a handler per server-sent event until the stream
+ * ends. Rejects with ApiError when the request is refused, or when the connection to the chatbot breaks mid-stream.
  */
 export async function streamEvents<E extends Record<string, unknown>>(
   url: string,
@@ -137,10 +137,11 @@ export async function streamEvents<E extends Record<string, unknown>>(
 ): Promise<void> {
   let res: Response;
   try {
+    const method = body === undefined ? 'GET' : 'POST';
     res = await fetch(url, {
-      method: 'POST',
-      headers: { ...headers('POST', true), accept: 'text/event-stream' },
-      body: JSON.stringify(body),
+      method,
+      headers: { ...headers(method, body !== undefined), accept: 'text/event-stream' },
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
   } catch (e) {
@@ -188,6 +189,10 @@ export const regenerate = (
   signal?: AbortSignal,
 ) =>
   streamEvents<AnswerEvents>(`/api/conversations/${conversationId}/regenerate`, { answer }, handlers, signal);
+
+/** Follows an answer being written (by any replica, for a page opened while it streams): what is saved, then the rest. */
+export const followAnswer = (answerId: number, handlers: Handlers<AnswerEvents>, signal?: AbortSignal) =>
+  streamEvents<AnswerEvents>(`/api/messages/${answerId}/events`, undefined, handlers, signal);
 
 export const pullModel = (model: string, handlers: Handlers<PullEvents>, signal: AbortSignal) =>
   streamEvents<PullEvents>('/api/models/pull', { model }, handlers, signal);

@@ -1,8 +1,17 @@
 // The open conversation and the answer being written: loading a conversation, asking, editing, regenerating,
-// stopping. A new chat is a draft until its first question, so no empty conversations pile up.
+// stopping. A new chat is a draft until its first question, so no empty conversations pile up. An answer goes on
+// being written when its page leaves (answers.ts), so a conversation opened while its last answer streams follows
+// it (GET /api/messages/:id/events) and shows the rest live.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AnswerEvents, Conversation, Message, PullProgress, Waiting } from '../../src/api.ts';
-import { type ApiError, api, askQuestion, type ConversationSettings, regenerate } from './api.ts';
+import {
+  type ApiError,
+  api,
+  askQuestion,
+  type ConversationSettings,
+  followAnswer,
+  regenerate,
+} from './api.ts';
 
 export type Draft = Required<Pick<Conversation, 'model' | 'system' | 'options'>>;
 
@@ -19,6 +28,8 @@ export type Streaming = {
   thoughtMs?: number;
   /** Stop was asked for before the server said which answer this is: it is stopped as soon as it does. */
   control: { stopRequested: boolean };
+  /** Following an answer this page did not ask for (opened mid-answer): opening another conversation leaves it. */
+  following?: boolean;
 };
 
 export type ChatState = {
@@ -52,6 +63,8 @@ export function useChat(defaultModel: string, onChanged: () => void) {
   }, [defaultModel]);
 
   const open = useCallback(async (id: number | null) => {
+    const st = stateRef.current.streaming;
+    if (st?.following) st.abort.abort();
     if (id === null) {
       setState((s) => ({
         ...s,
@@ -67,6 +80,10 @@ export function useChat(defaultModel: string, onChanged: () => void) {
     try {
       const { conversation, messages } = await api.conversation(id);
       setState((s) => ({ ...s, conversation, messages, loading: false }));
+      const last = messages.at(-1);
+      if (last?.role === 'assistant' && last.status === 'streaming' && !stateRef.current.streaming) {
+        void runRef.current(id, (h, signal) => followAnswer(last.id, h, signal), last.id);
+      }
     } catch (e) {
       setState((s) => ({
         ...s,
@@ -84,20 +101,40 @@ export function useChat(defaultModel: string, onChanged: () => void) {
     [],
   );
 
-  /** Runs one answer stream, keeping the page's copy of the conversation in step with the server's. */
+  /**
+   * Runs one answer stream, keeping the page's copy of the conversation in step with the server's. `followed` is
+   * the answer when the stream follows one already stored (it sends no start event).
+   */
   const run = useCallback(
     async (
       conversationId: number,
       start: (h: Partial<Handlers>, signal: AbortSignal) => Promise<void>,
+      followed?: number,
     ): Promise<boolean> => {
       const abort = new AbortController();
       const control = { stopRequested: false };
+      const following = followed !== undefined;
       setState((s) => ({
         ...s,
         problem: null,
-        streaming: { conversationId, abort, control, waitingSince: Date.now() },
+        streaming: {
+          conversationId,
+          abort,
+          control,
+          waitingSince: Date.now(),
+          answerId: followed,
+          following,
+        },
       }));
-      let answerId: number | undefined;
+      let answerId = followed;
+      // A follower's first token and thinking carry all that is saved: they replace the page's copy (read a moment
+      // before, maybe shorter) rather than add to it.
+      const fresh = { content: following, thinking: following };
+      const grow = (key: keyof typeof fresh, text: string) => {
+        const replace = fresh[key];
+        fresh[key] = false;
+        return (kept: string | null) => (replace ? text : (kept ?? '') + text);
+      };
       // The first token or tool call: the wait is over, and so is any thinking (the page folds it).
       const answerBegan = () =>
         setState((s) =>
@@ -141,12 +178,16 @@ export function useChat(defaultModel: string, onChanged: () => void) {
           })),
         pull: (pull) => setState((s) => ({ ...s, streaming: s.streaming && { ...s.streaming, pull } })),
         token: ({ text }) => {
-          if (answerId !== undefined) patchMessage(answerId, (m) => ({ ...m, content: m.content + text }));
+          if (answerId !== undefined) {
+            const content = grow('content', text);
+            patchMessage(answerId, (m) => ({ ...m, content: content(m.content) }));
+          }
           answerBegan();
         },
         thinking: ({ text }) => {
           if (answerId !== undefined) {
-            patchMessage(answerId, (m) => ({ ...m, thinking: (m.thinking ?? '') + text }));
+            const thinking = grow('thinking', text);
+            patchMessage(answerId, (m) => ({ ...m, thinking: thinking(m.thinking) }));
           }
           setState((s) =>
             s.streaming
@@ -180,13 +221,17 @@ export function useChat(defaultModel: string, onChanged: () => void) {
           setState((s) => ({ ...s, problem: message }));
         }
       } finally {
-        setState((s) => ({ ...s, streaming: null }));
+        // Only this stream's own state: a follow left for another conversation may end after the next one began.
+        setState((s) => (s.streaming?.abort === abort ? { ...s, streaming: null } : s));
         onChanged();
       }
       return answerId !== undefined;
     },
     [onChanged, patchMessage],
   );
+  // open() is declared first (the page's first render opens a conversation) and reaches run through this.
+  const runRef = useRef(run);
+  runRef.current = run;
 
   /** Asks a question (or re-asks an edited one); false when it could not even start (the page says why). */
   const ask = useCallback(
@@ -252,8 +297,8 @@ export function useChat(defaultModel: string, onChanged: () => void) {
     try {
       await api.stop(st.answerId);
     } catch (e) {
-      // Already finished: nothing to stop. Anything else: close the stream, which stops it too.
-      if ((e as ApiError).status !== 404) st.abort.abort();
+      // Already finished: nothing to stop. Anything else is said: closing the stream would not stop the answer.
+      if ((e as ApiError).status !== 404) setState((s) => ({ ...s, problem: (e as Error).message }));
     }
   }, []);
 
