@@ -7,7 +7,8 @@ import {
   type ManagerWithModels,
   ollamaClient,
   startManagerWithModels,
-  THINKER_TEMPLATE,
+  THINKER,
+  THINKER_ANSWER,
 } from '@ownchat/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ beforeAll(async () => {
     {
       det: 'det',
       random: { kind: 'random', shape: { vocab: 512, seed: 11 } },
-      thinker: { kind: 'det', options: { sentence: THOUGHT }, template: THINKER_TEMPLATE },
+      thinker: THINKER,
     },
     // Two sequences per model: answers decoded in one batch each get their own log probabilities.
     { prefix: 'logprobs', env: { OLLAMA_NUM_PARALLEL: '2' } },
@@ -36,7 +37,7 @@ beforeAll(async () => {
 afterAll(() => setup?.stop());
 
 const hi = [{ role: 'user' as const, content: 'Hi!' }];
-const THOUGHT = '<think> Checking the sky </think> Sunny!';
+const THOUGHT = THINKER_ANSWER;
 
 const post = (route: string, body: unknown) =>
   fetch(`${server.url}${route}`, { method: 'POST', body: JSON.stringify(body) });
