@@ -33,6 +33,7 @@ export type TestModel = {
 };
 
 export type ManagerWithModels = {
+  /** The manager; a test may stop it and serve its store (`manager.modelsDir`) with managers of its own. */
   manager: ManagerProcess;
   /** The temporary folder the models were written to; removed by stop(). */
   dir: string;
