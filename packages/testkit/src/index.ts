@@ -106,4 +106,11 @@ export {
   type VocabularyOptions,
   vocabularyMetadata,
 } from './tokenizer.ts';
+export {
+  THINKER,
+  THINKER_ANSWER,
+  WEATHER_CALL,
+  WEATHER_CALLER,
+  WEATHER_FINAL,
+} from './toolModels.ts';
 export { startOwnchatUp, type UpProcess } from './upProcess.ts';

@@ -3,24 +3,22 @@
 // client and the `openai` SDK, streamed and not, and a whole agent loop (call, tool result, final answer) whose
 // second prompt is checked byte for byte. The expected prompt was rendered by Go's own text/template over the
 // value shapes of Ollama's template/template.go (see template/tools.test.ts) for the same template and messages.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   ollamaClient,
-  QWEN25_TOOLS_TEMPLATE,
-  startManagerProcess,
-  THINKER_TEMPLATE,
-  writeDeterministicModel,
+  startManagerWithModels,
+  THINKER,
+  WEATHER_CALL,
+  WEATHER_CALLER,
+  WEATHER_FINAL,
 } from '@ownchat/testkit';
 import type { Message, Ollama, Tool } from 'ollama';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CALL = '<tool_call> {"name":"get_weather", "arguments":{"city":"Paris"}} </tool_call>';
-const FINAL = 'It is 22 degrees and sunny in Paris.';
+const CALL = WEATHER_CALL;
+const FINAL = WEATHER_FINAL;
 
 const weather: Tool = {
   type: 'function',
@@ -36,33 +34,19 @@ const weather: Tool = {
 };
 const question: Message = { role: 'user', content: 'What is the weather in Paris?' };
 
-let dir: string;
+let setup: ManagerWithModels;
 let server: ManagerProcess;
 let ollama: Ollama;
 let openai: OpenAI;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-tools-'));
-  const caller = await writeDeterministicModel(path.join(dir, 'caller.gguf'), {
-    sentence: CALL,
-    continuations: [{ after: ':', sentence: FINAL }],
-    shape: { vocab: 1024 },
-  });
-  const thinker = await writeDeterministicModel(path.join(dir, 'thinker.gguf'), {
-    sentence: '<think> Checking the sky </think> Sunny!',
-  });
-  server = await startManagerProcess();
-  await importModel(server.url, 'caller', caller.path, { template: QWEN25_TOOLS_TEMPLATE });
-  await importModel(server.url, 'thinker', thinker.path, { template: THINKER_TEMPLATE });
+  setup = await startManagerWithModels({ caller: WEATHER_CALLER, thinker: THINKER }, { prefix: 'tools' });
+  server = setup.manager;
   ollama = ollamaClient(server.url);
   openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 }, 120_000);
 
-afterAll(async () => {
-  await server?.stop();
-  if (server) await fs.rm(server.modelsDir, { recursive: true, force: true });
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const expectedCall = { function: { index: 0, name: 'get_weather', arguments: { city: 'Paris' } } };
 

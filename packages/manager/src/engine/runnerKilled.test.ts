@@ -1,33 +1,24 @@
 // A model runner killed while it loads its model (issue 19, kill tests): the request waiting for it gets a clear
 // error naming the model and what happened, the llm-manager carries on, and the next request starts a fresh
 // runner that loads the model and answers. Real `ownchat serve`, real runner processes, SIGKILL from outside.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   childPids,
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
-  startManagerProcess,
-  writeDeterministicModel,
+  type ManagerWithModels,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-let dir: string;
+let setup: ManagerWithModels;
 let server: ManagerProcess;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-runner-killed-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  server = await startManagerProcess({ modelsDir: path.join(dir, 'models') });
-  await importModel(server.url, 'det', det.path);
+  setup = await startManagerWithModels({ det: 'det' }, { prefix: 'runner-killed' });
+  server = setup.manager;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const chat = () =>
   fetch(`${server.url}/api/chat`, {

@@ -3,32 +3,28 @@
 // body, values of the wrong type) is that request's 4xx, quickly, and the server goes on answering.
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   sha256File,
-  startManagerProcess,
-  writeDeterministicModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+let setup: ManagerWithModels;
 let server: ManagerProcess;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-hardening-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  server = await startManagerProcess({ env: { OWNCHAT_MAX_BODY_SIZE: '4MiB' } });
-  await importModel(server.url, 'det', det.path);
+  setup = await startManagerWithModels(
+    { det: 'det' },
+    { prefix: 'hardening', env: { OWNCHAT_MAX_BODY_SIZE: '4MiB' } },
+  );
+  server = setup.manager;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const post = (route: string, body: unknown) =>
   fetch(`${server.url}${route}`, {
@@ -94,7 +90,7 @@ describe('template limits over HTTP', () => {
 describe('a GGUF whose header lies', () => {
   it('is refused by /api/create in milliseconds without the server growing', async () => {
     // 24 bytes: the magic, version 3, and 2^60 tensors and metadata keys.
-    const file = path.join(dir, 'liar.gguf');
+    const file = path.join(setup.dir, 'liar.gguf');
     const bytes = Buffer.alloc(24);
     bytes.write('GGUF', 0, 'latin1');
     bytes.writeUInt32LE(3, 4);

@@ -1,24 +1,24 @@
 // Draining on SIGTERM, against a real `ownchat serve`: readiness turns false, new requests get 503, a running
 // stream finishes, then the process exits 0 (and an idle keep-alive connection does not hold it).
 import { once } from 'node:events';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { importModel, type ManagerProcess, startManagerProcess, writeRandomModel } from '@ownchat/testkit';
+import {
+  type ManagerProcess,
+  type ManagerWithModels,
+  startManagerProcess,
+  startManagerWithModels,
+} from '@ownchat/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-let dir: string;
+let setup: ManagerWithModels;
 let store: string;
 let server: ManagerProcess | undefined;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-drain-'));
   // A wide vocabulary makes <|im_end|> rare: this model talks until num_predict stops it.
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  const setup = await startManagerProcess();
-  await importModel(setup.url, 'chatty', chatty.path);
-  await setup.stop();
-  store = setup.modelsDir;
+  setup = await startManagerWithModels({ chatty: 'chatty' }, { prefix: 'drain' });
+  // Each test starts its own manager on the store this one imported into.
+  await setup.manager.stop();
+  store = setup.manager.modelsDir;
 });
 
 afterEach(async () => {
@@ -26,10 +26,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.rm(store, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 /** Starts a stream and returns once its first line has arrived, with a reader for the rest. */
 async function startStream(url: string, numPredict: number) {

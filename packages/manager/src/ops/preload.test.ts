@@ -1,32 +1,28 @@
 // OWNCHAT_PRELOAD against a real `ownchat serve`: /readyz waits for the model, which then stays loaded.
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   ollamaClient,
   pushModel,
   startManagerProcess,
+  startManagerWithModels,
   startRegistry,
-  writeDeterministicModel,
 } from '@ownchat/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../config/config.ts';
 
-let dir: string;
+let setup: ManagerWithModels;
 let store: string;
 let detPath: string;
 let server: ManagerProcess | undefined;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-preload-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  detPath = det.path;
-  const setup = await startManagerProcess();
-  await importModel(setup.url, 'det', det.path);
-  await setup.stop();
-  store = setup.modelsDir;
+  setup = await startManagerWithModels({ det: 'det' }, { prefix: 'preload' });
+  // Each test starts its own manager on the store this one imported into.
+  await setup.manager.stop();
+  store = setup.manager.modelsDir;
+  detPath = setup.files.det!;
 });
 
 afterEach(async () => {
@@ -34,10 +30,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.rm(store, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 type Ps = { models: { name: string; expires_at: string }[] };
 

@@ -1,44 +1,25 @@
 // Concurrency against a real `ownchat serve`: parallel generation in one context, the bounded queue (503 with
 // Retry-After, loaded models included), a queued request dropped when its client leaves, and the loaded-model cap.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   ollamaClient,
-  startManagerProcess,
-  writeDeterministicModel,
-  writeRandomModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
-let dir: string;
-let det: string;
-let chatty: string;
-let server: ManagerProcess | undefined;
+let setup: ManagerWithModels | undefined;
 
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-concurrency-'));
-  det = (await writeDeterministicModel(path.join(dir, 'det.gguf'))).path;
-  // A wide vocabulary makes <|im_end|> rare: this model keeps talking until stopped.
-  chatty = (await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 })).path;
-});
 afterEach(async () => {
-  await server?.stop();
-  if (server) await fs.rm(server.modelsDir, { recursive: true, force: true });
-  server = undefined;
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
+  await setup?.stop();
+  setup = undefined;
 });
 
+/** A manager with `env`, for one test; `chatty`'s wide vocabulary makes <|im_end|> rare: it talks until stopped. */
 async function start(env: Record<string, string>): Promise<ManagerProcess> {
-  server = await startManagerProcess({ env });
-  await importModel(server.url, 'det', det);
-  await importModel(server.url, 'chatty', chatty);
-  return server;
+  setup = await startManagerWithModels({ det: 'det', chatty: 'chatty' }, { prefix: 'concurrency', env });
+  return setup.manager;
 }
 
 const endless = { num_predict: 1_000_000, temperature: 0 };

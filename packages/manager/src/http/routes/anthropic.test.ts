@@ -1,23 +1,21 @@
 // The Anthropic Messages API (/v1/messages) through the official @anthropic-ai/sdk, against a real `ownchat serve`
 // with real inference on deterministic test models: plain text, a tool call and its round trip (qwen2.5's
 // template), thinking (a <think> template), streamed and not; and Anthropic's error bodies for bad input.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
-  QWEN25_TOOLS_TEMPLATE,
-  startManagerProcess,
-  THINKER_TEMPLATE,
-  writeDeterministicModel,
+  type ManagerWithModels,
+  startManagerWithModels,
+  THINKER,
+  WEATHER_CALL,
+  WEATHER_CALLER,
+  WEATHER_FINAL,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CALL = '<tool_call> {"name":"get_weather", "arguments":{"city":"Paris"}} </tool_call>';
-const FINAL = 'It is 22 degrees and sunny in Paris.';
+const CALL = WEATHER_CALL;
+const FINAL = WEATHER_FINAL;
 
 const weather: Anthropic.Tool = {
   name: 'get_weather',
@@ -31,34 +29,21 @@ const weather: Anthropic.Tool = {
 const question: Anthropic.MessageParam = { role: 'user', content: 'What is the weather in Paris?' };
 const hi: Anthropic.MessageParam[] = [{ role: 'user', content: 'Hi!' }];
 
-let dir: string;
+let setup: ManagerWithModels;
 let server: ManagerProcess;
 let client: Anthropic;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-anthropic-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  const caller = await writeDeterministicModel(path.join(dir, 'caller.gguf'), {
-    sentence: CALL,
-    continuations: [{ after: ':', sentence: FINAL }],
-    shape: { vocab: 1024 },
-  });
-  const thinker = await writeDeterministicModel(path.join(dir, 'thinker.gguf'), {
-    sentence: '<think> Checking the sky </think> Sunny!',
-  });
-  server = await startManagerProcess();
-  await importModel(server.url, 'det', det.path);
-  await importModel(server.url, 'caller', caller.path, { template: QWEN25_TOOLS_TEMPLATE });
-  await importModel(server.url, 'thinker', thinker.path, { template: THINKER_TEMPLATE });
+  setup = await startManagerWithModels(
+    { det: 'det', caller: WEATHER_CALLER, thinker: THINKER },
+    { prefix: 'anthropic' },
+  );
+  server = setup.manager;
   // No retries: an error must show as it is.
   client = new Anthropic({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
 }, 120_000);
 
-afterAll(async () => {
-  await server?.stop();
-  if (server) await fs.rm(server.modelsDir, { recursive: true, force: true });
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 /** The APIError a call rejects with. */
 async function apiError(call: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {

@@ -1,39 +1,33 @@
 // Prompts and answers longer than num_ctx, as Ollama handles them: `truncate` (old messages dropped, then the
 // middle of the prompt), `shift` (the context shifts while generating, or the answer stops with "length"), and
 // their errors; against a real `ownchat serve` with real inference on testkit models and a small num_ctx.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   ollamaClient,
-  startManagerProcess,
-  writeDeterministicModel,
-  writeRandomModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+let setup: ManagerWithModels;
 let server: ManagerProcess;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-contextfit-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  // A wide vocabulary makes <|im_end|> rare, so this model keeps talking until it is stopped.
-  const chatty = await writeRandomModel(path.join(dir, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-  server = await startManagerProcess();
-  await importModel(server.url, 'det', det.path);
-  // The same model with an Ollama template: the manager renders its prompts (and their shorter versions).
-  await importModel(server.url, 'det-go', det.path, { template: CHATML });
-  await importModel(server.url, 'chatty', chatty.path);
+  setup = await startManagerWithModels(
+    {
+      det: 'det',
+      // The same model with an Ollama template: the manager renders its prompts (and their shorter versions).
+      'det-go': { kind: 'det', template: CHATML },
+      // A wide vocabulary makes <|im_end|> rare, so this model keeps talking until it is stopped.
+      chatty: 'chatty',
+    },
+    { prefix: 'contextfit' },
+  );
+  server = setup.manager;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const CHATML = `{{- range .Messages }}<|im_start|>{{ .Role }}
 {{ .Content }}<|im_end|>

@@ -1,18 +1,14 @@
 // logprobs / top_logprobs on /api/generate, /api/chat, /v1/chat/completions and /v1/completions, against a real
 // `ownchat serve` with real inference: through the official ollama client and the openai SDK, streamed and not.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
   DETERMINISTIC_PIECES,
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   ollamaClient,
-  startManagerProcess,
-  THINKER_TEMPLATE,
-  writeDeterministicModel,
-  writeRandomModel,
+  startManagerWithModels,
+  THINKER,
+  THINKER_ANSWER,
 } from '@ownchat/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,30 +16,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 type TokenLogprob = { token: string; logprob: number; bytes?: number[] };
 type Logprob = TokenLogprob & { top_logprobs?: TokenLogprob[] };
 
+let setup: ManagerWithModels;
 let server: ManagerProcess;
-let dir: string;
 let openai: OpenAI;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-logprobs-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  const thinker = await writeDeterministicModel(path.join(dir, 'thinker.gguf'), { sentence: THOUGHT });
-  const random = await writeRandomModel(path.join(dir, 'random.gguf'), { vocab: 512, seed: 11 });
-  // Two sequences per model: answers decoded in one batch each get their own log probabilities.
-  server = await startManagerProcess({ env: { OLLAMA_NUM_PARALLEL: '2' } });
-  await importModel(server.url, 'det', det.path);
-  await importModel(server.url, 'random', random.path);
-  await importModel(server.url, 'thinker', thinker.path, { template: THINKER_TEMPLATE });
+  setup = await startManagerWithModels(
+    {
+      det: 'det',
+      random: { kind: 'random', shape: { vocab: 512, seed: 11 } },
+      thinker: THINKER,
+    },
+    // Two sequences per model: answers decoded in one batch each get their own log probabilities.
+    { prefix: 'logprobs', env: { OLLAMA_NUM_PARALLEL: '2' } },
+  );
+  server = setup.manager;
   openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const hi = [{ role: 'user' as const, content: 'Hi!' }];
-const THOUGHT = '<think> Checking the sky </think> Sunny!';
+const THOUGHT = THINKER_ANSWER;
 
 const post = (route: string, body: unknown) =>
   fetch(`${server.url}${route}`, { method: 'POST', body: JSON.stringify(body) });

@@ -1,38 +1,38 @@
 // Model management against a real server: create (from an uploaded GGUF or an existing model, with template,
 // system and parameters), list, show, copy, delete and /api/ps, through the official client and raw HTTP.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
   importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   ollamaClient,
   sha256File,
-  startManagerProcess,
-  writeDeterministicModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+let setup: ManagerWithModels;
 let server: ManagerProcess;
-let dir: string;
 let detPath: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-models-test-'));
-  detPath = (await writeDeterministicModel(path.join(dir, 'det.gguf'))).path;
-  server = await startManagerProcess();
-  await importModel(server.url, 'det', detPath, {
-    system: 'You are terse.',
-    parameters: { temperature: 0.3, stop: ['<|im_end|>'], num_ctx: 1024 },
-  });
+  setup = await startManagerWithModels(
+    {
+      det: {
+        kind: 'det',
+        system: 'You are terse.',
+        parameters: { temperature: 0.3, stop: ['<|im_end|>'], num_ctx: 1024 },
+      },
+    },
+    { prefix: 'models-test' },
+  );
+  server = setup.manager;
+  detPath = setup.files.det!;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.rm(server.modelsDir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const post = (route: string, body: unknown, method = 'POST') =>
   fetch(`${server.url}${route}`, { method, body: JSON.stringify(body) });
@@ -205,7 +205,7 @@ describe('model management', () => {
   it('fails a model llama.cpp cannot load with a clear 500, and keeps serving', async () => {
     // A valid GGUF header whose tensors are cut off: it passes the header check, the runner's load fails.
     const bytes = await fs.readFile(detPath);
-    const broken = path.join(dir, 'broken.gguf');
+    const broken = path.join(setup.dir, 'broken.gguf');
     await fs.writeFile(broken, bytes.subarray(0, Math.floor(bytes.length * 0.9)));
     await importModel(server.url, 'broken', broken);
     const res = await post('/api/chat', { model: 'broken', messages: [{ role: 'user', content: 'x' }] });

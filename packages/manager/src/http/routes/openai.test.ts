@@ -1,32 +1,27 @@
 // The OpenAI-compatible API through the official `openai` SDK, against a real `ownchat serve` with an API key,
 // with real inference on the deterministic test model.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
+  type ManagerWithModels,
   startManagerProcess,
-  writeDeterministicModel,
+  startManagerWithModels,
 } from '@ownchat/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const KEY = 'sk-ownchat-test-5e1b';
-let dir: string;
+let setup: ManagerWithModels;
 let server: ManagerProcess;
 let client: OpenAI;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-openai-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  const setup = await startManagerProcess();
-  await importModel(setup.url, 'det', det.path);
-  await setup.stop();
+  // Imported without a key; then the store is served by a manager that requires one.
+  setup = await startManagerWithModels({ det: 'det' }, { prefix: 'openai' });
+  await setup.manager.stop();
   // Trace logging: not even the most verbose level may print a key.
   server = await startManagerProcess({
-    modelsDir: setup.modelsDir,
+    modelsDir: setup.manager.modelsDir,
     env: { OWNCHAT_API_KEYS: KEY, OWNCHAT_LOG_LEVEL: 'trace' },
   });
   // No retries: an error must show as it is.
@@ -35,8 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  if (server) await fs.rm(server.modelsDir, { recursive: true, force: true });
-  await fs.rm(dir, { recursive: true, force: true });
+  await setup?.stop();
 });
 
 const hi = [{ role: 'user' as const, content: 'Hi!' }];

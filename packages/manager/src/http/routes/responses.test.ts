@@ -1,23 +1,19 @@
 // The OpenAI Responses API (/v1/responses) through the official `openai` SDK, against a real `ownchat serve` with
 // real inference on deterministic test models: text, a function call and its round trip (qwen2.5's template),
 // reasoning (a <think> template), streamed and not, with the events Ollama streams; and OpenAI's error bodies.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
-  importModel,
   type ManagerProcess,
-  QWEN25_TOOLS_TEMPLATE,
-  startManagerProcess,
-  THINKER_TEMPLATE,
-  writeDeterministicModel,
+  type ManagerWithModels,
+  startManagerWithModels,
+  THINKER,
+  WEATHER_CALLER,
+  WEATHER_FINAL,
 } from '@ownchat/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CALL = '<tool_call> {"name":"get_weather", "arguments":{"city":"Paris"}} </tool_call>';
-const FINAL = 'It is 22 degrees and sunny in Paris.';
+const FINAL = WEATHER_FINAL;
 
 const weather: OpenAI.Responses.FunctionTool = {
   type: 'function',
@@ -32,33 +28,20 @@ const weather: OpenAI.Responses.FunctionTool = {
 };
 const question = 'What is the weather in Paris?';
 
-let dir: string;
+let setup: ManagerWithModels;
 let server: ManagerProcess;
 let client: OpenAI;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-responses-'));
-  const det = await writeDeterministicModel(path.join(dir, 'det.gguf'));
-  const caller = await writeDeterministicModel(path.join(dir, 'caller.gguf'), {
-    sentence: CALL,
-    continuations: [{ after: ':', sentence: FINAL }],
-    shape: { vocab: 1024 },
-  });
-  const thinker = await writeDeterministicModel(path.join(dir, 'thinker.gguf'), {
-    sentence: '<think> Checking the sky </think> Sunny!',
-  });
-  server = await startManagerProcess();
-  await importModel(server.url, 'det', det.path);
-  await importModel(server.url, 'caller', caller.path, { template: QWEN25_TOOLS_TEMPLATE });
-  await importModel(server.url, 'thinker', thinker.path, { template: THINKER_TEMPLATE });
+  setup = await startManagerWithModels(
+    { det: 'det', caller: WEATHER_CALLER, thinker: THINKER },
+    { prefix: 'responses' },
+  );
+  server = setup.manager;
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 }, 120_000);
 
-afterAll(async () => {
-  await server?.stop();
-  if (server) await fs.rm(server.modelsDir, { recursive: true, force: true });
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 async function apiError(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
   try {
