@@ -1,5 +1,4 @@
 // What the tool-call and thinking contract tests share: the weather tool, the question that makes a test
-
 // model call it, the call Ollama returns for it, and the prompt a request renders (_debug_render_only).
 import fs from 'node:fs/promises';
 import os from 'node:os';

@@ -13,26 +13,13 @@ import {
   WEATHER_CALLER,
   WEATHER_FINAL,
 } from '@ownchat/testkit';
-import type { Message, Ollama, Tool } from 'ollama';
+import type { Message, Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { question, weather } from './toolFixtures.ts';
 
 const CALL = WEATHER_CALL;
 const FINAL = WEATHER_FINAL;
-
-const weather: Tool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'Get the current weather for a city',
-    parameters: {
-      type: 'object',
-      required: ['city'],
-      properties: { city: { type: 'string', description: 'The city' } },
-    },
-  },
-};
-const question: Message = { role: 'user', content: 'What is the weather in Paris?' };
 
 let setup: ManagerWithModels;
 let server: ManagerProcess;
