@@ -2,11 +2,13 @@
 // template (the request's or the model's template layer, with the request's tools and think value), or chat
 // messages for the GGUF's own Jinja template.
 import { parseModelName } from '../model/name.ts';
+import { rendererForName } from '../renderers/rendererForName.ts';
 import type { ChatMessage, GenerateInput, JinjaTool } from '../runner/protocol.ts';
 import { shorterChats } from '../runner/shorterChats.ts';
 import type { ResolvedModel } from '../store/modelStore.ts';
 import { renderPrompt, type TemplateMessage } from '../template/prompt.ts';
 import { ThinkingParser } from '../thinking/thinkingParser.ts';
+import type { ToolDefinition } from '../tools/types.ts';
 
 export type Think = boolean | 'high' | 'medium' | 'low' | 'max';
 
@@ -52,9 +54,29 @@ export function generateInput(model: ResolvedModel, req: GenerateRequest): Gener
       ...extra,
     };
   }
-  if (template)
-    return { kind: 'text', text: renderPrompt(template, { messages, think: req.think }), ...extra };
+  // A request's own template wins over the model's renderer, as in Ollama's GenerateHandler.
+  const render = textRenderer(model, req.template, undefined, req.think);
+  if (render) return { kind: 'text', text: render(messages), ...extra };
   return { kind: 'messages', messages: messages as ChatMessage[], ...extra };
+}
+
+type RenderText = (messages: TemplateMessage[]) => string;
+
+/**
+ * How a prompt is written as text: by the built-in renderer the model's config names (unless the request brings
+ * its own template), else by the Go template; undefined where only the GGUF's Jinja template can render it.
+ */
+function textRenderer(
+  model: ResolvedModel,
+  requestTemplate: string | undefined,
+  tools: unknown[] | undefined,
+  think: Think | undefined,
+): RenderText | undefined {
+  const renderer = requestTemplate === undefined ? rendererForName(model.config.renderer) : undefined;
+  if (renderer) return (m) => renderer.render(m, tools as ToolDefinition[] | undefined, think);
+  const template = requestTemplate ?? model.template;
+  if (template) return (m) => renderPrompt(template, { messages: m, tools, think });
+  return undefined;
 }
 
 /** The conversation a chat continues: the model's MESSAGEs and system prompt, then the request's messages. */
@@ -70,9 +92,8 @@ export function chatMessagesFor(model: ResolvedModel, req: ChatRequest): ChatReq
 export function chatInput(model: ResolvedModel, req: ChatRequest): GenerateInput {
   const messages = chatMessagesFor(model, req);
   const tools = req.tools?.length ? req.tools : undefined;
-  const template = model.template;
-  if (template) {
-    const render = (m: typeof messages) => renderPrompt(template, { messages: m, tools, think: req.think });
+  const render = textRenderer(model, undefined, tools, req.think);
+  if (render) {
     const text = render(messages);
     // A token holds at least a byte: a prompt with fewer bytes than the context fits, and needs no shorter one.
     const mayNotFit = req.truncateTo !== undefined && Buffer.byteLength(text) + 2 > req.truncateTo * 0.9;

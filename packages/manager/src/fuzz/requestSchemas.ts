@@ -164,6 +164,7 @@ const create: JsonSchema = {
     messages: { type: 'array', items: message },
     quantize: { enum: ['q4_K_M', 'q8_0', 'Q4_0', 'f16'] },
     parser: { enum: ['harmony', 'qwen3', 'qwen3-thinking', 'passthrough'] },
+    renderer: str,
     stream: bool,
   },
 };

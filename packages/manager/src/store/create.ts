@@ -6,6 +6,7 @@ import { BadRequestError } from '../errors.ts';
 import { displayName, parseModelName } from '../model/name.ts';
 import { checkOptions } from '../model/options.ts';
 import { BUILTIN_PARSER_NAMES } from '../parsers/parserForName.ts';
+import { BUILTIN_RENDERER_NAMES } from '../renderers/rendererForName.ts';
 import { checkTemplate } from '../template/prompt.ts';
 import { parseDigest } from './blobs.ts';
 import type { Layer, Manifest } from './manifests.ts';
@@ -24,7 +25,19 @@ export type CreateRequest = {
   messages?: { role: string; content: string }[];
   /** The built-in output parser the model's answers are read with (Ollama's `parser`: "harmony", "qwen3", …). */
   parser?: string;
+  /** The built-in renderer the model's prompts are written with (Ollama's `renderer`: "qwen3-coder", …). */
+  renderer?: string;
 };
+
+/** A parser or renderer name must be one this server has: a typo would otherwise change prompts silently. */
+function checkBuiltinName(kind: 'parser' | 'renderer', name: string | undefined, known: string[]): void {
+  if (!name || known.includes(name)) return;
+  throw new BadRequestError(
+    known.length
+      ? `${kind} ${JSON.stringify(name)} is not one this server has: use one of ${known.join(', ')}`
+      : `${kind} ${JSON.stringify(name)} is not one this server has: it has no built-in ${kind}s`,
+  );
+}
 
 const MESSAGE_ROLES = new Set(['system', 'user', 'assistant']);
 
@@ -51,11 +64,8 @@ export async function createModel(
   const params = req.parameters === undefined ? undefined : checkOptions(req.parameters, 'parameters');
   if (req.template !== undefined) checkTemplate(req.template); // one that cannot parse, or loops, is refused now
   const messages = req.messages === undefined ? undefined : checkMessages(req.messages);
-  if (req.parser && !BUILTIN_PARSER_NAMES.includes(req.parser)) {
-    throw new BadRequestError(
-      `parser ${JSON.stringify(req.parser)} is not one this server has: use one of ${BUILTIN_PARSER_NAMES.join(', ')}`,
-    );
-  }
+  checkBuiltinName('parser', req.parser, BUILTIN_PARSER_NAMES);
+  checkBuiltinName('renderer', req.renderer, BUILTIN_RENDERER_NAMES);
   let layers: Layer[];
   let config: ModelConfig;
   if (req.files && Object.keys(req.files).length > 0) {
@@ -89,6 +99,7 @@ export async function createModel(
   if (messages !== undefined && messages.length > 0) await replace(LAYER.messages, JSON.stringify(messages));
 
   if (req.parser) config = { ...config, parser: req.parser };
+  if (req.renderer) config = { ...config, renderer: req.renderer };
   config = { ...config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } };
   const cfg = await store.blobs.writeBytes(JSON.stringify(config));
   const manifest: Manifest = {

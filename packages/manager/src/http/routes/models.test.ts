@@ -163,6 +163,13 @@ describe('model management', () => {
     ],
     [
       '/api/create',
+      { model: 'x', from: 'det', renderer: 'qwen9' },
+      'POST',
+      400,
+      /renderer "qwen9" is not one this server has/,
+    ],
+    [
+      '/api/create',
       { model: 'x', files: { 'm.gguf': `sha256:${'0'.repeat(64)}` }, stream: false },
       'POST',
       400,

@@ -81,6 +81,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       parameters: optionalObject(body, 'parameters'),
       license: optionalStringOrList(body, 'license'),
       parser: optionalString(body, 'parser'),
+      renderer: optionalString(body, 'renderer'),
       // null is absent, as everywhere (Go decodes it as the zero value)
       messages: (body.messages ?? undefined) as CreateRequest['messages'],
     };

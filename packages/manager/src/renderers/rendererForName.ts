@@ -1,0 +1,13 @@
+// The built-in renderers by the names Ollama's registry puts in a model's config (model/renderers/renderer.go
+// rendererForName). A name not listed here is not one ownchat has: the model's prompt then comes from its
+// template (Go template layer or the GGUF's Jinja template). Ollama refuses such a model with "unknown renderer"; rendering from the template instead keeps models working whose family
+// ownchat has not ported yet.
+import type { Renderer } from './renderer.ts';
+
+const RENDERERS: Record<string, () => Renderer> = {};
+
+export function rendererForName(name: string | undefined): Renderer | undefined {
+  return name ? RENDERERS[name]?.() : undefined;
+}
+
+export const BUILTIN_RENDERER_NAMES = Object.keys(RENDERERS);
