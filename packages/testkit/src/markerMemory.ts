@@ -41,8 +41,8 @@ export const MEMORY_ROPE_FREQ_BASE = 1e9;
 export const MEMORY_VALUE = 1;
 
 /**
- * The layer-0 attention weights that make the memory, by tensor name (`blk.0.attn_q.weight`, …); undefined for
- * the tensors it leaves alone. The layer's input is RMS-normalised, so a one-hot token reads sqrt(n_embd).
+ * The layer-0 attention weights that make the memory, by tensor name (`blk.0.attn_q.weight`, …): all zero but
+ * the entries named above. The layer's input is RMS-normalised, so a one-hot token reads sqrt(n_embd).
  */
 export function markerMemoryWeights(layout: MarkerMemoryLayout): Map<string, RowFiller> {
   const { afterDim, markerDim, memoryDim, embedding: e, heads } = layout;
