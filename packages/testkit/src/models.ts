@@ -223,13 +223,13 @@ export async function writeRandomModel(path: string, shape: Partial<ModelShape> 
 }
 
 export interface DeterministicModelOptions {
-  /** Defaults to DETERMINISTIC_ANSWER. Its tokens must all differ (the model has no memory, see below). */
+  /** Defaults to DETERMINISTIC_ANSWER. Its tokens must all differ (the next token depends on the current one). */
   sentence?: string;
   /** Shape overrides; defaults are TINY with one layer (layers add nothing here but time). */
   shape?: Partial<ModelShape>;
   /**
-   * More answers, each starting after a given prompt token instead of "\n" (the model's only memory is the
-   * token it just read): a prompt that ends with that token gets that sentence. All chain tokens, across
+   * More answers, each starting after a given prompt token instead of "\n" (the next token depends on the
+   * token just read): a prompt that ends with that token gets that sentence. All chain tokens, across
    * sentences and starts, must differ.
    */
   continuations?: { after: string; sentence: string }[];
@@ -253,8 +253,10 @@ export interface DeterministicModelOptions {
    * A second answer, given instead of the first (after the same `after` token) where the prompt holds `marker`
    * anywhere before: the model's one memory beyond the token it just read (see markerMemory.ts), e.g. a final
    * answer once a tool result's `<tool_response>` is in the prompt. The marker is one token: one of `special`,
-   * or a word the vocabulary gets (merged before every other word). Its tokens must differ from every chain
-   * token; the prompt must be a few dozen tokens long (a short one dilutes the memory less, see markerMemory.ts).
+   * or a word the vocabulary gets (merged before every other word). The answer's tokens must differ from every
+   * chain token. Prompts should be a few dozen tokens or more: in the answer, the marker still adds
+   * (markers / tokens so far) to the memory, a nudge toward the marked answer's first token that a prompt of
+   * only a handful of tokens would make large.
    */
   afterMarker?: { marker: string; sentence?: string; tokens?: string[] };
 }
@@ -272,7 +274,8 @@ const NEXT_TOKEN_LOGIT = 500;
  *
  * - attn_output and ffn_down are zero, so no layer adds anything to the residual stream: the final hidden
  *   state at a position is just the RMS-normalised embedding of the token there, and the next token depends
- *   on the current token alone (hence the sentence's tokens must be distinct).
+ *   on the current token alone (hence the sentence's tokens must be distinct). With `afterMarker`, one
+ *   attention head adds one more dimension, the memory (markerMemory.ts).
  * - The chain's tokens (`<0x0A>`, the last token of the ChatML generation prompt "<|im_start|>assistant\n",
  *   then the sentence's tokens) get one-hot embeddings: exactly orthogonal. Other tokens' embeddings are random
  *   but zero on those dimensions, so they give no chain token any logit.
