@@ -4,6 +4,7 @@
 
 import { f32, type GgufValue, str, u32 } from './gguf/values.ts';
 import { type GgmlTypeName, type GgufTensor, type RowFiller, writeGguf } from './gguf/writer.ts';
+import { MEMORY_ROPE_FREQ_BASE, MEMORY_VALUE, markerMemoryWeights } from './markerMemory.ts';
 import { deriveSeed, Rng } from './random.ts';
 import {
   buildVocabulary,
@@ -150,10 +151,14 @@ function llamaTensorSpecs(shape: ModelShape): TensorSpec[] {
   return specs;
 }
 
+/** RoPE's base frequency, llama's; a model that must attend by content alone, whatever the distance, raises it. */
+const ROPE_FREQ_BASE = 10000;
+
 function llamaMetadata(
   shape: ModelShape,
   vocab: Vocabulary,
   chatTemplate?: string,
+  ropeFreqBase = ROPE_FREQ_BASE,
 ): Array<readonly [string, GgufValue]> {
   return [
     ['general.architecture', str('llama')],
@@ -167,7 +172,7 @@ function llamaMetadata(
     ['llama.attention.head_count', u32(shape.heads)],
     ['llama.attention.head_count_kv', u32(shape.headsKv)],
     ['llama.rope.dimension_count', u32(shape.embedding / shape.heads)],
-    ['llama.rope.freq_base', f32(10000)],
+    ['llama.rope.freq_base', f32(ropeFreqBase)],
     ['llama.attention.layer_norm_rms_epsilon', f32(1e-6)],
     ...vocabularyMetadata(vocab, chatTemplate),
   ];
@@ -185,6 +190,7 @@ async function writeLlama(
   vocab: Vocabulary,
   dataFor: (spec: TensorSpec) => Float32Array | RowFiller,
   chatTemplate?: string,
+  ropeFreqBase?: number,
 ): Promise<number> {
   const tensors: GgufTensor[] = llamaTensorSpecs(shape).map((spec) => ({
     name: spec.name,
@@ -192,7 +198,10 @@ async function writeLlama(
     type: spec.norm ? 'F32' : GGML_TYPE_OF[shape.type],
     data: dataFor(spec),
   }));
-  const written = await writeGguf(path, { metadata: llamaMetadata(shape, vocab, chatTemplate), tensors });
+  const written = await writeGguf(path, {
+    metadata: llamaMetadata(shape, vocab, chatTemplate, ropeFreqBase),
+    tensors,
+  });
   return written.size;
 }
 
@@ -214,13 +223,13 @@ export async function writeRandomModel(path: string, shape: Partial<ModelShape> 
 }
 
 export interface DeterministicModelOptions {
-  /** Defaults to DETERMINISTIC_ANSWER. Its tokens must all differ (the model has no memory, see below). */
+  /** Defaults to DETERMINISTIC_ANSWER. Its tokens must all differ (the next token depends on the current one). */
   sentence?: string;
   /** Shape overrides; defaults are TINY with one layer (layers add nothing here but time). */
   shape?: Partial<ModelShape>;
   /**
-   * More answers, each starting after a given prompt token instead of "\n" (the model's only memory is the
-   * token it just read): a prompt that ends with that token gets that sentence. All chain tokens, across
+   * More answers, each starting after a given prompt token instead of "\n" (the next token depends on the
+   * token just read): a prompt that ends with that token gets that sentence. All chain tokens, across
    * sentences and starts, must differ.
    */
   continuations?: { after: string; sentence: string }[];
@@ -240,6 +249,16 @@ export interface DeterministicModelOptions {
   promptWords?: string[];
   /** The GGUF's tokenizer.chat_template (Jinja); defaults to ChatML's. */
   chatTemplate?: string;
+  /**
+   * A second answer, given instead of the first (after the same `after` token) where the prompt holds `marker`
+   * anywhere before: the model's one memory beyond the token it just read (see markerMemory.ts), e.g. a final
+   * answer once a tool result's `<tool_response>` is in the prompt. The marker is one token: one of `special`,
+   * or a word the vocabulary gets (merged before every other word). The answer's tokens must differ from every
+   * chain token. Prompts should be a few dozen tokens or more: in the answer, the marker still adds
+   * (markers / tokens so far) to the memory, a nudge toward the marked answer's first token that a prompt of
+   * only a handful of tokens would make large.
+   */
+  afterMarker?: { marker: string; sentence?: string; tokens?: string[] };
 }
 
 /**
@@ -255,7 +274,8 @@ const NEXT_TOKEN_LOGIT = 500;
  *
  * - attn_output and ffn_down are zero, so no layer adds anything to the residual stream: the final hidden
  *   state at a position is just the RMS-normalised embedding of the token there, and the next token depends
- *   on the current token alone (hence the sentence's tokens must be distinct).
+ *   on the current token alone (hence the sentence's tokens must be distinct). With `afterMarker`, one
+ *   attention head adds one more dimension, the memory (markerMemory.ts).
  * - The chain's tokens (`<0x0A>`, the last token of the ChatML generation prompt "<|im_start|>assistant\n",
  *   then the sentence's tokens) get one-hot embeddings: exactly orthogonal. Other tokens' embeddings are random
  *   but zero on those dimensions, so they give no chain token any logit.
@@ -274,33 +294,51 @@ export async function writeDeterministicModel(
     after: c.after,
     tokens: sentenceTokens(c.sentence),
   }));
+  const marked = options.afterMarker && {
+    marker: options.afterMarker.marker,
+    tokens: options.afterMarker.tokens ?? sentenceTokens(options.afterMarker.sentence ?? ''),
+  };
+  if (marked && marked.tokens.length === 0) throw new Error('afterMarker needs a sentence or tokens');
   const special = options.special ?? [];
   const allWords = [
+    ...(marked ? [marked.marker] : []),
     ...(options.promptWords ?? []),
     ...tokens,
     ...more.flatMap((c) => [c.after, ...c.tokens]),
+    ...(marked?.tokens ?? []),
   ].filter((w) => !special.includes(w));
   const vocab = buildVocabulary({ size: full.vocab, words: [...allWords, ...COMMON_WORDS], special });
-  const chains = [{ after: options.after ?? '<0x0A>', tokens }, ...more];
-  const chain = chains.flatMap((c) => [c.after, ...c.tokens]).map((t) => vocab.idOf(t));
-  const successors = chains.flatMap((c) => [...c.tokens, '<|im_end|>']).map((t) => vocab.idOf(t));
+  const after = options.after ?? '<0x0A>';
+  const chains = [{ after, tokens }, ...more];
+  // The marked answer follows `after` too, through the memory rather than a dimension of its own (below).
+  const chainTokens = [...chains.flatMap((c) => [c.after, ...c.tokens]), ...(marked?.tokens ?? [])];
+  const chain = chainTokens.map((t) => vocab.idOf(t));
+  const successors = [...chains, ...(marked ? [{ tokens: marked.tokens.slice(1) }] : [])]
+    .flatMap((c) => [...c.tokens, '<|im_end|>'])
+    .map((t) => vocab.idOf(t));
   if (new Set(chain).size !== chain.length) {
-    throw new Error(`the sentence's tokens must be distinct (and not "\\n"): ${JSON.stringify(tokens)}`);
+    throw new Error(`the sentence's tokens must be distinct (and not "\\n"): ${JSON.stringify(chainTokens)}`);
   }
-  if (chain.length > full.embedding) {
+  if (marked && chainTokens.includes(marked.marker)) {
+    throw new Error(`the marker ${JSON.stringify(marked.marker)} must not be a token of an answer`);
+  }
+  // With the memory, the two dimensions after the chain's hold the marker and the memory (markerMemory.ts).
+  const reserved = chain.length + (marked ? 2 : 0);
+  if (reserved > full.embedding) {
     throw new Error(
-      `${chain.length} chain tokens need an embedding of at least that width, got ${full.embedding}`,
+      `${reserved} chain tokens need an embedding of at least that width, got ${full.embedding}`,
     );
   }
 
   const e = full.embedding;
   const dimOf = new Map(chain.map((id, i) => [id, i]));
+  const markerId = marked && vocab.idOf(marked.marker);
   const rng = new Rng(deriveSeed(full.seed, 'token_embd.weight'));
   const embedding = (row: number, out: Float32Array): void => {
     out.fill(0);
-    const dim = dimOf.get(row);
+    const dim = row === markerId ? chain.length : dimOf.get(row);
     if (dim !== undefined) out[dim] = 1;
-    else for (let i = chain.length; i < e; i++) out[i] = rng.normal() * 0.02;
+    else for (let i = reserved; i < e; i++) out[i] = rng.normal() * 0.02;
   };
   // RMSNorm turns the one-hot into sqrt(e) / sqrt(1 + e * eps) ~ sqrt(e) on its dimension.
   const scale = NEXT_TOKEN_LOGIT / Math.sqrt(e);
@@ -309,10 +347,24 @@ export async function writeDeterministicModel(
   successors.forEach((id, i) => {
     nextRows.set(id, [...(nextRows.get(id) ?? []), i]);
   });
+  const markedFirst = marked && vocab.idOf(marked.tokens[0]!);
+  const memoryDim = chain.length + 1;
   const output = (row: number, out: Float32Array): void => {
     out.fill(0);
     for (const i of nextRows.get(row) ?? []) out[i] = scale; // dim i holds chain[i], the token this one follows
+    // Where the memory is MEMORY_VALUE, `after` and the memory each normalise to sqrt(e / 2): the first
+    // answer's first token gets NEXT_TOKEN_LOGIT / sqrt(2), the marked answer's twice that.
+    if (row === markedFirst) out[memoryDim] = (2 * scale) / MEMORY_VALUE;
   };
+  const memory = marked
+    ? markerMemoryWeights({
+        afterDim: dimOf.get(vocab.idOf(after))!,
+        markerDim: chain.length,
+        memoryDim,
+        embedding: e,
+        heads: full.heads,
+      })
+    : new Map<string, RowFiller>();
 
   const size = await writeLlama(
     path,
@@ -322,12 +374,15 @@ export async function writeDeterministicModel(
       if (spec.norm) return ones(spec.dims[0]!);
       if (spec.name === 'token_embd.weight') return embedding;
       if (spec.name === 'output.weight') return output;
+      const memoryWeights = memory.get(spec.name);
+      if (memoryWeights) return memoryWeights;
       if (spec.name.endsWith('attn_output.weight') || spec.name.endsWith('ffn_down.weight')) {
         return new Float32Array(spec.dims[0]! * spec.dims[1]!);
       }
       return randomRows(full.seed, spec.name);
     },
     options.chatTemplate,
+    marked ? MEMORY_ROPE_FREQ_BASE : undefined,
   );
   return {
     path,

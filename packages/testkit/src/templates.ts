@@ -20,8 +20,8 @@ export const THINKER_TEMPLATE = `{{- range $i, $_ := .Messages }}
 
 /**
  * qwen2.5's template shape (tools in the system message, calls in <tool_call> tags, results in <tool_response>);
- * after a tool result the answer starts with "Answer:", so a deterministic test model (whose only memory is the
- * token it just read) can tell that turn from the first.
+ * after a tool result the answer starts with "Answer:", so a deterministic test model can tell that turn from the
+ * first by the token it just read (a model with testkit's afterMarker needs no such change of template).
  */
 export const QWEN25_TOOLS_TEMPLATE = `{{- if .Messages }}
 {{- if or .System .Tools }}<|im_start|>system

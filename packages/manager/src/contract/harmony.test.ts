@@ -7,18 +7,26 @@
 // answer after its thinking). Checked through the official `ollama` client and the `openai` SDK, streamed and
 // not, and a whole tool loop whose second prompt is checked byte for byte.
 //
-// The test models' only memory is the token they just read, so a token appears once per answer: where harmony
-// repeats a tag (`<|channel|>` in the second message), the answer spells it with ordinary tokens ("<|chan" +
-// "nel|>"), which read the same. Every gpt-oss prompt ends in `<|start|>assistant`, so a model answers every
-// turn alike: the loop's second answer is the call again (its prompt is what is checked).
+// The test models' next token depends on the token they just read, so a token appears once per answer: where
+// harmony repeats a tag (`<|channel|>` in the second message), the answer spells it with ordinary tokens
+// ("<|chan" + "nel|>"), which read the same. Every gpt-oss prompt ends in `<|start|>assistant`; the caller also
+// remembers whether a tool's result (its header's " to=assistant") came before (testkit's afterMarker), so the
+// loop's turn after the result is a final answer. The loop's second prompt is checked byte for byte.
 import path from 'node:path';
-import { GPT_OSS_TEMPLATE, importModel, writeDeterministicModel } from '@ownchat/testkit';
+import {
+  type DeterministicModelOptions,
+  GPT_OSS_TEMPLATE,
+  importModel,
+  sentenceTokens,
+  WEATHER_FINAL,
+  writeDeterministicModel,
+} from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   afterCall,
-  expectedCall,
   expectOllamaCall,
-  expectOpenaiCall,
+  expectOllamaFinal,
+  expectOpenaiLoop,
   question,
   renderedPrompt,
   startToolServer,
@@ -73,11 +81,28 @@ const CALLER_ANSWER = [
   '<|call|>',
 ];
 
+// The caller's answer once a tool's result is in the prompt: WEATHER_FINAL on the final channel, its tags
+// spelled with ordinary tokens split otherwise than in the call ("<|cha" + "nnel|>").
+const CALLER_FINAL = [
+  '<|cha',
+  'nnel|>',
+  'final',
+  '<|me',
+  'ssage|>',
+  ...sentenceTokens(WEATHER_FINAL),
+  '<|return|>',
+];
+
 let t: ToolServer;
 
-async function harmonyModel(name: string, tokens: string[]) {
+async function harmonyModel(
+  name: string,
+  tokens: string[],
+  afterMarker?: DeterministicModelOptions['afterMarker'],
+) {
   const model = await writeDeterministicModel(path.join(t.dir, `${name}.gguf`), {
     tokens,
+    afterMarker,
     special: HARMONY_SPECIAL,
     after: 'assistant',
     promptWords: ['assistant'],
@@ -89,7 +114,7 @@ async function harmonyModel(name: string, tokens: string[]) {
 beforeAll(async () => {
   t = await startToolServer('harmony');
   await harmonyModel('oss-thinker', THINKER_ANSWER);
-  await harmonyModel('oss-caller', CALLER_ANSWER);
+  await harmonyModel('oss-caller', CALLER_ANSWER, { marker: '▁to=assistant', tokens: CALLER_FINAL });
 }, 120_000);
 
 afterAll(async () => {
@@ -136,7 +161,7 @@ describe('harmony through the ollama client', () => {
     expect(await line(false)).toBeUndefined();
   });
 
-  it("runs the tool loop: the call and the tool's result go back into the prompt as Ollama renders them", async () => {
+  it("runs the tool loop: the call and the tool's result go back into the prompt as Ollama renders them, then the final answer", async () => {
     const first = await t.ollama.chat({
       model: 'oss-caller',
       messages: [question],
@@ -163,8 +188,7 @@ describe('harmony through the ollama client', () => {
         '<|start|>functions.get_weather to=assistant<|message|>22 degrees, sunny<|end|>' +
         '<|start|>assistant',
     );
-    const next = await t.ollama.chat({ model: 'oss-caller', messages, tools: [weather], stream: false });
-    expect(next.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), ...expectedCall }]);
+    await expectOllamaFinal(t.ollama, 'oss-caller', messages, WEATHER_FINAL);
   });
 });
 
@@ -192,7 +216,7 @@ describe('harmony through the openai SDK', () => {
     expect({ reasoning, content }).toEqual({ reasoning: 'Checking the sky', content: 'Sunny!' });
   });
 
-  it('answers tool_calls with arguments as JSON text and finish_reason tool_calls, streamed and not', async () => {
-    await expectOpenaiCall(t.openai, 'oss-caller', 'Need the weather');
+  it('answers tool_calls with arguments as JSON text and finish_reason tool_calls, then the final answer after the tool message, streamed and not', async () => {
+    await expectOpenaiLoop(t.openai, 'oss-caller', WEATHER_FINAL, 'Need the weather');
   });
 });

@@ -1,18 +1,18 @@
 // Tools for a model with only a Jinja chat template (no Ollama template layer), as Ollama serves one: the
 // GGUF's template (qwen2.5's, testkit QWEN25_JINJA) renders the chat with `tools`, the assistant's calls and the
 // tool results (Ollama has llama-server render it; runner/jinjaTools.test.ts checks the prompt text), and the
-// answer's <tool_call> (the template's tag) is parsed back into tool_calls. The test model answers every chat
-// with the same call: without tools it is text, with tools a call, through the ollama client and the openai SDK.
+// answer's <tool_call> (the template's tag) is parsed back into tool_calls. The test model answers a chat with
+// the call (without tools it is text, with tools a call), and once a tool's result (the template's
+// <tool_response>) is in the prompt with the final answer (testkit's afterMarker): a whole loop, through the
+// ollama client and the openai SDK.
 import path from 'node:path';
-import { importModel, QWEN25_JINJA, writeDeterministicModel } from '@ownchat/testkit';
-import type OpenAI from 'openai';
+import { importModel, QWEN25_JINJA, WEATHER_FINAL, writeDeterministicModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   afterCall,
-  expectedCall,
-  expectedOpenaiCall,
   expectOllamaCall,
-  expectOpenaiCall,
+  expectOllamaFinal,
+  expectOpenaiLoop,
   question,
   startToolServer,
   type ToolServer,
@@ -28,6 +28,7 @@ beforeAll(async () => {
   const model = await writeDeterministicModel(path.join(t.dir, 'hermes.gguf'), {
     sentence: CALL,
     chatTemplate: QWEN25_JINJA,
+    afterMarker: { marker: '<tool_response>', sentence: WEATHER_FINAL },
     shape: { vocab: 1024 },
   });
   await importModel(t.server.url, 'hermes', model.path);
@@ -49,7 +50,7 @@ describe('tools through a GGUF Jinja template', () => {
     await expectOllamaCall(t.ollama, 'hermes');
   });
 
-  it('takes the call and its result back through the template (a whole loop turn, ollama client)', async () => {
+  it('takes the call and its result back through the template, then answers (a whole loop, ollama client)', async () => {
     const first = await t.ollama.chat({
       model: 'hermes',
       messages: [question],
@@ -57,23 +58,12 @@ describe('tools through a GGUF Jinja template', () => {
       stream: false,
     });
     const messages = afterCall(first.message);
+    await expectOllamaFinal(t.ollama, 'hermes', messages, WEATHER_FINAL);
     const next = await t.ollama.chat({ model: 'hermes', messages, tools: [weather], stream: false });
-    expect(next.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), ...expectedCall }]);
     expect(next.prompt_eval_count).toBeGreaterThan(first.prompt_eval_count);
   });
 
-  it('answers tool_calls through the openai SDK, and takes the tool message by its tool_call_id', async () => {
-    const r = await expectOpenaiCall(t.openai, 'hermes');
-    const call = r.choices[0]!.message.tool_calls![0]!;
-    const next = await t.openai.chat.completions.create({
-      model: 'hermes',
-      messages: [
-        { role: 'user', content: 'What is the weather in Paris?' },
-        r.choices[0]!.message,
-        { role: 'tool', tool_call_id: call.id, content: '22 degrees, sunny' },
-      ],
-      tools: [weather as OpenAI.ChatCompletionTool],
-    });
-    expect(next.choices[0]!.message.tool_calls).toEqual([expectedOpenaiCall]);
+  it('answers tool_calls through the openai SDK, takes the tool message by its tool_call_id, then answers', async () => {
+    await expectOpenaiLoop(t.openai, 'hermes', WEATHER_FINAL);
   });
 });

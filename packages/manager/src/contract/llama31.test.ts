@@ -4,15 +4,17 @@
 // candidate, "parameters" as the arguments), and the call goes back as the assistant's message, its result
 // as an ipython message. Checked through the official `ollama` client and the `openai` SDK, streamed and not.
 //
-// The test model's only memory is the token it just read, so every turn gets the same answer (both prompts end
-// in "<|end_header_id|>\n\n"): the loop's second prompt is what is checked there.
+// Both of a loop's prompts end in "<|end_header_id|>\n\n"; the test model remembers whether an `ipython` header
+// (a tool's result) came before (testkit's afterMarker), so the turn after the result is a final answer, and
+// the loop's second prompt is checked byte for byte.
 import path from 'node:path';
-import { importModel, writeDeterministicModel } from '@ownchat/testkit';
+import { importModel, WEATHER_FINAL, writeDeterministicModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   afterCall,
   expectOllamaCall,
-  expectOpenaiCall,
+  expectOllamaFinal,
+  expectOpenaiLoop,
   question,
   renderedPrompt,
   startToolServer,
@@ -82,6 +84,7 @@ beforeAll(async () => {
   const model = await writeDeterministicModel(path.join(t.dir, 'llama31.gguf'), {
     tokens: ['{"name":', '▁"get_weather",', '▁"parameters":', '▁{"city":', '▁"Paris"}}'],
     special: ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'],
+    afterMarker: { marker: 'ipython', sentence: WEATHER_FINAL },
     shape: { vocab: 1024 },
   });
   await importModel(t.server.url, 'llama31-caller', model.path, { template: LLAMA31 });
@@ -109,7 +112,7 @@ describe('llama3.1 through the ollama client', () => {
     await expectOllamaCall(t.ollama, 'llama31-caller');
   });
 
-  it('runs the tool loop: the call and its result go back into the prompt as Ollama renders them', async () => {
+  it('runs the tool loop: the call and its result go back into the prompt as Ollama renders them, then the final answer', async () => {
     const first = await t.ollama.chat({
       model: 'llama31-caller',
       messages: [question],
@@ -124,11 +127,12 @@ describe('llama3.1 through the ollama client', () => {
         '<|start_header_id|>ipython<|end_header_id|>\n\n22 degrees, sunny<|eot_id|>' +
         '<|start_header_id|>assistant<|end_header_id|>\n\n',
     );
+    await expectOllamaFinal(t.ollama, 'llama31-caller', messages, WEATHER_FINAL);
   });
 });
 
 describe('llama3.1 through the openai SDK', () => {
-  it('answers tool_calls with finish_reason tool_calls, streamed and not', async () => {
-    await expectOpenaiCall(t.openai, 'llama31-caller');
+  it('answers tool_calls with finish_reason tool_calls, then the final answer after the tool message, streamed and not', async () => {
+    await expectOpenaiLoop(t.openai, 'llama31-caller', WEATHER_FINAL);
   });
 });

@@ -5,16 +5,18 @@
 // tag), or the call would come back as bare JSON in the content. Checked through the official `ollama` client
 // and the `openai` SDK, streamed and not, and a tool loop whose second prompt is checked byte for byte.
 //
-// The test model's only memory is the token it just read, so its answer has no token twice (no newlines: the
-// generation prompt ends with one) and every turn gets the same answer: the loop's second prompt is checked.
+// The test model's next token depends on the token it just read, so its answer has no token twice (no newlines:
+// the generation prompt ends with one), and on one memory: whether a <tool_response> was in the prompt, which
+// makes the loop's turn after the tool's result a final answer (testkit's afterMarker). The loop's second
+// prompt is checked byte for byte.
 import path from 'node:path';
-import { importModel, writeDeterministicModel } from '@ownchat/testkit';
+import { importModel, WEATHER_FINAL, writeDeterministicModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   afterCall,
-  expectedCall,
   expectOllamaCall,
-  expectOpenaiCall,
+  expectOllamaFinal,
+  expectOpenaiLoop,
   question,
   renderedPrompt,
   startToolServer,
@@ -105,6 +107,7 @@ beforeAll(async () => {
   const model = await writeDeterministicModel(path.join(t.dir, 'qwen3.gguf'), {
     tokens: ANSWER,
     special: ['<tool_call>'],
+    afterMarker: { marker: '<tool_response>', sentence: WEATHER_FINAL },
     shape: { vocab: 1024 },
   });
   await importModel(t.server.url, 'qwen3-caller', model.path, { template: QWEN3 });
@@ -139,7 +142,7 @@ describe('qwen3 through the ollama client', () => {
     );
   });
 
-  it('runs the tool loop: thinking, the call and the result go back into the prompt as Ollama renders them', async () => {
+  it('runs the tool loop: thinking, the call and the result go back into the prompt as Ollama renders them, then the final answer', async () => {
     const first = await t.ollama.chat({
       model: 'qwen3-caller',
       messages: [question],
@@ -161,13 +164,12 @@ describe('qwen3 through the ollama client', () => {
         '<|im_start|>user\n<tool_response>\n22 degrees, sunny\n</tool_response><|im_end|>\n' +
         '<|im_start|>assistant\n',
     );
-    const next = await t.ollama.chat({ model: 'qwen3-caller', messages, tools: [weather], stream: false });
-    expect(next.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), ...expectedCall }]);
+    await expectOllamaFinal(t.ollama, 'qwen3-caller', messages, WEATHER_FINAL);
   });
 });
 
 describe('qwen3 through the openai SDK', () => {
-  it('answers reasoning and tool_calls, finish_reason tool_calls, streamed and not', async () => {
-    await expectOpenaiCall(t.openai, 'qwen3-caller', 'Need the weather');
+  it('answers reasoning and tool_calls, finish_reason tool_calls, then the final answer after the tool message, streamed and not', async () => {
+    await expectOpenaiLoop(t.openai, 'qwen3-caller', WEATHER_FINAL, 'Need the weather');
   });
 });

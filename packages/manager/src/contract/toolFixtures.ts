@@ -143,3 +143,65 @@ export async function expectOpenaiCall(
   expect(finishes.at(-1)).toBe('tool_calls');
   return r;
 }
+
+/**
+ * A loop's last turn through the ollama client, streamed and not: with the tool's result in `messages` the
+ * model answers `final` as content, with no call and no thinking.
+ */
+export async function expectOllamaFinal(
+  ollama: Ollama,
+  model: string,
+  messages: Message[],
+  final: string,
+): Promise<void> {
+  const r = await ollama.chat({ model, messages, tools: [weather], stream: false });
+  expect(r.message.content).toBe(final);
+  expect(r.message.tool_calls).toBeUndefined();
+  expect(r.message.thinking).toBeUndefined();
+  expect(r.done_reason).toBe('stop');
+  const parts: ChatResponse[] = [];
+  for await (const part of await ollama.chat({ model, messages, tools: [weather], stream: true })) {
+    parts.push(part);
+  }
+  expect(parts.map((p) => p.message.content).join('')).toBe(final);
+  expect(parts.flatMap((p) => p.message.tool_calls ?? [])).toEqual([]);
+  expect(parts.map((p) => p.message.thinking ?? '').join('')).toBe('');
+  expect(parts.at(-1)!.done).toBe(true);
+}
+
+/**
+ * A whole loop through the openai SDK: the call (expectOpenaiCall), the assistant's message and the tool's
+ * result (a `tool` message answered by its tool_call_id) sent back, then `final` as content with
+ * finish_reason "stop" and no tool_calls, streamed and not.
+ */
+export async function expectOpenaiLoop(
+  openai: OpenAI,
+  model: string,
+  final: string,
+  reasoning?: string,
+): Promise<void> {
+  const first = await expectOpenaiCall(openai, model, reasoning);
+  const answer = first.choices[0]!.message;
+  const request = {
+    model,
+    messages: [
+      { role: 'user' as const, content: 'What is the weather in Paris?' },
+      answer,
+      { role: 'tool' as const, tool_call_id: answer.tool_calls![0]!.id, content: '22 degrees, sunny' },
+    ],
+    tools: [weather as OpenAI.ChatCompletionTool],
+  };
+  const r = await openai.chat.completions.create(request);
+  expect(r.choices[0]!.message.content).toBe(final);
+  expect(r.choices[0]!.message.tool_calls).toBeUndefined();
+  expect(r.choices[0]!.finish_reason).toBe('stop');
+  let content = '';
+  const calls = [];
+  const finishes = [];
+  for await (const chunk of await openai.chat.completions.create({ ...request, stream: true })) {
+    content += chunk.choices[0]?.delta.content ?? '';
+    calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
+    finishes.push(chunk.choices[0]?.finish_reason);
+  }
+  expect({ content, calls, finish: finishes.at(-1) }).toEqual({ content: final, calls: [], finish: 'stop' });
+}

@@ -16,7 +16,7 @@ import {
 import type { Message, Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { question, weather } from './toolFixtures.ts';
+import { expectOllamaFinal, expectOpenaiLoop, question, weather } from './toolFixtures.ts';
 
 const CALL = WEATHER_CALL;
 const FINAL = WEATHER_FINAL;
@@ -91,9 +91,7 @@ describe('tool calls through the ollama client', () => {
     expect(rendered._debug_info.rendered_template).toBe(
       '<|im_start|>system\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\n{"type": "function", "function": {get_weather Get the current weather for a city {object <nil> <nil> [city] {"city":{"type":"string","description":"The city"}}}}}\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call><|im_end|>\n<|im_start|>user\nWhat is the weather in Paris?<|im_end|>\n<|im_start|>assistant\n<tool_call>\n{"name": "get_weather", "arguments": {"city":"Paris"}}\n</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\n22 degrees, sunny\n</tool_response><|im_end|>\n<|im_start|>assistant\nAnswer:',
     );
-    const last = await ollama.chat({ model: 'caller', messages, tools: [weather], stream: false });
-    expect(last.message.content).toBe(` ${FINAL}`.slice(1));
-    expect(last.message.tool_calls).toBeUndefined();
+    await expectOllamaFinal(ollama, 'caller', messages, FINAL);
   });
 
   it("refuses tools and thinking a model lacks, in Ollama's words", async () => {
@@ -182,24 +180,8 @@ describe('tool calls and reasoning through the openai SDK', () => {
     expect(none.choices[0]!.message.content).toBe(CALL);
   });
 
-  it('finishes the loop with a tool message answered by its tool_call_id', async () => {
-    const first = await openai.chat.completions.create({
-      model: 'caller',
-      messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
-      tools: [weather as OpenAI.ChatCompletionTool],
-    });
-    const call = first.choices[0]!.message.tool_calls![0]!;
-    const r = await openai.chat.completions.create({
-      model: 'caller',
-      messages: [
-        { role: 'user', content: 'What is the weather in Paris?' },
-        first.choices[0]!.message,
-        { role: 'tool', tool_call_id: call.id, content: '22 degrees, sunny' },
-      ],
-      tools: [weather as OpenAI.ChatCompletionTool],
-    });
-    expect(r.choices[0]!.message.content).toBe(FINAL);
-    expect(r.choices[0]!.finish_reason).toBe('stop');
+  it('finishes the loop with a tool message answered by its tool_call_id, streamed and not', async () => {
+    await expectOpenaiLoop(openai, 'caller', FINAL);
   });
 
   it('returns reasoning apart from content; reasoning_effort "none" turns it off', async () => {
