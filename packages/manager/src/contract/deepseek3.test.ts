@@ -170,6 +170,27 @@ describe('deepseek3 through the ollama client', () => {
   });
 });
 
+describe('deepseek3 through /api/generate', () => {
+  it('writes the prompt with the renderer (system, then the prompt as a user turn) and splits thinking off', async () => {
+    const body = { model: 'deepseek-caller', prompt: 'What is the weather in Paris?', system: 'Be brief.' };
+    const res = await fetch(`${t.server.url}/api/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ ...body, _debug_render_only: true }),
+    });
+    const rendered = ((await res.json()) as { _debug_info: { rendered_template: string } })._debug_info;
+    // deepseek3_test.go "thinking enabled with system".
+    expect(rendered.rendered_template).toBe(
+      '<｜begin▁of▁sentence｜>Be brief.<｜User｜>What is the weather in Paris?<｜Assistant｜><think>',
+    );
+    // think set: Ollama's generate handler initialises the parser before it defaults think to true.
+    const r = await t.ollama.generate({ ...body, think: true, stream: false });
+    expect({ thinking: r.thinking, response: r.response }).toEqual({
+      thinking: 'Need the weather',
+      response: '',
+    });
+  });
+});
+
 describe('deepseek3 through the openai SDK', () => {
   it('answers reasoning and tool_calls, finish_reason tool_calls, streamed and not', async () => {
     await expectOpenaiCall(t.openai, 'deepseek-caller', 'Need the weather');
