@@ -2,9 +2,12 @@
 // rendererForName). A name not listed here is not one ownchat has: the model's prompt then comes from its
 // template (Go template layer or the GGUF's Jinja template). Ollama refuses such a model with "unknown renderer"; rendering from the template instead keeps models working whose family
 // ownchat has not ported yet.
+import { DeepSeek3Renderer } from './deepseek3.ts';
 import type { Renderer } from './renderer.ts';
 
-const RENDERERS: Record<string, () => Renderer> = {};
+const RENDERERS: Record<string, () => Renderer> = {
+  'deepseek3.1': () => new DeepSeek3Renderer(true),
+};
 
 export function rendererForName(name: string | undefined): Renderer | undefined {
   return name ? RENDERERS[name]?.() : undefined;

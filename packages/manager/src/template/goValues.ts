@@ -123,6 +123,32 @@ function orderedProperties(raw: Obj): Obj {
   return out;
 }
 
+/**
+ * An api.ToolFunctionParameters as Go code (a built-in renderer) marshals it: the struct's fields in order, the
+ * properties in the request's order (api.ToolPropertiesMap is ordered), "properties": null when absent.
+ */
+export function apiToolParameters(raw: unknown): Obj {
+  const p = isObj(raw) ? raw : {};
+  const present = (v: unknown) => v !== undefined && v !== null;
+  return {
+    type: typeof p.type === 'string' ? p.type : '',
+    ...(present(p.$defs) ? { $defs: sortedDeep(p.$defs) } : {}),
+    ...(present(p.items) ? { items: sortedDeep(p.items) } : {}),
+    ...(Array.isArray(p.required) && p.required.length ? { required: p.required.map(String) } : {}),
+    properties: isObj(p.properties) ? orderedProperties(p.properties) : null,
+  };
+}
+
+/**
+ * An api.ToolCallFunctionArguments as Go code marshals it: an ordered map of the call's keys, whose nested
+ * objects were decoded into Go maps (sorted keys).
+ */
+export function apiCallArguments(raw: unknown): Obj {
+  const out: Obj = {};
+  if (isObj(raw)) for (const [k, v] of Object.entries(raw)) out[k] = sortedDeep(v);
+  return out;
+}
+
 /** template.templateProperties: a Go map (sorted) that prints as JSON; absent ones print "{}", marshal null. */
 function templateProperties(raw: unknown): Obj {
   const present = isObj(raw);
