@@ -4,10 +4,12 @@ import type { BuiltinParser } from './builtinParser.ts';
 import { HarmonyParser } from './harmony.ts';
 import { PassthroughParser } from './passthrough.ts';
 import { Qwen3Parser } from './qwen3.ts';
+import { Qwen3CoderParser } from './qwen3coder.ts';
 
 const PARSERS: Record<string, () => BuiltinParser> = {
   qwen3: () => new Qwen3Parser(false, false),
   'qwen3-thinking': () => new Qwen3Parser(true, true),
+  'qwen3-coder': () => new Qwen3CoderParser(),
   harmony: () => new HarmonyParser(),
   passthrough: () => new PassthroughParser(),
 };
