@@ -9,9 +9,9 @@ import { Qwen3CoderParser } from './qwen3coder.ts';
 const PARSERS: Record<string, () => BuiltinParser> = {
   qwen3: () => new Qwen3Parser(false, false),
   'qwen3-thinking': () => new Qwen3Parser(true, true),
-  'qwen3-coder': () => new Qwen3CoderParser(),
   harmony: () => new HarmonyParser(),
   passthrough: () => new PassthroughParser(),
+  'qwen3-coder': () => new Qwen3CoderParser(),
 };
 
 export function parserForName(name: string | undefined): BuiltinParser | undefined {

@@ -2,9 +2,12 @@
 // rendererForName). A name not listed here is not one ownchat has: the model's prompt then comes from its
 // template (Go template layer or the GGUF's Jinja template). Ollama refuses such a model with "unknown renderer"; rendering from the template instead keeps models working whose family
 // ownchat has not ported yet.
+import { Qwen3CoderRenderer } from './qwen3coder.ts';
 import type { Renderer } from './renderer.ts';
 
-const RENDERERS: Record<string, () => Renderer> = {};
+const RENDERERS: Record<string, () => Renderer> = {
+  'qwen3-coder': () => new Qwen3CoderRenderer(),
+};
 
 export function rendererForName(name: string | undefined): Renderer | undefined {
   return name ? RENDERERS[name]?.() : undefined;
