@@ -92,10 +92,12 @@ describe('qwen3-coder through the ollama client', () => {
   });
 
   it('refuses think as Ollama does for a model that cannot think; think false is fine', async () => {
-    await expect(t.ollama.chat({ model: 'coder', messages: [question], think: true })).rejects.toMatchObject({
-      status_code: 400,
-      error: '"coder" does not support thinking',
-    });
+    for (const think of [true, 'high'] as const) {
+      await expect(t.ollama.chat({ model: 'coder', messages: [question], think })).rejects.toMatchObject({
+        status_code: 400,
+        error: '"coder" does not support thinking',
+      });
+    }
     const r = await t.ollama.chat({ model: 'coder', messages: [question], think: false, tools: [weather] });
     expect(r.message.thinking).toBeUndefined();
     expect(r.message.tool_calls).toHaveLength(1);
@@ -170,6 +172,7 @@ describe('qwen3-coder through the openai SDK', () => {
       t.openai.chat.completions.create({ ...request, reasoning_effort: 'high' }),
     ).rejects.toMatchObject({
       status: 400,
+      error: { message: '"coder" does not support thinking' },
     });
     // The parser reads calls whether or not the request has tools, as Ollama's does.
     const r = await t.openai.chat.completions.create({ ...request, reasoning_effort: 'none' as 'low' });
