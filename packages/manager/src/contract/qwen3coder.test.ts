@@ -50,6 +50,8 @@ beforeAll(async () => {
   t = await startToolServer('qwen3coder');
   await coderModel('coder', CALL);
   await coderModel('coder-explainer', ['Let', '▁me', '▁check.', '\n\n', ...CALL]);
+  // A call whose parameter is closed by </function>: XML that Go's decoder refuses.
+  await coderModel('coder-broken', [...CALL.slice(0, 3), '\n</function>\n', '</tool_call>']);
 }, 120_000);
 
 afterAll(async () => {
@@ -101,6 +103,22 @@ describe('qwen3-coder through the ollama client', () => {
     const r = await t.ollama.chat({ model: 'coder', messages: [question], think: false, tools: [weather] });
     expect(r.message.thinking).toBeUndefined();
     expect(r.message.tool_calls).toHaveLength(1);
+  });
+
+  it("ends an answer whose call cannot be read with the XML error, as Ollama's parser error does", async () => {
+    const body = { model: 'coder-broken', messages: [question], tools: [weather] };
+    const message = 'XML syntax error on line 5: element <parameter> closed by </function>';
+    const res = await fetch(`${t.server.url}/api/chat`, {
+      method: 'POST',
+      body: JSON.stringify({ ...body, stream: false }),
+    });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 500, body: { error: message } });
+    const streamed = async () => {
+      for await (const _ of await t.ollama.chat({ ...body, stream: true })) {
+        // the error comes as the stream's last event
+      }
+    };
+    await expect(streamed()).rejects.toThrow(message);
   });
 
   it('writes the prompt of Ollama\'s renderer test byte for byte (qwen3coder_test.go, "with tools and response")', async () => {

@@ -257,12 +257,12 @@ describe('qwen3-coder tool calls (TestQwenToolParser)', () => {
     [
       'an unclosed function',
       '<function=f>\n<parameter=a>\n1\n</parameter>',
-      /^XML syntax error on line \d+: unexpected EOF$/,
+      /^XML syntax error on line 4: unexpected EOF$/,
     ],
     [
       'a parameter closed by </function>',
-      '<function=f><parameter=a>1</function>',
-      /element <parameter> closed by <\/function>/,
+      '<function=f>\n<parameter=a>1\n</function>',
+      /^XML syntax error on line 3: element <parameter> closed by <\/function>$/,
     ],
     ['no function element', 'just text', /^EOF$/],
     [
@@ -273,7 +273,7 @@ describe('qwen3-coder tool calls (TestQwenToolParser)', () => {
     [
       'a control character',
       '<function=f><parameter=a>\u0001</parameter></function>',
-      /illegal character code U\+0001/,
+      /^XML syntax error on line 1: illegal character code U\+0001$/,
     ],
   ];
   it.each(broken)('fails as Go’s XML decoder does on %s', (_what, r, message) => {

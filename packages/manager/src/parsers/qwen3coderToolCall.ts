@@ -75,42 +75,49 @@ const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', apo
  * Text or an attribute value as Go's strict decoder gives it: character references replaced, "\r\n" and "\r"
  * read as "\n", and a character XML does not allow an error.
  */
-function decodeXmlText(s: string, fail: (reason: string) => never): string {
-  const text = s.replace(/\r\n?/g, '\n');
-  for (const ch of text) {
-    if (!isXmlChar(ch.codePointAt(0)!))
-      fail(`illegal character code U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+function decodeXmlText(s: string, fail: (reason: string, offset: number) => never): string {
+  for (let i = 0; i < s.length; ) {
+    const c = s.codePointAt(i)!;
+    if (!isXmlChar(c)) fail(`illegal character code U+${c.toString(16).toUpperCase().padStart(4, '0')}`, i);
+    i += c > 0xffff ? 2 : 1;
   }
-  return text.replace(/&([^;&]*);?/g, (whole, name: string) => {
-    if (!whole.endsWith(';')) fail(`invalid character entity ${whole} (no semicolon)`);
+  return s.replace(/\r\n?/g, '\n').replace(/&([^;&]*);?/g, (whole, name: string, at: number) => {
+    if (!whole.endsWith(';')) fail(`invalid character entity ${whole} (no semicolon)`, at);
     const num = /^#(x[0-9a-fA-F]+|[0-9]+)$/.exec(name);
     if (num) {
       const code = num[1]!.startsWith('x') ? Number.parseInt(num[1]!.slice(1), 16) : Number(num[1]);
-      if (!isXmlChar(code)) fail(`invalid character entity ${whole}`);
+      if (!isXmlChar(code)) fail(`invalid character entity ${whole}`, at);
       return String.fromCodePoint(code);
     }
     const named = NAMED_ENTITIES[name];
-    if (named === undefined) fail(`invalid character entity ${whole}`);
+    if (named === undefined) fail(`invalid character entity ${whole}`, at);
     return named!;
   });
 }
 
 type XmlToken =
   | { kind: 'start'; name: string; attr: string | undefined }
-  | { kind: 'end'; name: string; bad: boolean }
+  | { kind: 'end'; name: string; bad: boolean; at: number }
   | { kind: 'text'; text: string };
 
-/** The function and parameter tags and the text between them, in order. */
+/**
+ * The function and parameter tags and the text between them, in order; `fail` takes the offset where Go's
+ * decoder would stop.
+ */
 function* xmlTokens(xml: string, fail: (reason: string, at: number) => never): Generator<XmlToken> {
+  const text = (from: number, to: number): XmlToken => ({
+    kind: 'text',
+    text: decodeXmlText(xml.slice(from, to), (r, i) => fail(r, from + i)),
+  });
   let last = 0;
   for (const m of xml.matchAll(XML_TAG)) {
-    if (m.index > last)
-      yield { kind: 'text', text: decodeXmlText(xml.slice(last, m.index), (r) => fail(r, last)) };
+    if (m.index > last) yield text(last, m.index);
     const tag = m[0];
+    const end = m.index + tag.length;
     const name = /^<\/?(\w+)/.exec(tag)![1]!;
     const attr = /name="([^"]*)"/.exec(tag)?.[1];
     if (tag.startsWith('</')) {
-      yield { kind: 'end', name, bad: attr !== undefined };
+      yield { kind: 'end', name, bad: attr !== undefined, at: end };
     } else {
       if (attr?.includes('<')) fail('unescaped < inside quoted string', m.index);
       yield {
@@ -119,9 +126,9 @@ function* xmlTokens(xml: string, fail: (reason: string, at: number) => never): G
         attr: attr === undefined ? undefined : decodeXmlText(attr, (r) => fail(r, m.index)),
       };
     }
-    last = m.index + tag.length;
+    last = end;
   }
-  if (last < xml.length) yield { kind: 'text', text: decodeXmlText(xml.slice(last), (r) => fail(r, last)) };
+  if (last < xml.length) yield text(last, xml.length);
 }
 
 type XmlFunctionCall = { name: string; parameters: { name: string; value: string }[] };
@@ -147,10 +154,10 @@ function unmarshalFunctionCall(xml: string): XmlFunctionCall {
     const t = r.value;
     if (t.kind === 'start') open.push(t.name);
     if (t.kind === 'end') {
-      if (t.bad) fail(`invalid characters between </${t.name} and >`, xml.length);
+      if (t.bad) fail(`invalid characters between </${t.name} and >`, t.at);
       const top = open.pop();
-      if (top === undefined) fail(`unexpected end element </${t.name}>`, xml.length);
-      if (top !== t.name) fail(`element <${top}> closed by </${t.name}>`, xml.length);
+      if (top === undefined) fail(`unexpected end element </${t.name}>`, t.at);
+      if (top !== t.name) fail(`element <${top}> closed by </${t.name}>`, t.at);
     }
     return t;
   };
