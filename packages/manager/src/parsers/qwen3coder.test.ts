@@ -1,5 +1,6 @@
 // Every case of Ollama's model/parsers/qwen3coder_test.go, with the same inputs and the same events, calls and
 // values; then each streaming case again in every split of its input and in 1-character pieces.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../tools/types.ts';
 import { ParserError } from './builtinParser.ts';
@@ -549,6 +550,49 @@ describe('qwen3-coder parser as the answer loop uses it', () => {
   it('fails with the XML error for a call it cannot read', () => {
     expect(() => run(['<tool_call><function=f><parameter=a>1</function></tool_call>'])).toThrow(
       /element <parameter> closed by <\/function>/,
+    );
+  });
+});
+
+describe('qwen3-coder parser on any output', () => {
+  // Pieces built from the format's own parts, so that tags, half tags and XML-like calls meet at random.
+  const part = fc.constantFrom(
+    '<tool_call>',
+    '</tool_call>',
+    '<tool_',
+    '<function=f>',
+    '</function>',
+    '<parameter=a>',
+    '</parameter>',
+    '<function name="x">',
+    '&amp;',
+    '&bogus;',
+    '\n',
+    ' ',
+    '\u3000',
+    'text',
+    '42',
+    '\u0001',
+  );
+  it('gives content and calls, or a ParserError, and never loses content before a call', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(part, fc.string()), { maxLength: 30 }), fc.nat(), (parts, seed) => {
+        const text = parts.join('');
+        const p = parserForName('qwen3-coder')!;
+        p.init([tool('f', { a: { type: 'integer' } })], undefined, undefined);
+        const at = text.length ? seed % text.length : 0;
+        try {
+          const r1 = p.add(text.slice(0, at), false);
+          const r2 = p.add(text.slice(at), true);
+          expect(r1.thinking + r2.thinking).toBe('');
+          const firstTag = text.indexOf('<tool_call>');
+          const before = (firstTag < 0 ? text : text.slice(0, firstTag)).replace(/\s+$/u, '');
+          expect(r1.content + r2.content).toContain(before.slice(0, Math.max(0, before.length - 11)));
+        } catch (e) {
+          expect(e).toBeInstanceOf(ParserError);
+        }
+      }),
+      { numRuns: 500, seed: 17 },
     );
   });
 });

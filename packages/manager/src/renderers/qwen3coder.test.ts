@@ -1,5 +1,6 @@
 // Every case of Ollama's model/renderers/qwen3coder_test.go: the same messages and tools give the same prompt,
 // byte for byte (the expected prompts are in qwen3coderExpected.ts, copied from the Go file).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TemplateMessage } from '../template/prompt.ts';
 import type { ToolDefinition } from '../tools/types.ts';
@@ -211,6 +212,45 @@ describe('qwen3-coder value formatting', () => {
   it('renderAdditionalKeys leaves out handled keys and nulls', () => {
     expect(renderAdditionalKeys({ type: 'x', a: null, b: 2.5, c: ['<'] }, ['type'])).toBe(
       '\n<b>2.5</b>\n<c>["\\u003c"]</c>',
+    );
+  });
+});
+
+describe('qwen3-coder renderer on any conversation', () => {
+  it('writes a prompt for any JSON in the messages and tools, ending in the generation prompt or a prefill', () => {
+    const json = fc.jsonValue({ maxDepth: 3 });
+    const message = fc.record({
+      role: fc.constantFrom('system', 'user', 'assistant', 'tool', 'other'),
+      content: fc.string(),
+      tool_calls: fc.option(
+        fc.array(fc.oneof(json, fc.record({ function: fc.record({ name: json, arguments: json }) }))),
+        { nil: undefined },
+      ),
+    });
+    const tool = fc.oneof(
+      fc.record({ function: fc.record({ name: fc.string(), description: json, parameters: json }) }),
+      fc.record({
+        function: fc.record({
+          name: fc.string(),
+          parameters: fc.record({ type: json, required: json, properties: fc.dictionary(fc.string(), json) }),
+        }),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(message, { maxLength: 6 }),
+        fc.option(fc.array(tool, { maxLength: 3 })),
+        (messages, tools) => {
+          const prompt = new Qwen3CoderRenderer().render(
+            messages as TemplateMessage[],
+            (tools ?? undefined) as ToolDefinition[] | undefined,
+          );
+          const last = messages.filter((m) => m.role !== 'system').at(-1);
+          if (last && last.role !== 'assistant')
+            expect(prompt.endsWith('<|im_start|>assistant\n')).toBe(true);
+        },
+      ),
+      { numRuns: 300, seed: 5 },
     );
   });
 });
