@@ -271,7 +271,8 @@ function parseTypedToolValue(raw: string, paramType: string[]): unknown {
   }
   if (types.has('number')) {
     const f = goParseFloat(raw);
-    // A whole number comes back as an integer (Go's int): 100.0 is 100, and never -0.
+    // A whole number comes back as an integer (Go's int): 100.0 is 100, and never -0. (Beyond int64, Go's
+    // conversion overflows to -9223372036854775808 on amd64; here the number stays as it was written.)
     if (f !== undefined) return f === 0 ? 0 : f;
     if (only) return raw;
   }
