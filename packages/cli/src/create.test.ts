@@ -101,6 +101,45 @@ describe('ownchat create', () => {
     expect((await cli('run', 'kind', 'Hi')).stdout).toBe(`${DETERMINISTIC_ANSWER}\n`);
   });
 
+  it("builds a model with Ollama's RENDERER and PARSER: its prompt from the renderer, its capabilities from the parser", async () => {
+    await modelfile('Coder', 'FROM ./weights/det.gguf\nRENDERER qwen3-coder\nparser qwen3-coder\n');
+    const r = await cli('create', 'coder', '-f', 'Coder');
+    expect(r.code).toBe(0);
+    const show = await ollamaClient(server.url).show({ model: 'coder' });
+    expect(show.capabilities).toEqual(['completion', 'tools']);
+    expect(show.modelfile).toMatch(/^RENDERER qwen3-coder\nPARSER qwen3-coder$/m);
+    // The renderer writes the prompt: a system message Ollama's Qwen3CoderRenderer puts first, in ChatML.
+    const res = await fetch(`${server.url}/api/chat`, {
+      method: 'POST',
+      body: JSON.stringify({
+        model: 'coder',
+        messages: [{ role: 'user', content: 'Hi' }],
+        tools: [
+          { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } },
+        ],
+        _debug_render_only: true,
+      }),
+    });
+    const rendered = ((await res.json()) as { _debug_info: { rendered_template: string } })._debug_info
+      .rendered_template;
+    expect(rendered).toMatch(/^<\|im_start\|>system\nYou are Qwen, a helpful AI assistant/);
+    expect(rendered).toMatch(/<\|im_start\|>user\nHi<\|im_end\|>\n<\|im_start\|>assistant\n$/);
+  });
+
+  it("passes on the server's refusal of a RENDERER or PARSER it does not have", async () => {
+    await modelfile('Typo', 'FROM ./weights/det.gguf\nRENDERER qwen3-cod\n');
+    const r = await cli('create', 'typo', '-f', 'Typo');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^ownchat: cannot create 'typo': renderer "qwen3-cod" is not one this server has: use one of .*qwen3-coder/,
+    );
+    await modelfile('Typo2', 'FROM ./weights/det.gguf\nPARSER qwen9\n');
+    const p = await cli('create', 'typo', '-f', 'Typo2');
+    expect(p.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^ownchat: cannot create .typo.: parser "qwen9" is not one this server has/,
+    );
+  });
+
   it('names the file and line of a bad Modelfile line, in one line, and creates nothing', async () => {
     await modelfile('Bad', 'FROM ./weights/det.gguf\n\nPARAMETER temperature hot\n');
     const r = await cli('create', 'bad', '-f', 'Bad');

@@ -47,6 +47,8 @@ async function create(conn: Connection, model: string, opts: { file: string }): 
       ...source,
       template: modelfile.template,
       system: modelfile.system,
+      // Ollama's CreateRequest has these; the ollama client's type does not list them yet.
+      ...{ renderer: modelfile.renderer, parser: modelfile.parser },
       license: modelfile.license.length ? modelfile.license : undefined,
       parameters: Object.keys(modelfile.parameters).length ? modelfile.parameters : undefined,
       messages: modelfile.messages.length ? modelfile.messages : undefined,

@@ -64,6 +64,14 @@ describe('parseModelfile', () => {
     expect(parseModelfile('FROM base\nSYSTEM """"""').system).toBe('');
   });
 
+  it("reads RENDERER and PARSER as Ollama's parser.go does (TestParseFileRenderer, TestParseFileParser); the last wins", () => {
+    expect(parseModelfile('\nFROM foo\nRENDERER renderer1\n')).toMatchObject({ renderer: 'renderer1' });
+    expect(parseModelfile('\nFROM foo\nPARSER parser1\n')).toMatchObject({ parser: 'parser1' });
+    const m = parseModelfile('FROM foo\nrenderer a\nParser "b"\nRENDERER qwen3-coder\nPARSER qwen3-coder');
+    expect([m.renderer, m.parser]).toEqual(['qwen3-coder', 'qwen3-coder']);
+    expect(parseModelfile('FROM foo')).not.toHaveProperty('renderer');
+  });
+
   const mistakes: [string, string, number, RegExp][] = [
     ['an unknown instruction', 'FROM base\nFORM base', 2, /unknown instruction "FORM": use FROM, TEMPLATE/],
     ['an unknown parameter', 'FROM base\n\nPARAMETER temprature 0.5', 3, /unknown parameter "temprature"/],
@@ -83,6 +91,7 @@ describe('parseModelfile', () => {
       /MESSAGE role must be system, user or assistant, not "bot"/,
     ],
     ['FROM without a value', '# x\nFROM', 2, /FROM needs a value/],
+    ['RENDERER without a value', 'FROM base\nRENDERER', 2, /RENDERER needs a value/],
     ['a second FROM', 'FROM a\nFROM b', 2, /a second FROM \(the first is on line 1\)/],
     ['an unclosed """', 'FROM base\nSYSTEM """never\nclosed', 2, /the """ opened here is never closed/],
     ['an instruction ownchat cannot build', 'FROM base\nADAPTER ./lora.gguf', 2, /ADAPTER is not supported/],

@@ -1,6 +1,8 @@
 // Ollama's Modelfile, read into what POST /api/create takes. One instruction per line (case-insensitive):
 //   FROM <GGUF file or model>      TEMPLATE <text>      SYSTEM <text>      LICENSE <text>
 //   PARAMETER <name> <value>       MESSAGE <system|user|assistant> <text>
+//   RENDERER <name>                PARSER <name>        (a built-in prompt renderer and output parser, by the
+//                                                        names Ollama's registry uses: qwen3-coder, harmony, …)
 // A value may be quoted: "…" or """…""", and then it may run over several lines; lines that begin with # are
 // comments. Every mistake is reported with its line number, as the compiler-style "Modelfile:3: …".
 import { optionKind } from '@ownchat/manager/for-clients';
@@ -12,6 +14,9 @@ export type Modelfile = {
   from: { value: string; line: number };
   template?: string;
   system?: string;
+  /** The built-in renderer and parser; the server checks that it has them (Ollama's parser.go leaves that to it). */
+  renderer?: string;
+  parser?: string;
   license: string[];
   parameters: Record<string, unknown>;
   messages: ModelfileMessage[];
@@ -28,9 +33,10 @@ export class ModelfileError extends CliError {
   }
 }
 
-const INSTRUCTIONS = 'FROM, TEMPLATE, SYSTEM, PARAMETER, MESSAGE or LICENSE';
+const INSTRUCTIONS = 'FROM, TEMPLATE, SYSTEM, PARAMETER, MESSAGE, LICENSE, RENDERER or PARSER';
 /** Ollama instructions ownchat's llm-manager cannot build yet: named, so the error says so rather than "unknown". */
-const UNSUPPORTED = new Set(['adapter', 'draft', 'renderer', 'parser', 'requires']);
+const UNSUPPORTED = new Set(['adapter', 'draft', 'requires']);
+const KNOWN = ['from', 'template', 'system', 'parameter', 'message', 'license', 'renderer', 'parser'];
 const ROLES = new Set(['system', 'user', 'assistant']);
 
 export function parseModelfile(text: string, file = 'Modelfile'): Modelfile {
@@ -54,7 +60,7 @@ export function parseModelfile(text: string, file = 'Modelfile'): Modelfile {
     if (UNSUPPORTED.has(instruction)) {
       fail(`${word.toUpperCase()} is not supported by ownchat yet; remove the line`);
     }
-    if (!['from', 'template', 'system', 'parameter', 'message', 'license'].includes(instruction)) {
+    if (!KNOWN.includes(instruction)) {
       fail(`unknown instruction ${JSON.stringify(word)}: use ${INSTRUCTIONS}`);
     }
     // PARAMETER and MESSAGE take a name before their value.
@@ -100,6 +106,13 @@ export function parseModelfile(text: string, file = 'Modelfile'): Modelfile {
         break;
       case 'system':
         out.system = value;
+        break;
+      // As in Ollama, the last one wins.
+      case 'renderer':
+        out.renderer = value;
+        break;
+      case 'parser':
+        out.parser = value;
         break;
       case 'license':
         out.license.push(value);

@@ -163,7 +163,9 @@ const create: JsonSchema = {
     parameters: options,
     messages: { type: 'array', items: message },
     quantize: { enum: ['q4_K_M', 'q8_0', 'Q4_0', 'f16'] },
-    parser: { enum: ['harmony', 'qwen3', 'qwen3-thinking', 'passthrough', 'deepseek3', 'ministral'] },
+    parser: {
+      enum: ['harmony', 'qwen3', 'qwen3-thinking', 'passthrough', 'deepseek3', 'ministral', 'qwen3-coder'],
+    },
     renderer: str,
     stream: bool,
   },

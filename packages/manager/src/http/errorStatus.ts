@@ -18,6 +18,7 @@ import {
   ShuttingDownError,
   UnauthorizedError,
 } from '../errors.ts';
+import { ParserError } from '../parsers/builtinParser.ts';
 import { TemplateError } from '../template/errors.ts';
 
 export type ErrorResponse = { status: number; message: string; headers?: Record<string, string> };
@@ -41,7 +42,9 @@ export function errorStatus(e: unknown): ErrorResponse {
     e instanceof ModelLoadError ||
     e instanceof RunnerError ||
     e instanceof RegistryError ||
-    e instanceof DigestMismatchError
+    e instanceof DigestMismatchError ||
+    // A model's output its parser cannot read: Ollama answers the parser's own message.
+    e instanceof ParserError
   )
     return { status: 500, message };
   // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.

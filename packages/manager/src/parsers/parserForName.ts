@@ -6,6 +6,7 @@ import { HarmonyParser } from './harmony.ts';
 import { MinistralParser } from './ministral.ts';
 import { PassthroughParser } from './passthrough.ts';
 import { Qwen3Parser } from './qwen3.ts';
+import { Qwen3CoderParser } from './qwen3coder.ts';
 
 const PARSERS: Record<string, () => BuiltinParser> = {
   qwen3: () => new Qwen3Parser(false, false),
@@ -14,6 +15,7 @@ const PARSERS: Record<string, () => BuiltinParser> = {
   passthrough: () => new PassthroughParser(),
   deepseek3: () => new DeepSeek3Parser(true),
   ministral: () => new MinistralParser(false),
+  'qwen3-coder': () => new Qwen3CoderParser(),
 };
 
 export function parserForName(name: string | undefined): BuiltinParser | undefined {

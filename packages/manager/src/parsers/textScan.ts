@@ -1,8 +1,14 @@
 // Small helpers the family parsers share (Ollama's model/parsers/parsers.go).
 
-/** Go's unicode.IsSpace over a string's start or end. */
-export const trimLeftSpace = (s: string) => s.replace(/^\s+/u, '');
-export const trailingSpaceLength = (s: string) => s.length - s.replace(/\s+$/u, '').length;
+// Go's unicode.IsSpace: JavaScript's \s without U+FEFF, and with U+0085 (NEL).
+const SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const LEADING_SPACE = new RegExp(`^${SPACE}+`, 'u');
+const TRAILING_SPACE = new RegExp(`${SPACE}+$`, 'u');
+
+/** Go's strings.TrimLeftFunc / TrimRightFunc with unicode.IsSpace. */
+export const trimLeftSpace = (s: string) => s.replace(LEADING_SPACE, '');
+export const trimRightSpace = (s: string) => s.replace(TRAILING_SPACE, '');
+export const trailingSpaceLength = (s: string) => s.length - trimRightSpace(s).length;
 
 /** The longest suffix of s that is a prefix of tag: a tag that may be arriving. */
 export function overlap(s: string, tag: string): number {
@@ -21,7 +27,7 @@ export function splitAtTag(
 ): { before: string; after: string } | undefined {
   const at = buffer.indexOf(tag);
   if (at < 0) return undefined;
-  const before = buffer.slice(0, at).replace(/\s+$/u, '');
+  const before = trimRightSpace(buffer.slice(0, at));
   const rest = buffer.slice(at + tag.length);
   return { before, after: trimAfter ? trimLeftSpace(rest) : rest };
 }

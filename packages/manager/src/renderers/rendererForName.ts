@@ -3,10 +3,12 @@
 // template (Go template layer or the GGUF's Jinja template). Ollama refuses such a model with "unknown renderer"; rendering from the template instead keeps models working whose family
 // ownchat has not ported yet.
 import { DeepSeek3Renderer } from './deepseek3.ts';
+import { Qwen3CoderRenderer } from './qwen3coder.ts';
 import type { Renderer } from './renderer.ts';
 
 const RENDERERS: Record<string, () => Renderer> = {
   'deepseek3.1': () => new DeepSeek3Renderer(true),
+  'qwen3-coder': () => new Qwen3CoderRenderer(),
 };
 
 export function rendererForName(name: string | undefined): Renderer | undefined {

@@ -151,6 +151,9 @@ function modelfile(m: ResolvedModel, template: string): string {
     `TEMPLATE """${template}"""`,
   ];
   if (m.system) lines.push(`SYSTEM """${m.system}"""`);
+  // Built-in names need no quotes (Ollama's quote() leaves a value without newlines or edge spaces bare).
+  if (m.config.renderer) lines.push(`RENDERER ${m.config.renderer}`);
+  if (m.config.parser) lines.push(`PARSER ${m.config.parser}`);
   for (const [k, v] of Object.entries(m.params)) {
     for (const value of Array.isArray(v) ? v : [v]) lines.push(`PARAMETER ${k} ${String(value)}`);
   }
