@@ -2,9 +2,17 @@
 // rendererForName). A name not listed here is not one ownchat has: the model's prompt then comes from its
 // template (Go template layer or the GGUF's Jinja template). Ollama refuses such a model with "unknown renderer"; rendering from the template instead keeps models working whose family
 // ownchat has not ported yet.
+import { Gemma4Renderer } from './gemma4.ts';
 import type { Renderer } from './renderer.ts';
 
-const RENDERERS: Record<string, () => Renderer> = {};
+// Ollama's server sets RenderImgTags: images are written into the prompt as [img-N] tags.
+const RENDER_IMG_TAGS = true;
+
+const RENDERERS: Record<string, () => Renderer> = {
+  gemma4: () => new Gemma4Renderer(RENDER_IMG_TAGS, false),
+  'gemma4-small': () => new Gemma4Renderer(RENDER_IMG_TAGS, false),
+  'gemma4-large': () => new Gemma4Renderer(RENDER_IMG_TAGS, true),
+};
 
 export function rendererForName(name: string | undefined): Renderer | undefined {
   return name ? RENDERERS[name]?.() : undefined;
