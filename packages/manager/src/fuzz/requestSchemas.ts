@@ -163,7 +163,7 @@ const create: JsonSchema = {
     parameters: options,
     messages: { type: 'array', items: message },
     quantize: { enum: ['q4_K_M', 'q8_0', 'Q4_0', 'f16'] },
-    parser: { enum: ['harmony', 'qwen3', 'qwen3-thinking', 'passthrough'] },
+    parser: { enum: ['harmony', 'qwen3', 'qwen3-thinking', 'passthrough', 'gemma4', 'gemma4-no-thinking'] },
     renderer: str,
     stream: bool,
   },

@@ -1,6 +1,7 @@
 // The built-in parsers by the names Ollama's registry puts in a model's config (model/parsers/parsers.go
 // ParserForName). A name not listed here is not a built-in parser: the model is parsed from its template.
 import type { BuiltinParser } from './builtinParser.ts';
+import { Gemma4Parser } from './gemma4.ts';
 import { HarmonyParser } from './harmony.ts';
 import { PassthroughParser } from './passthrough.ts';
 import { Qwen3Parser } from './qwen3.ts';
@@ -9,6 +10,8 @@ const PARSERS: Record<string, () => BuiltinParser> = {
   qwen3: () => new Qwen3Parser(false, false),
   'qwen3-thinking': () => new Qwen3Parser(true, true),
   harmony: () => new HarmonyParser(),
+  gemma4: () => new Gemma4Parser(true),
+  'gemma4-no-thinking': () => new Gemma4Parser(false),
   passthrough: () => new PassthroughParser(),
 };
 
