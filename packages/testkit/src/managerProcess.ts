@@ -149,7 +149,13 @@ export async function importModel(
   url: string,
   name: string,
   ggufPath: string,
-  extra: { template?: string; system?: string; parameters?: Record<string, unknown>; parser?: string } = {},
+  extra: {
+    template?: string;
+    system?: string;
+    parameters?: Record<string, unknown>;
+    parser?: string;
+    renderer?: string;
+  } = {},
 ): Promise<void> {
   const digest = await sha256File(ggufPath);
   const res = await undiciFetch(`${url}/api/blobs/${digest}`, {

@@ -28,6 +28,8 @@ export type TestModel = {
   template?: string;
   system?: string;
   parser?: string;
+  /** The built-in renderer (Ollama's `renderer`: "gemma4", …) the model's prompts are written with. */
+  renderer?: string;
   /** Modelfile parameters the model is imported with (e.g. temperature 0, num_predict). */
   parameters?: Record<string, unknown>;
 };
@@ -83,9 +85,9 @@ export async function startManagerWithModels(
     files[name] = file;
   }
   const manager = await startManagerProcess(opts.env ? { env: opts.env } : {});
-  for (const [name, { template, system, parser, parameters }] of resolved) {
+  for (const [name, { template, system, parser, renderer, parameters }] of resolved) {
     const extra = Object.fromEntries(
-      Object.entries({ template, system, parser, parameters }).filter(([, v]) => v !== undefined),
+      Object.entries({ template, system, parser, renderer, parameters }).filter(([, v]) => v !== undefined),
     );
     await importModel(manager.url, name, files[name]!, extra);
   }
