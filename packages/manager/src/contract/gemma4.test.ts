@@ -9,7 +9,7 @@
 // of a call is spelled with ordinary tokens ("<|" + "\"|>"), which read the same. The generation prompt ends in
 // "\n", after which every answer starts.
 import path from 'node:path';
-import { importModel, writeDeterministicModel } from '@ownchat/testkit';
+import { importModel, str, u32, writeDeterministicModel, writeGguf } from '@ownchat/testkit';
 import type { Message } from 'ollama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bashSmallTool, goMessages, referenceCases } from '../renderers/gemma4ReferenceCases.ts';
@@ -196,6 +196,46 @@ describe('gemma4 through the ollama client', () => {
       thinking: '<|tool_call>call:bash{command:<|"|>ls<|"|>}<tool_call|>',
     });
     expect(next.message.tool_calls).toBeUndefined();
+  });
+});
+
+describe('gemma4 imports', () => {
+  it('gives a GGUF whose architecture is gemma4 the gemma4 renderer, parser and <turn|> stop (Ollama createModel)', async () => {
+    // A header and one tensor: creating a model reads the GGUF's header, it does not load it.
+    const file = path.join(t.dir, 'gemma4-arch.gguf');
+    await writeGguf(file, {
+      metadata: [
+        ['general.architecture', str('gemma4')],
+        ['general.file_type', u32(1)],
+      ],
+      tensors: [{ name: 'token_embd.weight', dims: [4, 4], type: 'F32', data: new Float32Array(16) }],
+    });
+    await importModel(t.server.url, 'gemma4-arch', file);
+    await importModel(t.server.url, 'gemma4-arch-named', file, {
+      parser: 'gemma4-no-thinking',
+      parameters: { stop: ['<end>'] },
+    });
+    const show = async (model: string) => {
+      const res = await fetch(`${t.server.url}/api/show`, {
+        method: 'POST',
+        body: JSON.stringify({ model }),
+      });
+      return (await res.json()) as { parameters?: string; capabilities: string[] };
+    };
+    const arch = await show('gemma4-arch');
+    expect(arch.parameters).toMatch(/^stop\s+"<turn\|>"$/m);
+    expect(arch.capabilities).toEqual(['completion', 'tools', 'thinking']);
+    // What the request names wins; the rest is filled in.
+    const named = await show('gemma4-arch-named');
+    expect(named.parameters).toMatch(/^stop\s+"<end>"$/m);
+    expect(named.parameters).not.toContain('<turn|>');
+    expect(named.capabilities).toEqual(['completion', 'tools']);
+    const rendered = await renderedPrompt(t.server.url, {
+      model: 'gemma4-arch',
+      messages: [question],
+      think: false,
+    });
+    expect(rendered).toBe('<bos><|turn>user\nWhat is the weather in Paris?<turn|>\n<|turn>model\n');
   });
 });
 

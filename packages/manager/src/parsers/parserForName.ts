@@ -10,9 +10,9 @@ const PARSERS: Record<string, () => BuiltinParser> = {
   qwen3: () => new Qwen3Parser(false, false),
   'qwen3-thinking': () => new Qwen3Parser(true, true),
   harmony: () => new HarmonyParser(),
+  passthrough: () => new PassthroughParser(),
   gemma4: () => new Gemma4Parser(true),
   'gemma4-no-thinking': () => new Gemma4Parser(false),
-  passthrough: () => new PassthroughParser(),
 };
 
 export function parserForName(name: string | undefined): BuiltinParser | undefined {
