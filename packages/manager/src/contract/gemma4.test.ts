@@ -146,6 +146,18 @@ describe('gemma4 through the ollama client', () => {
     );
   });
 
+  it('generate renders the prompt with the renderer and splits the thinking too', async () => {
+    const r = await t.ollama.generate({
+      model: 'gemma4-thinker',
+      prompt: 'What is the weather in Paris?',
+      stream: false,
+    });
+    expect({ thinking: r.thinking, response: r.response }).toEqual({
+      thinking: 'Checking the sky',
+      response: 'Sunny!',
+    });
+  });
+
   it('refuses think with a gemma4-no-thinking model, as Ollama does', async () => {
     const res = await fetch(`${t.server.url}/api/chat`, {
       method: 'POST',
