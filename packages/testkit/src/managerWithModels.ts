@@ -28,7 +28,7 @@ export type TestModel = {
   template?: string;
   system?: string;
   parser?: string;
-  /** The built-in renderer that writes its prompts (Ollama's `renderer`: "deepseek3.1", …). */
+  /** The built-in renderer that writes its prompts (Ollama's `renderer`: "qwen3-coder", "gemma4", …). */
   renderer?: string;
   /** Modelfile parameters the model is imported with (e.g. temperature 0, num_predict). */
   parameters?: Record<string, unknown>;

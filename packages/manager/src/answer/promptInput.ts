@@ -1,7 +1,8 @@
 // What a generate or chat request asks the runner to continue: raw text, a prompt rendered from an Ollama
 // template (the request's or the model's template layer, with the request's tools and think value), or chat
 // messages for the GGUF's own Jinja template.
-import { parseModelName } from '../model/name.ts';
+import { fullName, parseModelName } from '../model/name.ts';
+import { resolveRendererName } from '../renderers/renderer_resolution.ts';
 import { rendererForName } from '../renderers/rendererForName.ts';
 import type { ChatMessage, GenerateInput, JinjaTool } from '../runner/protocol.ts';
 import { shorterChats } from '../runner/shorterChats.ts';
@@ -72,11 +73,21 @@ function textRenderer(
   tools: unknown[] | undefined,
   think: Think | undefined,
 ): RenderText | undefined {
-  const renderer = requestTemplate === undefined ? rendererForName(model.config.renderer) : undefined;
+  const renderer = requestTemplate === undefined ? rendererForName(modelRendererName(model)) : undefined;
   if (renderer) return (m) => renderer.render(m, tools as ToolDefinition[] | undefined, think);
   const template = requestTemplate ?? model.template;
   if (template) return (m) => renderPrompt(template, { messages: m, tools, think });
   return undefined;
+}
+
+/** The renderer the model's config names, the legacy "gemma4" resolved by the model's size. */
+function modelRendererName(model: ResolvedModel): string {
+  return resolveRendererName({
+    renderer: model.config.renderer,
+    shortName: model.displayName,
+    name: fullName(model.name),
+    modelType: model.config.model_type,
+  });
 }
 
 /** The conversation a chat continues: the model's MESSAGEs and system prompt, then the request's messages. */

@@ -164,7 +164,17 @@ const create: JsonSchema = {
     messages: { type: 'array', items: message },
     quantize: { enum: ['q4_K_M', 'q8_0', 'Q4_0', 'f16'] },
     parser: {
-      enum: ['harmony', 'qwen3', 'qwen3-thinking', 'passthrough', 'deepseek3', 'ministral', 'qwen3-coder'],
+      enum: [
+        'harmony',
+        'qwen3',
+        'qwen3-thinking',
+        'passthrough',
+        'deepseek3',
+        'ministral',
+        'qwen3-coder',
+        'gemma4',
+        'gemma4-no-thinking',
+      ],
     },
     renderer: str,
     stream: bool,

@@ -2,6 +2,7 @@
 // ParserForName). A name not listed here is not a built-in parser: the model is parsed from its template.
 import type { BuiltinParser } from './builtinParser.ts';
 import { DeepSeek3Parser } from './deepseek3.ts';
+import { Gemma4Parser } from './gemma4.ts';
 import { HarmonyParser } from './harmony.ts';
 import { MinistralParser } from './ministral.ts';
 import { PassthroughParser } from './passthrough.ts';
@@ -16,6 +17,8 @@ const PARSERS: Record<string, () => BuiltinParser> = {
   deepseek3: () => new DeepSeek3Parser(true),
   ministral: () => new MinistralParser(false),
   'qwen3-coder': () => new Qwen3CoderParser(),
+  gemma4: () => new Gemma4Parser(true),
+  'gemma4-no-thinking': () => new Gemma4Parser(false),
 };
 
 export function parserForName(name: string | undefined): BuiltinParser | undefined {

@@ -61,7 +61,7 @@ export async function createModel(
 ): Promise<void> {
   const name = parseModelName(req.model);
   // Check everything the request says before the first progress line: once streaming starts, the status is 200.
-  const params = req.parameters === undefined ? undefined : checkOptions(req.parameters, 'parameters');
+  let params = req.parameters === undefined ? undefined : checkOptions(req.parameters, 'parameters');
   if (req.template !== undefined) checkTemplate(req.template); // one that cannot parse, or loops, is refused now
   const messages = req.messages === undefined ? undefined : checkMessages(req.messages);
   checkBuiltinName('parser', req.parser, BUILTIN_PARSER_NAMES);
@@ -70,6 +70,12 @@ export async function createModel(
   let config: ModelConfig;
   if (req.files && Object.keys(req.files).length > 0) {
     ({ layers, config } = await fromFiles(store, req.files, progress));
+    // Ollama's createModel: a Gemma 4 GGUF gets its family's renderer, parser and end-of-turn stop unless the
+    // request names them (its GGUF carries no template Ollama could use).
+    if (config.model_family === 'gemma4' && (!req.renderer || !req.parser)) {
+      config = { ...config, renderer: req.renderer || 'gemma4', parser: req.parser || 'gemma4' };
+      if (params?.stop === undefined) params = { ...params, stop: ['<turn|>'] };
+    }
   } else if (req.from) {
     const base = await store.resolve(req.from);
     // Each layer names the model it came from, as Ollama's parseFromModel does (NewLayerFromLayer): a push to
