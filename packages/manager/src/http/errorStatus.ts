@@ -12,6 +12,7 @@ import {
   ModelNotFoundError,
   NotFoundError,
   PayloadTooLargeError,
+  PeerError,
   RegistryError,
   RunnerError,
   ServerBusyError,
@@ -41,7 +42,8 @@ export function errorStatus(e: unknown): ErrorResponse {
     e instanceof ModelLoadError ||
     e instanceof RunnerError ||
     e instanceof RegistryError ||
-    e instanceof DigestMismatchError
+    e instanceof DigestMismatchError ||
+    e instanceof PeerError
   )
     return { status: 500, message };
   // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.

@@ -1,10 +1,13 @@
-// Model management: list, show, create, copy, delete, and what is loaded (/api/ps).
+// Model management: list, show, create, copy, delete, and what is loaded (/api/ps). Copies and deletes reach
+// every replica with OWNCHAT_PEERS (peers/everyReplica.ts).
 import type { FastifyInstance } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
 import { inspectGguf } from '../../engine/gguf.ts';
 import { BadRequestError } from '../../errors.ts';
 import type { Capability } from '../../model/capabilities.ts';
 import { capabilitiesOf, capabilityFacts } from '../../model/capabilitiesOf.ts';
+import { copyOnEveryReplica, deleteOnEveryReplica } from '../../peers/everyReplica.ts';
+import { RELAYED_HEADER } from '../../peers/peerClient.ts';
 import { type CreateRequest, createModel } from '../../store/create.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { clientGone } from '../clientGone.ts';
@@ -106,13 +109,13 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     const destination = optionalString(body, 'destination');
     if (!source) throw new BadRequestError('source is required');
     if (!destination) throw new BadRequestError('destination is required');
-    await ctx.store.copy(source, destination);
+    await copyOnEveryReplica(ctx, source, destination, req.headers[RELAYED_HEADER] !== undefined);
     return {};
   });
 
   app.delete('/api/delete', async (req) => {
     const body = asBody(req.body);
-    await ctx.store.remove(modelField(body));
+    await deleteOnEveryReplica(ctx, modelField(body), req.headers[RELAYED_HEADER] !== undefined);
     return {};
   });
 }
