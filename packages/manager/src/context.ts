@@ -21,7 +21,7 @@ export type ManagerContext = {
   metrics: Metrics;
   preload: Preloader;
   draining: Draining;
-  /** The other replicas (OWNCHAT_PEERS) that pulls, deletes and copies reach too. */
+  /** The other replicas (OWNCHAT_PEERS) that pulls, deletes, copies and creates reach too. */
   peers: Peers;
 };
 

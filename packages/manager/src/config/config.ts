@@ -201,7 +201,7 @@ export const settings = {
   peers: setting<PeerEntry[]>({
     name: 'OWNCHAT_PEERS',
     description:
-      "The other llm-manager replicas, each with its own model store: a pull, delete or copy sent to this one is done on every peer too, and at start this one pulls the registry models its peers have and it lacks. A headless Service's DNS name (llm-manager-peers.<namespace>.svc.cluster.local:11434, resolved on each use, this replica's own address left out) or a comma list of host:port",
+      "The other llm-manager replicas, each with its own model store: a pull, delete, copy, create or blob upload sent to this one is done on every peer too, and at start this one pulls the registry models its peers have and it lacks. A headless Service's DNS name (llm-manager-peers.<namespace>.svc.cluster.local:11434, resolved on each use, this replica's own address left out) or a comma list of host:port",
     defaultText: 'none: this replica alone',
     read: (raw) => parsePeers(raw),
   }),

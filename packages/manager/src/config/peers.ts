@@ -1,6 +1,6 @@
-// OWNCHAT_PEERS: the other llm-manager replicas this one relays pulls and deletes to, and catches up from at
-// start. Either the DNS name of a Kubernetes headless Service (it resolves to every ready pod's address; this
-// replica's own is left out where the list is used, see peers/peerList.ts) or a comma list of host:port.
+// OWNCHAT_PEERS: the other llm-manager replicas this one relays pulls, deletes, copies and creates to, and catches
+// up from at start. Either the DNS name of a Kubernetes headless Service (it resolves to every ready pod's address;
+// this replica's own is left out where the list is used, see peers/peerList.ts) or a comma list of host:port.
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_PORT } from './host.ts';
 import { commaList } from './settings.ts';

@@ -13,6 +13,7 @@ import {
   type PushedModel,
   pushModel,
   type Registry,
+  sha256File,
   startManagerProcess,
   startRegistry,
   writeDeterministicModel,
@@ -119,6 +120,41 @@ describe('OWNCHAT_PEERS: one request, every replica', () => {
       status: 404,
       text: JSON.stringify({ error: `model '${copy}' not found` }),
     });
+  });
+
+  it('a GGUF uploaded to one and a model created from it there reach all, at the same digest', async () => {
+    // Another sentence, so another blob: none of the replicas has it yet.
+    const gguf = await writeDeterministicModel(path.join(dir, 'made.gguf'), { sentence: 'Made on one.' });
+    const digest = await sha256File(gguf.path);
+    const name = `${registry.host}/team/made:v1`;
+    const upload = await fetch(`${url(0)}/api/blobs/${digest}`, {
+      method: 'POST',
+      headers: AUTH,
+      body: await fs.readFile(gguf.path),
+    });
+    expect(upload.status).toBe(201);
+    for (const i of [1, 2]) {
+      expect((await fetch(`${url(i)}/api/blobs/${digest}`, { method: 'HEAD', headers: AUTH })).status).toBe(
+        200,
+      );
+    }
+    const created = await call(0, 'POST', '/api/create', {
+      model: name,
+      files: { 'model.gguf': digest },
+      system: 'Made here.',
+    });
+    // Streamed, as Ollama does by default: one success, at the end, once every replica has the model.
+    expect(ndjson(created.text).filter((l) => l.status === 'success')).toHaveLength(1);
+    expect(ndjson(created.text).at(-1)).toEqual({ status: 'success' });
+    const everywhere = await Promise.all(
+      [0, 1, 2].map(async (i) => (await tags(i)).find((t) => t.name === name)),
+    );
+    expect(everywhere[0]).toBeDefined();
+    expect(everywhere).toEqual([everywhere[0], everywhere[0], everywhere[0]]);
+    expect((await client(2).show({ model: name })).system).toBe('Made here.');
+    const r = await client(2).chat({ model: name, messages: [{ role: 'user', content: 'Hi!' }] });
+    expect(r.message.content).toBe('Made on one.');
+    expect((await call(1, 'DELETE', '/api/delete', { model: name })).status).toBe(200);
   });
 
   it('a replica that is down or silent is named in the error, within the peer timeout, and the others still pull', async () => {

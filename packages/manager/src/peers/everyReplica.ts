@@ -1,4 +1,4 @@
-// Pulls, deletes and copies that a client sends one replica, done on every replica: each llm-manager has its own
+// Pulls, deletes, copies, blob uploads and creates that a client sends one replica, done on every replica: each llm-manager has its own
 // model store, and the gateway in front sends inference to any of them. The work is done here and relayed to each
 // peer at once (marked relayed, so a peer does not relay again); the answer is the one Ollama gives, and it says
 // "success" only when every replica has done its part. A peer that fails or cannot be reached is named.
@@ -6,6 +6,7 @@ import type { ManagerContext } from '../context.ts';
 import { ModelNotFoundError, PeerError } from '../errors.ts';
 import type { PullProgress } from '../registry/pull.ts';
 import type { RegistryRef } from '../registry/reference.ts';
+import { type CreateRequest, createModel } from '../store/create.ts';
 import { PeerStatusError } from './peerClient.ts';
 import type { Peer } from './peerList.ts';
 
@@ -128,4 +129,47 @@ export async function copyOnEveryReplica(
       `copied ${source} to ${destination} on this replica but not on every one: ${failures.join('; ')}`,
     );
   }
+}
+
+/** After a blob upload: every peer gets the blob too, so a create relayed to it finds its GGUF. */
+export async function blobOnEveryReplica(
+  ctx: ManagerContext,
+  digest: string,
+  relayed: boolean,
+): Promise<void> {
+  const peers = await peersFor(ctx, relayed);
+  if (!peers.length) return;
+  const file = ctx.store.blobs.path(digest);
+  const size = await ctx.store.blobs.size(digest);
+  const { failures } = await onPeers(peers, (p) => ctx.peers.client.uploadBlob(p, digest, file, size));
+  if (failures.length) {
+    throw new PeerError(
+      `blob ${digest} is stored on this replica but not on every one: ${failures.join('; ')}. Upload it again`,
+    );
+  }
+}
+
+/** /api/create here (its progress is the client's), then on every peer; "success" once all have the model. */
+export async function createOnEveryReplica(
+  ctx: ManagerContext,
+  request: CreateRequest,
+  relayed: boolean,
+  progress: (status: string) => void,
+): Promise<void> {
+  const peers = await peersFor(ctx, relayed);
+  await createModel(ctx.store, request, (s) => (s !== 'success' || !peers.length) && progress(s));
+  if (!peers.length) return;
+  const { failures } = await onPeers(peers, async (p) => {
+    const { status, error } = await ctx.peers.client.send(p, 'POST', '/api/create', {
+      ...request,
+      stream: false,
+    });
+    if (error) throw new PeerStatusError(error, status);
+  });
+  if (failures.length) {
+    throw new PeerError(
+      `created ${request.model} on this replica but not on every one: ${failures.join('; ')}`,
+    );
+  }
+  progress('success');
 }

@@ -1,6 +1,7 @@
 // Calls to another llm-manager replica: the same Ollama API a client uses, marked as relayed so the peer does the
 // work only locally (it does not relay again). Every call is bounded: a peer that is down, or up but silent, is
 // reported by name within OWNCHAT_PEER_TIMEOUT; it never holds a pull or a delete open.
+import { createReadStream } from 'node:fs';
 import { Agent, request } from 'undici';
 import { PeerError } from '../errors.ts';
 import type { Peer } from './peerList.ts';
@@ -80,6 +81,17 @@ export class PeerClient {
     return { status: res.statusCode, error: (await this.refusal(peer, res)).message };
   }
 
+  /** Gives a peer a blob it lacks (HEAD first, as `ollama create` does): the GGUF a create on every replica needs. */
+  async uploadBlob(peer: Peer, digest: string, file: string, size: number): Promise<void> {
+    const path = `/api/blobs/${digest}`;
+    const head = await this.call(peer, 'HEAD', path, undefined);
+    await head.body.dump();
+    if (head.statusCode === 200) return;
+    const res = await this.call(peer, 'POST', path, undefined, undefined, { upload: { file, size } });
+    if (res.statusCode >= 300) throw await this.refusal(peer, res);
+    await res.body.dump();
+  }
+
   /** The models a peer has (its /api/tags). */
   async tags(peer: Peer, signal?: AbortSignal): Promise<PeerModel[]> {
     const res = await this.call(peer, 'GET', '/api/tags', undefined, signal);
@@ -98,24 +110,29 @@ export class PeerClient {
 
   private async call(
     peer: Peer,
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'HEAD' | 'POST' | 'DELETE',
     path: string,
     body: Record<string, unknown> | undefined,
     signal?: AbortSignal,
-    timeouts: { bodyTimeout?: number } = {},
+    extra: { bodyTimeout?: number; upload?: { file: string; size: number } } = {},
   ) {
     const headers: Record<string, string> = { [RELAYED_HEADER]: '1' };
     if (body) headers['content-type'] = 'application/json';
+    if (extra.upload) {
+      headers['content-type'] = 'application/octet-stream';
+      headers['content-length'] = String(extra.upload.size);
+    }
     if (this.settings.apiKey) headers.authorization = `Bearer ${this.settings.apiKey}`;
     try {
       return await request(`http://${peer.label}${path}`, {
         method,
         headers,
-        body: body ? JSON.stringify(body) : undefined,
+        // An upload's wait for the answer restarts with every chunk sent: a slow, steady upload is not cut.
+        body: extra.upload ? createReadStream(extra.upload.file) : body ? JSON.stringify(body) : undefined,
         signal,
         dispatcher: this.dispatcher,
         headersTimeout: this.settings.timeoutMs,
-        bodyTimeout: timeouts.bodyTimeout ?? this.settings.timeoutMs,
+        bodyTimeout: extra.bodyTimeout ?? this.settings.timeoutMs,
       });
     } catch (e) {
       throw this.asPeerError(peer, e);
