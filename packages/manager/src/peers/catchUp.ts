@@ -4,7 +4,7 @@
 // made on a peer with /api/create or /api/copy is not in any registry under that digest and is left out, with a
 // log line that says so (OWNCHAT_PRELOAD, or a pull after the fact, is the way for those).
 import type { ManagerContext } from '../context.ts';
-import { ForbiddenError } from '../errors.ts';
+import { ForbiddenError, ShuttingDownError } from '../errors.ts';
 import { parseModelName } from '../model/name.ts';
 import { OtherVersionError } from '../registry/pull.ts';
 import { manifestKey } from '../store/manifests.ts';
@@ -46,13 +46,13 @@ export async function catchUp(ctx: ManagerContext): Promise<CatchUpReport> {
     );
     // One at a time, as the preloads: pulls compete for the disk and the network.
     for (const { name, digests } of wanted.values()) {
-      if (ctx.draining.isDraining) break;
       ctx.peers.catchingUp = `catching up with the peers: pulling ${name}`;
       try {
         await pullPinned(ctx, name, digests);
         report.pulled.push(name);
         ctx.log.info({ model: name }, `catch-up: pulled ${name}, the version the peers have`);
       } catch (e) {
+        if (e instanceof ShuttingDownError) break; // the server is stopping: nothing more to catch up
         const reason = (e as Error).message;
         report.skipped.push({ model: name, reason });
         ctx.log.warn(

@@ -216,6 +216,21 @@ describe('OWNCHAT_PEERS: one request, every replica', () => {
     );
     for (const i of [0, 1]) expect((await tags(i)).map((t) => t.name)).toContain(made);
 
+    // A model made on the peers under a name the registry also has, with other content: the catch-up must not
+    // take the registry's model for it (the digests differ), whatever the name says.
+    const other = `${registry.host}/library/other:v1`;
+    const changed = await call(0, 'POST', '/api/create', {
+      model: other,
+      from: DET(),
+      system: 'Changed.',
+      stream: false,
+    });
+    expect(JSON.parse(changed.text).error).toBe(
+      `created ${other} on this replica but not on every one: replica 127.0.0.1:${ports[2]} refused the connection (is it running?)`,
+    );
+    const changedDigest = (await tags(1)).find((t) => t.name === other)?.digest;
+    expect(changedDigest).toBeDefined();
+
     const fresh = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-peers-late-'));
     stores.push(fresh);
     const late = await startReplica(2, fresh);
@@ -233,5 +248,10 @@ describe('OWNCHAT_PEERS: one request, every replica', () => {
     expect(late.output()).toContain(`catch-up: pulled ${DET()}, the version the peers have`);
     expect(late.output()).toContain(`catch-up: ${made} is on the peers but was not pulled here`);
     expect(late.output()).toContain('one made with /api/create or /api/copy on a peer does not');
+    expect(late.output()).toMatch(
+      new RegExp(
+        `catch-up: ${other} is on the peers but was not pulled here \\(${other} in http://${registry.host} is version [0-9a-f]{12}, not ${changedDigest!.slice(0, 12)}\\)`,
+      ),
+    );
   }, 60_000);
 });
