@@ -81,7 +81,8 @@ async function pullPinned(ctx: ManagerContext, name: string, digests: Set<string
       await ctx.pulls.pull(ctx.pulls.prepare(name, insecure), () => {}, undefined, digests);
       return;
     } catch (e) {
-      if (e instanceof OtherVersionError || e instanceof ForbiddenError) throw e;
+      if (e instanceof OtherVersionError || e instanceof ForbiddenError || e instanceof ShuttingDownError)
+        throw e;
       attempts.push(`over ${insecure ? 'http' : 'https'}: ${(e as Error).message}`);
     }
   }
