@@ -1,7 +1,8 @@
 // Three real llm-manager processes, each with its own store, peers of each other through OWNCHAT_PEERS (one list
 // for all, each leaves itself out), and a real OCI registry: a pull on one lands on all and each answers with the
-// model; a delete and a copy on one reach all; a replica that is down or silent is named in a clear error within
-// OWNCHAT_PEER_TIMEOUT; and a replica that starts late with an empty store catches up before it is ready.
+// model; a copy, a delete, a blob upload and a create on one reach all; a replica that is down or silent is named
+// in a clear error within OWNCHAT_PEER_TIMEOUT; and a replica that starts late with an empty store catches up
+// before it is ready, with the models pulled from a registry only, at the peers' exact version.
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -187,6 +188,12 @@ describe('OWNCHAT_PEERS: one request, every replica', () => {
         `replica ${down} did not answer within 2 s (OWNCHAT_PEER_TIMEOUT)`,
       );
       expect(Date.now() - started).toBeLessThan(15_000);
+
+      // Streamed: this replica's pull (the blobs are here already) ends first; the client hears what it waits for.
+      const s = ndjson((await call(1, 'POST', '/api/pull', { model: other, insecure: true })).text);
+      const waiting = s.find((l) => String(l.status).startsWith('waiting for replica '));
+      expect(waiting?.status).toContain(down);
+      expect(s.at(-1)?.error).toContain(`replica ${down} did not answer within 2 s`);
 
       started = Date.now();
       const d = await call(0, 'DELETE', '/api/delete', { model: other });
