@@ -6,6 +6,7 @@ import path from 'node:path';
 import { readChatConfig } from '@ownchat/chat/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { parsePeers } from '../../packages/manager/src/config/peers.ts';
 import { parseModelName } from '../../packages/manager/src/model/name.ts';
 import { isPullAllowed, parseAllowList } from '../../packages/manager/src/registry/allowList.ts';
 import { IMAGES, RUNTIME_UID } from '../docker/images.ts';
@@ -505,6 +506,47 @@ describe('scale-out: chatbots on PostgreSQL, llm-managers behind an inference ga
     expect(manager(o).spec.podManagementPolicy).toBe('Parallel');
     // Ready (in the pool) only once the preload is in memory.
     expect(managerContainer(o).readinessProbe.httpGet.path).toBe('/readyz');
+  });
+
+  it('relays pulls and deletes to every replica: OWNCHAT_PEERS names a headless Service of the llm-manager pods', () => {
+    const [peers, ...more] = parsePeers(envOf(managerContainer(o), 'OWNCHAT_PEERS').value);
+    expect(more).toEqual([]);
+    // A short name: it resolves in the pods' own namespace, whichever the overlay is applied to.
+    const svc = one(o, 'Service', peers!.host);
+    expect(svc.spec.clusterIP).toBe('None'); // its DNS name gives every pod's address, not one virtual IP
+    // Ready pods only: a replica starting up catches up by itself, one draining is not asked.
+    expect(svc.spec.publishNotReadyAddresses).toBeUndefined();
+    expect(workloads(o).filter((w) => selects({ matchLabels: svc.spec.selector }, podLabels(w)))).toEqual([
+      manager(o),
+    ]);
+    const port = svc.spec.ports.find((p: Any) => p.port === peers!.port);
+    // A headless Service does no port mapping: the name's port must be the one the pods listen on.
+    expect(peers!.port).toBe(managerPort());
+    expect(portNumber(manager(o), port.targetPort)).toBe(managerPort());
+
+    // The replicas may reach each other on that port, in and out.
+    const policy = one(o, 'NetworkPolicy', 'llm-manager');
+    const managers = podLabels(manager(o));
+    const inNamespace = (peer: Any, labels: Record<string, string>) =>
+      !peer.namespaceSelector && !!peer.podSelector && selects(peer.podSelector, labels);
+    const onPort = (rule: Any) =>
+      rule.ports.some((p: Any) => portNumber(manager(o), p.port) === managerPort() && p.protocol === 'TCP');
+    expect(
+      policy.spec.ingress.some(
+        (rule: Any) => rule.from.some((f: Any) => inNamespace(f, managers)) && onPort(rule),
+      ),
+    ).toBe(true);
+    expect(
+      policy.spec.egress.some(
+        (rule: Any) => rule.to?.some((t: Any) => inNamespace(t, managers)) && onPort(rule),
+      ),
+    ).toBe(true);
+    // Only they: the chatbot still goes through the gateway.
+    expect(
+      policy.spec.ingress.some((rule: Any) =>
+        rule.from.some((f: Any) => inNamespace(f, podLabels(chatbot(o)))),
+      ),
+    ).toBe(false);
   });
 
   it('gives DATABASE_URL to the chatbot and the password to PostgreSQL from one Secret, committed empty', () => {

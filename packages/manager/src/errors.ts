@@ -124,3 +124,11 @@ export function errorMessage(e: unknown): string {
     return String(e);
   }
 }
+
+/**
+ * Another llm-manager replica (OWNCHAT_PEERS) could not do its part of a pull, delete, copy or create, or could not
+ * be reached; the message names it (500, as Ollama answers a failed pull).
+ */
+export class PeerError extends Error {
+  override name = 'PeerError';
+}

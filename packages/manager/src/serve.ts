@@ -13,6 +13,8 @@ import { buildApp } from './http/app.ts';
 import { Draining } from './ops/draining.ts';
 import { Metrics } from './ops/metrics.ts';
 import { Preloader } from './ops/preload.ts';
+import { catchUp } from './peers/catchUp.ts';
+import { Peers } from './peers/peers.ts';
 import { Pulls } from './registry/pull.ts';
 import { Pushes } from './registry/push.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
@@ -24,6 +26,8 @@ export type RunningManager = {
   url: string;
   /** Settles when every OWNCHAT_PRELOAD model has been loaded or has failed to (see /readyz). */
   preloaded: Promise<void>;
+  /** Settles after `preloaded`, once the models the peers (OWNCHAT_PEERS) have were pulled here where they can be. */
+  caughtUp: Promise<unknown>;
   /**
    * Readiness turns false and new requests get 503; resolves once the requests already taken have finished,
    * or after OWNCHAT_DRAIN_TIMEOUT (false then: close() cuts the rest).
@@ -106,19 +110,33 @@ export async function startManager(
     metrics,
     preload: new Preloader(config.preload),
     draining: new Draining(),
+    peers: new Peers(
+      config.peers,
+      {
+        timeoutMs: config.peerTimeout,
+        pullIdleMs: config.peerTimeout + 2 * config.pullStallTimeout,
+        apiKey: config.apiKeys[0],
+      },
+      log,
+    ),
   };
   const app = await buildApp(ctx);
   await app.listen({ host: config.host.host, port: config.host.port });
   // The address we listen on: a path in OLLAMA_HOST is for clients behind a proxy, not served here.
-  const url = clientUrl({ ...config.host, port: (app.server.address() as { port: number }).port, path: '' });
+  const port = (app.server.address() as { port: number }).port;
+  ctx.peers.listening({ host: config.host.host, port });
+  const url = clientUrl({ ...config.host, port, path: '' });
   log.info({ url, models: config.models }, `llm-manager listening on ${url}`);
   // After listen: /healthz answers at once and /readyz says what is still loading.
   const preloaded = ctx.preload.run(ctx);
+  // After the preloads: they name the models this replica must have; the peers' may add more.
+  const caughtUp = preloaded.then(() => catchUp(ctx));
   return {
     app,
     ctx,
     url,
     preloaded,
+    caughtUp,
     drain: async () => {
       ctx.draining.startDraining();
       ctx.preload.stop();
@@ -145,6 +163,7 @@ export async function startManager(
       await pulls.close(); // pulls in flight end (resumable) so the server can close
       await pushes.close();
       await app.close();
+      await ctx.peers.close();
       await scheduler.close();
       await devices.close();
     },

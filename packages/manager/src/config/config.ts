@@ -10,6 +10,7 @@ import { parseByteSize } from './bytes.ts';
 import { availableCpus } from './cpus.ts';
 import { parseKeepAlive } from './duration.ts';
 import { type ListenAddress, parseOllamaHost } from './host.ts';
+import { type PeerEntry, parsePeers } from './peers.ts';
 import {
   commaList,
   describeTable,
@@ -46,6 +47,18 @@ function asConfigError<T>(read: () => T): T {
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
+}
+
+/** A duration above zero (e.g. 30s, 2m), or `fallbackMs` where the variable is unset or blank. */
+function readPositiveDuration(name: string, fallbackMs: number) {
+  return (raw: string | undefined): number => {
+    if (!raw?.trim()) return fallbackMs;
+    const ms = asConfigError(() => parseKeepAlive(raw.trim(), name));
+    if (!(ms > 0) || !Number.isFinite(ms)) {
+      throw new ConfigError(`${name}=${JSON.stringify(raw)} must be a positive duration`);
+    }
+    return ms;
+  };
 }
 
 function readFlashAttention(raw: string | undefined): boolean | 'auto' {
@@ -185,6 +198,20 @@ export const settings = {
         return name;
       }),
   }),
+  peers: setting<PeerEntry[]>({
+    name: 'OWNCHAT_PEERS',
+    description:
+      "The other llm-manager replicas, each with its own model store: a pull, delete, copy, create or blob upload sent to this one is done on every peer too, and at start this one pulls the registry models its peers have and it lacks. A headless Service's DNS name (llm-manager-peers.<namespace>.svc.cluster.local:11434, resolved on each use, this replica's own address left out) or a comma list of host:port",
+    defaultText: 'none: this replica alone',
+    read: (raw) => parsePeers(raw),
+  }),
+  peerTimeout: setting<number>({
+    name: 'OWNCHAT_PEER_TIMEOUT',
+    description:
+      'How long to wait for a peer to connect and answer (e.g. 10s) before it is reported as unreachable; a relayed pull may also go quiet this long plus twice OWNCHAT_PULL_STALL_TIMEOUT between progress lines',
+    defaultText: '10s',
+    read: readPositiveDuration('OWNCHAT_PEER_TIMEOUT', 10_000),
+  }),
   apiKeys: setting<string[]>({
     name: 'OWNCHAT_API_KEYS',
     description:
@@ -279,16 +306,7 @@ export const settings = {
     name: 'OWNCHAT_PULL_STALL_TIMEOUT',
     description: 'A download part that receives nothing for this long is retried (e.g. 30s)',
     defaultText: '30s',
-    read: (raw) => {
-      if (!raw?.trim()) return 30_000;
-      const ms = asConfigError(() => parseKeepAlive(raw.trim(), 'OWNCHAT_PULL_STALL_TIMEOUT'));
-      if (!(ms > 0) || !Number.isFinite(ms)) {
-        throw new ConfigError(
-          `OWNCHAT_PULL_STALL_TIMEOUT=${JSON.stringify(raw)} must be a positive duration`,
-        );
-      }
-      return ms;
-    },
+    read: readPositiveDuration('OWNCHAT_PULL_STALL_TIMEOUT', 30_000),
   }),
   logLevel: setting<string>({
     name: 'OWNCHAT_LOG_LEVEL',

@@ -12,6 +12,7 @@ import {
   ModelNotFoundError,
   NotFoundError,
   PayloadTooLargeError,
+  PeerError,
   RegistryError,
   RunnerError,
   ServerBusyError,
@@ -43,8 +44,10 @@ export function errorStatus(e: unknown): ErrorResponse {
     e instanceof RunnerError ||
     e instanceof RegistryError ||
     e instanceof DigestMismatchError ||
-    // A model's output its parser cannot read: Ollama answers the parser's own message.
-    e instanceof ParserError
+    // A model's output its parser cannot read: Ollama answers the parser's own message. A peer replica that failed
+    // is named in the message.
+    e instanceof ParserError ||
+    e instanceof PeerError
   )
     return { status: 500, message };
   // Fastify's own errors (a body that is not JSON, one too large) carry a 4xx status and a readable message.

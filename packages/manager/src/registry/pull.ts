@@ -1,6 +1,7 @@
 // POST /api/pull's work, step for step as Ollama reports it: the manifest, each layer (downloaded, joined, or
 // already here), then the manifest is written and the blobs a replaced version no longer needs are removed. What
 // can be refused (a bad name, a model OWNCHAT_PULL_ALLOW does not list) is refused before the first progress line.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Agent } from 'undici';
 import { formatBytes } from '../config/bytes.ts';
@@ -27,6 +28,11 @@ export type PullSettings = DownloadSettings & {
   freeBytes?: (dir: string) => Promise<number>;
 };
 
+/** The registry's manifest is not one of the versions a pinned pull asked for (see `pull`'s `digests`). */
+export class OtherVersionError extends RegistryError {
+  override name = 'OtherVersionError';
+}
+
 export class Pulls {
   private readonly dispatcher: Agent;
   private readonly downloads: Downloads;
@@ -51,7 +57,17 @@ export class Pulls {
     return ref;
   }
 
-  async pull(ref: RegistryRef, progress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+  /**
+   * Pulls `ref`. With `digests` (the manifest digests, hex, that a peer replica holds under this name), a
+   * registry manifest with another digest is refused before any blob is fetched: what a peer has under that
+   * name was then made there (/api/create, /api/copy) or the registry moved on, and this is not that model.
+   */
+  async pull(
+    ref: RegistryRef,
+    progress: (p: PullProgress) => void,
+    signal?: AbortSignal,
+    digests?: ReadonlySet<string>,
+  ): Promise<void> {
     if (this.closed) throw new ShuttingDownError('the server is shutting down: pull again once it is back');
     const client = new RegistryClient(ref, {
       dispatcher: this.dispatcher,
@@ -66,6 +82,14 @@ export class Pulls {
       throw e;
     }
     const { manifest } = pulled;
+    if (digests) {
+      const digest = createHash('sha256').update(pulled.bytes).digest('hex');
+      if (!digests.has(digest)) {
+        throw new OtherVersionError(
+          `${displayName(ref.name)} in ${ref.origin} is version ${digest.slice(0, 12)}, not ${[...digests].map((d) => d.slice(0, 12)).join(' or ')}`,
+        );
+      }
+    }
     const layers: Layer[] = [...manifest.layers, ...(manifest.config?.digest ? [manifest.config] : [])];
     await this.checkDiskSpace(ref, layers);
 

@@ -1,11 +1,14 @@
-// Model management: list, show, create, copy, delete, and what is loaded (/api/ps).
+// Model management: list, show, create, copy, delete, and what is loaded (/api/ps). Creates, copies and deletes
+// reach every replica with OWNCHAT_PEERS (peers/everyReplica.ts).
 import type { FastifyInstance } from 'fastify';
 import type { ManagerContext } from '../../context.ts';
 import { inspectGguf } from '../../engine/gguf.ts';
 import { BadRequestError } from '../../errors.ts';
 import type { Capability } from '../../model/capabilities.ts';
 import { capabilitiesOf, capabilityFacts } from '../../model/capabilitiesOf.ts';
-import { type CreateRequest, createModel } from '../../store/create.ts';
+import { copyOnEveryReplica, createOnEveryReplica, deleteOnEveryReplica } from '../../peers/everyReplica.ts';
+import { RELAYED_HEADER } from '../../peers/peerClient.ts';
+import type { CreateRequest } from '../../store/create.ts';
 import type { ResolvedModel } from '../../store/modelStore.ts';
 import { clientGone } from '../clientGone.ts';
 import { errorStatus } from '../errorStatus.ts';
@@ -85,15 +88,16 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       // null is absent, as everywhere (Go decodes it as the zero value)
       messages: (body.messages ?? undefined) as CreateRequest['messages'],
     };
+    const relayed = req.headers[RELAYED_HEADER] !== undefined;
     if (optionalBoolean(body, 'stream') === false) {
-      await createModel(ctx.store, request, () => {});
+      await createOnEveryReplica(ctx, request, relayed, () => {});
       return { status: 'success' };
     }
     // Streamed: progress lines as Ollama sends them; an error after the first line becomes an {"error"} line.
     const out = new EventStream(reply);
     clientGone(reply);
     try {
-      await createModel(ctx.store, request, (status) => out.write({ status }));
+      await createOnEveryReplica(ctx, request, relayed, (status) => out.write({ status }));
     } catch (e) {
       if (!out.isStarted) throw e;
       out.write({ error: errorStatus(e).message });
@@ -107,13 +111,13 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     const destination = optionalString(body, 'destination');
     if (!source) throw new BadRequestError('source is required');
     if (!destination) throw new BadRequestError('destination is required');
-    await ctx.store.copy(source, destination);
+    await copyOnEveryReplica(ctx, source, destination, req.headers[RELAYED_HEADER] !== undefined);
     return {};
   });
 
   app.delete('/api/delete', async (req) => {
     const body = asBody(req.body);
-    await ctx.store.remove(modelField(body));
+    await deleteOnEveryReplica(ctx, modelField(body), req.headers[RELAYED_HEADER] !== undefined);
     return {};
   });
 }

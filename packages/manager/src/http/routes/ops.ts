@@ -10,15 +10,18 @@ export function opsRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     handler: async () => ({ status: 'alive' }),
   });
 
-  // Ready: started, every OWNCHAT_PRELOAD model loaded, and not shutting down. 503 (with the reason) otherwise,
+  // Ready: started, every OWNCHAT_PRELOAD model loaded, caught up with the peers, and not shutting down. 503 (with the reason) otherwise,
   // so a load balancer sends traffic elsewhere meanwhile.
   app.route({
     method: ['GET', 'HEAD'],
     url: '/readyz',
     handler: async (_req, reply) => {
+      const catchingUp = ctx.peers.catchingUp;
       const state = ctx.draining.isDraining
         ? { ready: false as const, reason: 'shutting down' }
-        : ctx.preload.state();
+        : catchingUp && ctx.preload.state().ready
+          ? { ready: false as const, reason: catchingUp }
+          : ctx.preload.state();
       if (state.ready) return { status: 'ready' };
       return reply.code(503).send({ status: 'not ready', reason: state.reason });
     },
