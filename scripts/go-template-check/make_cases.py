@@ -3,7 +3,7 @@
 # as JavaScript does for \n, \\, \' and \uXXXX), so cases.json follows the tests when they change. Run it
 # from this folder after changing a test here, then `go run .`. A case the test does not have yet is written
 # "(not yet in the test)": `go run . -emit out.json` gives Go's rendering to put in the test.
-import ast, json, os, re
+import ast, json, os, re, subprocess
 
 R = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..') + '/'
 lit = r'''(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")'''
@@ -135,4 +135,6 @@ for i, (name, v) in enumerate(probes):
 with open(R + 'scripts/go-template-check/cases.json', 'w') as f:
     json.dump(cases, f, indent=2, ensure_ascii=False)
     f.write('\n')
+# The repository's formatter checks JSON too: write it as biome would.
+subprocess.run(['npx', 'biome', 'format', '--write', 'cases.json'], cwd=R + 'scripts/go-template-check', check=True)
 print(len(cases), 'cases')
