@@ -169,10 +169,11 @@ describe('harmony through the ollama client', () => {
       stream: false,
     });
     const messages = afterCall(first.message);
-    // GPT_OSS_TEMPLATE rendered by hand with Go text/template's rules for these messages and tools: the
-    // system message (date, Reasoning: medium, channels), the developer message declaring get_weather as
-    // TypeScript, then the conversation in harmony with the call on the commentary channel (<|call|>) and the
-    // result from functions.get_weather.
+    // GPT_OSS_TEMPLATE for these messages and tools: the system message (date, Reasoning: medium, channels),
+    // the developer message declaring get_weather as TypeScript, then the conversation in harmony with the call
+    // on the commentary channel (<|call|>) and the result from functions.get_weather. Checked, with the Reasoning
+    // lines above, against Go's text/template (go1.19.8) through Ollama's template.Execute by
+    // scripts/go-template-check on 2026-12-06.
     const today = new Date().toISOString().slice(0, 10);
     expect(await renderedPrompt(t.server.url, { model: 'oss-caller', messages, tools: [weather] })).toBe(
       '<|start|>system<|message|>You are ChatGPT, a large language model trained by OpenAI.\n' +

@@ -150,8 +150,9 @@ describe('qwen3 through the ollama client', () => {
       stream: false,
     });
     const messages = afterCall(first.message);
-    // QWEN3 rendered with Go text/template's rules (the .Function line as Go prints Ollama's ToolFunction,
-    // as in toolsAndThinking.test.ts): the thinking of an answer after the last user message is kept.
+    // QWEN3 as Go's text/template renders it (the .Function line as Go prints Ollama's ToolFunction, as in
+    // toolsAndThinking.test.ts): the thinking of an answer after the last user message is kept. This test's
+    // prompts were checked with go1.19.8 by scripts/go-template-check on 2026-12-06.
     expect(await renderedPrompt(t.server.url, { model: 'qwen3-caller', messages, tools: [weather] })).toBe(
       '<|im_start|>system\n\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n' +
         'You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n' +

@@ -2,7 +2,8 @@
 // that answer with a qwen2.5-style <tool_call> and with a <think> block, run through the official `ollama`
 // client and the `openai` SDK, streamed and not, and a whole agent loop (call, tool result, final answer) whose
 // second prompt is checked byte for byte. The expected prompt was rendered by Go's own text/template over the
-// value shapes of Ollama's template/template.go (see template/tools.test.ts) for the same template and messages.
+// value shapes of Ollama's template/template.go (see template/tools.test.ts) for the same template and messages
+// (checked with go1.19.8 by scripts/go-template-check on 2026-12-06).
 import {
   type ManagerProcess,
   type ManagerWithModels,

@@ -5,6 +5,8 @@
 // property's type as "string" (or "[string null]"), and `{{ .Function }}` as Go's %v of the struct. Every
 // message has every field ("" when unset), as a Go struct does.
 
+import { randomUUID } from 'node:crypto';
+
 /** How a value prints with {{ }} when it is not plain data: Go's String() method or its %v. */
 export const GO_PRINT: unique symbol = Symbol('goPrint');
 
@@ -17,12 +19,24 @@ function attach<T extends object>(target: T, json: () => unknown, print: () => s
   return target;
 }
 
-/** JSON as Go's encoding/json writes it: <, > and & escaped for HTML, and the two JavaScript line separators. */
+/**
+ * JSON as Go's encoding/json writes it: <, > and & escaped for HTML, and the two JavaScript line separators;
+ * a float64 -0 stays "-0" (JSON.stringify writes 0). Node 20 has no JSON.rawJSON, so a -0 goes through as a
+ * string no request can hold (a random marker), put back as the number afterwards.
+ */
 export function goJson(v: unknown): string {
-  return (JSON.stringify(v ?? null) ?? 'null').replace(
+  let negativeZero: string | undefined;
+  const json =
+    JSON.stringify(v ?? null, (_key, value) => {
+      if (!Object.is(value, -0)) return value;
+      negativeZero ??= `-0 ${randomUUID()}`;
+      return negativeZero;
+    }) ?? 'null';
+  const escaped = json.replace(
     /[<>&\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+  return negativeZero === undefined ? escaped : escaped.replaceAll(`"${negativeZero}"`, '-0');
 }
 
 /** A value decoded into Go's `any` and encoded again: objects become maps, whose keys Go sorts. */
@@ -233,7 +247,8 @@ function templateArgs(raw: unknown): Obj {
   return attach(
     sorted,
     () => (isObj(raw) ? { ...sorted } : null),
-    () => goJson(sorted),
+    // A copy without the toJSON above: absent arguments print "{}" (templateArgs.String), though they marshal null.
+    () => goJson({ ...sorted }),
   );
 }
 
@@ -272,7 +287,7 @@ export function templateMessage(raw: Obj): TemplateMessage {
       return {
         ID: str(call.id),
         Function: callFunction(
-          typeof f.index === 'number' ? f.index : 0,
+          typeof f.index === 'number' ? f.index || 0 : 0, // an int in Go: never -0
           str(f.name),
           templateArgs(f.arguments),
         ),

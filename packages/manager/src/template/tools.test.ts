@@ -4,7 +4,8 @@
 // by Go's own text/template, encoding/json and fmt over the value shapes of Ollama's template/template.go
 // (templateTool, templateMessage, templateToolCall: a tool's {{ .Function }} prints Go's %v of the struct, a
 // call's arguments print as JSON with sorted keys), with templates from Ollama's tests
-// (thinking/template_test.go "qwen3") and the llama3.1 and gpt-oss shapes.
+// (thinking/template_test.go "qwen3") and the llama3.1 and gpt-oss shapes. All were checked with go1.19.8 by
+// scripts/go-template-check on 2026-12-06.
 import { describe, expect, it } from 'vitest';
 import { renderPrompt, type TemplateMessage } from './prompt.ts';
 

@@ -1,0 +1,3 @@
+module ownchat/gotemplatecheck
+
+go 1.19
