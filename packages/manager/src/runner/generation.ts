@@ -7,6 +7,7 @@ import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { answerDecoder, preservedTokenIds } from './preservedTokens.ts';
 import type { GenerateInput, GenerateStats, Logprob, OutputFormat, Sampling } from './protocol.ts';
 import { logprobOf, type Probabilities, withProbabilities } from './tokenLogprobs.ts';
+import { evaluateImages, visionPrompt } from './vision.ts';
 
 function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);
@@ -127,15 +128,20 @@ export async function generate(
   const started = process.hrtime.bigint();
   let firstToken: bigint | undefined;
   const grammar = s.format ? await grammarFor(l, s.format) : undefined;
-  const tokens = fittedPromptTokens(l, input, s.numKeep);
+  const images = input.images?.length ? await visionPrompt(l, input) : undefined;
+  const tokens = images ? images.tokens : fittedPromptTokens(l, input, s.numKeep);
   const preserved = preservedTokenIds(l.model, input.preservedTokens);
   // Without tags to keep, node-llama-cpp's own text (onTextChunk) is the answer.
   const decode = preserved.size > 0 ? answerDecoder(l.model, preserved) : undefined;
   const slot = takeSlot(l, tokens);
+  // Context shift re-evaluates the kept tokens, which an image's placeholders cannot be: with images, an answer
+  // ends at the context's end (done_reason "length").
+  const shift = input.shift !== false && !images;
   const logprobs = s.topLogprobs === undefined ? undefined : new ReleasedLogprobs(l, s.topLogprobs);
   try {
     const meter = slot.sequence.tokenMeter;
     const [inputBefore, outputBefore] = [meter.usedInputTokens, meter.usedOutputTokens];
+    const imageTokens = images && l.vision ? await evaluateImages(l, l.vision, slot.sequence, images) : 0;
     // A chunk carrying log probabilities goes out even without text (Ollama's too).
     const emit = (text: string) => {
       const lp = logprobs?.take();
@@ -147,10 +153,7 @@ export async function generate(
         signal,
         stopOnAbortSignal: true,
         // shift: false ends the answer at num_ctx (LlamaCompletion reports maxTokens: done_reason "length").
-        maxTokens:
-          input.shift === false
-            ? Math.min(s.maxTokens ?? Infinity, tokensLeft(l, tokens.length))
-            : s.maxTokens,
+        maxTokens: !shift ? Math.min(s.maxTokens ?? Infinity, tokensLeft(l, tokens.length)) : s.maxTokens,
         temperature: s.temperature,
         topK: s.topK,
         topP: s.topP,
@@ -159,7 +162,7 @@ export async function generate(
         grammar,
         customStopTriggers: s.stop.length ? s.stop : undefined,
         // shift: false stops at the context's end (LlamaCompletion then reports maxTokens: done_reason "length").
-        disableContextShift: input.shift === false,
+        disableContextShift: !shift,
         repeatPenalty:
           s.repeatLastN === 0
             ? false
@@ -187,7 +190,7 @@ export async function generate(
     return {
       promptTokens: tokens.length,
       // The last prompt token is always evaluated anew (it yields the first output), so at least 1.
-      promptEvaluated: Math.max(1, meter.usedInputTokens - inputBefore),
+      promptEvaluated: Math.max(1, meter.usedInputTokens - inputBefore + imageTokens),
       // Counted by llama.cpp: onToken misses tokens held back as partial UTF-8 at the end.
       evalTokens: meter.usedOutputTokens - outputBefore,
       promptEvalNs: Number(first - started),
@@ -197,5 +200,6 @@ export async function generate(
     };
   } finally {
     slot.busy = false;
+    if (images) l.vision?.mtmd.freeChunks(images.handle);
   }
 }
