@@ -185,12 +185,13 @@ export async function evaluateImages(
   const full = bos != null ? [bos, ...prompt.tokens] : prompt.tokens;
   const spans = prompt.images.map((s) => ({ ...s, start: s.start + offset, end: s.end + offset }));
   const lastEnd = spans.at(-1)?.end ?? 0;
-  await sequence.adaptStateToTokens(full.slice(0, lastEnd), false);
-  let at = sequence.nextTokenIndex;
-  const cut = spans.find((s) => at > s.start && at < s.end);
-  if (cut) {
-    await sequence.eraseContextTokenRanges([{ start: cut.start, end: sequence.nextTokenIndex }]);
-    at = cut.start;
+  // What the sequence holds of the whole prompt (what follows the last image is LlamaCompletion's to compare).
+  const held = Math.min(sequence.compareContextTokens(full).firstDifferentIndex, sequence.nextTokenIndex);
+  if (held >= lastEnd) return 0;
+  let at = spans.find((s) => held > s.start && held < s.end)?.start ?? held;
+  if (at < sequence.nextTokenIndex) {
+    await sequence.eraseContextTokenRanges([{ start: at, end: sequence.nextTokenIndex }]);
+    at = sequence.nextTokenIndex;
   }
   const context: LlamaContext = sequence.context;
   const internals = sequence as unknown as SequenceInternals;
