@@ -47,6 +47,13 @@ export type Vision = { mtmd: AddonMtmd; marker: string };
 export const NEEDS_ENGINE_BUILD =
   "images need the llama.cpp engine built at install (npm run build:engine, with cmake and a C++ compiler): node-llama-cpp's prebuilt binaries have no multimodal (mtmd) support";
 
+/**
+ * M-RoPE projectors (Qwen2-VL and its kin) give an image fewer positions than embeddings, which node-llama-cpp's
+ * one-position-per-token sequences cannot hold: such a model answers text, and images get this.
+ */
+export const MROPE_UNSUPPORTED =
+  "this model's projector uses M-RoPE positions (the Qwen2-VL family), which this engine does not serve images with yet";
+
 /** Ollama's answer to images for a model without a projector (the manager refuses them before this). */
 const NO_PROJECTOR = 'this model does not support images (it has no vision projector)';
 
@@ -65,11 +72,7 @@ export async function loadProjector(
   const info = mtmd.getInfo();
   if (info.mrope) {
     mtmd.dispose();
-    // M-RoPE (Qwen2-VL and its kin) gives an image fewer positions than embeddings, which node-llama-cpp's
-    // one-position-per-token sequences cannot hold.
-    throw new Error(
-      'this projector uses M-RoPE positions (Qwen2-VL family), which this engine does not serve yet',
-    );
+    throw new Error(MROPE_UNSUPPORTED);
   }
   return { mtmd, marker: info.marker };
 }

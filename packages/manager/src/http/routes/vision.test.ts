@@ -11,6 +11,7 @@ import {
   ollamaClient,
   type ProjectorInfo,
   pngImage,
+  sha256File,
   startManagerWithModels,
   writeProjector,
 } from '@ownchat/testkit';
@@ -139,6 +140,24 @@ describe('a model created with a projector', () => {
       projector.imageTokens,
     );
     expect(r.choices[0]?.message.content).not.toBe(plain.choices[0]?.message.content);
+  });
+});
+
+describe('/api/create with files', () => {
+  it('takes one model GGUF and at most one projector, told apart by content (not by file name)', async () => {
+    // Both blobs are in the store already (beforeAll created seer from them).
+    const model = await sha256File(setup.files.text!);
+    const mmproj = await sha256File(projector.path);
+    const create = (files: Record<string, string>) => post('/api/create', { model: 'x', files, stream: false });
+    const two = await create({ 'a.gguf': model, 'b.gguf': model });
+    expect(two.status).toBe(400);
+    expect(((await two.json()) as { error: string }).error).toMatch(/one model GGUF .* these hold 2 and 0/);
+    const alone = await create({ 'model.gguf': mmproj });
+    expect(alone.status).toBe(400);
+    expect(((await alone.json()) as { error: string }).error).toMatch(/these hold 0 and 1/);
+    // Names swapped: the projector is still the projector.
+    expect((await create({ 'mmproj.gguf': model, 'model.gguf': mmproj })).status).toBe(200);
+    expect((await client().show({ model: 'x' })).capabilities).toContain('vision');
   });
 });
 
