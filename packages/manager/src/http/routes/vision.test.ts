@@ -143,12 +143,32 @@ describe('a model created with a projector', () => {
   });
 });
 
+describe('/v1/messages (Anthropic)', () => {
+  it('takes base64 image blocks', async () => {
+    const messages = (content: unknown[]) =>
+      post('/v1/messages', {
+        model: 'seer',
+        max_tokens: 8,
+        temperature: 0,
+        messages: [{ role: 'user', content }],
+      });
+    const text = { type: 'text', text: 'What is in this picture?' };
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: gradient } };
+    const plain = (await (await messages([text])).json()) as { usage: { input_tokens: number } };
+    const seen = await messages([image, text]);
+    expect(seen.status).toBe(200);
+    const body = (await seen.json()) as { usage: { input_tokens: number } };
+    expect(body.usage.input_tokens - plain.usage.input_tokens).toBe(projector.imageTokens);
+  });
+});
+
 describe('/api/create with files', () => {
   it('takes one model GGUF and at most one projector, told apart by content (not by file name)', async () => {
     // Both blobs are in the store already (beforeAll created seer from them).
     const model = await sha256File(setup.files.text!);
     const mmproj = await sha256File(projector.path);
-    const create = (files: Record<string, string>) => post('/api/create', { model: 'x', files, stream: false });
+    const create = (files: Record<string, string>) =>
+      post('/api/create', { model: 'x', files, stream: false });
     const two = await create({ 'a.gguf': model, 'b.gguf': model });
     expect(two.status).toBe(400);
     expect(((await two.json()) as { error: string }).error).toMatch(/one model GGUF .* these hold 2 and 0/);
