@@ -7,7 +7,7 @@ import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { answerDecoder, preservedTokenIds } from './preservedTokens.ts';
 import type { GenerateInput, GenerateStats, Logprob, OutputFormat, Sampling } from './protocol.ts';
 import { logprobOf, type Probabilities, withProbabilities } from './tokenLogprobs.ts';
-import { evaluateImages, visionPrompt } from './vision.ts';
+import { evaluateImages, type VisionPrompt, visionPrompt } from './vision.ts';
 
 function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);
@@ -117,6 +117,13 @@ class ReleasedLogprobs {
   }
 }
 
+/** The tokens a sequence holds, without the placeholders of the prompt's images. */
+function textTokens(held: readonly Token[], images: VisionPrompt | undefined): number[] {
+  if (!images) return [...held];
+  const placeholders = new Set(images.images.map((s) => images.tokens[s.start]));
+  return held.filter((t) => !placeholders.has(t));
+}
+
 /** Generates; text goes out through onText as it is made. Resolves undefined when aborted. */
 export async function generate(
   l: LoadedModel,
@@ -196,7 +203,8 @@ export async function generate(
       promptEvalNs: Number(first - started),
       evalNs: Number(end - first),
       doneReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
-      context: input.wantContext ? [...slot.sequence.contextTokens] : undefined,
+      // An image's placeholders are not tokens a client could send back: like Ollama's, the context is text only.
+      context: input.wantContext ? textTokens(slot.sequence.contextTokens, images) : undefined,
     };
   } finally {
     slot.busy = false;

@@ -112,6 +112,9 @@ describe('a model created with a projector', () => {
     const seen = await client().generate({ model: 'seer', prompt: 'What is this?', images: [gradient] });
     expect(seen.prompt_eval_count - plain.prompt_eval_count).toBe(projector.imageTokens);
     expect(seen.response).not.toBe(plain.response);
+    // The context it returns holds text only, so it can be sent back (the image itself is not in it, as in Ollama).
+    const again = await client().generate({ model: 'seer', prompt: 'And now?', context: seen.context });
+    expect(again.response ?? '').not.toBe('');
   });
 
   it('/v1/chat/completions takes image_url parts (data URLs) from the openai SDK', async () => {
