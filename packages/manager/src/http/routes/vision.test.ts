@@ -34,7 +34,8 @@ const checkers = pngImage(64, 64, (x, y) =>
 beforeAll(async () => {
   setup = await startManagerWithModels(
     { text: { kind: 'random', shape: { seed: 21 }, parameters } },
-    { prefix: 'vision', env: { OWNCHAT_LOG_LEVEL: 'debug' } },
+    // Two sequences: images evaluated while another answer decodes in the same context.
+    { prefix: 'vision', env: { OWNCHAT_LOG_LEVEL: 'debug', OLLAMA_NUM_PARALLEL: '2' } },
   );
   server = setup.manager;
   projector = await writeProjector(path.join(setup.dir, 'mmproj.gguf'));
@@ -85,6 +86,14 @@ describe('a model created with a projector', () => {
     // Asked again, after the other image took the sequence: the same answers.
     expect((await ask([gradient])).message.content).toBe(a);
     expect((await ask([checkers])).message.content).toBe(b);
+  });
+
+  it('answers at once (two sequences of one context) are the answers given one by one', async () => {
+    const one = [(await ask([gradient])).message.content, (await ask([checkers])).message.content];
+    for (let round = 0; round < 3; round++) {
+      const both = await Promise.all([ask([gradient]), ask([checkers]), ask()]);
+      expect(both.slice(0, 2).map((r) => r.message.content)).toEqual(one);
+    }
   });
 
   it('two images in one message: twice the embeddings', async () => {
