@@ -2,7 +2,8 @@
 // to node-llama-cpp's addon (AddonMtmd, patches/node-llama-cpp+3.21.1.patch). node-llama-cpp 3.x knows only
 // tokens, so an image enters a sequence beside it: mtmd tokenizes the rendered prompt with its images into text
 // and image chunks; node-llama-cpp evaluates the text as always, and the addon evaluates each image's embeddings
-// into the same sequence, under node-llama-cpp's own context lock (no other sequence's batch decodes meanwhile).
+// into the same sequence, under node-llama-cpp's own context lock (no other sequence's batch decodes meanwhile;
+// the projector's encoding runs before, outside it).
 // The sequence then records the image as placeholder tokens, one per embedding, derived from the image's SHA-256
 // and outside the vocabulary: the next request with the same image at the same place shares that prefix and
 // does not encode it again (a follow-up question about a picture), and a placeholder that ever reached the
@@ -23,6 +24,7 @@ type Chunk =
 type AddonMtmd = {
   init(): Promise<void>;
   tokenize(text: string, images: Uint8Array[]): Promise<{ handle: number; chunks: Chunk[] }>;
+  encodeImageChunk(handle: number, index: number): Promise<void>;
   evalImageChunk(
     handle: number,
     index: number,
@@ -202,6 +204,8 @@ export async function evaluateImages(
   let evaluated = 0;
   for (const span of spans) {
     if (span.end <= at) continue;
+    // Encoding (the long part) runs outside the lock: other sequences go on decoding meanwhile.
+    await vision.mtmd.encodeImageChunk(prompt.handle, span.chunk);
     if (span.start > at) await sequence.evaluateWithoutGeneratingNewTokens(full.slice(at, span.start));
     await withLock([context, 'context'], async () => {
       const ctx = (context as unknown as { _ctx: unknown })._ctx;
