@@ -1,6 +1,7 @@
 // Run by `npm ci` / `npm install` (root postinstall), or by hand: `npm run build:engine`.
 // Builds node-llama-cpp's addon from the llama.cpp source node-llama-cpp ships (its git bundle: no download),
-// with patches/node-llama-cpp+3.21.1.patch applied, for this machine's CPU. Why: packages/manager/src/engine/
+// with patches/node-llama-cpp+3.21.1.patch applied (one thread pool per context, and llama.cpp's mtmd library
+// with bindings for images in), for this machine's CPU. Why: packages/manager/src/engine/
 // engineBuild.ts. Where it cannot (no cmake or C++ compiler, no patch-package because dev dependencies were left
 // out, OWNCHAT_ENGINE_BUILD=0), it says so and the llm-manager uses node-llama-cpp's prebuilt binaries: the
 // install never fails for this.
@@ -27,7 +28,7 @@ const stamp = path.join(nlc, 'llama', 'localBuilds', 'ownchat-engine.json');
 const log = path.join(root, 'node_modules', '.cache', 'ownchat-engine-build.log');
 const say = (s: string) => console.log(`ownchat engine: ${s}`);
 const prebuilt =
-  "the llm-manager will use node-llama-cpp's prebuilt llama.cpp (decoding with 2 or more threads about 10% slower)";
+  "the llm-manager will use node-llama-cpp's prebuilt llama.cpp (decoding with 2 or more threads about 10% slower, and no images: models with a vision projector answer text only)";
 
 function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

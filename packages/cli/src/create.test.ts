@@ -11,6 +11,8 @@ import {
   sha256File,
   startManagerProcess,
   writeDeterministicModel,
+  writeProjector,
+  writeRandomModel,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFound } from './testServer.ts';
@@ -85,6 +87,24 @@ describe('ownchat create', () => {
     expect(blobUploads()).toBe(1);
     const show = await ollamaClient(server.url).show({ model: 'second' });
     expect(show.template).toBe('{{ .Prompt }}');
+  });
+
+  it('builds a model FROM a folder: its GGUFs, a model and its projector, which gives it images', async () => {
+    const folder = path.join(dir, 'vision');
+    await fs.mkdir(folder);
+    await writeRandomModel(path.join(folder, 'model.gguf'));
+    await writeProjector(path.join(folder, 'mmproj.gguf'));
+    await modelfile('Visionfile', 'FROM ./vision\n');
+    const r = await cli('create', 'seer', '-f', 'Visionfile');
+    expect(r.stderr).toMatch(/success\n$/);
+    expect(r.code).toBe(0);
+    const show = await ollamaClient(server.url).show({ model: 'seer' });
+    expect(show.capabilities).toContain('vision');
+    await fs.mkdir(path.join(dir, 'empty'));
+    await modelfile('Emptyfile', 'FROM ./empty\n');
+    const empty = await cli('create', 'nothing', '-f', 'Emptyfile');
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toMatch(/FROM \.\/empty is a folder without \.gguf files/);
   });
 
   it('builds a model FROM an existing model, sharing its weights', async () => {

@@ -62,7 +62,10 @@ async function create(conn: Connection, model: string, opts: { file: string }): 
   view.stop(state);
 }
 
-/** FROM as /api/create wants it: `files` for a GGUF on this machine (uploaded first), `from` for a model. */
+/**
+ * FROM as /api/create wants it: `files` for a GGUF on this machine, or a folder's GGUFs (uploaded first), `from`
+ * for a model.
+ */
 async function baseOf(
   modelfile: Modelfile,
   modelfilePath: string,
@@ -84,13 +87,25 @@ async function baseOf(
     }
     return { from: value };
   }
-  if (!stat.isFile()) {
-    throw new ModelfileError(modelfilePath, line, `FROM ${value} is a folder: name the GGUF file itself`);
+  if (stat.isFile()) {
+    const name = path.basename(file);
+    return { files: { [name.toLowerCase().endsWith('.gguf') ? name : 'model.gguf']: await upload(file) } };
   }
-  const digest = await sha256File(file);
-  await uploadBlob(conn, file, digest, stat.size, show);
-  const name = path.basename(file);
-  return { files: { [name.toLowerCase().endsWith('.gguf') ? name : 'model.gguf']: digest } };
+  // A folder, as Ollama takes one: its GGUF files (a model and, for images, its projector), which the server
+  // tells apart by their content.
+  const ggufs = (await fs.readdir(file)).filter((f) => f.toLowerCase().endsWith('.gguf')).sort();
+  if (ggufs.length === 0) {
+    throw new ModelfileError(modelfilePath, line, `FROM ${value} is a folder without .gguf files`);
+  }
+  const files: Record<string, string> = {};
+  for (const name of ggufs) files[name] = await upload(path.join(file, name));
+  return { files };
+
+  async function upload(gguf: string): Promise<string> {
+    const digest = await sha256File(gguf);
+    await uploadBlob(conn, gguf, digest, (await fs.stat(gguf)).size, show);
+    return digest;
+  }
 }
 
 async function sha256File(file: string): Promise<string> {

@@ -77,8 +77,15 @@ export {
 } from './models.ts';
 export { freePort, NGINX_PATH, type Nginx, startNginx } from './nginx.ts';
 export { OWNCHAT_BIN, type OwnchatResult, ownchat } from './ownchat.ts';
+export { pngImage, type Rgb } from './png.ts';
 export { type Postgres, postgresBin, startPostgres } from './postgres.ts';
 export { childPids, rssBytes } from './processes.ts';
+export {
+  type ProjectorInfo,
+  type ProjectorShape,
+  TINY_PROJECTOR,
+  writeProjector,
+} from './projector.ts';
 export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
 export { deriveSeed, Rng } from './random.ts';
 export { type PushedModel, pushModel, type Registry, startRegistry } from './registry.ts';

@@ -155,18 +155,26 @@ export async function importModel(
     parameters?: Record<string, unknown>;
     parser?: string;
     renderer?: string;
+    /** A projector GGUF (writeProjector) created with the model, as `files` beside it: the model takes images. */
+    projector?: string;
   } = {},
 ): Promise<void> {
-  const digest = await sha256File(ggufPath);
+  const { projector, ...fields } = extra;
+  const files: Record<string, string> = { 'model.gguf': await uploadBlob(url, ggufPath) };
+  if (projector) files['mmproj.gguf'] = await uploadBlob(url, projector);
+  const client = ollamaClient(url);
+  await client.create({ model: name, files, ...fields } as Parameters<Ollama['create']>[0]);
+}
+
+/** Uploads a file as a blob (POST /api/blobs/<digest>); returns its digest. */
+async function uploadBlob(url: string, file: string): Promise<string> {
+  const digest = await sha256File(file);
   const res = await undiciFetch(`${url}/api/blobs/${digest}`, {
     method: 'POST',
-    body: createReadStream(ggufPath),
+    body: createReadStream(file),
     duplex: 'half',
   });
   if (res.status !== 201 && res.status !== 200)
     throw new Error(`blob upload: ${res.status} ${await res.text()}`);
-  const client = ollamaClient(url);
-  await client.create({ model: name, files: { 'model.gguf': digest }, ...extra } as Parameters<
-    Ollama['create']
-  >[0]);
+  return digest;
 }

@@ -27,6 +27,7 @@ export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, option
   const { load } = resolveOptions(model.params, options);
   return {
     modelPath: model.modelPath,
+    ...(model.projectorPath ? { projectorPath: model.projectorPath } : {}),
     contextSize: contextSizeFor(ctx, model, options),
     sequences: ctx.config.numParallel,
     // OWNCHAT_NUM_THREADS wins (an operator's decision), then the request's num_thread, then the usable CPUs.

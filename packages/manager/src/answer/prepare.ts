@@ -20,6 +20,7 @@ import { thinkingTags } from '../thinking/thinkingTags.ts';
 import { ToolCallParser } from '../tools/toolCallParser.ts';
 import { jinjaToolCallTag, preservedToolTag, toolCallTag } from '../tools/toolCallTag.ts';
 import type { ToolDefinition } from '../tools/types.ts';
+import { withImagePlaces } from './images.ts';
 import { contextSizeFor } from './inference.ts';
 import { requestedKeepAlive } from './keepAlive.ts';
 import { builtinOutput, type OutputParser, templateOutput } from './outputParser.ts';
@@ -28,6 +29,7 @@ import {
   chatMessages,
   contextTokens,
   generateImages,
+  hasImages,
   outputFormat,
   thinkField,
   tools,
@@ -71,23 +73,37 @@ function inputFor(
   truncateTo: number | undefined,
 ): GenerateInput | undefined {
   if (kind === 'generate') {
-    generateImages(body);
     const prompt = optionalString(body, 'prompt') ?? '';
     const suffix = optionalString(body, 'suffix');
+    const placed = withImagePlaces(prompt, generateImages(body));
     if (!prompt && !suffix) return undefined;
-    return generateInput(model, {
-      prompt,
-      suffix,
-      system: optionalString(body, 'system'),
-      template: optionalString(body, 'template'),
-      raw: optionalBoolean(body, 'raw') ?? false,
-      context: contextTokens(body),
-      think,
-    });
+    return withImages(
+      placed.images,
+      generateInput(model, {
+        prompt: placed.text,
+        suffix,
+        system: optionalString(body, 'system'),
+        template: optionalString(body, 'template'),
+        raw: optionalBoolean(body, 'raw') ?? false,
+        context: contextTokens(body),
+        think,
+      }),
+    );
   }
-  const messages = chatMessages(body);
+  const images: string[] = [];
+  const messages = chatMessages(body).map((m) => {
+    if (!m.images?.length) return m;
+    const placed = withImagePlaces(m.content, m.images as string[]);
+    images.push(...placed.images);
+    return { ...m, content: placed.text };
+  });
   if (messages.length === 0) return undefined;
-  return chatInput(model, { messages, tools: promptTools, think, truncateTo });
+  return withImages(images, chatInput(model, { messages, tools: promptTools, think, truncateTo }));
+}
+
+/** The input with the request's images, in the order of their places in the prompt. */
+function withImages(images: string[], input: GenerateInput): GenerateInput {
+  return images.length ? { ...input, images } : input;
 }
 
 /**
@@ -138,6 +154,7 @@ function checkCapabilities(
   if (kind === 'chat' && tools(body)?.length && !caps.includes('tools')) missing.push('tools');
   if (kind === 'generate' && optionalString(body, 'suffix') && !caps.includes('insert'))
     missing.push('insert');
+  if (hasImages(kind, body) && !caps.includes('vision')) missing.push('vision');
   if (missing.length) {
     let full = model.displayName;
     try {

@@ -3,20 +3,10 @@
 import { BadRequestError } from '../errors.ts';
 import type { Body } from '../http/validate.ts';
 import type { OutputFormat } from '../runner/protocol.ts';
+import { requestImages } from './images.ts';
 import type { ChatRequest } from './promptInput.ts';
 
 const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
-
-function rejectImages(images: unknown, field = 'images'): void {
-  if (images !== undefined && images !== null && !Array.isArray(images)) {
-    throw new BadRequestError(
-      `${field} must be a list of base64-encoded images, not ${JSON.stringify(images)}`,
-    );
-  }
-  if (Array.isArray(images) && images.length > 0) {
-    throw new BadRequestError('this model does not support images (it has no vision projector)');
-  }
-}
 
 export function chatMessages(body: Body): ChatRequest['messages'] {
   const v = body.messages;
@@ -40,7 +30,7 @@ export function chatMessages(body: Body): ChatRequest['messages'] {
     if (tool_calls !== undefined && tool_calls !== null && !Array.isArray(tool_calls)) {
       throw new BadRequestError(`messages[${i}].tool_calls must be a list`);
     }
-    rejectImages(images, `messages[${i}].images`);
+    const checkedImages = requestImages(images, `messages[${i}].images`);
     return {
       role: role as ChatRequest['messages'][number]['role'],
       content: (content as string | undefined) ?? '',
@@ -48,6 +38,7 @@ export function chatMessages(body: Body): ChatRequest['messages'] {
       ...(typeof tool_name === 'string' ? { tool_name } : {}),
       ...(typeof tool_call_id === 'string' ? { tool_call_id } : {}),
       ...(typeof thinking === 'string' ? { thinking } : {}),
+      ...(checkedImages.length ? { images: checkedImages } : {}),
     };
   });
 }
@@ -82,8 +73,16 @@ export function contextTokens(body: Body): number[] | undefined {
   return v as number[];
 }
 
-export function generateImages(body: Body): void {
-  rejectImages(body.images);
+/** /api/generate's `images`, checked (images.ts). */
+export function generateImages(body: Body): string[] {
+  return requestImages(body.images, 'images');
+}
+
+/** Whether a request brings any image (the model must then have the vision capability). */
+export function hasImages(kind: 'generate' | 'chat', body: Body): boolean {
+  const some = (v: unknown) => Array.isArray(v) && v.length > 0;
+  if (kind === 'generate') return some(body.images);
+  return Array.isArray(body.messages) && body.messages.some((m) => some((m as { images?: unknown })?.images));
 }
 
 /**

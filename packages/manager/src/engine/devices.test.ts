@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeRandomModel } from '@ownchat/testkit';
+import { writeProjector, writeRandomModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaDevices } from './devices.ts';
 
@@ -35,6 +35,19 @@ describe('the memory estimate', () => {
     // Four sequences of 8192 cost what one of 32768 does, and clearly more than one of 8192.
     expect(Math.abs(four - asOne) / asOne).toBeLessThan(0.1);
     expect(four - one).toBeGreaterThan(0.5 * (asOne - one));
+  });
+});
+
+describe('a projector beside the model (images in)', () => {
+  it("adds its weights where the model's layers are: system memory here (no layers on a GPU)", async () => {
+    const projector = await writeProjector(path.join(dir, 'mmproj.gguf'));
+    const spec = { contextSize: 2048, sequences: 1, batchSize: 512, useMmap: true };
+    const without = (await devices.estimate(modelPath, spec)).estimate(0);
+    const withProjector = (
+      await devices.estimate(modelPath, { ...spec, projectorPath: projector.path })
+    ).estimate(0);
+    expect(withProjector.ram - without.ram).toBe(projector.size);
+    expect(withProjector.vram).toBe(without.vram);
   });
 });
 

@@ -2,6 +2,7 @@
 // at start, as Ollama logs "inference compute", so a user sees at once whether the GPU was found), how much
 // memory is free, and node-llama-cpp's estimate of what a model needs for a given number of GPU layers.
 import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import { GgmlType, GgufInsights, getLlama, type Llama, readGgufFileInfo } from 'node-llama-cpp';
 import { engineCmakeOptions, engineName } from './engineBuild.ts';
@@ -21,6 +22,8 @@ export type EstimateSpec = {
   /** The K/V cache's type and flash attention: a quantized cache takes a half or a quarter of f16's memory. */
   kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
   flashAttention?: boolean | 'auto';
+  /** A projector loaded beside the model (images in): its weights sit where the model's layers do. */
+  projectorPath?: string;
 };
 
 /** Bytes per cached value: q8_0 and q4_0 store blocks of 32 values in 34 and 18 bytes. */
@@ -100,6 +103,7 @@ export class LlamaDevices implements Devices {
       this.insights.set(modelPath, pending);
     }
     const insights = await pending;
+    const projector = spec.projectorPath ? (await stat(spec.projectorPath)).size : 0;
     // As the runner loads it (contextOptions.ts) and Ollama clamps it: never more than the model was trained
     // for, so num_ctx 2^40 is estimated as what will really be allocated, not refused for a fantasy figure.
     const estimatedContext = Math.min(spec.contextSize, insights.trainContextSize || spec.contextSize);
@@ -130,9 +134,11 @@ export class LlamaDevices implements Devices {
           cpuRam -= ((f32.cpuRam - f16.cpuRam) / 2) * (2 - perValue);
         }
         // Whole bytes: these become /api/ps's size and size_vram, int64s to Go clients.
+        // mtmd puts the projector on the GPU whenever the model has layers there.
+        const [projectorVram, projectorRam] = gpuLayers > 0 ? [projector, 0] : [0, projector];
         return {
-          vram: Math.ceil(model.gpuVram + gpuVram),
-          ram: Math.ceil(model.cpuRam + cpuRam),
+          vram: Math.ceil(model.gpuVram + gpuVram + projectorVram),
+          ram: Math.ceil(model.cpuRam + cpuRam + projectorRam),
         };
       },
     };

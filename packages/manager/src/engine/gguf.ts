@@ -89,6 +89,23 @@ function flatten(meta: Record<string, unknown>, parameterCount: number): Record<
   return out;
 }
 
+/**
+ * A vision (or audio) projector rather than a language model, as Ollama's isProjectorGGUF tells: its
+ * general.type says so, or it is a CLIP encoder without a text model's blocks.
+ */
+export function isProjectorGguf(info: Record<string, unknown>): boolean {
+  const type = info['general.type'];
+  if (type === 'projector' || type === 'mmproj') return true;
+  const arch = String(info['general.architecture'] ?? '');
+  const blocks = Number(info[`${arch}.block_count`] ?? 0);
+  if (blocks === 0 && Number(info[`${arch}.vision.block_count`] ?? 0) > 0) return true;
+  return (
+    arch === 'clip' &&
+    blocks === 0 &&
+    (info['clip.has_vision_encoder'] === true || info['clip.has_audio_encoder'] === true)
+  );
+}
+
 /** Ollama's format.HumanNumber: 494032768 → "494.03M", 8030261248 → "8.0B". */
 export function humanParameterCount(n: number): string {
   const fmt = (v: number, digits: number, unit: string) =>

@@ -7,6 +7,7 @@ import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { answerDecoder, preservedTokenIds } from './preservedTokens.ts';
 import type { GenerateInput, GenerateStats, Logprob, OutputFormat, Sampling } from './protocol.ts';
 import { logprobOf, type Probabilities, withProbabilities } from './tokenLogprobs.ts';
+import { evaluateImages, type VisionPrompt, visionPrompt } from './vision.ts';
 
 function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);
@@ -116,6 +117,13 @@ class ReleasedLogprobs {
   }
 }
 
+/** The tokens a sequence holds, without the placeholders of the prompt's images. */
+function textTokens(held: readonly Token[], images: VisionPrompt | undefined): number[] {
+  if (!images) return [...held];
+  const placeholders = new Set(images.images.map((s) => images.tokens[s.start]));
+  return held.filter((t) => !placeholders.has(t));
+}
+
 /** Generates; text goes out through onText as it is made. Resolves undefined when aborted. */
 export async function generate(
   l: LoadedModel,
@@ -127,15 +135,20 @@ export async function generate(
   const started = process.hrtime.bigint();
   let firstToken: bigint | undefined;
   const grammar = s.format ? await grammarFor(l, s.format) : undefined;
-  const tokens = fittedPromptTokens(l, input, s.numKeep);
+  const images = input.images?.length ? await visionPrompt(l, input) : undefined;
+  const tokens = images ? images.tokens : fittedPromptTokens(l, input, s.numKeep);
   const preserved = preservedTokenIds(l.model, input.preservedTokens);
   // Without tags to keep, node-llama-cpp's own text (onTextChunk) is the answer.
   const decode = preserved.size > 0 ? answerDecoder(l.model, preserved) : undefined;
   const slot = takeSlot(l, tokens);
+  // Context shift re-evaluates the kept tokens, which an image's placeholders cannot be: with images, an answer
+  // ends at the context's end (done_reason "length").
+  const shift = input.shift !== false && !images;
   const logprobs = s.topLogprobs === undefined ? undefined : new ReleasedLogprobs(l, s.topLogprobs);
   try {
     const meter = slot.sequence.tokenMeter;
     const [inputBefore, outputBefore] = [meter.usedInputTokens, meter.usedOutputTokens];
+    const imageTokens = images && l.vision ? await evaluateImages(l, l.vision, slot.sequence, images) : 0;
     // A chunk carrying log probabilities goes out even without text (Ollama's too).
     const emit = (text: string) => {
       const lp = logprobs?.take();
@@ -147,10 +160,7 @@ export async function generate(
         signal,
         stopOnAbortSignal: true,
         // shift: false ends the answer at num_ctx (LlamaCompletion reports maxTokens: done_reason "length").
-        maxTokens:
-          input.shift === false
-            ? Math.min(s.maxTokens ?? Infinity, tokensLeft(l, tokens.length))
-            : s.maxTokens,
+        maxTokens: !shift ? Math.min(s.maxTokens ?? Infinity, tokensLeft(l, tokens.length)) : s.maxTokens,
         temperature: s.temperature,
         topK: s.topK,
         topP: s.topP,
@@ -159,7 +169,7 @@ export async function generate(
         grammar,
         customStopTriggers: s.stop.length ? s.stop : undefined,
         // shift: false stops at the context's end (LlamaCompletion then reports maxTokens: done_reason "length").
-        disableContextShift: input.shift === false,
+        disableContextShift: !shift,
         repeatPenalty:
           s.repeatLastN === 0
             ? false
@@ -187,15 +197,17 @@ export async function generate(
     return {
       promptTokens: tokens.length,
       // The last prompt token is always evaluated anew (it yields the first output), so at least 1.
-      promptEvaluated: Math.max(1, meter.usedInputTokens - inputBefore),
+      promptEvaluated: Math.max(1, meter.usedInputTokens - inputBefore + imageTokens),
       // Counted by llama.cpp: onToken misses tokens held back as partial UTF-8 at the end.
       evalTokens: meter.usedOutputTokens - outputBefore,
       promptEvalNs: Number(first - started),
       evalNs: Number(end - first),
       doneReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
-      context: input.wantContext ? [...slot.sequence.contextTokens] : undefined,
+      // An image's placeholders are not tokens a client could send back: like Ollama's, the context is text only.
+      context: input.wantContext ? textTokens(slot.sequence.contextTokens, images) : undefined,
     };
   } finally {
     slot.busy = false;
+    if (images) l.vision?.mtmd.freeChunks(images.handle);
   }
 }

@@ -11,6 +11,7 @@ import type {
   LlamaRankingContext,
 } from 'node-llama-cpp';
 import type { LoadSpec } from './protocol.ts';
+import type { Vision } from './vision.ts';
 
 export type Slot = {
   sequence: LlamaContextSequence;
@@ -30,6 +31,10 @@ export type LoadedModel = {
   embedding?: Promise<LlamaEmbeddingContext>;
   /** Made on the first rerank request, as the embedding context is. */
   ranking?: Promise<LlamaRankingContext>;
+  /** The projector that turns images into embeddings, for a model that has one (vision.ts). */
+  vision?: Vision;
+  /** Why a model with a projector takes no images here (the prebuilt engine has no mtmd). */
+  visionUnavailable?: string;
   /** Grammars for `format` (json, or a schema's JSON), made once each. */
   grammars: Map<string, Promise<LlamaGrammar>>;
 };

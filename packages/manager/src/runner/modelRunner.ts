@@ -13,6 +13,7 @@ import { Lockstep } from './lockstep.ts';
 import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
 import { rerank } from './ranking.ts';
 import { sampleModelProbabilities } from './tokenLogprobs.ts';
+import { loadProjector, MROPE_UNSUPPORTED, NEEDS_ENGINE_BUILD, type Vision } from './vision.ts';
 
 export class ModelRunner {
   private loaded: LoadedModel | undefined;
@@ -65,6 +66,20 @@ export class ModelRunner {
       useMmap: spec.useMmap,
     });
     endAtLlamaCppEog(model);
+    let vision: Vision | undefined;
+    let visionUnavailable: string | undefined;
+    if (spec.projectorPath) {
+      // The prebuilt engine, or a projector this engine cannot serve, leaves the model answering text (images get
+      // the reason); a projector that does not load is a model that does not load, as in Ollama.
+      vision = await loadProjector(model, spec.projectorPath, {
+        useGpu: spec.gpuLayers !== 0 && llama.gpu !== false,
+        threads: spec.threads,
+      }).catch((e: Error) => {
+        if (e.message !== NEEDS_ENGINE_BUILD && e.message !== MROPE_UNSUPPORTED) throw e;
+        visionUnavailable = e.message;
+        return undefined;
+      });
+    }
     const perSequence = contextPerSequence(spec, model.trainContextSize);
     // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
     const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));
@@ -91,7 +106,17 @@ export class ModelRunner {
             trimLeadingWhitespaceInResponses: false,
           })
         : undefined;
-    this.loaded = { llama, model, spec, context, slots, chatWrapper, grammars: new Map() };
+    this.loaded = {
+      llama,
+      model,
+      spec,
+      context,
+      slots,
+      chatWrapper,
+      vision,
+      visionUnavailable,
+      grammars: new Map(),
+    };
     this.send({
       type: 'loaded',
       info: { contextSize: perSequence, gpu: llama.gpu, gpuLayers: model.gpuLayers },

@@ -2,6 +2,9 @@
 // sides of the process boundary share (the manager's engine/runnerProcess.ts, the child's runner/). They cross
 // it as JSON over Node's IPC channel, so they hold plain data only.
 
+/** Where an image goes in a prompt: llama.cpp mtmd's default media marker, which the runner's mtmd replaces. */
+export const IMAGE_MARKER = '<__media__>';
+
 export type ChatMessage = {
   role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
@@ -21,6 +24,8 @@ export type GenerateInput = (
   | { kind: 'text'; text: string }
 ) & {
   prefixTokens?: number[];
+  /** Images (base64), in the order of the IMAGE_MARKER places in the messages' content or the text. */
+  images?: string[];
   /** Return the tokens of prompt and answer (/api/generate's `context`). */
   wantContext?: boolean;
   /** A prompt longer than the context is shortened (the default) or refused (fitContext.ts). */
@@ -81,6 +86,8 @@ export type LoadSpec = {
   flashAttention?: boolean | 'auto';
   /** OLLAMA_KV_CACHE_TYPE (server-wide), for both K and V as Ollama passes it; undefined: f16. */
   kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
+  /** The model's projector GGUF (Ollama's projector layer): images in, through llama.cpp's mtmd. */
+  projectorPath?: string;
 };
 
 export type LoadedInfo = {

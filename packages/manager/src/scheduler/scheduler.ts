@@ -196,6 +196,7 @@ export class Scheduler {
         batchSize: request.batchSize,
         sequences: request.sequences,
         useMmap: request.useMmap,
+        projectorPath: request.projectorPath,
         flashAttention: this.opts.flashAttention,
         kvCacheType: this.opts.kvCacheType,
       });
@@ -345,6 +346,7 @@ function sameRequest(a: LoadRequest, b: LoadRequest): boolean {
     a.threads === b.threads &&
     a.numGpu === b.numGpu &&
     a.batchSize === b.batchSize &&
-    a.useMmap === b.useMmap
+    a.useMmap === b.useMmap &&
+    a.projectorPath === b.projectorPath
   );
 }

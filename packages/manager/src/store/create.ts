@@ -1,7 +1,7 @@
 // /api/create: a new model from an uploaded GGUF blob (`files`) or from an existing model (`from`), with its
 // template, system prompt and parameters as layers, as Ollama builds it. The GGUF is checked before anything is
 // written, so a bad upload never becomes a model.
-import { humanParameterCount, inspectGguf } from '../engine/gguf.ts';
+import { type GgufSummary, humanParameterCount, inspectGguf, isProjectorGguf } from '../engine/gguf.ts';
 import { BadRequestError } from '../errors.ts';
 import { displayName, parseModelName } from '../model/name.ts';
 import { checkOptions } from '../model/options.ts';
@@ -125,25 +125,36 @@ async function fromFiles(
   progress: (status: string) => void,
 ): Promise<{ layers: Layer[]; config: ModelConfig }> {
   const entries = Object.entries(files);
-  const ggufs = entries.filter(([file]) => file.toLowerCase().endsWith('.gguf'));
-  if (ggufs.length !== 1 || entries.length !== 1) {
+  if (entries.some(([file]) => !file.toLowerCase().endsWith('.gguf'))) {
     throw new BadRequestError(
-      'files must name exactly one GGUF file, like {"model.gguf": "sha256:…"} (split GGUFs and safetensors are not supported)',
+      'files must name GGUF files, like {"model.gguf": "sha256:…"} and, for images, {"mmproj.gguf": "sha256:…"} (split GGUFs and safetensors are not supported)',
     );
   }
-  const [file, digestText] = ggufs[0]!;
-  const digest = parseDigest(String(digestText));
-  if (!(await store.blobs.has(digest))) {
+  // Each file is a model or a projector by its content, as Ollama's ggufLayersWithMediaType decides.
+  const models: { file: string; layer: Layer; gguf: GgufSummary }[] = [];
+  const projectors: Layer[] = [];
+  for (const [file, digestText] of entries) {
+    const digest = parseDigest(String(digestText));
+    if (!(await store.blobs.has(digest))) {
+      throw new BadRequestError(
+        `blob ${digest} for ${file} is not in the store: upload it first with POST /api/blobs/${digest}`,
+      );
+    }
+    progress('parsing GGUF');
+    const gguf = await inspectGguf(store.blobs.path(digest), file);
+    const size = await store.blobs.size(digest);
+    if (isProjectorGguf(gguf.modelInfo)) projectors.push({ mediaType: LAYER.projector, digest, size });
+    else models.push({ file, layer: { mediaType: LAYER.model, digest, size }, gguf });
+    progress(`using existing layer ${digest}`);
+  }
+  if (models.length !== 1 || projectors.length > 1) {
     throw new BadRequestError(
-      `blob ${digest} for ${file} is not in the store: upload it first with POST /api/blobs/${digest}`,
+      `files must hold one model GGUF and at most one projector (mmproj) GGUF; these hold ${models.length} and ${projectors.length}`,
     );
   }
-  progress('parsing GGUF');
-  const gguf = await inspectGguf(store.blobs.path(digest), file);
-  progress(`using existing layer ${digest}`);
-  const size = await store.blobs.size(digest);
+  const { gguf } = models[0]!;
   return {
-    layers: [{ mediaType: LAYER.model, digest, size }],
+    layers: [models[0]!.layer, ...projectors],
     config: {
       model_format: 'gguf',
       model_family: gguf.architecture,

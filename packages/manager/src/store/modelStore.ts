@@ -41,6 +41,8 @@ export type ResolvedModel = StoredManifest & {
   /** Bytes of all layers and the config, as Ollama counts a model's size. */
   size: number;
   modelPath: string;
+  /** The projector GGUF (Ollama's projector layer), for a model that takes images. */
+  projectorPath?: string;
   template?: string;
   system?: string;
   license?: string;
@@ -113,6 +115,7 @@ export class ModelStore {
         `model '${displayName(stored.name)}' has no model layer`,
       );
     }
+    const projector = layer(LAYER.projector);
     const text = async (type: string) => {
       const l = layer(type);
       return l ? this.blobs.readText(l.digest) : undefined;
@@ -131,6 +134,7 @@ export class ModelStore {
       displayName: displayName(stored.name),
       size: [manifest.config, ...manifest.layers].reduce((a, l) => a + (l.size ?? 0), 0),
       modelPath: this.blobs.path(modelLayer.digest),
+      ...(projector ? { projectorPath: this.blobs.path(projector.digest) } : {}),
       template,
       system,
       license,

@@ -180,7 +180,7 @@ describe('model management', () => {
       { model: 'x', files: { 'm.safetensors': 'sha256:1' } },
       'POST',
       400,
-      /exactly one GGUF file/,
+      /files must name GGUF files/,
     ],
     [
       '/api/create',

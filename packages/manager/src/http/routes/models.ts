@@ -38,6 +38,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
     optionalBoolean(body, 'verbose'); // the vocabulary is always left out; a wrong type is still the client's 400
     const m = await ctx.store.resolve(modelField(body), 'details');
     const gguf = await inspectGguf(m.modelPath, m.displayName);
+    const projector = m.projectorPath ? await inspectGguf(m.projectorPath, 'the projector') : undefined;
     const template = m.template ?? gguf.chatTemplate ?? '{{ .Prompt }}';
     return {
       license: m.license,
@@ -48,6 +49,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       system: m.system,
       details: m.details,
       model_info: gguf.modelInfo,
+      ...(projector ? { projector_info: projector.modelInfo } : {}),
       capabilities: capabilityFacts(m, gguf),
       modified_at: m.modifiedAt.toISOString(),
     };

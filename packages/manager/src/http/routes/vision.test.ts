@@ -1,0 +1,235 @@
+// Images in, through real inference: a tiny language model created with a tiny projector GGUF (testkit's
+// writeProjector, LLaVA's layout, which llama.cpp's mtmd loads) takes base64 images on /api/chat and
+// /api/generate and image_url parts on /v1/chat/completions; an image becomes the projector's embeddings in the
+// prompt and moves the answer. A model without a projector, a corrupt image or a file that is not an image is
+// refused with 400.
+import path from 'node:path';
+import {
+  importModel,
+  type ManagerProcess,
+  type ManagerWithModels,
+  ollamaClient,
+  type ProjectorInfo,
+  pngImage,
+  sha256File,
+  startManagerWithModels,
+  writeProjector,
+} from '@ownchat/testkit';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let setup: ManagerWithModels;
+let server: ManagerProcess;
+let projector: ProjectorInfo;
+
+// Greedy and short: the same prompt and image give the same answer every time.
+const parameters = { temperature: 0, num_predict: 8, num_thread: 1 };
+
+/** Two pictures as unlike as can be: a red-to-blue gradient, and a black and white checkerboard. */
+const gradient = pngImage(40, 30, (x, y) => [255 - x * 6, y * 8, x * 6]).toString('base64');
+const checkers = pngImage(64, 64, (x, y) =>
+  ((x >> 3) + (y >> 3)) % 2 ? [255, 255, 255] : [0, 0, 0],
+).toString('base64');
+
+beforeAll(async () => {
+  setup = await startManagerWithModels(
+    { text: { kind: 'random', shape: { seed: 21 }, parameters } },
+    // Two sequences: images evaluated while another answer decodes in the same context.
+    { prefix: 'vision', env: { OWNCHAT_LOG_LEVEL: 'debug', OLLAMA_NUM_PARALLEL: '2' } },
+  );
+  server = setup.manager;
+  projector = await writeProjector(path.join(setup.dir, 'mmproj.gguf'));
+  await importModel(server.url, 'seer', setup.files.text!, { projector: projector.path, parameters });
+});
+
+afterAll(() => setup?.stop());
+
+const client = () => ollamaClient(server.url);
+const ask = (images?: string[], content = 'What is in this picture?') =>
+  client().chat({ model: 'seer', messages: [{ role: 'user', content, ...(images ? { images } : {}) }] });
+
+const post = (route: string, body: unknown) =>
+  fetch(`${server.url}${route}`, { method: 'POST', body: JSON.stringify(body) });
+
+/** The manager's debug line for each prompt: its size and the part evaluated anew. */
+function promptsEvaluated(): { promptTokens: number; promptEvaluated: number }[] {
+  return server
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('"prompt evaluated'))
+    .map((l) => JSON.parse(l) as { promptTokens: number; promptEvaluated: number });
+}
+
+describe('a model created with a projector', () => {
+  it('/api/show lists the vision capability and the projector (projector_info); a text model has neither', async () => {
+    const seer = await client().show({ model: 'seer' });
+    expect(seer.capabilities).toContain('vision');
+    const info = (seer as unknown as { projector_info: Record<string, unknown> }).projector_info;
+    expect(info['general.architecture']).toBe('clip');
+    expect(info['clip.projector_type']).toBe('mlp');
+    const text = await client().show({ model: 'text' });
+    expect(text.capabilities).not.toContain('vision');
+    expect((text as unknown as { projector_info?: unknown }).projector_info).toBeUndefined();
+  });
+
+  it("an image adds the projector's embeddings to the prompt (prompt_eval_count) and changes the answer", async () => {
+    const plain = await ask();
+    const seen = await ask([gradient]);
+    expect(seen.prompt_eval_count - plain.prompt_eval_count).toBe(projector.imageTokens);
+    expect(seen.message.content).not.toBe(plain.message.content);
+  });
+
+  it('two different images give two different answers, each the same every time', async () => {
+    const a = (await ask([gradient])).message.content;
+    const b = (await ask([checkers])).message.content;
+    expect(a).not.toBe(b);
+    // Asked again, after the other image took the sequence: the same answers.
+    expect((await ask([gradient])).message.content).toBe(a);
+    expect((await ask([checkers])).message.content).toBe(b);
+  });
+
+  it('answers at once (two sequences of one context) are the answers given one by one', async () => {
+    const one = [(await ask([gradient])).message.content, (await ask([checkers])).message.content];
+    for (let round = 0; round < 3; round++) {
+      const both = await Promise.all([ask([gradient]), ask([checkers]), ask()]);
+      expect(both.slice(0, 2).map((r) => r.message.content)).toEqual(one);
+    }
+  });
+
+  it('two images in one message: twice the embeddings', async () => {
+    const plain = await ask();
+    const both = await ask([gradient, checkers]);
+    expect(both.prompt_eval_count - plain.prompt_eval_count).toBe(2 * projector.imageTokens);
+  });
+
+  it('a follow-up question about the same image does not encode it again (the prefix is reused)', async () => {
+    const first = { role: 'user', content: 'Describe this.', images: [checkers] };
+    const before = promptsEvaluated().length;
+    const answer = (await client().chat({ model: 'seer', messages: [first] })).message;
+    const next = await client().chat({
+      model: 'seer',
+      messages: [first, answer, { role: 'user', content: 'And its colours?' }],
+    });
+    const [asked, followUp] = promptsEvaluated().slice(before);
+    expect(followUp!.promptTokens).toBe(next.prompt_eval_count);
+    // The first question, its image included, is reused whole: what is evaluated is what follows it.
+    expect(followUp!.promptEvaluated).toBeLessThanOrEqual(followUp!.promptTokens - asked!.promptTokens);
+  });
+
+  it('/api/generate takes images too', async () => {
+    const plain = await client().generate({ model: 'seer', prompt: 'What is this?' });
+    const seen = await client().generate({ model: 'seer', prompt: 'What is this?', images: [gradient] });
+    expect(seen.prompt_eval_count - plain.prompt_eval_count).toBe(projector.imageTokens);
+    expect(seen.response).not.toBe(plain.response);
+    // The context it returns holds text only, so it can be sent back (the image itself is not in it, as in Ollama).
+    const again = await client().generate({ model: 'seer', prompt: 'And now?', context: seen.context });
+    expect(again.response ?? '').not.toBe('');
+  });
+
+  it('/v1/chat/completions takes image_url parts (data URLs) from the openai SDK', async () => {
+    const openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const r = await openai.chat.completions.create({
+      model: 'seer',
+      temperature: 0,
+      max_tokens: 8,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this picture?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${checkers}` } },
+          ],
+        },
+      ],
+    });
+    const plain = await openai.chat.completions.create({
+      model: 'seer',
+      temperature: 0,
+      max_tokens: 8,
+      messages: [{ role: 'user', content: 'What is in this picture?' }],
+    });
+    expect((r.usage?.prompt_tokens ?? 0) - (plain.usage?.prompt_tokens ?? 0)).toBeGreaterThanOrEqual(
+      projector.imageTokens,
+    );
+    expect(r.choices[0]?.message.content).not.toBe(plain.choices[0]?.message.content);
+  });
+});
+
+describe('/v1/messages (Anthropic)', () => {
+  it('takes base64 image blocks', async () => {
+    const messages = (content: unknown[]) =>
+      post('/v1/messages', {
+        model: 'seer',
+        max_tokens: 8,
+        temperature: 0,
+        messages: [{ role: 'user', content }],
+      });
+    const text = { type: 'text', text: 'What is in this picture?' };
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: gradient } };
+    const plain = (await (await messages([text])).json()) as { usage: { input_tokens: number } };
+    const seen = await messages([image, text]);
+    expect(seen.status).toBe(200);
+    const body = (await seen.json()) as { usage: { input_tokens: number } };
+    expect(body.usage.input_tokens - plain.usage.input_tokens).toBe(projector.imageTokens);
+  });
+});
+
+describe('/api/create with files', () => {
+  it('takes one model GGUF and at most one projector, told apart by content (not by file name)', async () => {
+    // Both blobs are in the store already (beforeAll created seer from them).
+    const model = await sha256File(setup.files.text!);
+    const mmproj = await sha256File(projector.path);
+    const create = (files: Record<string, string>) =>
+      post('/api/create', { model: 'x', files, stream: false });
+    const two = await create({ 'a.gguf': model, 'b.gguf': model });
+    expect(two.status).toBe(400);
+    expect(((await two.json()) as { error: string }).error).toMatch(/one model GGUF .* these hold 2 and 0/);
+    const alone = await create({ 'model.gguf': mmproj });
+    expect(alone.status).toBe(400);
+    expect(((await alone.json()) as { error: string }).error).toMatch(/these hold 0 and 1/);
+    // Names swapped: the projector is still the projector.
+    expect((await create({ 'mmproj.gguf': model, 'model.gguf': mmproj })).status).toBe(200);
+    expect((await client().show({ model: 'x' })).capabilities).toContain('vision');
+  });
+});
+
+describe('images refused with 400', () => {
+  it("by a model without a projector, with Ollama's message", async () => {
+    const r = await post('/api/chat', {
+      model: 'text',
+      stream: false,
+      messages: [{ role: 'user', content: 'Hi', images: [gradient] }],
+    });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: string }).error).toMatch(/does not support vision/);
+  });
+
+  it('a corrupt image (a PNG cut short), streamed or not, and the model still answers afterwards', async () => {
+    const cut = Buffer.from(gradient, 'base64').subarray(0, 60).toString('base64');
+    for (const stream of [false, true]) {
+      const r = await post('/api/chat', {
+        model: 'seer',
+        stream,
+        messages: [{ role: 'user', content: 'Hi', images: [cut] }],
+      });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: string }).error).toMatch(/image 1 is not an image/);
+    }
+    expect((await ask([gradient])).message.content.length).toBeGreaterThan(0);
+  });
+
+  it('a file that is not an image, and text that is not base64', async () => {
+    const notImage = Buffer.from('just some text, not a picture').toString('base64');
+    const r = await post('/api/generate', { model: 'seer', prompt: 'Hi', images: [notImage], stream: false });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: string }).error).toMatch(/images\[0\] is not an image/);
+    const bad = await post('/api/chat', {
+      model: 'seer',
+      messages: [{ role: 'user', content: 'Hi', images: ['data:image/png;base64,???'] }],
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(
+      /messages\[0\]\.images\[0\] is not base64/,
+    );
+  });
+});
