@@ -6,6 +6,7 @@ import { fittedPromptTokens, tokensLeft } from './fitContext.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { answerDecoder, preservedTokenIds } from './preservedTokens.ts';
 import type { GenerateInput, GenerateStats, Logprob, OutputFormat, Sampling } from './protocol.ts';
+import { decodeCounted, draftLimit } from './speculation.ts';
 import { logprobOf, type Probabilities, withProbabilities } from './tokenLogprobs.ts';
 
 function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
@@ -135,7 +136,7 @@ export async function generate(
   const logprobs = s.topLogprobs === undefined ? undefined : new ReleasedLogprobs(l, s.topLogprobs);
   try {
     const meter = slot.sequence.tokenMeter;
-    const [inputBefore, outputBefore] = [meter.usedInputTokens, meter.usedOutputTokens];
+    const inputBefore = meter.usedInputTokens;
     // A chunk carrying log probabilities goes out even without text (Ollama's too).
     const emit = (text: string) => {
       const lp = logprobs?.take();
@@ -178,9 +179,12 @@ export async function generate(
           if (!decode) emit(text);
         },
       });
-    const { metadata } = logprobs
-      ? await withProbabilities(slot.sequence, (t, p) => logprobs.generated(t, p), complete)
-      : await complete();
+    const {
+      result: { metadata },
+      counts,
+    } = await decodeCounted(slot.sequence, l.model, s.repeatLastN, draftLimit(slot.sequence, s), () =>
+      logprobs ? withProbabilities(slot.sequence, (t, p) => logprobs.generated(t, p), complete) : complete(),
+    );
     if (signal.aborted) return undefined;
     const end = process.hrtime.bigint();
     const first = firstToken ?? end;
@@ -188,8 +192,9 @@ export async function generate(
       promptTokens: tokens.length,
       // The last prompt token is always evaluated anew (it yields the first output), so at least 1.
       promptEvaluated: Math.max(1, meter.usedInputTokens - inputBefore),
-      // Counted by llama.cpp: onToken misses tokens held back as partial UTF-8 at the end.
-      evalTokens: meter.usedOutputTokens - outputBefore,
+      // Every token the sequence generated: onToken misses tokens held back as partial UTF-8 at the end, and
+      // llama.cpp's output count includes guesses that were evaluated and not taken.
+      ...counts,
       promptEvalNs: Number(first - started),
       evalNs: Number(end - first),
       doneReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',

@@ -58,6 +58,8 @@ export type Sampling = {
   numKeep: number;
   /** Log probabilities of the generated tokens, with this many likeliest alternatives (0-20); undefined: none. */
   topLogprobs?: number;
+  /** Tokens guessed ahead by input lookup at most, per decode (draft_max; 0: off). Only greedy requests guess. */
+  draftMax?: number;
 };
 
 /** A token's log probability (Ollama's api.TokenLogprob); bytes: the token's text as UTF-8. */
@@ -96,6 +98,11 @@ export type GenerateStats = {
   promptEvaluated: number;
   context?: number[];
   evalTokens: number;
+  /** Decodes that made the eval tokens: fewer than evalTokens where guessed tokens were accepted. */
+  decodeSteps?: number;
+  /** Guessed tokens evaluated, and those accepted (speculative decoding; 0 when off). */
+  draftTokens?: number;
+  acceptedTokens?: number;
   promptEvalNs: number;
   evalNs: number;
   doneReason: 'stop' | 'length';
