@@ -111,6 +111,18 @@ export function infer(
       { model: name, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },
       'prompt evaluated (the rest reused from the sequence)',
     );
+    if (stats.draftTokens) {
+      ctx.log.info(
+        {
+          model: name,
+          evalCount: stats.evalTokens,
+          decodeSteps: stats.decodeSteps,
+          draftTokens: stats.draftTokens,
+          acceptedTokens: stats.acceptedTokens,
+        },
+        'speculative decoding: eval_count tokens in decodeSteps decodes',
+      );
+    }
     return { ...stats, loadNs: lease.loadNs };
   });
 }
