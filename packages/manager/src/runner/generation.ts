@@ -182,8 +182,15 @@ export async function generate(
     const {
       result: { metadata },
       counts,
-    } = await decodeCounted(slot.sequence, l.model, s.repeatLastN, draftLimit(slot.sequence, s), () =>
-      logprobs ? withProbabilities(slot.sequence, (t, p) => logprobs.generated(t, p), complete) : complete(),
+    } = await decodeCounted(
+      slot.sequence,
+      l.model,
+      s.repeatLastN,
+      { limit: draftLimit(slot.sequence, s), draft: slot.draft },
+      () =>
+        logprobs
+          ? withProbabilities(slot.sequence, (t, p) => logprobs.generated(t, p), complete)
+          : complete(),
     );
     if (signal.aborted) return undefined;
     const end = process.hrtime.bigint();

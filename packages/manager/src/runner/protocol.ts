@@ -83,6 +83,11 @@ export type LoadSpec = {
   flashAttention?: boolean | 'auto';
   /** OLLAMA_KV_CACHE_TYPE (server-wide), for both K and V as Ollama passes it; undefined: f16. */
   kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
+  /**
+   * A smaller model of the same vocabulary whose greedy guesses greedy requests with draft_max verify
+   * (OWNCHAT_DRAFT_MODEL; llama-server's -md); without it they guess by input lookup.
+   */
+  draftModelPath?: string;
 };
 
 export type LoadedInfo = {

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 /** A runner in this process with the model loaded; generate() answers one request at a time. */
-async function startRunner(modelPath: string, sequences = 1) {
+async function startRunner(modelPath: string, draftModelPath?: string) {
   const sent: FromRunner[] = [];
   const runner = new ModelRunner(
     (m) => sent.push(m),
@@ -42,11 +42,12 @@ async function startRunner(modelPath: string, sequences = 1) {
     spec: {
       modelPath,
       contextSize: 1024,
-      sequences,
+      sequences: 1,
       threads: 1,
       batchSize: 512,
       gpuLayers: 0,
       useMmap: true,
+      draftModelPath,
     },
   });
   const loaded = await waitFor((m) => m.type === 'loaded' || m.type === 'load-failed');
@@ -147,5 +148,23 @@ describe('input lookup', () => {
     const asked = await generate(input, { ...seeded, draftMax: 8 });
     expect(asked.text).toBe(plain.text);
     expect(asked.stats).toMatchObject({ draftTokens: 0, decodeSteps: asked.stats.evalTokens });
+  });
+});
+
+describe('draft model', () => {
+  it('gives the same greedy tokens as decoding without, its guesses verified by the target', async () => {
+    // The deterministic model as its own draft: sure of every token (a random draft is unsure of all of them,
+    // and node-llama-cpp's draft stops at the first token below 0.6), so it guesses and is right.
+    const det = await writeDeterministicModel(path.join(dir, 'draft.gguf'));
+    const input: GenerateInput = { kind: 'messages', messages: [{ role: 'user', content: 'Hello' }] };
+    const plain = await (await startRunner(det.path))(input, greedy({ draftMax: 0 }));
+    const generate = await startRunner(det.path, det.path);
+    const fast = await generate(input, greedy({ draftMax: 4 }));
+    expect(fast.text).toBe(plain.text);
+    expect(fast.stats.evalTokens).toBe(plain.stats.evalTokens);
+    expect(fast.stats.acceptedTokens).toBeGreaterThan(0);
+    // A draft is not consulted where guessing could change the answer.
+    const seeded = await generate(input, greedy({ temperature: 0.7, seed: 1, draftMax: 4 }));
+    expect(seeded.stats.draftTokens).toBe(0);
   });
 });

@@ -24,10 +24,12 @@
 // llama.cpp's own sampler counts them), not only those LlamaCompletion has released past its stop-sequence and
 // UTF-8 hold-backs, so the two paths cannot differ there either.
 import {
+  DraftSequenceTokenPredictor,
   InputLookupTokenPredictor,
   type LlamaContextSequence,
   type LlamaModel,
   type Token,
+  type TokenPredictor,
 } from 'node-llama-cpp';
 import type { Sampling } from './protocol.ts';
 
@@ -70,15 +72,17 @@ type Counts = Omit<DecodeCounts, 'evalTokens'>;
 
 /**
  * Runs `run` (a LlamaCompletion on `sequence`) with the repeat penalty above, guessing up to `limit` tokens a
- * decode when `limit` > 0, and counts its decoding.
+ * decode when `limit` > 0 (with the draft model's predictor when the runner has one, else by input lookup), and
+ * counts its decoding.
  */
 export async function decodeCounted<T>(
   sequence: LlamaContextSequence,
   model: LlamaModel,
   repeatLastN: number,
-  limit: number,
+  guessing: { limit: number; draft?: LlamaContextSequence },
   run: () => Promise<T>,
 ): Promise<{ result: T; counts: DecodeCounts }> {
+  const { limit, draft } = guessing;
   const original = sequence.evaluateWithMetadata as unknown as Evaluate;
   const own = Object.getOwnPropertyDescriptor(sequence, 'evaluateWithMetadata');
   const nl = model.tokens.nl;
@@ -92,7 +96,10 @@ export async function decodeCounted<T>(
     return nl === undefined ? last : last.filter((t) => t !== nl);
   };
   const evaluateWithMetadata = (tokens: Token[], metadata: object, options: Options = {}) => {
-    if (limit > 0) return speculate(sequence, model, tokens, options, limit, window, generated, counts);
+    if (limit > 0) {
+      const predictor = draft ? draftModel(draft, limit) : inputLookup(limit);
+      return speculate(sequence, model, tokens, options, predictor, limit, window, generated, counts);
+    }
     const penalty = options.repeatPenalty;
     const resolved = penalty
       ? { ...options, repeatPenalty: { ...penalty, punishTokens: () => window() } }
@@ -134,6 +141,22 @@ async function* counted(
 }
 
 /**
+ * Guesses from the draft model: it decodes `limit` tokens ahead greedily on its own sequence (stopping early
+ * where it is unsure, node-llama-cpp's minConfidence 0.6, like llama-server's --draft-p-min), and each decode of
+ * the target waits for them, as llama.cpp's speculative decoding does.
+ */
+function draftModel(draft: LlamaContextSequence, limit: number): TokenPredictor {
+  return new DraftSequenceTokenPredictor(draft, { minTokens: limit, maxTokens: limit });
+}
+
+function inputLookup(limit: number): TokenPredictor {
+  return new InputLookupTokenPredictor({
+    patternLength: { min: LOOKUP_PATTERN_MIN },
+    predictionLength: { min: 1, max: limit },
+  });
+}
+
+/**
  * Decoding with guesses: each decode evaluates the tokens fed in plus the guesses, samples after each, keeps the
  * guesses up to the first one the sampler did not pick (the KV cache drops the rest), and yields the sampled
  * tokens one by one. The caller sees what one-token-a-decode would have yielded.
@@ -143,19 +166,21 @@ async function* speculate(
   model: LlamaModel,
   tokens: Token[],
   options: Options,
+  lookup: TokenPredictor,
   limit: number,
   window: (guesses?: readonly Token[]) => Token[],
   generated: Token[],
   counts: Counts,
 ): AsyncGenerator<{ token: Token }, void, Token | Token[] | undefined> {
-  const lookup = new InputLookupTokenPredictor({
-    patternLength: { min: LOOKUP_PATTERN_MIN },
-    predictionLength: { min: 1, max: limit },
-  });
   const state = [...sequence.contextTokens, ...tokens];
-  lookup.updateInputTokens(state);
-  lookup.reset({ stateTokens: state } as never);
   const { repeatPenalty, evaluationPriority, contextShift, ...sampling } = options;
+  // Input lookup searches the prompt; a draft model continues the same state on its own sequence.
+  lookup.updateInputTokens(state);
+  await lookup.reset({
+    targetSequence: sequence,
+    stateTokens: state,
+    evaluateOptions: { ...sampling, evaluationPriority, contextShift } as never,
+  });
   const sampleWith = (guesses: readonly Token[]) => ({
     token: true,
     options: {
@@ -169,7 +194,7 @@ async function* speculate(
   try {
     for (;;) {
       const room = sequence.contextSize - sequence.nextTokenIndex - input.length - 1;
-      const guesses = room > 0 ? lookup.predictTokens().slice(0, Math.min(limit, room)) : [];
+      const guesses = room > 0 ? (await lookup.predictTokens()).slice(0, Math.min(limit, room)) : [];
       const items = [
         ...input.slice(0, -1),
         [input.at(-1)!, { generateNext: sampleWith([]) }] as const,
@@ -215,6 +240,6 @@ async function* speculate(
       const end = sequence.nextTokenIndex;
       await sequence.eraseContextTokenRanges([{ start: end - ahead, end }]);
     }
-    lookup.dispose();
+    await lookup.dispose();
   }
 }
