@@ -345,6 +345,7 @@ function sameRequest(a: LoadRequest, b: LoadRequest): boolean {
     a.threads === b.threads &&
     a.numGpu === b.numGpu &&
     a.batchSize === b.batchSize &&
-    a.useMmap === b.useMmap
+    a.useMmap === b.useMmap &&
+    a.draftModelPath === b.draftModelPath
   );
 }
