@@ -109,6 +109,26 @@ describe('input lookup', () => {
     expect(fast.stats.decodeSteps).toBe(fast.stats.evalTokens - (fast.stats.acceptedTokens ?? 0));
   });
 
+  it('stops guessing, more and more, when its guesses keep failing', async () => {
+    const words = Array.from({ length: 60 }, (_, i) => `word${i}`);
+    const sentence = `${words.join(' ')}.`;
+    const det = await writeDeterministicModel(path.join(dir, 'misled.gguf'), {
+      sentence,
+      shape: { vocab: 1024 },
+    });
+    const generate = await startRunner(det.path);
+    // Every pair of the answer's words stands in the prompt followed by a word the answer does not have.
+    const misleading = words.map((w, i) => `${w} ${words[i + 1] ?? words[0]} fox`).join(' ');
+    const input: GenerateInput = { kind: 'messages', messages: [{ role: 'user', content: misleading }] };
+    const plain = await generate(input, greedy({ draftMax: 0 }));
+    const fast = await generate(input, greedy({ draftMax: 8 }));
+    expect(fast.text).toBe(plain.text);
+    // Guessing at every one of its ~60 decodes would be ~480 guesses; resting 1, 2, 4, … decodes after each
+    // failure leaves a handful of tries.
+    expect(fast.stats.draftTokens).toBeGreaterThan(0);
+    expect(fast.stats.draftTokens).toBeLessThanOrEqual(8 * 7);
+  });
+
   it('gives a random model the same greedy tokens with and without, guesses taken and refused alike', async () => {
     // A small vocabulary: greedy decoding of random weights falls into loops, which the lookup finds once the
     // model's own first answer is in the prompt; where the loop breaks (and with the penalty, which breaks it
