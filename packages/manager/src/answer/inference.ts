@@ -3,7 +3,7 @@
 // runner streams the answer back as chunks.
 import type { ManagerContext } from '../context.ts';
 import type { EmbedResult, RerankResult } from '../engine/runnerHandle.ts';
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError, ModelLoadError } from '../errors.ts';
 import { capabilitiesOf } from '../model/capabilitiesOf.ts';
 import { type Options, resolveOptions } from '../model/options.ts';
 import type { GenerateStats } from '../runner/protocol.ts';
@@ -38,6 +38,25 @@ export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, option
   };
 }
 
+/**
+ * The draft model OWNCHAT_DRAFT_MODEL pairs with this one (its file), if any. Names are compared by what they
+ * resolve to, so "qwen2.5" and "qwen2.5:latest" are one model.
+ */
+async function draftModelFor(ctx: ManagerContext, model: ResolvedModel): Promise<string | undefined> {
+  for (const [target, draft] of ctx.config.draftModels) {
+    const t = await ctx.store.resolve(target).catch(() => undefined);
+    if (t?.modelPath !== model.modelPath) continue;
+    const d = await ctx.store.resolve(draft).catch(() => undefined);
+    if (!d) {
+      throw new ModelLoadError(
+        `OWNCHAT_DRAFT_MODEL names ${JSON.stringify(draft)} as the draft model for ${JSON.stringify(target)}, and there is no such model here: pull it, or change the setting`,
+      );
+    }
+    return d.modelPath;
+  }
+  return undefined;
+}
+
 /** What a request holds the model with: its load settings and how long it stays loaded afterwards. */
 export type ModelUse = { model: ResolvedModel; options: Options; keepAliveMs: number };
 
@@ -51,9 +70,10 @@ export async function withModel<T>(
   signal: AbortSignal,
   use: (lease: Lease) => Promise<T>,
 ): Promise<T> {
+  const draftModelPath = await draftModelFor(ctx, model);
   const lease = await ctx.scheduler.acquire(
     { name: model.displayName, digest: model.digest, modelPath: model.modelPath },
-    loadRequestFor(ctx, model, options),
+    { ...loadRequestFor(ctx, model, options), ...(draftModelPath && { draftModelPath }) },
     signal,
   );
   try {
@@ -112,6 +132,18 @@ export function infer(
       { model: name, promptTokens: stats.promptTokens, promptEvaluated: stats.promptEvaluated },
       'prompt evaluated (the rest reused from the sequence)',
     );
+    if (stats.draftTokens) {
+      ctx.log.info(
+        {
+          model: name,
+          evalCount: stats.evalTokens,
+          decodeSteps: stats.decodeSteps,
+          draftTokens: stats.draftTokens,
+          acceptedTokens: stats.acceptedTokens,
+        },
+        'speculative decoding: eval_count tokens in decodeSteps decodes',
+      );
+    }
     return { ...stats, loadNs: lease.loadNs };
   });
 }

@@ -43,6 +43,10 @@ describe('config', () => {
       /OWNCHAT_PULL_PART_SIZE="1k" is not valid: expected a size of at least 64KiB/,
     ],
     [{ OWNCHAT_PULL_STALL_TIMEOUT: '0' }, /OWNCHAT_PULL_STALL_TIMEOUT="0" must be a positive duration/],
+    [
+      { OWNCHAT_DRAFT_MODEL: 'qwen2.5:7b' },
+      /OWNCHAT_DRAFT_MODEL: "qwen2.5:7b" is not a target=draft pair of model names/,
+    ],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
   });

@@ -260,6 +260,26 @@ export const settings = {
       return s * 1000;
     },
   }),
+  draftModels: setting<[target: string, draft: string][]>({
+    name: 'OWNCHAT_DRAFT_MODEL',
+    description:
+      "Draft models for speculative decoding (llama-server's -md): comma-separated target=draft pairs of model names with the same vocabulary, e.g. qwen2.5:7b=qwen2.5:0.5b. The draft is loaded with its target and guesses for greedy requests that set draft_max; without one they guess by input lookup",
+    defaultText: 'none',
+    read: (raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => {
+          const [target, draft, ...rest] = pair.split('=').map((n) => n.trim());
+          if (!target || !draft || rest.length) {
+            throw new ConfigError(
+              `OWNCHAT_DRAFT_MODEL: ${JSON.stringify(pair)} is not a target=draft pair of model names (e.g. qwen2.5:7b=qwen2.5:0.5b)`,
+            );
+          }
+          return [target, draft] as [string, string];
+        }),
+  }),
   pullAllow: setting<string[]>({
     name: 'OWNCHAT_PULL_ALLOW',
     description:

@@ -34,6 +34,8 @@ const options: JsonSchema = {
     main_gpu: int,
     use_mmap: bool,
     num_thread: { type: 'integer', minimum: 0, maximum: 4 },
+    // ownchat's own: speculative decoding by input lookup (model/options.ts).
+    draft_max: int,
   },
 };
 

@@ -59,4 +59,15 @@ describe('options against the machine (issue 19)', () => {
     expect(resolveOptions({}, { repeat_last_n: 0 }).sampling.repeatLastN).toBe(0);
     expect(resolveOptions({}, {}).sampling.repeatLastN).toBe(64);
   });
+
+  it('reads draft_max (speculative decoding) from the model or the request, refusing what it cannot guess', () => {
+    expect(() => checkOptionLimits({ draft_max: 33 }, machine)).toThrow(
+      /options\.draft_max 33 is not valid: use 0 \(no speculative decoding\) to 32 tokens guessed ahead/,
+    );
+    expect(() => checkOptionLimits({ draft_max: -1 }, machine)).toThrow(/options\.draft_max -1 is not valid/);
+    expect(() => checkOptions({ draft_max: 'many' })).toThrow(/options\.draft_max must be a whole number/);
+    expect(resolveOptions({}, {}).sampling.draftMax).toBe(0);
+    expect(resolveOptions({ draft_max: 8 }, {}).sampling.draftMax).toBe(8);
+    expect(resolveOptions({ draft_max: 8 }, { draft_max: 0 }).sampling.draftMax).toBe(0);
+  });
 });

@@ -4,6 +4,7 @@
 
 import { BadRequestError } from '../errors.ts';
 import type { Sampling } from '../runner/protocol.ts';
+import { DEFAULT_DRAFT_MAX, MAX_DRAFT } from '../runner/speculation.ts';
 
 export type OptionKind = 'number' | 'integer' | 'boolean' | 'strings';
 
@@ -28,6 +29,9 @@ const KNOWN: Record<string, OptionKind> = {
   main_gpu: 'integer',
   use_mmap: 'boolean',
   num_thread: 'integer',
+  // Not Ollama's (it has no speculative decoding): llama-server's --draft-max, the most tokens input lookup
+  // guesses ahead per decode; 0 turns it off. Greedy requests only (runner/speculation.ts).
+  draft_max: 'integer',
 };
 
 /** The type of a known option (what a Modelfile's PARAMETER line must be parsed as); undefined if unknown. */
@@ -78,6 +82,12 @@ export function checkOptionLimits(options: Options, machine: { cpus: number; num
       `options.num_thread ${threads} is more than the ${most} CPUs this server may use: leave it out to use them all`,
     );
   }
+  const draftMax = options.draft_max as number | undefined;
+  if (draftMax !== undefined && (draftMax < 0 || draftMax > MAX_DRAFT)) {
+    throw new BadRequestError(
+      `options.draft_max ${draftMax} is not valid: use 0 (no speculative decoding) to ${MAX_DRAFT} tokens guessed ahead`,
+    );
+  }
   const lastN = options.repeat_last_n as number | undefined;
   if (lastN !== undefined && lastN < -1) {
     throw new BadRequestError(
@@ -101,6 +111,7 @@ const DEFAULTS = {
   num_batch: 512,
   num_gpu: -1,
   num_keep: 4,
+  draft_max: DEFAULT_DRAFT_MAX,
 };
 
 export type LoadChoices = {
@@ -136,6 +147,7 @@ export function resolveOptions(
       presencePenalty: num('presence_penalty'),
       frequencyPenalty: num('frequency_penalty'),
       numKeep: num('num_keep'),
+      draftMax: Math.min(MAX_DRAFT, Math.max(0, num('draft_max'))),
     },
     load: {
       numCtx: o.num_ctx as number | undefined,

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
+  DETERMINISTIC_ANSWER,
   importModel,
   type ManagerProcess,
   type ManagerWithModels,
@@ -69,6 +70,30 @@ describe('/metrics', () => {
     expect(
       after.find((s) => s.name === 'ownchat_model_memory_bytes' && s.labels.device === 'gpu'),
     ).toBeDefined();
+  });
+
+  it('counts decode steps and guessed tokens: fewer decodes than tokens when the answer repeats the prompt', async () => {
+    const before = await scrape();
+    const client = ollamaClient(server.url);
+    const ask = (draft_max: number) =>
+      client.chat({
+        model: 'det',
+        messages: [{ role: 'user', content: DETERMINISTIC_ANSWER }],
+        // draft_max is ownchat's own option: the ollama client's Options type does not know it.
+        options: { temperature: 0, draft_max } as Record<string, number>,
+      });
+    const plain = await ask(0);
+    const fast = await ask(8);
+    expect(fast.message.content).toBe(plain.message.content);
+    expect(fast.eval_count).toBe(plain.eval_count);
+    const after = await scrape();
+    const grew = (name: string, labels: Record<string, string> = {}) =>
+      metricValue(after, name, labels) - metricValue(before, name, labels);
+    const model = { model: 'det:latest' };
+    const accepted = grew('ownchat_draft_tokens_total', { ...model, outcome: 'accepted' });
+    expect(accepted).toBeGreaterThan(0);
+    expect(grew('ownchat_generated_tokens_total', model)).toBe(plain.eval_count + fast.eval_count);
+    expect(grew('ownchat_decode_steps_total', model)).toBe(plain.eval_count + fast.eval_count - accepted);
   });
 
   it('shows running and waiting requests and the KV cache in use, the gateway gauges, while answers stream', async () => {

@@ -6,6 +6,7 @@ import { fittedPromptTokens, tokensLeft } from './fitContext.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { answerDecoder, preservedTokenIds } from './preservedTokens.ts';
 import type { GenerateInput, GenerateStats, Logprob, OutputFormat, Sampling } from './protocol.ts';
+import { decodeCounted, draftLimit } from './speculation.ts';
 import { logprobOf, type Probabilities, withProbabilities } from './tokenLogprobs.ts';
 import { evaluateImages, type VisionPrompt, visionPrompt } from './vision.ts';
 
@@ -147,7 +148,7 @@ export async function generate(
   const logprobs = s.topLogprobs === undefined ? undefined : new ReleasedLogprobs(l, s.topLogprobs);
   try {
     const meter = slot.sequence.tokenMeter;
-    const [inputBefore, outputBefore] = [meter.usedInputTokens, meter.usedOutputTokens];
+    const inputBefore = meter.usedInputTokens;
     const imageTokens = images && l.vision ? await evaluateImages(l, l.vision, slot.sequence, images) : 0;
     // A chunk carrying log probabilities goes out even without text (Ollama's too).
     const emit = (text: string) => {
@@ -188,9 +189,20 @@ export async function generate(
           if (!decode) emit(text);
         },
       });
-    const { metadata } = logprobs
-      ? await withProbabilities(slot.sequence, (t, p) => logprobs.generated(t, p), complete)
-      : await complete();
+    const {
+      result: { metadata },
+      counts,
+    } = await decodeCounted(
+      slot.sequence,
+      l.model,
+      s.repeatLastN,
+      // An image's placeholder ids are outside the vocabulary: input lookup must never guess one.
+      { limit: images ? 0 : draftLimit(slot.sequence, s), draft: slot.draft },
+      () =>
+        logprobs
+          ? withProbabilities(slot.sequence, (t, p) => logprobs.generated(t, p), complete)
+          : complete(),
+    );
     if (signal.aborted) return undefined;
     const end = process.hrtime.bigint();
     const first = firstToken ?? end;
@@ -198,8 +210,9 @@ export async function generate(
       promptTokens: tokens.length,
       // The last prompt token is always evaluated anew (it yields the first output), so at least 1.
       promptEvaluated: Math.max(1, meter.usedInputTokens - inputBefore + imageTokens),
-      // Counted by llama.cpp: onToken misses tokens held back as partial UTF-8 at the end.
-      evalTokens: meter.usedOutputTokens - outputBefore,
+      // Every token the sequence generated: onToken misses tokens held back as partial UTF-8 at the end, and
+      // llama.cpp's output count includes guesses that were evaluated and not taken.
+      ...counts,
       promptEvalNs: Number(first - started),
       evalNs: Number(end - first),
       doneReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',

@@ -16,6 +16,8 @@ import type { Vision } from './vision.ts';
 export type Slot = {
   sequence: LlamaContextSequence;
   completion: LlamaCompletion;
+  /** The draft model's sequence for this slot (LoadSpec.draftModelPath), which guesses for it. */
+  draft?: LlamaContextSequence;
   busy: boolean;
   lastUsed: number;
 };

@@ -1,7 +1,14 @@
 // The runner's whole state and its answers to the manager's messages: the model it holds and the generations
 // running on it. One instance per child process (runnerMain.ts makes it and wires it to the IPC channel); no
 // module holds state of its own, so what a runner knows is all here.
-import { getLlama, JinjaTemplateChatWrapper, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
+import {
+  getLlama,
+  JinjaTemplateChatWrapper,
+  type Llama,
+  LlamaCompletion,
+  type LlamaContext,
+  LlamaLogLevel,
+} from 'node-llama-cpp';
 import { engineCmakeOptions } from '../engine/engineBuild.ts';
 import { errorMessage } from '../errors.ts';
 import { contextPerSequence, runnerContextOptions } from './contextOptions.ts';
@@ -84,6 +91,7 @@ export class ModelRunner {
     // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
     const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));
     sampleModelProbabilities(context, model);
+    const draft = spec.draftModelPath ? await loadDraft(llama, spec) : undefined;
     const slots: Slot[] = [];
     // Concurrent answers decode together, one batch per step (lockstep.ts says why).
     const lockstep = spec.sequences > 1 ? new Lockstep() : undefined;
@@ -93,6 +101,7 @@ export class ModelRunner {
       slots.push({
         sequence,
         completion: new LlamaCompletion({ contextSequence: sequence }),
+        draft: draft?.getSequence(),
         busy: false,
         lastUsed: 0,
       });
@@ -171,6 +180,16 @@ export class ModelRunner {
     for (const slot of this.loaded.slots) if (slot.busy) used += slot.sequence.nextTokenIndex;
     return { used, capacity: this.loaded.context.contextSize * this.loaded.spec.sequences };
   }
+}
+
+/** The draft model and a context with a sequence for each of the target's (draftModelPath). */
+async function loadDraft(llama: Llama, spec: LoadSpec): Promise<LlamaContext> {
+  const model = await llama.loadModel({
+    modelPath: spec.draftModelPath!,
+    gpuLayers: spec.gpuLayers,
+    useMmap: spec.useMmap,
+  });
+  return model.createContext(runnerContextOptions(spec, model.trainContextSize));
 }
 
 function failed(id: number, e: unknown): FromRunner {

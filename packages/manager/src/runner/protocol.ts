@@ -63,6 +63,8 @@ export type Sampling = {
   numKeep: number;
   /** Log probabilities of the generated tokens, with this many likeliest alternatives (0-20); undefined: none. */
   topLogprobs?: number;
+  /** Tokens guessed ahead by input lookup at most, per decode (draft_max; 0: off). Only greedy requests guess. */
+  draftMax?: number;
 };
 
 /** A token's log probability (Ollama's api.TokenLogprob); bytes: the token's text as UTF-8. */
@@ -88,6 +90,11 @@ export type LoadSpec = {
   kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
   /** The model's projector GGUF (Ollama's projector layer): images in, through llama.cpp's mtmd. */
   projectorPath?: string;
+  /**
+   * A smaller model of the same vocabulary whose greedy guesses greedy requests with draft_max verify
+   * (OWNCHAT_DRAFT_MODEL; llama-server's -md); without it they guess by input lookup.
+   */
+  draftModelPath?: string;
 };
 
 export type LoadedInfo = {
@@ -103,6 +110,11 @@ export type GenerateStats = {
   promptEvaluated: number;
   context?: number[];
   evalTokens: number;
+  /** Decodes that made the eval tokens: fewer than evalTokens where guessed tokens were accepted. */
+  decodeSteps?: number;
+  /** Guessed tokens evaluated, and those accepted (speculative decoding; 0 when off). */
+  draftTokens?: number;
+  acceptedTokens?: number;
   promptEvalNs: number;
   evalNs: number;
   doneReason: 'stop' | 'length';

@@ -347,6 +347,7 @@ function sameRequest(a: LoadRequest, b: LoadRequest): boolean {
     a.numGpu === b.numGpu &&
     a.batchSize === b.batchSize &&
     a.useMmap === b.useMmap &&
-    a.projectorPath === b.projectorPath
+    a.projectorPath === b.projectorPath &&
+    a.draftModelPath === b.draftModelPath
   );
 }

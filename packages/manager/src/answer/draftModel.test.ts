@@ -1,0 +1,62 @@
+// OWNCHAT_DRAFT_MODEL pairs a model with a draft model that guesses for it: through the whole server, the draft
+// is loaded with its target and its guesses (verified by the target) are counted, while the answer stays the
+// target's; a pairing whose draft is not here is refused with a message that names the setting.
+import {
+  type ManagerWithModels,
+  metricValue,
+  ollamaClient,
+  parsePrometheus,
+  startManagerWithModels,
+} from '@ownchat/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+let setup: ManagerWithModels;
+
+beforeAll(async () => {
+  setup = await startManagerWithModels(
+    { det: 'det', chatty: 'chatty' },
+    {
+      prefix: 'draft',
+      // The deterministic model is its own draft: sure of every token, so its guesses are right.
+      env: { OLLAMA_NUM_PARALLEL: '1', OWNCHAT_DRAFT_MODEL: 'det=det:latest, chatty=missing' },
+    },
+  );
+});
+
+afterAll(() => setup?.stop());
+
+const accepted = async () =>
+  metricValue(
+    parsePrometheus(await (await fetch(`${setup.manager.url}/metrics`)).text()),
+    'ownchat_draft_tokens_total',
+    { model: 'det:latest', outcome: 'accepted' },
+  );
+
+it('answers as the target does, with the draft’s guesses accepted', async () => {
+  const client = ollamaClient(setup.manager.url);
+  const ask = (draft_max: number) =>
+    client.chat({
+      model: 'det',
+      messages: [{ role: 'user', content: 'Hello' }],
+      // draft_max is ownchat's own option: the ollama client's Options type does not know it.
+      options: { temperature: 0, draft_max } as Record<string, number>,
+    });
+  const before = await accepted();
+  const plain = await ask(0);
+  expect(await accepted()).toBe(before);
+  const fast = await ask(4);
+  expect(fast.message.content).toBe(plain.message.content);
+  expect(fast.eval_count).toBe(plain.eval_count);
+  expect(await accepted()).toBeGreaterThan(before);
+});
+
+it('refuses a model whose draft is not here, naming the setting', async () => {
+  const res = await fetch(`${setup.manager.url}/api/chat`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'chatty', messages: [{ role: 'user', content: 'Hi' }], stream: false }),
+  });
+  expect(res.status).toBe(500);
+  expect(((await res.json()) as { error: string }).error).toMatch(
+    /OWNCHAT_DRAFT_MODEL names "missing" as the draft model for "chatty", and there is no such model here/,
+  );
+});
