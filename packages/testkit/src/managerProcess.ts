@@ -131,11 +131,11 @@ export async function startOwnchatProcess(
  * The official Ollama client, with a fetch whose timeouts are off: a model load or a queue wait can outlast
  * undici's default 300 s without headers.
  */
-export function ollamaClient(host: string): Ollama {
+export function ollamaClient(host: string, apiKey?: string): Ollama {
   const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
   const f = ((input: string | URL, init?: RequestInit) =>
     undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
-  return new Ollama({ host, fetch: f });
+  return new Ollama({ host, fetch: f, ...(apiKey && { headers: { authorization: `Bearer ${apiKey}` } }) });
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -144,22 +144,27 @@ export async function sha256File(file: string): Promise<string> {
   return `sha256:${hash.digest('hex')}`;
 }
 
-/** Uploads a GGUF as a blob and creates a model from it, as `ollama create` does. */
+/**
+ * Uploads a GGUF as a blob and creates a model from it, as `ollama create` does; `apiKey` for a manager that
+ * requires one (OWNCHAT_API_KEYS).
+ */
 export async function importModel(
   url: string,
   name: string,
   ggufPath: string,
   extra: { template?: string; system?: string; parameters?: Record<string, unknown>; parser?: string } = {},
+  apiKey?: string,
 ): Promise<void> {
   const digest = await sha256File(ggufPath);
   const res = await undiciFetch(`${url}/api/blobs/${digest}`, {
     method: 'POST',
     body: createReadStream(ggufPath),
     duplex: 'half',
+    ...(apiKey && { headers: { authorization: `Bearer ${apiKey}` } }),
   });
   if (res.status !== 201 && res.status !== 200)
     throw new Error(`blob upload: ${res.status} ${await res.text()}`);
-  const client = ollamaClient(url);
+  const client = ollamaClient(url, apiKey);
   await client.create({ model: name, files: { 'model.gguf': digest }, ...extra } as Parameters<
     Ollama['create']
   >[0]);
