@@ -1,24 +1,42 @@
 // The real images, for the tests: built with buildah from the repository root as the Dockerfiles say, and run with
-// podman with the settings the rendered Kubernetes manifests give their containers (podmanRunArgs). No Docker
-// engine is needed, and none runs here.
+// podman (`podman kube play` of the rendered manifests: kubePlayable). No Docker engine is needed, and none runs here.
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { stringify } from 'yaml';
 import { IMAGES, type ImageName } from './images.ts';
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** The tools, each from the Debian package of the same name (scripts/install-system-packages.sh). */
-export const IMAGE_TOOLS = ['buildah', 'podman', 'runc', 'debootstrap'];
+/**
+ * The tools, each from the Debian package of the same name (scripts/install-system-packages.sh); catatonit is the
+ * init process of the pods `podman kube play` makes.
+ */
+export const IMAGE_TOOLS = ['buildah', 'podman', 'runc', 'catatonit', 'debootstrap'];
 
 /**
- * Podman's global flags on the machines the tests run on: crun (podman's default runtime) refuses their cgroup
- * layout where runc does not, and the systemd cgroup manager needs a systemd the test machines may not run.
+ * Podman's settings on the machines the tests run on, as a containers.conf of the tests' own (CONTAINERS_CONF, so
+ * that `podman kube play`, which has no flags for them, gets them too): crun (podman's default runtime) refuses
+ * their cgroup layout where runc does not; the systemd cgroup manager needs a systemd they may not run; podman's
+ * default limits on open files and processes are above what they let a container have.
  */
-const PODMAN = ['--runtime', 'runc', '--cgroup-manager=cgroupfs'];
+export const CONTAINERS_CONF = `[containers]
+default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+`;
+let containersConf: string | undefined;
+
+/** Where podman() finds its containers.conf (a file with CONTAINERS_CONF's text). */
+export function usePodmanConf(file: string): void {
+  containersConf = file;
+}
 
 /** Why the image tests cannot run here, or undefined when they can. */
 export async function imageToolsProblem(): Promise<string | undefined> {
@@ -76,7 +94,7 @@ export async function nodeBaseVersion(image: ImageName): Promise<string> {
 /**
  * `buildah bud` from the repository root, as CI's release workflow builds with docker. `--layers` keeps each step
  * as a cached layer: the `deps` stage (the same in every Dockerfile) is built once for all the images, and again
- * only when the lockfile or a package.json changes. `--pull=never`: the base is the local stand-in
+ * only when the lockfile or a package.json changes. `--force-rm`: a failed step leaves no working container behind. `--pull=never`: the base is the local stand-in
  * (scripts/node-stand-in-image.sh), as Docker Hub cannot be reached from the test machines.
  */
 export async function buildImage(
@@ -94,6 +112,7 @@ export async function buildImage(
       'buildah',
       'bud',
       '--layers',
+      '--force-rm',
       '--isolation',
       'chroot',
       '--network',
@@ -112,11 +131,41 @@ export async function buildImage(
   return (performance.now() - started) / 1000;
 }
 
-/** `podman <args>`, with the global flags this machine needs; its standard output, trimmed. */
+/** What the image tests keep between runs (scripts/node-stand-in-image.sh keeps its base there too). */
+export function imagesCacheDir(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ownchat', 'images');
+}
+
+/** The Dockerfiles' deps stage, tagged for people to see; the images the cache is made of are listed in a file. */
+export const DEPS_CACHE = 'localhost/ownchat-image-test/deps:cache';
+
+/**
+ * Builds the Dockerfiles' deps stage as a cache that outlives a test's clean-up. Buildah finds a cached step by the
+ * image that step left (one per step, untagged), not by a tag: all the images the deps build makes are kept, and
+ * their IDs written to the cache folder. When a build makes new ones (the lockfile or the base changed), the ones
+ * listed before are returned as stale, for the clean-up to remove: one deps cache at a time.
+ */
+export async function buildDepsCache(
+  log: string,
+  timeoutMs: number,
+): Promise<{ seconds: number; layers: string[]; stale: string[] }> {
+  const file = path.join(imagesCacheDir(), 'deps-layers.json');
+  const before = await imageIds();
+  const seconds = await buildImage('llm-manager', DEPS_CACHE, log, { target: 'deps', timeoutMs });
+  const made = [...(await imageIds())].filter((id) => !before.has(id));
+  const listed = JSON.parse(await fs.readFile(file, 'utf8').catch(() => '[]')) as string[];
+  if (!made.length) return { seconds, layers: listed, stale: [] };
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, JSON.stringify(made));
+  return { seconds, layers: made, stale: listed.filter((id) => !made.includes(id)) };
+}
+
+/** `podman <args>` with the tests' containers.conf (usePodmanConf); its standard output, trimmed. */
 export async function podman(args: string[], timeoutMs = 60_000): Promise<string> {
-  const { stdout } = await execFileAsync('podman', [...PODMAN, ...args], {
+  const { stdout } = await execFileAsync('podman', args, {
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ...(containersConf && { CONTAINERS_CONF: containersConf }) },
   });
   return stdout.trim();
 }
@@ -127,79 +176,118 @@ export async function imageIds(): Promise<Set<string>> {
 }
 
 /**
- * Removes images one at a time, newest first, so that a layer goes after the layers built on it; an image another
- * image still builds on (a cached layer kept on purpose) or a container still uses stays, and that is no failure.
+ * Removes the untagged images among `ids` one at a time, newest first, so that a layer goes after the layers built
+ * on it. A tagged image is kept (it is someone's: a caller untags its own first), and so is a layer another image
+ * still builds on (a cached layer kept on purpose): that is no failure.
  */
 export async function removeImages(ids: Iterable<string>): Promise<void> {
   const dated: { id: string; created: number }[] = [];
   for (const id of ids) {
-    const created = await podman(['image', 'inspect', '--format', '{{.Created.Unix}}', id]).catch(() => '');
-    if (created) dated.push({ id, created: Number(created) });
+    const about = await podman([
+      'image',
+      'inspect',
+      '--format',
+      '{{len .RepoTags}} {{.Created.Unix}}',
+      id,
+    ]).catch(() => '');
+    const [tags, created] = about.split(' ').map(Number);
+    if (about && tags === 0) dated.push({ id, created: created! });
   }
   dated.sort((a, b) => b.created - a.created);
   for (const { id } of dated) await podman(['rmi', id]).catch(() => undefined);
 }
 
-/** A container of a rendered pod template, and the pod-level settings it runs under. */
-type PodSpec = {
-  terminationGracePeriodSeconds?: number;
-  securityContext?: { runAsUser?: number; runAsGroup?: number };
-  // biome-ignore lint/suspicious/noExplicitAny: rendered YAML; manifests.test.ts checks its shape.
-  containers: any[];
-  volumes?: { name: string; emptyDir?: unknown; persistentVolumeClaim?: unknown }[];
-};
+/** A rendered Kubernetes object (deploy/kustomize/render.ts), as far as kubePlayable reads it. */
+// biome-ignore lint/suspicious/noExplicitAny: rendered YAML; manifests.test.ts checks its shape.
+type K8s = { kind: string; metadata: { name: string; labels?: Record<string, string> }; [key: string]: any };
 
-export type RunAs = {
-  /** The container's name in podman. */
-  name: string;
+export type PlayChanges = {
+  /** Added to every name: podman's volumes and pods are machine-wide. */
+  suffix: string;
   image: string;
-  /** Podman volumes for the pod's persistent volumes (a PVC or a StatefulSet's claim template), by volume name. */
-  volumes: Record<string, string>;
-  /** The values of the Secret keys the manifests take env from. */
+  /** The values of the Secret keys the manifests take env from, by key. */
   secrets: Record<string, string>;
-  /** Env values that differ from the manifest's, and why (the test says). */
+  /** Env values that differ from the manifest's (the test says why). */
   env?: Record<string, string>;
-  /** Host ports on loopback for the container's ports, by port name. */
-  ports: Record<string, number>;
-  addHosts?: Record<string, string>;
+  /** Names the pod resolves to addresses (what a cluster's DNS and Services do). */
+  hostAliases?: Record<string, string>;
 };
 
 /**
- * `podman run` arguments that run a manifest's container as Kubernetes would: its user and group, a read-only root,
- * no capabilities and no privilege escalation, its env (Secret values from `secrets`), an emptyDir as a tmpfs, a
- * persistent volume as a podman volume, its args and its grace period on stop. What podman has no equivalent for:
- * probes (the test polls the same paths) and the preStop sleep (which only waits for endpoints to update).
+ * One workload of the rendered manifests, as the YAML `podman kube play` runs. Podman 4.3 plays Pods, Deployments,
+ * PersistentVolumeClaims and ConfigMaps: a Deployment goes as it is, with its claims; a StatefulSet as a Deployment
+ * of the same pod template, each claim template a PersistentVolumeClaim. Services, NetworkPolicies and
+ * PodDisruptionBudgets have no podman equivalent (hostAliases stand in for the Service's name). What changes, and
+ * only this: the names get a suffix, the image is the one built, env from a Secret becomes a plain value (podman 4.3
+ * turns a Secret into a podman secret and then cannot read it back: "is not valid JSON"), `env` overrides, and
+ * `hostAliases`. Podman itself keeps the rest: the user and group, the read-only root, no capabilities, no privilege
+ * escalation, the emptyDir /tmp, the args (not the grace period: podman stop is told it).
  */
-export function podmanRunArgs(pod: PodSpec, run: RunAs): string[] {
-  const [c, ...others] = pod.containers;
-  if (!c || others.length) throw new Error('one container per pod is all this runs');
-  const sc = pod.securityContext ?? {};
-  const out = ['run', '--detach', '--name', run.name];
-  if (sc.runAsUser !== undefined) out.push('--user', `${sc.runAsUser}:${sc.runAsGroup ?? sc.runAsUser}`);
-  if (c.securityContext?.readOnlyRootFilesystem) out.push('--read-only');
-  if (c.securityContext?.capabilities?.drop?.includes('ALL')) out.push('--cap-drop=all');
-  if (c.securityContext?.allowPrivilegeEscalation === false) out.push('--security-opt=no-new-privileges');
-  if (pod.terminationGracePeriodSeconds !== undefined)
-    out.push('--stop-timeout', String(pod.terminationGracePeriodSeconds));
-  // Podman's default limits are above what the test machines let a container have.
-  out.push('--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=4096:4096');
-  for (const e of c.env ?? []) {
-    const ref = e.valueFrom?.secretKeyRef?.key;
-    const value = run.env?.[e.name] ?? (ref === undefined ? e.value : run.secrets[ref]);
-    if (value === undefined) throw new Error(`no value for ${e.name} (Secret key ${ref})`);
-    out.push('--env', `${e.name}=${value}`);
+export function kubePlayable(objects: K8s[], kind: string, name: string, change: PlayChanges): string {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} in the rendered manifests`);
+  const workload = structuredClone(found);
+  const pod = workload.spec.template.spec;
+  const docs: K8s[] = [];
+  const claim = (claimName: string, spec: unknown) => {
+    docs.push({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: `${claimName}${change.suffix}` },
+      spec,
+    });
+    return `${claimName}${change.suffix}`;
+  };
+  for (const v of pod.volumes ?? []) {
+    if (!v.persistentVolumeClaim) continue;
+    const pvc = objects.find(
+      (o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === v.persistentVolumeClaim.claimName,
+    );
+    v.persistentVolumeClaim.claimName = claim(v.persistentVolumeClaim.claimName, pvc?.spec);
   }
-  for (const m of c.volumeMounts ?? []) {
-    const volume = pod.volumes?.find((v) => v.name === m.name);
-    if (volume?.emptyDir) out.push('--tmpfs', m.mountPath);
-    else if (run.volumes[m.name]) out.push('--volume', `${run.volumes[m.name]}:${m.mountPath}`);
-    else throw new Error(`no podman volume for ${m.name} (mounted at ${m.mountPath})`);
+  for (const t of workload.spec.volumeClaimTemplates ?? []) {
+    pod.volumes = [
+      ...(pod.volumes ?? []),
+      { name: t.metadata.name, persistentVolumeClaim: { claimName: claim(t.metadata.name, t.spec) } },
+    ];
   }
-  for (const p of c.ports ?? []) {
-    const host = run.ports[p.name];
-    if (host) out.push('--publish', `127.0.0.1:${host}:${p.containerPort}`);
+  for (const c of pod.containers) {
+    c.image = change.image;
+    for (const e of c.env ?? []) {
+      const key = e.valueFrom?.secretKeyRef?.key;
+      if (key !== undefined) {
+        if (change.secrets[key] === undefined) throw new Error(`no value for ${e.name} (Secret key ${key})`);
+        e.value = change.secrets[key];
+        delete e.valueFrom;
+      }
+      if (change.env?.[e.name] !== undefined) e.value = change.env[e.name];
+    }
   }
-  for (const [name, ip] of Object.entries(run.addHosts ?? {})) out.push('--add-host', `${name}:${ip}`);
-  out.push(run.image, ...(c.command ?? []), ...(c.args ?? []));
-  return out;
+  if (change.hostAliases)
+    pod.hostAliases = Object.entries(change.hostAliases).map(([host, ip]) => ({ ip, hostnames: [host] }));
+  docs.push({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: `${name}${change.suffix}`, labels: workload.metadata.labels },
+    spec: { replicas: 1, selector: workload.spec.selector, template: workload.spec.template },
+  });
+  return docs.map((d) => stringify(d)).join('---\n');
+}
+
+/** A workload `podman kube play` started: its YAML file, its one container, that container's address. */
+export type Played = { file: string; container: string; ip: string };
+
+/** `podman kube play` of kubePlayable's YAML, written to `file`. */
+export async function kubePlay(file: string, yaml: string): Promise<Played> {
+  await fs.writeFile(file, yaml);
+  const out = await podman(['kube', 'play', file], 120_000);
+  const container = /Container:\s+([0-9a-f]{64})/.exec(out)?.[1];
+  if (!container) throw new Error(`podman kube play ${file} started no container:\n${out}`);
+  const ip = await podman([
+    'inspect',
+    '--format',
+    '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+    container,
+  ]);
+  return { file, container, ip };
 }

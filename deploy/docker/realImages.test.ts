@@ -1,20 +1,19 @@
 // The real images: the CPU llm-manager and the chatbot built with buildah from this checkout, then run together
-// with podman as the rendered manifests (overlays/cpu) run them: read-only root, uid 10001, /tmp a tmpfs, the
-// model store and the conversations on volumes, an API key between them from the same Secret keys. A test model is
-// imported into the llm-manager, a question is answered through the chatbot's HTTP API, and SIGTERM drains each
-// container (an answer that is running finishes) and exits 0.
+// with `podman kube play` of the rendered manifests (overlays/cpu; deploy/docker/podman.ts says what podman cannot
+// play and what the test changes): uid 10001, a read-only root, no capabilities, /tmp an emptyDir, the model store
+// and the conversations on claims, an API key between them from the same Secret keys. Test models are imported into
+// the llm-manager, a question is answered through the chatbot's HTTP API, and SIGTERM (podman stop, as the kubelet
+// stops a pod) drains each container, an answer that is running finishes, and each exits 0.
 //
 // The base image is a stand-in for the official `node:<version>-bookworm-slim` (scripts/node-stand-in-image.sh says
 // what it is): Docker Hub cannot be reached from the machines the tests run on. It is cached between runs
 // (~/.cache/ownchat/images), and so is the Dockerfiles' `deps` stage (the dependencies, from the lockfile), kept in
-// the container storage as localhost/ownchat-image-test/deps:cache; everything else this test builds, runs or
-// creates is removed at the end.
+// the container storage (buildDepsCache); everything else this test builds, runs or creates is removed at the end.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
-  freePort,
   importModel,
   writeDeterministicModel,
   writeRandomModel,
@@ -25,14 +24,19 @@ import { Account } from '../../packages/chat/src/testing/account.ts';
 import { openStream, readStream } from '../../packages/chat/src/testing/sse.ts';
 import { KUSTOMIZE_DIR, render } from '../kustomize/render.ts';
 import {
+  buildDepsCache,
   buildImage,
+  CONTAINERS_CONF,
   imageIds,
   imageToolsProblem,
+  kubePlay,
+  kubePlayable,
   nodeBaseVersion,
+  type Played,
   podman,
-  podmanRunArgs,
   removeImages,
   runLogged,
+  usePodmanConf,
 } from './podman.ts';
 
 const problem = await imageToolsProblem();
@@ -42,24 +46,23 @@ const RUN = `${process.pid}-${Date.now().toString(36)}`;
 const TAG = { 'llm-manager': '', chatbot: '' };
 for (const image of ['llm-manager', 'chatbot'] as const)
   TAG[image] = `localhost/ownchat-image-test/${image}:${RUN}`;
-const DEPS_CACHE = 'localhost/ownchat-image-test/deps:cache';
 const KEY = 'image-test-key';
-/** Long enough that SIGTERM lands mid-answer; num_predict ends it. */
-const DRAIN_TOKENS = 3000;
+/**
+ * Long enough that SIGTERM lands mid-answer, short enough to end within the manifest's OWNCHAT_DRAIN_TIMEOUT (30 s)
+ * on a loaded machine: this random model made about 6 tokens/s in the container at a load average of 10 on 2 cores
+ * (a 200-token answer was cut by the drain timeout there).
+ */
+const DRAIN_TOKENS = 40;
 /** A cold build of both images (no cached layer) took about N min on 2 shared cores; see bench/README.md. */
 const BUILD_TIMEOUT_MS = 25 * 60_000;
 
-const name = (what: string) => `ownchat-image-test-${what}-${RUN}`;
 const timings: Record<string, number> = {};
 let before = new Set<string>();
-let oldDeps: string | undefined;
+/** The deps cache's images (kept), and an earlier deps cache's that this run's replaced (removed). */
+let deps = { layers: [] as string[], stale: [] as string[] };
 let dir: string;
 let log: string;
-const started: string[] = [];
-const volumes: string[] = [];
-
-const imageId = (ref: string) =>
-  podman(['image', 'inspect', '--format', '{{.Id}}', ref]).catch(() => undefined);
+const played: Played[] = [];
 
 describe.skipIf(problem)(
   'the images, built with buildah and run with podman as the manifests run them',
@@ -67,8 +70,9 @@ describe.skipIf(problem)(
     beforeAll(async () => {
       dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-images-'));
       log = path.join(dir, 'build.log');
+      usePodmanConf(path.join(dir, 'containers.conf'));
+      await fs.writeFile(path.join(dir, 'containers.conf'), CONTAINERS_CONF);
       before = await imageIds();
-      oldDeps = await imageId(DEPS_CACHE);
       const t = performance.now();
       await runLogged(
         'bash',
@@ -77,11 +81,10 @@ describe.skipIf(problem)(
         600_000,
       );
       timings['stand-in base'] = (performance.now() - t) / 1000;
-      // The deps stage once, tagged so that it outlives this run's clean-up; both builds then reuse its layers.
-      timings.deps = await buildImage('llm-manager', DEPS_CACHE, log, {
-        target: 'deps',
-        timeoutMs: BUILD_TIMEOUT_MS,
-      });
+      // The deps stage once, kept past this run's clean-up; both builds then reuse its layers.
+      const built = await buildDepsCache(log, BUILD_TIMEOUT_MS);
+      deps = built;
+      timings.deps = built.seconds;
       for (const image of ['llm-manager', 'chatbot'] as const) {
         timings[image] = await buildImage(image, TAG[image], log, { timeoutMs: BUILD_TIMEOUT_MS });
       }
@@ -93,13 +96,17 @@ describe.skipIf(problem)(
     }, 4 * BUILD_TIMEOUT_MS);
 
     afterAll(async () => {
-      for (const c of started) await podman(['rm', '--force', '--time', '0', c]).catch(() => undefined);
-      for (const v of volumes) await podman(['volume', 'rm', '--force', v]).catch(() => undefined);
-      // What this run built, less the deps cache (its own layers stay: the cache builds on them); and the cache an
-      // earlier run left, when this run's replaced it.
-      const keep = await imageId(DEPS_CACHE);
-      const made = [...(await imageIds())].filter((id) => !before.has(id) && id !== keep);
-      await removeImages(oldDeps && oldDeps !== keep ? [...made, oldDeps] : made);
+      // The pods, then their claims' volumes (kube down leaves volumes).
+      for (const p of played) {
+        await podman(['kube', 'down', p.file]).catch(() => undefined);
+        for (const m of (await fs.readFile(p.file, 'utf8')).matchAll(/claimName: (\S+)/g))
+          await podman(['volume', 'rm', '--force', m[1]!]).catch(() => undefined);
+      }
+      // The images, then the layers this run built, less the deps cache and the stand-in base (tagged: it stays);
+      // and the deps cache an earlier run left, when this run's replaced it.
+      for (const tag of Object.values(TAG)) await podman(['rmi', tag]).catch(() => undefined);
+      const made = [...(await imageIds())].filter((id) => !before.has(id) && !deps.layers.includes(id));
+      await removeImages([...made, ...deps.stale]);
       if (dir) await fs.rm(dir, { recursive: true, force: true });
     }, 300_000);
 
@@ -111,73 +118,75 @@ describe.skipIf(problem)(
       }
     });
 
-    it('runs them together as the manifests do: a question answered, then SIGTERM drains each and exits 0', async () => {
+    it('runs them together with podman kube play: a question answered, then SIGTERM drains each and exits 0', async () => {
       const objects = await render(path.join(KUSTOMIZE_DIR, 'overlays/cpu'));
-      const podOf = (kind: string, n: string) =>
-        objects.find((o) => o.kind === kind && o.metadata.name === n)!.spec.template.spec;
+      const suffix = `-${RUN}`;
+      // The kubelet's wait between SIGTERM and SIGKILL; podman 4.3's kube play does not carry it over (its stop
+      // timeout stays 10 s), so podman stop is given it.
+      const grace = (kind: string, n: string) =>
+        String(
+          objects.find((o) => o.kind === kind && o.metadata.name === n)!.spec.template.spec
+            .terminationGracePeriodSeconds,
+        );
       const secrets = { OWNCHAT_API_KEYS: KEY, OWNCHAT_API_KEY: KEY };
-      const [managerPort, chatPort] = [await freePort(), await freePort()];
-      const models = name('models');
-      const data = name('data');
-      for (const v of [models, data]) {
-        await podman(['volume', 'create', v]);
-        volumes.push(v);
-      }
 
-      // The llm-manager, and the time from `podman run` to /readyz 200 (an empty store: nothing to preload).
-      const manager = name('llm-manager');
+      // The llm-manager (a StatefulSet, played as a Deployment: kubePlayable says why), and the time from
+      // `podman kube play` to /readyz 200 (an empty store: nothing to preload).
       const t0 = performance.now();
-      started.push(manager);
-      await podman(
-        podmanRunArgs(podOf('StatefulSet', 'llm-manager'), {
-          name: manager,
-          image: TAG['llm-manager'],
-          volumes: { models },
-          secrets,
-          ports: { http: managerPort },
-        }),
+      const manager = await kubePlay(
+        path.join(dir, 'llm-manager.yaml'),
+        kubePlayable(objects, 'StatefulSet', 'llm-manager', { suffix, image: TAG['llm-manager'], secrets }),
       );
-      const managerUrl = `http://127.0.0.1:${managerPort}`;
+      played.push(manager);
+      const managerUrl = `http://${manager.ip}:11434`;
       await untilStatus(`${managerUrl}/readyz`, 200);
       console.log(
-        `llm-manager: /readyz 200 ${((performance.now() - t0) / 1000).toFixed(1)} s after podman run`,
+        `llm-manager: /readyz 200 ${((performance.now() - t0) / 1000).toFixed(1)} s after podman kube play`,
       );
+      // As the manifests run it: uid 10001, a read-only root, no capabilities.
+      const config = JSON.parse(
+        await podman([
+          'inspect',
+          '--format',
+          '{"user":{{json .Config.User}},"readOnly":{{.HostConfig.ReadonlyRootfs}},"caps":{{json .EffectiveCaps}}}',
+          manager.container,
+        ]),
+      );
+      expect(config).toEqual({ user: '10001:10001', readOnly: true, caps: null });
       // Its start-up log names the engine it loaded.
-      expect(await podman(['logs', manager])).toMatch(/inference compute: CPU, .*engine: [^"]+"/);
+      expect(await podman(['logs', manager.container])).toMatch(/inference compute: CPU, .*engine: [^"]+"/);
 
-      const models_ = path.join(dir, 'models');
-      await fs.mkdir(models_);
-      await writeDeterministicModel(path.join(models_, 'det.gguf'));
-      await writeRandomModel(path.join(models_, 'chatty.gguf'), { vocab: 32000, seed: 7 });
-      await importModel(managerUrl, 'det', path.join(models_, 'det.gguf'), {}, KEY);
+      const models = path.join(dir, 'models');
+      await fs.mkdir(models);
+      await writeDeterministicModel(path.join(models, 'det.gguf'));
+      await writeRandomModel(path.join(models, 'chatty.gguf'), { vocab: 32000, seed: 7 });
+      await importModel(managerUrl, 'det', path.join(models, 'det.gguf'), {}, KEY);
       await importModel(
         managerUrl,
         'chatty',
-        path.join(models_, 'chatty.gguf'),
+        path.join(models, 'chatty.gguf'),
         { parameters: { temperature: 0, num_predict: DRAIN_TOKENS } },
         KEY,
       );
 
-      // The chatbot, at the llm-manager by name. Podman has no Service: the name resolves to the llm-manager's own
-      // address, where port 11434 answers (the Service's second port, which maps straight through to it).
-      const ip = await podman(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', manager]);
-      const chatbot = name('chatbot');
+      // The chatbot, at the llm-manager by name. Podman has no Service: the name resolves to the llm-manager's pod,
+      // where port 11434 answers (the Service's second port, which maps straight through to it; its port 80 does
+      // not exist without the Service).
       const t1 = performance.now();
-      started.push(chatbot);
-      await podman(
-        podmanRunArgs(podOf('Deployment', 'chatbot'), {
-          name: chatbot,
+      const chatbot = await kubePlay(
+        path.join(dir, 'chatbot.yaml'),
+        kubePlayable(objects, 'Deployment', 'chatbot', {
+          suffix,
           image: TAG.chatbot,
-          volumes: { data },
           secrets,
           env: { OLLAMA_HOST: 'http://llm-manager:11434' },
-          ports: { http: chatPort },
-          addHosts: { 'llm-manager': ip },
+          hostAliases: { 'llm-manager': manager.ip },
         }),
       );
-      const chatUrl = `http://127.0.0.1:${chatPort}`;
+      played.push(chatbot);
+      const chatUrl = `http://${chatbot.ip}:8080`;
       await untilStatus(`${chatUrl}/`, 200);
-      console.log(`chatbot: / 200 ${((performance.now() - t1) / 1000).toFixed(1)} s after podman run`);
+      console.log(`chatbot: / 200 ${((performance.now() - t1) / 1000).toFixed(1)} s after podman kube play`);
 
       // A question, as the page asks it: sign up (the first account is the admin), a conversation, an answer.
       const me = new Account(chatUrl);
@@ -193,8 +202,8 @@ describe.skipIf(problem)(
       expect(s.text('token')).toBe(DETERMINISTIC_ANSWER);
       expect(s.events.at(-1)?.event).toBe('done');
 
-      // The drain: SIGTERM mid-answer. The llm-manager turns unready, the answer still runs to its num_predict, then
-      // the process exits 0; the chatbot then exits 0 on its own SIGTERM.
+      // The drain: SIGTERM mid-answer (podman stop with the grace period, as the kubelet stops a pod). The llm-manager turns unready, the
+      // answer still runs to its num_predict, then the process exits 0; the chatbot then exits 0 on its own SIGTERM.
       const long = await me.request('POST', '/api/conversations', { model: 'chatty' });
       const live = await openStream(
         `${chatUrl}/api/conversations/${long.body.id}/messages`,
@@ -202,20 +211,27 @@ describe.skipIf(problem)(
         me.headers(),
       );
       await live.until((e) => e.event === 'token');
-      await podman(['kill', '--signal', 'TERM', manager]);
-      await untilStatus(`${managerUrl}/readyz`, 503);
       expect(live.events.some((e) => e.event === 'done')).toBe(false);
+      const stopped = podman(
+        ['stop', '--time', grace('StatefulSet', 'llm-manager'), manager.container],
+        150_000,
+      );
+      await untilStatus(`${managerUrl}/readyz`, 503);
       const done = await live.until((e) => e.event === 'done', 120_000);
-      expect(done.data.answer as Message).toMatchObject({ status: 'done', evalCount: DRAIN_TOKENS });
-      expect(await podman(['wait', manager], 120_000)).toBe('0');
-      expect(await podman(['logs', manager])).toContain('"signal":"SIGTERM","msg":"shutting down"');
+      expect(done.data.answer as Message).toMatchObject({ status: 'done', stats: { evalCount: DRAIN_TOKENS } });
+      await stopped;
+      expect(await exitCode(manager.container)).toBe(0);
+      expect(await podman(['logs', manager.container])).toContain('"signal":"SIGTERM","msg":"shutting down"');
 
       await me.close();
-      await podman(['kill', '--signal', 'TERM', chatbot]);
-      expect(await podman(['wait', chatbot], 60_000)).toBe('0');
+      await podman(['stop', '--time', grace('Deployment', 'chatbot'), chatbot.container], 90_000);
+      expect(await exitCode(chatbot.container)).toBe(0);
     }, 300_000);
   },
 );
+
+const exitCode = async (container: string) =>
+  Number(await podman(['inspect', '--format', '{{.State.ExitCode}}', container]));
 
 /** Polls `url` until it answers `status` (a refused connection is a wait too), for at most a minute. */
 async function untilStatus(url: string, status: number): Promise<void> {
