@@ -218,7 +218,10 @@ describe.skipIf(problem)(
       );
       await untilStatus(`${managerUrl}/readyz`, 503);
       const done = await live.until((e) => e.event === 'done', 120_000);
-      expect(done.data.answer as Message).toMatchObject({ status: 'done', stats: { evalCount: DRAIN_TOKENS } });
+      expect(done.data.answer as Message).toMatchObject({
+        status: 'done',
+        stats: { evalCount: DRAIN_TOKENS },
+      });
       await stopped;
       expect(await exitCode(manager.container)).toBe(0);
       expect(await podman(['logs', manager.container])).toContain('"signal":"SIGTERM","msg":"shutting down"');
