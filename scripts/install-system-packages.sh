@@ -18,6 +18,12 @@ PACKAGES=(
   cmake           # npm ci builds llama.cpp for this CPU (scripts/build-engine.ts); the tests run on that build
   g++             # ... with this compiler
   make            # ... and this build tool
+  buildah         # deploy/docker/realImages.test.ts builds the container images from the Dockerfiles with buildah
+  podman          # ... and runs them together with podman, as the Kubernetes manifests run them
+  runc            # ... under runc (podman's default, crun, refuses some kernels' cgroup layout)
+  catatonit       # ... whose pods (podman kube play) start with catatonit as their init process
+  debootstrap     # ... on a stand-in for the official Node.js image (Docker Hub may be out of reach), made with
+                  # debootstrap: scripts/node-stand-in-image.sh. Without these five that test is skipped, saying so.
 )
 
 if [ ${#PACKAGES[@]} -eq 0 ]; then

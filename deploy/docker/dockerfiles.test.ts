@@ -40,8 +40,9 @@ const args = (i: Instruction) => i.getArguments().map((a) => a.getValue());
 describe.each(names)('%s Dockerfile', (image) => {
   const spec = IMAGES[image];
   const all = stages(spec.dockerfile);
-  const build = all[0]!;
   const runtime = all.at(-1)!;
+  // The stages before the runtime one: the dependencies (deps), then the build on them.
+  const building = all.slice(0, -1);
 
   it("passes npm's dockerfile-utils linter with no finding", () => {
     expect(validate(read(spec.dockerfile))).toEqual([]);
@@ -61,16 +62,21 @@ describe.each(names)('%s Dockerfile', (image) => {
   });
 
   it('installs from the lockfile and assembles /app from images.ts (the production closure)', () => {
-    const runs = build.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => args(i).join(' '));
+    const runsOf = (s: Stage) =>
+      s.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => args(i).join(' '));
+    const runs = building.flatMap(runsOf);
     expect(runs.some((r) => /\bnpm ci\b/.test(r))).toBe(true);
     // A second install without the development dependencies would fail: the root postinstall runs through tsx,
     // one of them. assemble.ts takes the production closure from the one install (runtimeTree.test.ts).
     expect(runs.some((r) => /--omit=dev/.test(r))).toBe(false);
-    expect(runs.some((r) => r.includes(`deploy/docker/assemble.ts ${image} /out`))).toBe(true);
+    const assembling = building.find((s) =>
+      runsOf(s).some((r) => r.includes(`deploy/docker/assemble.ts ${image} /out`)),
+    );
+    expect(assembling?.name).toBeTruthy();
     const copies = runtime.instructions.filter((i) => i.getKeyword() === 'COPY') as Copy[];
     const app = copies.filter((c) => args(c).at(-1) === '/app');
     expect(app.map((c) => [c.getFromFlag()?.getValue(), ...args(c)])).toEqual([
-      [build.name, '/out/app', '/app'],
+      [assembling?.name, '/out/app', '/app'],
     ]);
   });
 
@@ -84,6 +90,20 @@ describe.each(names)('%s Dockerfile', (image) => {
       '/app/packages/cli/bin/ownchat.js',
     ]);
   });
+});
+
+it('has one deps stage, the same in every Dockerfile: one cached build of it serves every image', () => {
+  const deps = names.map((image) => {
+    const stage = stages(IMAGES[image].dockerfile).find((s) => s.name === 'deps');
+    return (
+      stage && [
+        `${stage.image}:${stage.tag}`,
+        ...stage.instructions.map((i) => `${i.getKeyword()} ${args(i).join(' ')}`),
+      ]
+    );
+  });
+  expect(deps[0]).toBeTruthy();
+  for (const d of deps) expect(d).toEqual(deps[0]);
 });
 
 it('builds the CUDA image on an NVIDIA CUDA 12 runtime base (with cuBLAS), not on CUDA 13', () => {

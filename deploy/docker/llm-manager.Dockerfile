@@ -7,7 +7,7 @@
 # What /app holds comes from deploy/docker/images.ts, assembled by deploy/docker/assemble.ts; the tests run that
 # same assembler and start the tree they get read-only, as uid 10001 (deploy/docker/runtimeTree.test.ts).
 
-FROM node:24.22.3-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS deps
 WORKDIR /src
 # A compiler and Python for the native addons (better-sqlite3 builds with node-gyp against the headers the Node.js
 # image carries in /usr/local: npm_config_nodedir), so no build downloads anything from outside the package
@@ -17,14 +17,28 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=true
+# The dependencies from the manifests alone, so that this stage (identical in every Dockerfile here) is a cached
+# layer that lasts until the lockfile or a package.json changes: a change to the sources rebuilds only the stage
+# below (deploy/docker/images.test.ts builds the images and says how long each step takes). No install scripts:
+# the root ones need the sources (and would build llama.cpp for this builder's CPU), node-llama-cpp's only looks
+# for its prebuilt binaries on this builder, which proves nothing about the machine the image runs on. The two
+# that matter run by name: better-sqlite3 compiles from source, esbuild (a build tool) checks its binary.
+COPY package.json package-lock.json ./
+COPY packages/testkit/package.json packages/testkit/
+COPY packages/manager/package.json packages/manager/
+COPY packages/chat/package.json packages/chat/
+COPY packages/cli/package.json packages/cli/
+COPY packages/cli/bin packages/cli/bin/
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+    && npm rebuild better-sqlite3 esbuild
+
+FROM deps AS build
 COPY . .
-# Everything first: TypeScript, a development dependency, compiles the packages to their dist/ (npm ci runs the
-# root prepare script, scripts/build.mjs), which is what the image runs; no engine build for this builder's CPU
-# (OWNCHAT_ENGINE_BUILD=0: the image carries the prebuilt binaries). node-llama-cpp's postinstall only tries the
-# prebuilt binaries on this builder, which proves nothing about the machine the image runs on: skip it. Then
-# assemble.ts (run through tsx, a development tool) copies the production closure alone, as `npm ls --omit=dev`
-# lists it from this lockfile's install: no development dependency reaches /app.
-RUN NODE_LLAMA_CPP_SKIP_DOWNLOAD=true OWNCHAT_ENGINE_BUILD=0 npm ci --no-audit --no-fund
+# TypeScript, a development dependency, compiles the packages to their dist/, which is what the image runs, and Vite
+# builds the chat page (the root prepare script). Then assemble.ts (run through tsx, a development tool) copies the
+# production closure alone, as `npm ls --omit=dev` lists it from this lockfile's install: no development dependency
+# reaches /app.
+RUN npm run prepare
 RUN node --import tsx deploy/docker/assemble.ts llm-manager /out \
     && mkdir -p /out/models
 

@@ -63,6 +63,21 @@ function connectionFailure(e: unknown): string | undefined {
 /** Prints the failure as one line (or the whole error under OWNCHAT_DEBUG) and exits with status 1. */
 export function fail(e: unknown, ctx: FailureContext & { debug?: boolean }): never {
   process.stderr.write(`ownchat: ${explain(e, ctx)}\n`);
-  if (ctx.debug) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+  if (ctx.debug) process.stderr.write(`${withCauses(e)}\n`);
   process.exit(1);
+}
+
+/**
+ * The error's stack, then each cause's. Where fetch failed, the cause is what failed (a refused connection, a
+ * certificate): on Node.js 24 the `fetch failed` TypeError through our Agent carries no frames of its own.
+ */
+function withCauses(e: unknown): string {
+  const parts: string[] = [];
+  let at: unknown = e;
+  for (let depth = 0; at !== undefined && at !== null && depth < 5; depth++) {
+    const text = (at as Error).stack ?? String(at);
+    parts.push(depth ? `caused by: ${text}` : text);
+    at = (at as { cause?: unknown }).cause;
+  }
+  return parts.join('\n');
 }

@@ -106,7 +106,9 @@ describe('ownchat client verbs', () => {
     }
     const debug = await ownchat(['list'], { env: { OLLAMA_HOST: `127.0.0.1:${port}`, OWNCHAT_DEBUG: '1' } });
     expect(debug.stderr.startsWith(expected)).toBe(true);
-    expect(debug.stderr).toMatch(/^TypeError: fetch failed\n\s+at /m);
+    // The error, then its cause with where it failed (Node.js 24's fetch error has no frames of its own).
+    expect(debug.stderr).toMatch(/^TypeError: fetch failed$/m);
+    expect(debug.stderr).toMatch(/^caused by: Error: connect ECONNREFUSED 127\.0\.0\.1:\d+\n\s+at /m);
   });
 
   it('refuses a malformed OLLAMA_HOST in one line', async () => {

@@ -131,11 +131,11 @@ export async function startOwnchatProcess(
  * The official Ollama client, with a fetch whose timeouts are off: a model load or a queue wait can outlast
  * undici's default 300 s without headers.
  */
-export function ollamaClient(host: string): Ollama {
+export function ollamaClient(host: string, apiKey?: string): Ollama {
   const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
   const f = ((input: string | URL, init?: RequestInit) =>
     undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
-  return new Ollama({ host, fetch: f });
+  return new Ollama({ host, fetch: f, ...(apiKey && { headers: { authorization: `Bearer ${apiKey}` } }) });
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -144,7 +144,10 @@ export async function sha256File(file: string): Promise<string> {
   return `sha256:${hash.digest('hex')}`;
 }
 
-/** Uploads a GGUF as a blob and creates a model from it, as `ollama create` does. */
+/**
+ * Uploads a GGUF as a blob and creates a model from it, as `ollama create` does; `apiKey` for a manager that
+ * requires one (OWNCHAT_API_KEYS).
+ */
 export async function importModel(
   url: string,
   name: string,
@@ -158,21 +161,23 @@ export async function importModel(
     /** A projector GGUF (writeProjector) created with the model, as `files` beside it: the model takes images. */
     projector?: string;
   } = {},
+  apiKey?: string,
 ): Promise<void> {
   const { projector, ...fields } = extra;
-  const files: Record<string, string> = { 'model.gguf': await uploadBlob(url, ggufPath) };
-  if (projector) files['mmproj.gguf'] = await uploadBlob(url, projector);
-  const client = ollamaClient(url);
+  const files: Record<string, string> = { 'model.gguf': await uploadBlob(url, ggufPath, apiKey) };
+  if (projector) files['mmproj.gguf'] = await uploadBlob(url, projector, apiKey);
+  const client = ollamaClient(url, apiKey);
   await client.create({ model: name, files, ...fields } as Parameters<Ollama['create']>[0]);
 }
 
 /** Uploads a file as a blob (POST /api/blobs/<digest>); returns its digest. */
-async function uploadBlob(url: string, file: string): Promise<string> {
+async function uploadBlob(url: string, file: string, apiKey?: string): Promise<string> {
   const digest = await sha256File(file);
   const res = await undiciFetch(`${url}/api/blobs/${digest}`, {
     method: 'POST',
     body: createReadStream(file),
     duplex: 'half',
+    ...(apiKey && { headers: { authorization: `Bearer ${apiKey}` } }),
   });
   if (res.status !== 201 && res.status !== 200)
     throw new Error(`blob upload: ${res.status} ${await res.text()}`);
