@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CALL_TEXT, EDGE, STREAMED, WHOLE } from './deepseek3.cases.ts';
 import { DeepSeek3Parser, parseDeepSeekCall } from './deepseek3.ts';
+import { feedPieces } from './feedPieces.ts';
 import { parserForName } from './parserForName.ts';
 
 const parser = (hasThinking: boolean) => {
@@ -11,16 +12,7 @@ const parser = (hasThinking: boolean) => {
   return p;
 };
 
-const run = (p: DeepSeek3Parser, pieces: string[]) => {
-  const out = { content: '', thinking: '', calls: [] as unknown[] };
-  pieces.forEach((piece, i) => {
-    const r = p.add(piece, i === pieces.length - 1);
-    out.content += r.content;
-    out.thinking += r.thinking;
-    out.calls.push(...r.calls);
-  });
-  return out;
-};
+const run = feedPieces;
 
 const TAGS = /<｜[^｜]*｜>|<\/think>/g;
 

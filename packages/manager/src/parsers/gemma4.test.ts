@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ThinkValue } from './builtinParser.ts';
+import { feedPieces } from './feedPieces.ts';
 import { Gemma4Parser, parseGemma4ToolCall } from './gemma4.ts';
 import {
   gemma4ArgsToJSON,
@@ -41,16 +42,7 @@ const newParser = (
   return p;
 };
 
-const run = (p: Gemma4Parser, pieces: string[]) => {
-  const out = { content: '', thinking: '', calls: [] as unknown[] };
-  pieces.forEach((piece, i) => {
-    const r = p.add(piece, i === pieces.length - 1);
-    out.content += r.content;
-    out.thinking += r.thinking;
-    out.calls.push(...r.calls);
-  });
-  return out;
-};
+const run = feedPieces;
 
 /** Go's expected calls, with the index Go's zero value gives where the table leaves it out. */
 const calls = (expected: ExpectedCall[] | undefined) =>

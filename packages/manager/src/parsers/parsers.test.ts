@@ -1,21 +1,12 @@
 // Cases from Ollama's model/parsers/qwen3_test.go and harmony/harmonyparser_test.go: the same outputs, split
 // into the same content, thinking and calls.
 import { describe, expect, it } from 'vitest';
-import type { BuiltinParser } from './builtinParser.ts';
+import { feedPieces } from './feedPieces.ts';
 import { FunctionNameMap, HarmonyParser, parseHeader } from './harmony.ts';
 import { parserForName } from './parserForName.ts';
 import { Qwen3Parser } from './qwen3.ts';
 
-const run = (p: BuiltinParser, pieces: string[]) => {
-  const out = { content: '', thinking: '', calls: [] as unknown[] };
-  pieces.forEach((piece, i) => {
-    const r = p.add(piece, i === pieces.length - 1);
-    out.content += r.content;
-    out.thinking += r.thinking;
-    out.calls.push(...r.calls);
-  });
-  return out;
-};
+const run = feedPieces;
 const call = (index: number, name: string, args: Record<string, unknown>) => ({
   function: { index, name, arguments: args },
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../tools/types.ts';
 import { ParserError } from './builtinParser.ts';
+import { feedPieces } from './feedPieces.ts';
 import { parserForName } from './parserForName.ts';
 import { type Qwen3CoderEvent, Qwen3CoderParser } from './qwen3coder.ts';
 import { parseToolCall, parseValue, transformToXML } from './qwen3coderToolCall.ts';
@@ -508,14 +509,7 @@ describe('qwen3-coder parser as the answer loop uses it', () => {
   const run = (pieces: string[]) => {
     const p = parserForName('qwen3-coder')!;
     p.init([weather], undefined, undefined);
-    const out = { content: '', thinking: '', calls: [] as unknown[] };
-    pieces.forEach((piece, i) => {
-      const r = p.add(piece, i === pieces.length - 1);
-      out.content += r.content;
-      out.thinking += r.thinking;
-      out.calls.push(...r.calls);
-    });
-    return out;
+    return feedPieces(p, pieces);
   };
 
   it('is registered as qwen3-coder: tools, no thinking, its tags preserved', () => {
