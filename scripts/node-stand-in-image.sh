@@ -34,7 +34,8 @@ if [ "$(podman image inspect --format '{{ index .Labels "ownchat.stand-in" }}' "
   exit 0
 fi
 
-mkdir -p "$cache"
+# debootstrap refuses a --cache-dir that does not exist yet (a fresh machine has none).
+mkdir -p "$cache/debs"
 if [ ! -f "$rootfs_tar" ]; then
   started=$SECONDS
   work=$(mktemp -d)

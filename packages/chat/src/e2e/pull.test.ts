@@ -67,7 +67,10 @@ it('the first message of a new chat pulls the missing default model, with progre
   // 440 KB at 150 KB/s: a few seconds of progress to see.
   proxy.setRate(150_000);
   await chat.page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
-  expect(await chat.modelPicker.locator('option:checked').textContent()).toMatch(/\(not downloaded yet\)$/);
+  // The page's model list arrives a moment after its heading.
+  await expect
+    .poll(() => chat.modelPicker.locator('option:checked').textContent())
+    .toMatch(/\(not downloaded yet\)$/);
   await chat.send('Hello, new model');
   const bar = chat.article(-1).getByRole('progressbar', { name: `Pulling http://${proxy.host}/library/det` });
   await bar.waitFor({ timeout: 30_000 });

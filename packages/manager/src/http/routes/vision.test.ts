@@ -105,13 +105,24 @@ describe('a model created with a projector', () => {
   it('a follow-up question about the same image does not encode it again (the prefix is reused)', async () => {
     const first = { role: 'user', content: 'Describe this.', images: [checkers] };
     const before = promptsEvaluated().length;
-    const answer = (await client().chat({ model: 'seer', messages: [first] })).message;
+    const reply = await client().chat({ model: 'seer', messages: [first] });
     const next = await client().chat({
       model: 'seer',
-      messages: [first, answer, { role: 'user', content: 'And its colours?' }],
+      messages: [first, reply.message, { role: 'user', content: 'And its colours?' }],
     });
-    const [asked, followUp] = promptsEvaluated().slice(before);
-    expect(followUp!.promptTokens).toBe(next.prompt_eval_count);
+    // The runner logs each prompt's figures as it answers: its lines may come just after the answer, and an earlier
+    // test's late lines may come after `before`, so each line is picked by its prompt's size.
+    const lineOf = (promptTokens: number) =>
+      promptsEvaluated()
+        .slice(before)
+        .findLast((l) => l.promptTokens === promptTokens);
+    await expect
+      .poll(() => Boolean(lineOf(reply.prompt_eval_count) && lineOf(next.prompt_eval_count)), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    const asked = lineOf(reply.prompt_eval_count);
+    const followUp = lineOf(next.prompt_eval_count);
     // The first question, its image included, is reused whole: what is evaluated is what follows it.
     expect(followUp!.promptEvaluated).toBeLessThanOrEqual(followUp!.promptTokens - asked!.promptTokens);
   });
