@@ -45,6 +45,18 @@ describe('ownchat', () => {
     expect(stdout).toMatch(/OWNCHAT_NUM_THREADS\s+.*cgroup quota aware/);
   });
 
+  it("each server verb's --help lists the settings that server reads, as `ollama serve --help` does", async () => {
+    const help = async (verb: string) => (await run(process.execPath, [BIN, verb, '--help'])).stdout;
+    const [serve, chat, up] = await Promise.all([help('serve'), help('chat'), help('up')]);
+    expect(serve).toMatch(/Settings \(environment variables\):\n\s+OLLAMA_HOST\s+Address the llm-manager/);
+    expect(serve).toMatch(/OWNCHAT_PEERS\s+/);
+    expect(serve).not.toMatch(/OWNCHAT_LISTEN/);
+    expect(chat).toMatch(/OWNCHAT_LISTEN\s+/);
+    expect(chat).not.toMatch(/OLLAMA_MODELS/);
+    expect(up).toMatch(/OLLAMA_MODELS\s+/);
+    expect(up).toMatch(/OWNCHAT_LISTEN\s+/);
+  });
+
   it('refuses a malformed setting with one line naming it', async () => {
     const r = await fails(['serve'], { OLLAMA_HOST: '127.0.0.1:notaport' });
     expect(r.code).toBe(1);

@@ -1,7 +1,5 @@
 // The ownchat command. One file per verb lives beside this one; this file only wires them to the parser.
 
-import { describeChatSettings } from '@ownchat/chat/config';
-import { describeSettings } from '@ownchat/manager/for-clients';
 import { Command } from 'commander';
 import { chatCommand } from './chat.ts';
 import { cpCommand } from './cp.ts';
@@ -13,6 +11,7 @@ import { pushCommand } from './push.ts';
 import { rmCommand } from './rm.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
+import { withSettingsHelp } from './settingsHelp.ts';
 import { showCommand } from './show.ts';
 import { stopCommand } from './stop.ts';
 import { upCommand } from './up.ts';
@@ -23,10 +22,13 @@ const program = new Command('ownchat')
   .showHelpAfterError();
 
 program.addCommand(
-  serveCommand('serve', 'Start the llm-manager (an Ollama-compatible server) on OLLAMA_HOST'),
+  withSettingsHelp(
+    serveCommand('serve', 'Start the llm-manager (an Ollama-compatible server) on OLLAMA_HOST'),
+    'manager',
+  ),
 );
-program.addCommand(upCommand());
-program.addCommand(chatCommand());
+program.addCommand(withSettingsHelp(upCommand(), 'both'));
+program.addCommand(withSettingsHelp(chatCommand(), 'chat'));
 // Client verbs, as Ollama names them: they talk to the server at OLLAMA_HOST (ours or a real Ollama).
 for (const verb of [
   pullCommand,
@@ -43,13 +45,7 @@ for (const verb of [
   program.addCommand(verb());
 }
 
-program.addHelpText('after', () => {
-  const rows = [...describeSettings(), ...describeChatSettings()];
-  const width = Math.max(...rows.map((r) => r.name.length));
-  return `\nSettings (environment variables):\n${rows
-    .map((r) => `  ${r.name.padEnd(width)}  ${r.description} (default: ${r.defaultText})`)
-    .join('\n')}\n`;
-});
+withSettingsHelp(program, 'both');
 
 if (process.argv.length <= 2) {
   program.outputHelp();
