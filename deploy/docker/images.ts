@@ -20,6 +20,13 @@ export type ImageSpec = {
    * linux-x64 one (about 680 MB together) and the others are left out.
    */
   nativeBinaries: string[];
+  /**
+   * Workspace packages the image holds without their own dependencies: it loads only their dependency-free entry
+   * (the chatbot reads the llm-manager's settings and model names through `@ownchat/manager/for-clients`, and
+   * never runs the server, whose dependencies are most of the tree). runtimeTree.test.ts checks that entry
+   * reaches nothing outside its package.
+   */
+  withoutDependenciesOf?: string[];
 };
 
 export const IMAGES = {
@@ -45,13 +52,15 @@ export const IMAGES = {
       '@node-llama-cpp/linux-x64-cuda-ext',
     ],
   },
-  // The chatbot never runs a model: no native llama.cpp binaries at all.
+  // The chatbot never runs a model: no native llama.cpp binaries, and none of the llm-manager's dependencies
+  // (node-llama-cpp, undici, prom-client, ...): `ownchat serve` is not something this image runs.
   chatbot: {
     dockerfile: 'deploy/docker/chatbot.Dockerfile',
     repository: 'ghcr.io/ownchat/chatbot',
     tagSuffix: '',
     workspace: '@ownchat/cli',
     nativeBinaries: [],
+    withoutDependenciesOf: ['@ownchat/manager'],
   },
 } as const satisfies Record<string, ImageSpec>;
 

@@ -110,11 +110,13 @@ describe.skipIf(problem)(
       if (dir) await fs.rm(dir, { recursive: true, force: true });
     }, 300_000);
 
-    it('builds the images', async () => {
+    it('builds the images, each within its size goal (issue 20: what a node pulls and keeps on disk)', async () => {
+      const goal = { 'llm-manager': 400e6, chatbot: 150e6 };
       for (const image of ['llm-manager', 'chatbot'] as const) {
         const size = Number(await podman(['image', 'inspect', '--format', '{{.Size}}', TAG[image]]));
         console.log(`${image}: ${(size / 1e6).toFixed(0)} MB, built in ${timings[image]!.toFixed(0)} s`);
         expect(size).toBeGreaterThan(0);
+        expect(size, `${image} image size`).toBeLessThanOrEqual(goal[image]);
       }
     });
 

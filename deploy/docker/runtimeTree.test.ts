@@ -1,7 +1,7 @@
 // The images' runtime trees, assembled by the code the Dockerfiles' build stage runs (no Docker engine here), then
 // started the way a pod starts them: from a read-only copy, as the images' numeric non-root user, with only the
 // model store and /tmp writable (the manifests' volumes). The llm-manager tree must answer a real generation.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import {
   startManagerProcess,
   writeDeterministicModel,
 } from '@ownchat/testkit';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { RUNTIME_UID } from './images.ts';
@@ -222,8 +223,64 @@ describe('chatbot image', () => {
     expect(files.filter((f) => /^node_modules\/(tsx|esbuild|@esbuild)\//.test(f))).toEqual([]);
     let bytes = 0;
     for (const f of files) bytes += (await fs.lstat(path.join(app, f))).size;
-    expect(bytes).toBeLessThan(80e6);
+    expect(bytes).toBeLessThan(40e6);
   });
+
+  it("holds none of the llm-manager's dependencies: the entry it reads of the manager reaches nothing else", async () => {
+    const held = new Set(files.map((f) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]));
+    for (const name of ['node-llama-cpp', 'prom-client', 'undici', 'simple-git', 'ipull']) {
+      expect(held.has(name), name).toBe(false);
+    }
+    // What the chatbot and the CLI import of the manager: nothing outside its own folder, and no require() that a
+    // bundler could not see, or the chatbot would fail on a package this image leaves out.
+    const result = await build({
+      entryPoints: [path.join(ROOT, 'packages/manager/src/forClients.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+      absWorkingDir: ROOT,
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((f) => !f.startsWith('packages/manager/src/'))).toEqual([]);
+    for (const f of inputs)
+      expect(await fs.readFile(path.join(ROOT, f), 'utf8'), f).not.toMatch(/createRequire|require\(/);
+  });
+
+  it('serves the chat page from a read-only tree as a numeric non-root user', async () => {
+    const tmp = await writableDir(path.join(dir, 'chat-serve-tmp'));
+    const data = await writableDir(path.join(dir, 'chat-data'));
+    const child = spawn(nodeCommand()[0]!, [...nodeCommand().slice(1), BIN, 'chat'], {
+      cwd: app,
+      env: {
+        PATH: process.env.PATH,
+        HOME: tmp,
+        TMPDIR: tmp,
+        NODE_ENV: 'production',
+        OWNCHAT_LISTEN: '127.0.0.1:0',
+        OWNCHAT_DATA: data,
+        OLLAMA_HOST: '127.0.0.1:9',
+      },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    try {
+      await expect.poll(() => /open (http:\/\/\S+)/.exec(output)?.[1], { timeout: 60_000 }).toBeTruthy();
+      const url = /open (http:\/\/\S+)/.exec(output)![1]!;
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 90_000);
 
   it('runs the ownchat command from a read-only tree as a numeric non-root user', async () => {
     const tmp = await writableDir(path.join(dir, 'chat-tmp'));

@@ -47,6 +47,58 @@ export async function productionClosure(root: string, workspace: string): Promis
     .filter((p) => p !== '');
 }
 
+type Manifest = {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+};
+
+/**
+ * The package directories reached from `workspace` through its packages' declared dependencies, found where Node
+ * finds them (the nearest node_modules up the tree), without entering the dependencies of the `pruned` packages
+ * (which are reached themselves). Both a workspace link's path and the folder it points to are included, as npm
+ * lists the one and the tree copies the other. An optional or peer dependency that is not installed is skipped.
+ */
+export async function reachedPackages(
+  root: string,
+  workspace: string,
+  pruned: string[],
+): Promise<Set<string>> {
+  const reached = new Set<string>();
+  const visit = async (at: string, name: string): Promise<void> => {
+    const real = path.relative(root, await fs.realpath(path.join(root, at)));
+    if (reached.has(real)) return;
+    reached.add(at);
+    reached.add(real);
+    if (pruned.includes(name)) return;
+    const manifest = JSON.parse(await fs.readFile(path.join(root, real, 'package.json'), 'utf8')) as Manifest;
+    const names = new Set(
+      [manifest.dependencies, manifest.optionalDependencies, manifest.peerDependencies].flatMap((d) =>
+        Object.keys(d ?? {}),
+      ),
+    );
+    for (const dep of names) {
+      const found = await nearestInstall(root, real, dep);
+      if (found) await visit(found, dep);
+    }
+  };
+  await visit(path.join('node_modules', workspace), workspace);
+  return reached;
+}
+
+/** Where Node's resolution finds `name` from package folder `from` (relative to root), or undefined. */
+async function nearestInstall(root: string, from: string, name: string): Promise<string | undefined> {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir === '.' ? '' : dir, 'node_modules', name);
+    const exists = await fs.stat(path.join(root, candidate, 'package.json')).then(
+      () => true,
+      () => false,
+    );
+    if (exists) return candidate;
+    if (dir === '.' || dir === '') return undefined;
+  }
+}
+
 /** "node_modules/a/node_modules/@s/b" -> "@s/b". */
 export function packageName(dir: string): string {
   const parts = dir.split(path.sep);
@@ -61,7 +113,10 @@ export async function runtimeTree(image: ImageName, root: string): Promise<Runti
   const keepBinaries = new Set<string>(spec.nativeBinaries);
   const packages = new Set<string>();
   const links: RuntimeTree['links'] = [];
+  const pruned: string[] = 'withoutDependenciesOf' in spec ? [...spec.withoutDependenciesOf] : [];
+  const reached = pruned.length ? await reachedPackages(root, spec.workspace, pruned) : undefined;
   for (const dir of await productionClosure(root, spec.workspace)) {
+    if (reached && !reached.has(dir)) continue;
     const name = packageName(dir);
     if (name.startsWith('@node-llama-cpp/') && !keepBinaries.has(name)) continue;
     if (LEFT_OUT_PACKAGES.includes(name)) continue;

@@ -67,7 +67,9 @@ function addressOf(value: string): { host: string; port: number } {
   return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
 }
 const seconds = (probe: Any) => (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
-const sleepOf = (c: Any) => Number(c.lifecycle?.preStop?.exec?.command?.at(-1) ?? 0);
+/** The preStop pause: Kubernetes' sleep action, or a `sleep N` the image runs. */
+const sleepOf = (c: Any) =>
+  Number(c.lifecycle?.preStop?.sleep?.seconds ?? c.lifecycle?.preStop?.exec?.command?.at(-1) ?? 0);
 
 it('renders with kustomize v5 (kubectl kustomize)', async () => {
   expect(await kustomizeVersion()).toMatch(/^v5\./);
@@ -314,6 +316,18 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
     if (overlay !== 'ollama')
       expect(envOf(managerContainer(overlay), 'OWNCHAT_DRAIN_TIMEOUT').value).toBe('30');
+  });
+
+  it('runs nothing in the chatbot but node: its image has no shell and no other program (FROM scratch)', () => {
+    const c = chatbotContainer(overlay);
+    const handlers = [
+      c.lifecycle?.preStop,
+      c.lifecycle?.postStart,
+      c.readinessProbe,
+      c.livenessProbe,
+      c.startupProbe,
+    ];
+    expect(handlers.filter((h) => h?.exec)).toEqual([]);
   });
 
   it('asks for accounts: the chatbot reads its settings cleanly and OWNCHAT_AUTH is not off', () => {

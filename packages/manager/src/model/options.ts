@@ -3,8 +3,7 @@
 // Unknown options are ignored, as Ollama ignores them; a known option of the wrong type is a 400 naming it.
 
 import { BadRequestError } from '../errors.ts';
-import type { Sampling } from '../runner/protocol.ts';
-import { DEFAULT_DRAFT_MAX, MAX_DRAFT } from '../runner/speculation.ts';
+import { DEFAULT_DRAFT_MAX, MAX_DRAFT, type Sampling } from '../runner/protocol.ts';
 
 export type OptionKind = 'number' | 'integer' | 'boolean' | 'strings';
 

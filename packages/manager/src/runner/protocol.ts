@@ -146,3 +146,11 @@ export type FromRunner =
   /** `badRequest`: the request asked for something impossible (an invalid schema, an input too long). */
   | { type: 'failed'; id: number; message: string; badRequest?: boolean }
   | { type: 'context-usage'; usage: ContextUsage };
+
+// Speculative decoding's bounds, here rather than in speculation.ts: the request checks (model/options.ts) read
+// them on the manager side and in the CLI, which must not load node-llama-cpp for that.
+/** The most tokens guessed at once (draft_max is checked against it). */
+export const MAX_DRAFT = 32;
+
+/** draft_max when neither the request nor the model's parameters set it (bench/README.md: why this value). */
+export const DEFAULT_DRAFT_MAX = 0;

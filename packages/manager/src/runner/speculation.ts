@@ -31,13 +31,7 @@ import {
   type Token,
   type TokenPredictor,
 } from 'node-llama-cpp';
-import type { Sampling } from './protocol.ts';
-
-/** The most tokens guessed at once (draft_max is checked against it). */
-export const MAX_DRAFT = 32;
-
-/** draft_max when neither the request nor the model's parameters set it (bench/README.md: why this value). */
-export const DEFAULT_DRAFT_MAX = 0;
+import { MAX_DRAFT, type Sampling } from './protocol.ts';
 
 /**
  * Two tokens in a row that also stand in the prompt are the evidence of copying: one alone (a space, "the")
