@@ -6,12 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout } from 'node:timers/promises';
-import {
-  type ImageGrid,
-  pngImage,
-  writeQwen2vlProjector,
-  writeRandomModel,
-} from '@ownchat/testkit';
+import { type ImageGrid, pngImage, writeQwen2vlProjector, writeRandomModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelRunner } from './modelRunner.ts';
 import { type FromRunner, IMAGE_MARKER, type Sampling } from './protocol.ts';
