@@ -234,7 +234,9 @@ const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
 export async function writeRandomModel(path: string, shape: Partial<ModelShape> = {}): Promise<ModelInfo> {
   const full: ModelShape = { ...TINY, ...shape };
   checkShape(full);
-  const vocab = buildVocabulary({ size: full.vocab });
+  // Qwen2-VL's vocabulary has the tags mtmd puts around an image: one token each, as in the real model.
+  const special = full.architecture === 'qwen2vl' ? ['<|vision_start|>', '<|vision_end|>'] : [];
+  const vocab = buildVocabulary({ size: full.vocab, special });
   const size = await writeLlama(path, full, vocab, (spec) =>
     spec.norm ? ones(spec.dims[0]!) : randomRows(full.seed, spec.name),
   );
