@@ -1,4 +1,5 @@
-// A tiny Qwen2-VL projector (projector type `qwen2vl_merger`) that llama.cpp's mtmd loads, for a language model
+// A tiny Qwen2-VL projector (projector type `qwen2vl_merger`, or Qwen2.5-VL's `qwen2.5vl_merger`: RMS norms and
+// windowed attention in the ViT) that llama.cpp's mtmd loads, for a language model
 // of architecture `qwen2vl` (writeRandomModel with `architecture: 'qwen2vl'`): its images take M-RoPE positions.
 // A ViT whose patch embedding is two convolutions (Qwen2-VL's two video frames; a still image goes through
 // both), blocks with biased attention and M-RoPE over the patch grid, then the merger: each 2×2 square of
@@ -51,10 +52,14 @@ function resized(width: number, height: number, patchSize: number): { width: num
   return { width: w, height: h };
 }
 
-/** Writes a qwen2vl_merger projector GGUF. Missing fields come from TINY_PROJECTOR (imageSize is only nominal). */
+/**
+ * Writes a qwen2vl_merger projector GGUF (`version` 2.5: qwen2.5vl_merger). Missing fields come from
+ * TINY_PROJECTOR (imageSize is only nominal).
+ */
 export async function writeQwen2vlProjector(
   path: string,
   shape: Partial<ProjectorShape> = {},
+  version: '2' | '2.5' = '2',
 ): Promise<Qwen2vlProjectorInfo> {
   const s: ProjectorShape = { ...TINY_PROJECTOR, imageSize: 28 * 16, ...shape };
   const e = s.embedding;
@@ -100,7 +105,9 @@ export async function writeQwen2vlProjector(
       ['general.name', str('ownchat-tiny-qwen2vl-projector')],
       ['general.file_type', u32(s.type === 'F16' ? 1 : 0)],
       ['clip.has_vision_encoder', bool(true)],
-      ['clip.projector_type', str('qwen2vl_merger')],
+      ['clip.projector_type', str(version === '2.5' ? 'qwen2.5vl_merger' : 'qwen2vl_merger')],
+      // Qwen2.5-VL: every second block attends to the whole image, the others within windows of 112 pixels.
+      ...(version === '2.5' ? [['clip.vision.n_wa_pattern', u32(2)] as const] : []),
       ['clip.use_gelu', bool(true)],
       ['clip.vision.image_size', u32(s.imageSize)],
       ['clip.vision.patch_size', u32(s.patchSize)],

@@ -1,5 +1,5 @@
-// An M-RoPE image (Qwen2-VL) in a runner's sequence, in process with a real model and projector (testkit's tiny
-// qwen2vl pair): the image takes max(rows, columns) positions, not one per embedding, and the text after it goes
+// An M-RoPE image (Qwen2-VL, Qwen2.5-VL) in a runner's sequence, in process with a real model and projector
+// (testkit's tiny qwen2vl pairs): the image takes max(rows, columns) positions, not one per embedding, and the text after it goes
 // on where llama-server puts it. The KV cache's highest position says where the sequence's last token went: with
 // node-llama-cpp's one position per token it would be the image's (embeddings - positions) later.
 import fs from 'node:fs/promises';
@@ -12,11 +12,12 @@ import { ModelRunner } from './modelRunner.ts';
 import { type FromRunner, IMAGE_MARKER, type Sampling } from './protocol.ts';
 
 let dir: string;
+let modelPath: string;
 let runner: ModelRunner;
-const sent: FromRunner[] = [];
-let grid: ImageGrid;
+let sent: FromRunner[] = [];
 /** 112×56 pixels: 4×2 embeddings that take 4 positions (aligned to 28 px, so mtmd does not resize it). */
 const image = pngImage(112, 56, (x, y) => [x * 2, y * 4, 128]).toString('base64');
+let grid: ImageGrid;
 
 const sampling: Sampling = {
   temperature: 0,
@@ -66,8 +67,23 @@ function sequenceState() {
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-mrope-'));
   const model = await writeRandomModel(path.join(dir, 'qwen2vl.gguf'), { architecture: 'qwen2vl', seed: 21 });
-  const projector = await writeQwen2vlProjector(path.join(dir, 'mmproj.gguf'));
+  modelPath = model.path;
+});
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** A runner of a tiny qwen2vl model with a Qwen2-VL (2) or Qwen2.5-VL (2.5) projector, one sequence. */
+async function startRunner(version: '2' | '2.5') {
+  // Qwen2.5-VL's two blocks: one attends within windows, the other to the whole image.
+  const projector = await writeQwen2vlProjector(
+    path.join(dir, `mmproj-${version}.gguf`),
+    { blocks: version === '2.5' ? 2 : 1 },
+    version,
+  );
   grid = projector.imageGrid(112, 56);
+  sent = [];
   runner = new ModelRunner(
     (m) => sent.push(m),
     () => {},
@@ -75,7 +91,7 @@ beforeAll(async () => {
   runner.handle({
     type: 'load',
     spec: {
-      modelPath: model.path,
+      modelPath,
       projectorPath: projector.path,
       contextSize: 512,
       sequences: 1,
@@ -87,13 +103,11 @@ beforeAll(async () => {
   });
   const loaded = await waitFor((m) => m.type === 'loaded' || m.type === 'load-failed');
   if (loaded.type !== 'loaded') throw new Error(JSON.stringify(loaded));
-});
+}
 
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+describe.each(['2', '2.5'] as const)('an M-RoPE image in a sequence (Qwen%s-VL projector)', (version) => {
+  beforeAll(() => startRunner(version));
 
-describe('an M-RoPE image in a sequence', () => {
   it('takes max(rows, columns) positions, and the text after it goes on from there', async () => {
     expect(grid).toMatchObject({ tokens: 8, positions: 4 });
     const stats = await generate(`Look: ${IMAGE_MARKER} What is it?`, [image]);
