@@ -57,12 +57,13 @@ function install(native: NativeContext): Map<number, ImageSpan[]> {
   wrap('removeTokenCellsFromSequence', function (this: NativeContext, sequenceId, start, end) {
     const images = table.get(sequenceId);
     if (!images?.length) return removeTokenCellsFromSequence.call(this, sequenceId, start, end);
-    // An image goes with the first of its tokens; what is left of the sequence keeps its positions.
+    // Removal runs to the sequence's end (above): the images left are those wholly before it. An image's cells
+    // all hold the position of its start, so they go together.
     const from = start < 0 ? -1 : positionOf(images, start);
     const to = end < 0 ? -1 : positionOf(images, end);
     table.set(
       sequenceId,
-      images.filter((image) => start >= 0 && image.start < start),
+      images.filter((image) => start >= 0 && image.end <= start),
     );
     return removeTokenCellsFromSequence.call(this, sequenceId, from, to);
   });
