@@ -87,6 +87,7 @@ export {
   writeProjector,
 } from './projector.ts';
 export { metricValue, parsePrometheus, type Sample } from './prometheus.ts';
+export { type ImageGrid, type Qwen2vlProjectorInfo, writeQwen2vlProjector } from './qwen2vlProjector.ts';
 export { deriveSeed, Rng } from './random.ts';
 export { type PushedModel, pushModel, type Registry, startRegistry } from './registry.ts';
 export {

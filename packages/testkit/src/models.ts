@@ -2,7 +2,7 @@
 // so we write our own GGUF files: random ones give real shapes and speeds, a deterministic one lets tests
 // assert exact text through real llama.cpp inference.
 
-import { f32, type GgufValue, str, u32 } from './gguf/values.ts';
+import { f32, type GgufValue, i32Arr, str, u32 } from './gguf/values.ts';
 import { type GgmlTypeName, type GgufTensor, type RowFiller, writeGguf } from './gguf/writer.ts';
 import { MEMORY_ROPE_FREQ_BASE, MEMORY_VALUE, markerMemoryWeights } from './markerMemory.ts';
 import { deriveSeed, Rng } from './random.ts';
@@ -30,6 +30,11 @@ export interface ModelShape {
   type: WeightType;
   seed: number;
   name: string;
+  /**
+   * `llama` (the default), or `qwen2vl`: Qwen2-VL's language model, llama's tensors with M-RoPE (rotary
+   * sections for time, height and width), which a qwen2vl_merger projector (writeQwen2vlProjector) serves.
+   */
+  architecture?: 'llama' | 'qwen2vl';
 }
 
 export interface ModelInfo {
@@ -160,22 +165,36 @@ function llamaMetadata(
   chatTemplate?: string,
   ropeFreqBase = ROPE_FREQ_BASE,
 ): Array<readonly [string, GgufValue]> {
+  const arch = shape.architecture ?? 'llama';
+  const headSize = shape.embedding / shape.heads;
   return [
-    ['general.architecture', str('llama')],
+    ['general.architecture', str(arch)],
     ['general.name', str(shape.name)],
     ['general.file_type', u32(FILE_TYPE_OF[shape.type])],
-    ['llama.vocab_size', u32(shape.vocab)],
-    ['llama.context_length', u32(shape.contextLength)],
-    ['llama.embedding_length', u32(shape.embedding)],
-    ['llama.block_count', u32(shape.layers)],
-    ['llama.feed_forward_length', u32(shape.feedForward)],
-    ['llama.attention.head_count', u32(shape.heads)],
-    ['llama.attention.head_count_kv', u32(shape.headsKv)],
-    ['llama.rope.dimension_count', u32(shape.embedding / shape.heads)],
-    ['llama.rope.freq_base', f32(ropeFreqBase)],
-    ['llama.attention.layer_norm_rms_epsilon', f32(1e-6)],
+    [`${arch}.vocab_size`, u32(shape.vocab)],
+    [`${arch}.context_length`, u32(shape.contextLength)],
+    [`${arch}.embedding_length`, u32(shape.embedding)],
+    [`${arch}.block_count`, u32(shape.layers)],
+    [`${arch}.feed_forward_length`, u32(shape.feedForward)],
+    [`${arch}.attention.head_count`, u32(shape.heads)],
+    [`${arch}.attention.head_count_kv`, u32(shape.headsKv)],
+    [`${arch}.rope.dimension_count`, u32(headSize)],
+    [`${arch}.rope.freq_base`, f32(ropeFreqBase)],
+    [`${arch}.attention.layer_norm_rms_epsilon`, f32(1e-6)],
+    ...(arch === 'qwen2vl' ? [[`${arch}.rope.dimension_sections`, mropeSections(headSize)] as const] : []),
     ...vocabularyMetadata(vocab, chatTemplate),
   ];
+}
+
+/**
+ * M-RoPE's split of a head's rotary pairs (half its size) into time, height, width and an unused fourth
+ * section, in Qwen2-VL's proportions ([16, 24, 24, 0] of 64 pairs).
+ */
+function mropeSections(headSize: number): GgufValue {
+  const pairs = headSize / 2;
+  const time = Math.floor(pairs / 4);
+  const height = Math.floor((pairs - time) / 2);
+  return i32Arr([time, height, pairs - time - height, 0]);
 }
 
 /** N(0, 0.02) rows from a stream seeded by (model seed, tensor name). */
@@ -215,7 +234,9 @@ const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
 export async function writeRandomModel(path: string, shape: Partial<ModelShape> = {}): Promise<ModelInfo> {
   const full: ModelShape = { ...TINY, ...shape };
   checkShape(full);
-  const vocab = buildVocabulary({ size: full.vocab });
+  // Qwen2-VL's vocabulary has the tags mtmd puts around an image: one token each, as in the real model.
+  const special = full.architecture === 'qwen2vl' ? ['<|vision_start|>', '<|vision_end|>'] : [];
+  const vocab = buildVocabulary({ size: full.vocab, special });
   const size = await writeLlama(path, full, vocab, (spec) =>
     spec.norm ? ones(spec.dims[0]!) : randomRows(full.seed, spec.name),
   );

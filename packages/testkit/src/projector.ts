@@ -42,7 +42,8 @@ export interface ProjectorInfo {
   imageTokens: number;
 }
 
-function randomRows(seed: number, name: string, sigma: number): RowFiller {
+/** N(0, sigma) rows from a stream seeded by (projector seed, tensor name). */
+export function randomRows(seed: number, name: string, sigma: number): RowFiller {
   const rng = new Rng(deriveSeed(seed, name));
   return (_row, out) => rng.fillNormal(out, sigma);
 }

@@ -20,7 +20,7 @@ import { Lockstep } from './lockstep.ts';
 import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
 import { rerank } from './ranking.ts';
 import { sampleModelProbabilities } from './tokenLogprobs.ts';
-import { loadProjector, MROPE_UNSUPPORTED, NEEDS_ENGINE_BUILD, type Vision } from './vision.ts';
+import { loadProjector, NEEDS_ENGINE_BUILD, type Vision } from './vision.ts';
 
 export class ModelRunner {
   private loaded: LoadedModel | undefined;
@@ -76,13 +76,13 @@ export class ModelRunner {
     let vision: Vision | undefined;
     let visionUnavailable: string | undefined;
     if (spec.projectorPath) {
-      // The prebuilt engine, or a projector this engine cannot serve, leaves the model answering text (images get
-      // the reason); a projector that does not load is a model that does not load, as in Ollama.
+      // The prebuilt engine leaves the model answering text (images get the reason); a projector that does not
+      // load is a model that does not load, as in Ollama.
       vision = await loadProjector(model, spec.projectorPath, {
         useGpu: spec.gpuLayers !== 0 && llama.gpu !== false,
         threads: spec.threads,
       }).catch((e: Error) => {
-        if (e.message !== NEEDS_ENGINE_BUILD && e.message !== MROPE_UNSUPPORTED) throw e;
+        if (e.message !== NEEDS_ENGINE_BUILD) throw e;
         visionUnavailable = e.message;
         return undefined;
       });

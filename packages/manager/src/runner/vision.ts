@@ -8,11 +8,14 @@
 // and outside the vocabulary: the next request with the same image at the same place shares that prefix and
 // does not encode it again (a follow-up question about a picture), and a placeholder that ever reached the
 // decoder as a token would be refused by llama.cpp, never read as text.
+// An M-RoPE model's image (the Qwen2-VL family) takes fewer positions than embeddings: mropePositions.ts places
+// it, and the text after it, where llama-server does.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { promptRoom } from './fitContext.ts';
 import { type LoadedModel, RequestError } from './loadedModel.ts';
+import { mropePositions } from './mropePositions.ts';
 import { promptTokens } from './promptTokens.ts';
 import type { GenerateInput } from './protocol.ts';
 
@@ -42,19 +45,12 @@ type Bindings = {
   AddonMtmd?: new (model: unknown, path: string, options: { useGpu: boolean; threads: number }) => AddonMtmd;
 };
 
-/** The projector of a loaded model, ready to turn images into embeddings. */
-export type Vision = { mtmd: AddonMtmd; marker: string };
+/** The projector of a loaded model, ready to turn images into embeddings; `mrope`: its images take M-RoPE positions. */
+export type Vision = { mtmd: AddonMtmd; marker: string; mrope: boolean };
 
 /** Why images cannot be served by this runner (the prebuilt engine), said when a request brings one. */
 export const NEEDS_ENGINE_BUILD =
   "images need the llama.cpp engine built at install (npm run build:engine, with cmake and a C++ compiler): node-llama-cpp's prebuilt binaries have no multimodal (mtmd) support";
-
-/**
- * M-RoPE projectors (Qwen2-VL and its kin) give an image fewer positions than embeddings, which node-llama-cpp's
- * one-position-per-token sequences cannot hold: such a model answers text, and images get this.
- */
-export const MROPE_UNSUPPORTED =
-  "this model's projector uses M-RoPE positions (the Qwen2-VL family), which this engine does not serve images with yet";
 
 /** Ollama's answer to images for a model without a projector (the manager refuses them before this). */
 const NO_PROJECTOR = 'this model does not support images (it has no vision projector)';
@@ -72,15 +68,14 @@ export async function loadProjector(
   const mtmd = new AddonMtmd(internals._model, path, options);
   await mtmd.init();
   const info = mtmd.getInfo();
-  if (info.mrope) {
-    mtmd.dispose();
-    throw new Error(MROPE_UNSUPPORTED);
-  }
-  return { mtmd, marker: info.marker };
+  return { mtmd, marker: info.marker, mrope: info.mrope };
 }
 
-/** Where one image lies in the prompt's tokens, and which chunk of the tokenized prompt it is. */
-type ImageSpan = { start: number; end: number; chunk: number };
+/**
+ * Where one image lies in the prompt's tokens, which chunk of the tokenized prompt it is, and the positions it
+ * takes (its tokens, or fewer with M-RoPE).
+ */
+type ImageSpan = { start: number; end: number; chunk: number; positions: number };
 
 /** A prompt with its images: tokens (images as placeholders) and where each image lies. */
 export type VisionPrompt = { tokens: Token[]; images: ImageSpan[]; handle: number };
@@ -147,7 +142,12 @@ async function tokenizeWithImages(
       for (const t of c.tokens) tokens.push(t as Token);
       return;
     }
-    spans.push({ start: tokens.length, end: tokens.length + c.tokenCount, chunk: i });
+    spans.push({
+      start: tokens.length,
+      end: tokens.length + c.tokenCount,
+      chunk: i,
+      positions: c.positionCount,
+    });
     tokens.push(...placeholders(l.model, c.id, c.tokenCount));
   });
   // LlamaCompletion puts the BOS first itself: one the template wrote must not be doubled.
@@ -201,6 +201,8 @@ export async function evaluateImages(
   const context: LlamaContext = sequence.context;
   const internals = sequence as unknown as SequenceInternals;
   const { withLock } = await contextLock();
+  const positions = vision.mrope ? mropePositions(context) : undefined;
+  const sequenceId = internals._sequenceId;
   let evaluated = 0;
   for (const span of spans) {
     if (span.end <= at) continue;
@@ -209,14 +211,22 @@ export async function evaluateImages(
     if (span.start > at) await sequence.evaluateWithoutGeneratingNewTokens(full.slice(at, span.start));
     await withLock([context, 'context'], async () => {
       const ctx = (context as unknown as { _ctx: unknown })._ctx;
-      await vision.mtmd.evalImageChunk(
+      const position = positions ? positions.positionOf(sequenceId, span.start) : span.start;
+      const next = await vision.mtmd.evalImageChunk(
         prompt.handle,
         span.chunk,
         ctx,
-        span.start,
-        internals._sequenceId,
+        position,
+        sequenceId,
         context.batchSize,
       );
+      // mtmd says where the text after the image goes: where the positions above will put it.
+      if (next !== position + span.positions) {
+        throw new Error(
+          `mtmd placed an image's text after it at ${next}, not at ${position + span.positions}`,
+        );
+      }
+      positions?.addImage(sequenceId, span.start, span.end, span.positions);
       internals._contextTokens.push(...full.slice(span.start, span.end));
       internals._nextTokenIndex += span.end - span.start;
     });

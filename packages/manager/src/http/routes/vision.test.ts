@@ -1,5 +1,6 @@
 // Images in, through real inference: a tiny language model created with a tiny projector GGUF (testkit's
-// writeProjector, LLaVA's layout, which llama.cpp's mtmd loads) takes base64 images on /api/chat and
+// writeProjector, LLaVA's layout, which llama.cpp's mtmd loads; and writeQwen2vlProjector with a qwen2vl model,
+// whose images take M-RoPE positions) takes base64 images on /api/chat and
 // /api/generate and image_url parts on /v1/chat/completions; an image becomes the projector's embeddings in the
 // prompt and moves the answer. A model without a projector, a corrupt image or a file that is not an image is
 // refused with 400.
@@ -11,9 +12,11 @@ import {
   ollamaClient,
   type ProjectorInfo,
   pngImage,
+  type Qwen2vlProjectorInfo,
   sha256File,
   startManagerWithModels,
   writeProjector,
+  writeQwen2vlProjector,
 } from '@ownchat/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 let setup: ManagerWithModels;
 let server: ManagerProcess;
 let projector: ProjectorInfo;
+let qwenProjector: Qwen2vlProjectorInfo;
 
 // Greedy and short: the same prompt and image give the same answer every time.
 const parameters = { temperature: 0, num_predict: 8, num_thread: 1 };
@@ -31,22 +35,40 @@ const checkers = pngImage(64, 64, (x, y) =>
   ((x >> 3) + (y >> 3)) % 2 ? [255, 255, 255] : [0, 0, 0],
 ).toString('base64');
 
+/**
+ * The models that take images: `seer` (LLaVA: an image is a fixed number of embeddings, one position each) and
+ * `qwen-seer` (Qwen2-VL: an image keeps its size, 40×30 pixels resized to 112×84 becomes 4×3 embeddings taking
+ * 4 positions, between its <|vision_start|> and <|vision_end|> tokens).
+ */
+const seers = ['seer', 'qwen-seer'] as const;
+/** The tokens an image of width×height pixels adds to `model`'s prompt. */
+const imageTokens = (model: (typeof seers)[number], width: number, height: number) =>
+  model === 'seer' ? projector.imageTokens : qwenProjector.imageGrid(width, height).tokens + 2;
+
 beforeAll(async () => {
   setup = await startManagerWithModels(
-    { text: { kind: 'random', shape: { seed: 21 }, parameters } },
+    {
+      text: { kind: 'random', shape: { seed: 21 }, parameters },
+      qwen: { kind: 'random', shape: { seed: 22, architecture: 'qwen2vl' }, parameters },
+    },
     // Two sequences: images evaluated while another answer decodes in the same context.
     { prefix: 'vision', env: { OWNCHAT_LOG_LEVEL: 'debug', OLLAMA_NUM_PARALLEL: '2' } },
   );
   server = setup.manager;
   projector = await writeProjector(path.join(setup.dir, 'mmproj.gguf'));
   await importModel(server.url, 'seer', setup.files.text!, { projector: projector.path, parameters });
+  qwenProjector = await writeQwen2vlProjector(path.join(setup.dir, 'qwen-mmproj.gguf'));
+  await importModel(server.url, 'qwen-seer', setup.files.qwen!, {
+    projector: qwenProjector.path,
+    parameters,
+  });
 });
 
 afterAll(() => setup?.stop());
 
 const client = () => ollamaClient(server.url);
-const ask = (images?: string[], content = 'What is in this picture?') =>
-  client().chat({ model: 'seer', messages: [{ role: 'user', content, ...(images ? { images } : {}) }] });
+const ask = (images?: string[], content = 'What is in this picture?', model = 'seer') =>
+  client().chat({ model, messages: [{ role: 'user', content, ...(images ? { images } : {}) }] });
 
 const post = (route: string, body: unknown) =>
   fetch(`${server.url}${route}`, { method: 'POST', body: JSON.stringify(body) });
@@ -72,60 +94,82 @@ describe('a model created with a projector', () => {
     expect((text as unknown as { projector_info?: unknown }).projector_info).toBeUndefined();
   });
 
-  it("an image adds the projector's embeddings to the prompt (prompt_eval_count) and changes the answer", async () => {
-    const plain = await ask();
-    const seen = await ask([gradient]);
-    expect(seen.prompt_eval_count - plain.prompt_eval_count).toBe(projector.imageTokens);
-    expect(seen.message.content).not.toBe(plain.message.content);
+  it('a Qwen2-VL model (M-RoPE positions) lists the vision capability and its projector too', async () => {
+    const seer = await client().show({ model: 'qwen-seer' });
+    expect(seer.capabilities).toContain('vision');
+    const info = (seer as unknown as { projector_info: Record<string, unknown> }).projector_info;
+    expect(info['clip.projector_type']).toBe('qwen2vl_merger');
   });
 
-  it('two different images give two different answers, each the same every time', async () => {
-    const a = (await ask([gradient])).message.content;
-    const b = (await ask([checkers])).message.content;
-    expect(a).not.toBe(b);
-    // Asked again, after the other image took the sequence: the same answers.
-    expect((await ask([gradient])).message.content).toBe(a);
-    expect((await ask([checkers])).message.content).toBe(b);
+  it.each(seers)(
+    "%s: an image adds the projector's embeddings to the prompt (prompt_eval_count) and changes the answer",
+    async (model) => {
+      const plain = await ask(undefined, undefined, model);
+      const seen = await ask([gradient], undefined, model);
+      expect(seen.prompt_eval_count - plain.prompt_eval_count).toBe(imageTokens(model, 40, 30));
+      expect(seen.message.content).not.toBe(plain.message.content);
+    },
+  );
+
+  it.each(seers)(
+    '%s: two different images give two different answers, each the same every time',
+    async (model) => {
+      const a = (await ask([gradient], undefined, model)).message.content;
+      const b = (await ask([checkers], undefined, model)).message.content;
+      expect(a).not.toBe(b);
+      // Asked again, after the other image took the sequence: the same answers.
+      expect((await ask([gradient], undefined, model)).message.content).toBe(a);
+      expect((await ask([checkers], undefined, model)).message.content).toBe(b);
+    },
+  );
+
+  it.each(seers)(
+    '%s: answers at once (two sequences of one context) are the answers given one by one',
+    async (model) => {
+      const look = (images?: string[]) => ask(images, undefined, model);
+      const one = [(await look([gradient])).message.content, (await look([checkers])).message.content];
+      for (let round = 0; round < 3; round++) {
+        const both = await Promise.all([look([gradient]), look([checkers]), look()]);
+        expect(both.slice(0, 2).map((r) => r.message.content)).toEqual(one);
+      }
+    },
+  );
+
+  it.each(seers)('%s: two images in one message: the embeddings of both', async (model) => {
+    const plain = await ask(undefined, undefined, model);
+    const both = await ask([gradient, checkers], undefined, model);
+    expect(both.prompt_eval_count - plain.prompt_eval_count).toBe(
+      imageTokens(model, 40, 30) + imageTokens(model, 64, 64),
+    );
   });
 
-  it('answers at once (two sequences of one context) are the answers given one by one', async () => {
-    const one = [(await ask([gradient])).message.content, (await ask([checkers])).message.content];
-    for (let round = 0; round < 3; round++) {
-      const both = await Promise.all([ask([gradient]), ask([checkers]), ask()]);
-      expect(both.slice(0, 2).map((r) => r.message.content)).toEqual(one);
-    }
-  });
-
-  it('two images in one message: twice the embeddings', async () => {
-    const plain = await ask();
-    const both = await ask([gradient, checkers]);
-    expect(both.prompt_eval_count - plain.prompt_eval_count).toBe(2 * projector.imageTokens);
-  });
-
-  it('a follow-up question about the same image does not encode it again (the prefix is reused)', async () => {
-    const first = { role: 'user', content: 'Describe this.', images: [checkers] };
-    const before = promptsEvaluated().length;
-    const reply = await client().chat({ model: 'seer', messages: [first] });
-    const next = await client().chat({
-      model: 'seer',
-      messages: [first, reply.message, { role: 'user', content: 'And its colours?' }],
-    });
-    // The runner logs each prompt's figures as it answers: its lines may come just after the answer, and an earlier
-    // test's late lines may come after `before`, so each line is picked by its prompt's size.
-    const lineOf = (promptTokens: number) =>
-      promptsEvaluated()
-        .slice(before)
-        .findLast((l) => l.promptTokens === promptTokens);
-    await expect
-      .poll(() => Boolean(lineOf(reply.prompt_eval_count) && lineOf(next.prompt_eval_count)), {
-        timeout: 10_000,
-      })
-      .toBe(true);
-    const asked = lineOf(reply.prompt_eval_count);
-    const followUp = lineOf(next.prompt_eval_count);
-    // The first question, its image included, is reused whole: what is evaluated is what follows it.
-    expect(followUp!.promptEvaluated).toBeLessThanOrEqual(followUp!.promptTokens - asked!.promptTokens);
-  });
+  it.each(seers)(
+    '%s: a follow-up question about the same image does not encode it again (the prefix is reused)',
+    async (model) => {
+      const first = { role: 'user', content: 'Describe this.', images: [checkers] };
+      const before = promptsEvaluated().length;
+      const reply = await client().chat({ model, messages: [first] });
+      const next = await client().chat({
+        model,
+        messages: [first, reply.message, { role: 'user', content: 'And its colours?' }],
+      });
+      // The runner logs each prompt's figures as it answers: its lines may come just after the answer, and an earlier
+      // test's late lines may come after `before`, so each line is picked by its prompt's size.
+      const lineOf = (promptTokens: number) =>
+        promptsEvaluated()
+          .slice(before)
+          .findLast((l) => l.promptTokens === promptTokens);
+      await expect
+        .poll(() => Boolean(lineOf(reply.prompt_eval_count) && lineOf(next.prompt_eval_count)), {
+          timeout: 10_000,
+        })
+        .toBe(true);
+      const asked = lineOf(reply.prompt_eval_count);
+      const followUp = lineOf(next.prompt_eval_count);
+      // The first question, its image included, is reused whole: what is evaluated is what follows it.
+      expect(followUp!.promptEvaluated).toBeLessThanOrEqual(followUp!.promptTokens - asked!.promptTokens);
+    },
+  );
 
   it('/api/generate takes images too', async () => {
     const plain = await client().generate({ model: 'seer', prompt: 'What is this?' });
