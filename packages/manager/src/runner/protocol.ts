@@ -63,7 +63,10 @@ export type Sampling = {
   numKeep: number;
   /** Log probabilities of the generated tokens, with this many likeliest alternatives (0-20); undefined: none. */
   topLogprobs?: number;
-  /** Tokens guessed ahead by input lookup at most, per decode (draft_max; 0: off). Only greedy requests guess. */
+  /**
+   * Tokens guessed ahead at most per decode, by the draft model or else by input lookup (draft_num_predict or
+   * draft_max; 0: off). Only greedy requests guess.
+   */
   draftMax?: number;
 };
 
@@ -91,8 +94,8 @@ export type LoadSpec = {
   /** The model's projector GGUF (Ollama's projector layer): images in, through llama.cpp's mtmd. */
   projectorPath?: string;
   /**
-   * A smaller model of the same vocabulary whose greedy guesses greedy requests with draft_max verify
-   * (OWNCHAT_DRAFT_MODEL; llama-server's -md); without it they guess by input lookup.
+   * A smaller model of the same vocabulary whose greedy guesses greedy requests verify (the model's draft
+   * layer, Ollama's DRAFT, or OWNCHAT_DRAFT_MODEL; llama-server's -md); without it they guess by input lookup.
    */
   draftModelPath?: string;
 };

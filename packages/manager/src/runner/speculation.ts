@@ -33,11 +33,17 @@ import {
 } from 'node-llama-cpp';
 import type { Sampling } from './protocol.ts';
 
-/** The most tokens guessed at once (draft_max is checked against it). */
+/** The most tokens guessed at once (draft_num_predict and draft_max are checked against it). */
 export const MAX_DRAFT = 32;
 
-/** draft_max when neither the request nor the model's parameters set it (bench/README.md: why this value). */
+/**
+ * draft_num_predict when neither the request nor the model's parameters set it and the model has no draft model:
+ * input lookup only where asked for (bench/README.md: why this value).
+ */
 export const DEFAULT_DRAFT_MAX = 0;
+
+/** draft_num_predict's default for a model with a draft model (Ollama's api.DefaultOptions). */
+export const DEFAULT_DRAFT_WITH_MODEL = 4;
 
 /**
  * Two tokens in a row that also stand in the prompt are the evidence of copying: one alone (a space, "the")
