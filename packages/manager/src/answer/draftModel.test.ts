@@ -1,6 +1,7 @@
 // OWNCHAT_DRAFT_MODEL pairs a model with a draft model that guesses for it: through the whole server, the draft
-// is loaded with its target and its guesses (verified by the target) are counted, while the answer stays the
-// target's; a pairing whose draft is not here is refused with a message that names the setting.
+// is loaded with its target and its guesses (verified by the target) are counted, by default as with a draft
+// layer (draftLayer.test.ts), while the answer stays the target's; a pairing whose draft is not here is refused
+// with a message that names the setting.
 import {
   type ManagerWithModels,
   metricValue,
@@ -34,12 +35,12 @@ const accepted = async () =>
 
 it('answers as the target does, with the draft’s guesses accepted', async () => {
   const client = ollamaClient(setup.manager.url);
-  const ask = (draft_max: number) =>
+  const ask = (draft_max?: number) =>
     client.chat({
       model: 'det',
       messages: [{ role: 'user', content: 'Hello' }],
       // draft_max is ownchat's own option: the ollama client's Options type does not know it.
-      options: { temperature: 0, draft_max } as Record<string, number>,
+      options: { temperature: 0, ...(draft_max !== undefined && { draft_max }) } as Record<string, number>,
     });
   const before = await accepted();
   const plain = await ask(0);
@@ -48,6 +49,10 @@ it('answers as the target does, with the draft’s guesses accepted', async () =
   expect(fast.message.content).toBe(plain.message.content);
   expect(fast.eval_count).toBe(plain.eval_count);
   expect(await accepted()).toBeGreaterThan(before);
+  // Paired, the draft guesses without being asked (draft_num_predict's default with a draft model, 4).
+  const was = await accepted();
+  expect((await ask()).message.content).toBe(plain.message.content);
+  expect(await accepted()).toBeGreaterThan(was);
 });
 
 it('refuses a model whose draft is not here, naming the setting', async () => {
