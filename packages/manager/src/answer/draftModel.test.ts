@@ -1,7 +1,7 @@
 // OWNCHAT_DRAFT_MODEL pairs a model with a draft model that guesses for it: through the whole server, the draft
 // is loaded with its target and its guesses (verified by the target) are counted, by default as with a draft
 // layer (draftLayer.test.ts), while the answer stays the target's; a pairing whose draft is not here is refused
-// with a message that names the setting.
+// with a message that names the setting, and a draft of another vocabulary with one that says so.
 import {
   type ManagerWithModels,
   metricValue,
@@ -15,11 +15,11 @@ let setup: ManagerWithModels;
 
 beforeAll(async () => {
   setup = await startManagerWithModels(
-    { det: 'det', chatty: 'chatty' },
+    { det: 'det', chatty: 'chatty', tiny: 'random' },
     {
       prefix: 'draft',
       // The deterministic model is its own draft: sure of every token, so its guesses are right.
-      env: { OLLAMA_NUM_PARALLEL: '1', OWNCHAT_DRAFT_MODEL: 'det=det:latest, chatty=missing' },
+      env: { OLLAMA_NUM_PARALLEL: '1', OWNCHAT_DRAFT_MODEL: 'det=det:latest, chatty=missing, tiny=chatty' },
     },
   );
 });
@@ -63,5 +63,16 @@ it('refuses a model whose draft is not here, naming the setting', async () => {
   expect(res.status).toBe(500);
   expect(((await res.json()) as { error: string }).error).toMatch(
     /OWNCHAT_DRAFT_MODEL names "missing" as the draft model for "chatty", and there is no such model here/,
+  );
+});
+
+it('refuses to load a draft of another vocabulary, saying why', async () => {
+  const res = await fetch(`${setup.manager.url}/api/chat`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], stream: false }),
+  });
+  expect(res.status).toBe(500);
+  expect(((await res.json()) as { error: string }).error).toMatch(
+    /the draft model cannot guess for this model: it has 32000 tokens and the model 512\. A draft must share its model's tokenizer/,
   );
 });

@@ -1,9 +1,9 @@
 // The draft layer of a model (Ollama's `DRAFT <path>` Modelfile line, /api/create's `draft_files`): a smaller
 // model of the same vocabulary, carried in its target's manifest as `application/vnd.ollama.image.draft`, that
 // guesses for speculative decoding (runner/speculation.ts). Ollama's create.go checks the files as it checks a
-// model's; it does not compare vocabularies, but a draft whose token ids mean other words than its target's can
-// only guess wrong, and one with ids past the target's vocabulary would fail the decode, so that is a 400 here.
+// model's; it does not compare vocabularies, which is a 400 here (engine/draftVocabulary.ts says why).
 import { readGgufFileInfo } from 'node-llama-cpp';
+import { DRAFT_VOCABULARY_HINT, vocabularyMismatch, vocabularyOf } from '../engine/draftVocabulary.ts';
 import { checkGgufBounds } from '../engine/ggufBounds.ts';
 import { BadRequestError } from '../errors.ts';
 import { type CreateFile, inspectFiles } from './createFiles.ts';
@@ -49,42 +49,18 @@ export async function draftLayer(
   };
 }
 
-type Vocabulary = { model: string; tokens: string[] };
-
-async function vocabularyOf(file: string): Promise<Vocabulary> {
-  await checkGgufBounds(file); // a pulled model has not been through create's checks
-  const info = await readGgufFileInfo(file, { readTensorInfo: false, logWarnings: false });
-  const tokenizer = (info.metadata as { tokenizer?: { ggml?: { model?: unknown; tokens?: unknown } } })
-    .tokenizer?.ggml;
-  return {
-    model: String(tokenizer?.model ?? 'unknown'),
-    tokens: Array.isArray(tokenizer?.tokens) ? tokenizer.tokens.map(String) : [],
-  };
-}
-
-/**
- * llama.cpp's own test for a draft (common_speculative_are_compatible): the same tokenizer, vocabularies within
- * 128 tokens of each other in size, and the same text for every token id both have.
- */
+/** The draft must share the model's vocabulary (engine/draftVocabulary.ts). */
 async function checkSameVocabulary(modelPath: string, draftPath: string, draftFile: string): Promise<void> {
-  const [target, draft] = await Promise.all([vocabularyOf(modelPath), vocabularyOf(draftPath)]);
-  const refuse = (why: string) => {
-    throw new BadRequestError(
-      `the draft model ${draftFile} cannot guess for this model: ${why}. A draft must share its model's tokenizer (e.g. a smaller model of the same family)`,
+  const read = async (file: string) => {
+    await checkGgufBounds(file); // a pulled model has not been through create's checks
+    return vocabularyOf(
+      (await readGgufFileInfo(file, { readTensorInfo: false, logWarnings: false })).metadata,
     );
   };
-  if (target.model !== draft.model) {
-    refuse(`its tokenizer is ${JSON.stringify(draft.model)} and the model's ${JSON.stringify(target.model)}`);
-  }
-  if (Math.abs(target.tokens.length - draft.tokens.length) > 128) {
-    refuse(`it has ${draft.tokens.length} tokens and the model ${target.tokens.length}`);
-  }
-  const n = Math.min(target.tokens.length, draft.tokens.length);
-  for (let i = 0; i < n; i++) {
-    if (target.tokens[i] !== draft.tokens[i]) {
-      refuse(
-        `token ${i} is ${JSON.stringify(draft.tokens[i])} in it and ${JSON.stringify(target.tokens[i])} in the model`,
-      );
-    }
+  const why = vocabularyMismatch(await read(modelPath), await read(draftPath));
+  if (why) {
+    throw new BadRequestError(
+      `the draft model ${draftFile} cannot guess for this model: ${why}. ${DRAFT_VOCABULARY_HINT}`,
+    );
   }
 }
