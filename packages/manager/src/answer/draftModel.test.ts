@@ -55,24 +55,27 @@ it('answers as the target does, with the draft’s guesses accepted', async () =
   expect(await accepted()).toBeGreaterThan(was);
 });
 
-it('refuses a model whose draft is not here, naming the setting', async () => {
+/** A chat with `model` that fails: the status and the error's text. */
+async function chatFailure(model: string): Promise<{ status: number; error: string }> {
   const res = await fetch(`${setup.manager.url}/api/chat`, {
     method: 'POST',
-    body: JSON.stringify({ model: 'chatty', messages: [{ role: 'user', content: 'Hi' }], stream: false }),
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }], stream: false }),
   });
-  expect(res.status).toBe(500);
-  expect(((await res.json()) as { error: string }).error).toMatch(
+  return { status: res.status, error: ((await res.json()) as { error: string }).error };
+}
+
+it('refuses a model whose draft is not here, naming the setting', async () => {
+  const { status, error } = await chatFailure('chatty');
+  expect(status).toBe(500);
+  expect(error).toMatch(
     /OWNCHAT_DRAFT_MODEL names "missing" as the draft model for "chatty", and there is no such model here/,
   );
 });
 
 it('refuses to load a draft of another vocabulary, saying why', async () => {
-  const res = await fetch(`${setup.manager.url}/api/chat`, {
-    method: 'POST',
-    body: JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], stream: false }),
-  });
-  expect(res.status).toBe(500);
-  expect(((await res.json()) as { error: string }).error).toMatch(
+  const { status, error } = await chatFailure('tiny');
+  expect(status).toBe(500);
+  expect(error).toMatch(
     /the draft model cannot guess for this model: it has 32000 tokens and the model 512\. A draft must share its model's tokenizer/,
   );
 });
