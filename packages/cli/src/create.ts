@@ -1,7 +1,7 @@
 // `ownchat create NAME -f Modelfile`: builds a model as `ollama create` does. FROM a GGUF file: the file is
 // hashed, uploaded once as a blob (POST /api/blobs/sha256:…, skipped when the server has it), and named in
 // /api/create's `files`; FROM a model: /api/create's `from`. TEMPLATE, SYSTEM, PARAMETER, MESSAGE and LICENSE go
-// along as the request's fields.
+// along as the request's fields; DRAFT's GGUF is uploaded the same way and named in `draft_files`.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { applyPullEvent, emptyPull, type PullEvent } from '@ownchat/chat/shared'
 import { Command } from 'commander';
 import type { Connection } from './client.ts';
 import { clientAction } from './clientAction.ts';
+import { draftFilesOf } from './draft.ts';
 import { CliError } from './errors.ts';
 import { type Modelfile, ModelfileError, parseModelfile } from './modelfile.ts';
 import { progressView } from './progressView.ts';
@@ -41,6 +42,8 @@ async function create(conn: Connection, model: string, opts: { file: string }): 
     view.update(state);
   };
   try {
+    // The draft first: a mistake in its line is told before the model's upload.
+    const drafts = await draftFilesOf(modelfile, file, (gguf) => uploadGguf(conn, gguf, show));
     const source = await baseOf(modelfile, file, conn, show);
     const stream = await conn.client.create({
       model,
@@ -49,6 +52,7 @@ async function create(conn: Connection, model: string, opts: { file: string }): 
       system: modelfile.system,
       // Ollama's CreateRequest has these; the ollama client's type does not list them yet.
       ...{ renderer: modelfile.renderer, parser: modelfile.parser },
+      ...drafts,
       license: modelfile.license.length ? modelfile.license : undefined,
       parameters: Object.keys(modelfile.parameters).length ? modelfile.parameters : undefined,
       messages: modelfile.messages.length ? modelfile.messages : undefined,
@@ -101,11 +105,16 @@ async function baseOf(
   for (const name of ggufs) files[name] = await upload(path.join(file, name));
   return { files };
 
-  async function upload(gguf: string): Promise<string> {
-    const digest = await sha256File(gguf);
-    await uploadBlob(conn, gguf, digest, (await fs.stat(gguf)).size, show);
-    return digest;
+  function upload(gguf: string): Promise<string> {
+    return uploadGguf(conn, gguf, show);
   }
+}
+
+/** Uploads a GGUF unless the server has it already; its digest, for /api/create's files and draft_files. */
+async function uploadGguf(conn: Connection, gguf: string, show: (e: PullEvent) => void): Promise<string> {
+  const digest = await sha256File(gguf);
+  await uploadBlob(conn, gguf, digest, (await fs.stat(gguf)).size, show);
+  return digest;
 }
 
 async function sha256File(file: string): Promise<string> {

@@ -3,6 +3,7 @@
 //   PARAMETER <name> <value>       MESSAGE <system|user|assistant> <text>
 //   RENDERER <name>                PARSER <name>        (a built-in prompt renderer and output parser, by the
 //                                                        names Ollama's registry uses: qwen3-coder, harmony, …)
+//   DRAFT <GGUF file or folder>    (a draft model of the same vocabulary, for speculative decoding: draft.ts)
 // A value may be quoted: "…" or """…""", and then it may run over several lines; lines that begin with # are
 // comments. Every mistake is reported with its line number, as the compiler-style "Modelfile:3: …".
 import { optionKind } from '@ownchat/manager/for-clients';
@@ -17,6 +18,8 @@ export type Modelfile = {
   /** The built-in renderer and parser; the server checks that it has them (Ollama's parser.go leaves that to it). */
   renderer?: string;
   parser?: string;
+  /** DRAFT: the draft model's GGUF file or folder, a local path as Ollama requires. */
+  draft?: { value: string; line: number };
   license: string[];
   parameters: Record<string, unknown>;
   messages: ModelfileMessage[];
@@ -33,10 +36,20 @@ export class ModelfileError extends CliError {
   }
 }
 
-const INSTRUCTIONS = 'FROM, TEMPLATE, SYSTEM, PARAMETER, MESSAGE, LICENSE, RENDERER or PARSER';
+const INSTRUCTIONS = 'FROM, TEMPLATE, SYSTEM, PARAMETER, MESSAGE, LICENSE, RENDERER, PARSER or DRAFT';
 /** Ollama instructions ownchat's llm-manager cannot build yet: named, so the error says so rather than "unknown". */
-const UNSUPPORTED = new Set(['adapter', 'draft', 'requires']);
-const KNOWN = ['from', 'template', 'system', 'parameter', 'message', 'license', 'renderer', 'parser'];
+const UNSUPPORTED = new Set(['adapter', 'requires']);
+const KNOWN = [
+  'from',
+  'template',
+  'system',
+  'parameter',
+  'message',
+  'license',
+  'renderer',
+  'parser',
+  'draft',
+];
 const ROLES = new Set(['system', 'user', 'assistant']);
 
 export function parseModelfile(text: string, file = 'Modelfile'): Modelfile {
@@ -116,6 +129,10 @@ export function parseModelfile(text: string, file = 'Modelfile'): Modelfile {
         break;
       case 'license':
         out.license.push(value);
+        break;
+      case 'draft':
+        if (out.draft) fail(`a second DRAFT (the first is on line ${out.draft.line}): a model has one draft`);
+        out.draft = { value, line: lineNo };
         break;
       case 'message':
         if (!ROLES.has(name.toLowerCase())) {

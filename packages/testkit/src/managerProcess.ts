@@ -160,14 +160,19 @@ export async function importModel(
     renderer?: string;
     /** A projector GGUF (writeProjector) created with the model, as `files` beside it: the model takes images. */
     projector?: string;
+    /** A draft model GGUF (same vocabulary) created with the model, as `draft_files`: Ollama's DRAFT. */
+    draft?: string;
   } = {},
   apiKey?: string,
 ): Promise<void> {
-  const { projector, ...fields } = extra;
+  const { projector, draft, ...fields } = extra;
   const files: Record<string, string> = { 'model.gguf': await uploadBlob(url, ggufPath, apiKey) };
   if (projector) files['mmproj.gguf'] = await uploadBlob(url, projector, apiKey);
+  const drafts: { draft_files?: Record<string, string> } = draft
+    ? { draft_files: { 'draft.gguf': await uploadBlob(url, draft, apiKey) } }
+    : {};
   const client = ollamaClient(url, apiKey);
-  await client.create({ model: name, files, ...fields } as Parameters<Ollama['create']>[0]);
+  await client.create({ model: name, files, ...drafts, ...fields } as Parameters<Ollama['create']>[0]);
 }
 
 /** Uploads a file as a blob (POST /api/blobs/<digest>); returns its digest. */

@@ -39,7 +39,8 @@ export function loadRequestFor(ctx: ManagerContext, model: ResolvedModel, option
 }
 
 /**
- * The draft model OWNCHAT_DRAFT_MODEL pairs with this one (its file), if any. Names are compared by what they
+ * The draft model that guesses for this one (its file), if any: the one OWNCHAT_DRAFT_MODEL pairs with it (the
+ * operator's choice wins), else the model's own draft layer (Ollama's DRAFT). Names are compared by what they
  * resolve to, so "qwen2.5" and "qwen2.5:latest" are one model.
  */
 async function draftModelFor(ctx: ManagerContext, model: ResolvedModel): Promise<string | undefined> {
@@ -54,7 +55,7 @@ async function draftModelFor(ctx: ManagerContext, model: ResolvedModel): Promise
     }
     return d.modelPath;
   }
-  return undefined;
+  return model.draftPath;
 }
 
 /** What a request holds the model with: its load settings and how long it stays loaded afterwards. */
@@ -90,9 +91,6 @@ export function infer(
   onChunk: (chunk: AnswerChunk) => void,
   signal: AbortSignal,
 ): Promise<InferenceResult> {
-  const { sampling } = resolveOptions(p.model.params, p.options);
-  sampling.format = p.format;
-  if (p.logprobs) sampling.topLogprobs = p.topLogprobs ?? 0;
   const name = p.model.displayName;
   const watch = ctx.metrics.generation(name);
   // A model's own parser (thinking, tool calls) reads the text first; what it holds back comes out at the end.
@@ -102,6 +100,10 @@ export function infer(
     if (hasParts(chunk)) onChunk(chunk);
   };
   return withModel(ctx, p, signal, async (lease) => {
+    // The draft length's default depends on whether the runner has a draft model (options.ts draftLength).
+    const { sampling } = resolveOptions(p.model.params, p.options, lease.hasDraft);
+    sampling.format = p.format;
+    if (p.logprobs) sampling.topLogprobs = p.topLogprobs ?? 0;
     const stats = await lease.runner.generate(
       p.input,
       sampling,

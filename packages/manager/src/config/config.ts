@@ -263,7 +263,7 @@ export const settings = {
   draftModels: setting<[target: string, draft: string][]>({
     name: 'OWNCHAT_DRAFT_MODEL',
     description:
-      "Draft models for speculative decoding (llama-server's -md): comma-separated target=draft pairs of model names with the same vocabulary, e.g. qwen2.5:7b=qwen2.5:0.5b. The draft is loaded with its target and guesses for greedy requests that set draft_max; without one they guess by input lookup",
+      "Draft models for speculative decoding (llama-server's -md): comma-separated target=draft pairs of model names with the same vocabulary, e.g. qwen2.5:7b=qwen2.5:0.5b. The draft is loaded with its target (in place of a draft layer the model has) and guesses for greedy requests, up to draft_num_predict tokens a decode (default 4 with a draft)",
     defaultText: 'none',
     read: (raw) =>
       (raw ?? '')

@@ -34,7 +34,8 @@ const options: JsonSchema = {
     main_gpu: int,
     use_mmap: bool,
     num_thread: { type: 'integer', minimum: 0, maximum: 4 },
-    // ownchat's own: speculative decoding by input lookup (model/options.ts).
+    // Speculative decoding's draft length (model/options.ts): Ollama's name and ownchat's older one.
+    draft_num_predict: { type: 'integer', minimum: -1, maximum: 40 },
     draft_max: int,
   },
 };
@@ -158,6 +159,8 @@ const create: JsonSchema = {
     model: str,
     from: str,
     files: { type: 'object', properties: { 'model.gguf': str, 'other.gguf': str } },
+    draft_files: { type: 'object', properties: { 'draft.gguf': str } },
+    draft_quantize: { enum: ['q8_0', 'Q4_K_M', ''] },
     adapters: { type: 'object', properties: { 'adapter.gguf': str } },
     template: str,
     license: { anyOf: [str, strings] },

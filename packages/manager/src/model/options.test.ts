@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkOptionLimits, checkOptions, resolveOptions } from './options.ts';
+import { checkOptionLimits, checkOptions, type Options, resolveOptions } from './options.ts';
 
 describe('options', () => {
   it("merges request over model parameters over Ollama's defaults", () => {
@@ -69,5 +69,29 @@ describe('options against the machine (issue 19)', () => {
     expect(resolveOptions({}, {}).sampling.draftMax).toBe(0);
     expect(resolveOptions({ draft_max: 8 }, {}).sampling.draftMax).toBe(8);
     expect(resolveOptions({ draft_max: 8 }, { draft_max: 0 }).sampling.draftMax).toBe(0);
+  });
+
+  it("reads draft_num_predict, Ollama's name, with its default rule: 4 with a draft model, else 0 unless set", () => {
+    const length = (model: Options, request: Options, hasDraft: boolean) =>
+      resolveOptions(model, request, hasDraft).sampling.draftMax;
+    // Ollama's TestModelOptionsDraftNumPredictDefault, case by case.
+    expect(length({}, {}, true)).toBe(4); // a separate draft model keeps the default on
+    expect(length({}, {}, false)).toBe(0); // without one, off unless set
+    expect(length({ draft_num_predict: 4 }, {}, false)).toBe(4); // the model's parameter turns it on
+    expect(length({}, { draft_num_predict: 8 }, false)).toBe(8); // and so does the request's
+    expect(length({}, { draft_num_predict: 0 }, true)).toBe(0); // a request turns the draft off
+    // The request wins over the model whatever the names; where one place gives both, Ollama's name wins.
+    expect(length({ draft_num_predict: 6 }, { draft_max: 2 }, true)).toBe(2);
+    expect(length({ draft_max: 6, draft_num_predict: 3 }, {}, false)).toBe(3);
+    expect(length({}, { draft_max: 0, draft_num_predict: 5 }, true)).toBe(5);
+    expect(() => checkOptionLimits({ draft_num_predict: 33 }, machine)).toThrow(
+      /options\.draft_num_predict 33 is not valid: use 0 \(no speculative decoding\) to 32 tokens guessed ahead/,
+    );
+    expect(() => checkOptionLimits({ draft_num_predict: -1 }, machine)).toThrow(
+      /options\.draft_num_predict -1 is not valid/,
+    );
+    expect(() => checkOptions({ draft_num_predict: 2.5 })).toThrow(
+      /options\.draft_num_predict must be a whole number/,
+    );
   });
 });

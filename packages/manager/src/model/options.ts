@@ -3,7 +3,7 @@
 // Unknown options are ignored, as Ollama ignores them; a known option of the wrong type is a 400 naming it.
 
 import { BadRequestError } from '../errors.ts';
-import { DEFAULT_DRAFT_MAX, MAX_DRAFT, type Sampling } from '../runner/protocol.ts';
+import { DEFAULT_DRAFT_MAX, DEFAULT_DRAFT_WITH_MODEL, MAX_DRAFT, type Sampling } from '../runner/protocol.ts';
 
 export type OptionKind = 'number' | 'integer' | 'boolean' | 'strings';
 
@@ -28,10 +28,15 @@ const KNOWN: Record<string, OptionKind> = {
   main_gpu: 'integer',
   use_mmap: 'boolean',
   num_thread: 'integer',
-  // Not Ollama's (it has no speculative decoding): llama-server's --draft-max, the most tokens input lookup
-  // guesses ahead per decode; 0 turns it off. Greedy requests only (runner/speculation.ts).
+  // Ollama's draft_num_predict (api.Runner): the most tokens guessed ahead per decode, by the model's draft
+  // (its draft layer, or OWNCHAT_DRAFT_MODEL) or, without one, by input lookup; 0 turns it off. Greedy
+  // requests only (runner/speculation.ts). draft_max is our older name for it (llama-server's --draft-max).
+  draft_num_predict: 'integer',
   draft_max: 'integer',
 };
+
+/** The draft length's two names: Ollama's first, so it wins where one place (request or model) gives both. */
+const DRAFT_NAMES = ['draft_num_predict', 'draft_max'] as const;
 
 /** The type of a known option (what a Modelfile's PARAMETER line must be parsed as); undefined if unknown. */
 export function optionKind(name: string): OptionKind | undefined {
@@ -81,12 +86,7 @@ export function checkOptionLimits(options: Options, machine: { cpus: number; num
       `options.num_thread ${threads} is more than the ${most} CPUs this server may use: leave it out to use them all`,
     );
   }
-  const draftMax = options.draft_max as number | undefined;
-  if (draftMax !== undefined && (draftMax < 0 || draftMax > MAX_DRAFT)) {
-    throw new BadRequestError(
-      `options.draft_max ${draftMax} is not valid: use 0 (no speculative decoding) to ${MAX_DRAFT} tokens guessed ahead`,
-    );
-  }
+  checkDraftLength(options, 'options');
   const lastN = options.repeat_last_n as number | undefined;
   if (lastN !== undefined && lastN < -1) {
     throw new BadRequestError(
@@ -94,6 +94,32 @@ export function checkOptionLimits(options: Options, machine: { cpus: number; num
     );
   }
   return options;
+}
+
+/**
+ * The draft length (draft_num_predict or draft_max) must be 0 to MAX_DRAFT: a 400 naming the limit. Ollama
+ * passes any value on to llama-server (and reads 0 or less as off); a negative or huge one here is a mistake.
+ */
+export function checkDraftLength(options: Options, where: string): void {
+  for (const name of DRAFT_NAMES) {
+    const n = options[name] as number | undefined;
+    if (n !== undefined && (n < 0 || n > MAX_DRAFT)) {
+      throw new BadRequestError(
+        `${where}.${name} ${n} is not valid: use 0 (no speculative decoding) to ${MAX_DRAFT} tokens guessed ahead`,
+      );
+    }
+  }
+}
+
+/**
+ * Tokens guessed ahead per decode, by Ollama's rule (server/routes.go modelOptions): the request's, else the
+ * model's parameter, else 4 for a model with a draft and 0 (off) for one without.
+ */
+function draftLength(modelParams: Options, request: Options, hasDraft: boolean): number {
+  const given = (o: Options) =>
+    DRAFT_NAMES.map((n) => o[n] as number | undefined).find((v) => v !== undefined);
+  const n = given(request) ?? given(modelParams) ?? (hasDraft ? DEFAULT_DRAFT_WITH_MODEL : DEFAULT_DRAFT_MAX);
+  return Math.min(MAX_DRAFT, Math.max(0, n));
 }
 
 /** Ollama's defaults (api.DefaultOptions). */
@@ -110,7 +136,6 @@ const DEFAULTS = {
   num_batch: 512,
   num_gpu: -1,
   num_keep: 4,
-  draft_max: DEFAULT_DRAFT_MAX,
 };
 
 export type LoadChoices = {
@@ -121,10 +146,14 @@ export type LoadChoices = {
   useMmap: boolean;
 };
 
-/** Merges request options over the model's parameters over Ollama's defaults. */
+/**
+ * Merges request options over the model's parameters over Ollama's defaults. `hasDraft`: the model is loaded
+ * with a draft model, which makes speculative decoding's default on.
+ */
 export function resolveOptions(
   modelParams: Options,
   request: Options,
+  hasDraft = false,
 ): { sampling: Sampling; load: LoadChoices } {
   const o = { ...DEFAULTS, ...modelParams, ...request } as Record<string, unknown>;
   const num = (k: string) => o[k] as number;
@@ -146,7 +175,7 @@ export function resolveOptions(
       presencePenalty: num('presence_penalty'),
       frequencyPenalty: num('frequency_penalty'),
       numKeep: num('num_keep'),
-      draftMax: Math.min(MAX_DRAFT, Math.max(0, num('draft_max'))),
+      draftMax: draftLength(modelParams, request, hasDraft),
     },
     load: {
       numCtx: o.num_ctx as number | undefined,

@@ -87,13 +87,13 @@ export class Metrics {
     });
     this.decodeSteps = new Counter({
       name: 'ownchat_decode_steps_total',
-      help: 'Decodes that made the generated tokens: fewer than the tokens where speculative decoding (draft_max) had guesses accepted',
+      help: 'Decodes that made the generated tokens: fewer than the tokens where speculative decoding (draft_num_predict) had guesses accepted',
       labelNames: ['model'],
       registers,
     });
     this.draftTokens = new Counter({
       name: 'ownchat_draft_tokens_total',
-      help: 'Tokens guessed ahead by speculative decoding (draft_max), by outcome: accepted (a token generated without a decode of its own) or refused',
+      help: 'Tokens guessed ahead by speculative decoding (draft_num_predict), by outcome: accepted (a token generated without a decode of its own) or refused',
       labelNames: ['model', 'outcome'],
       registers,
     });

@@ -8,7 +8,9 @@ import {
   LlamaCompletion,
   type LlamaContext,
   LlamaLogLevel,
+  type LlamaModel,
 } from 'node-llama-cpp';
+import { DRAFT_VOCABULARY_HINT, vocabularyMismatch, vocabularyOf } from '../engine/draftVocabulary.ts';
 import { engineCmakeOptions } from '../engine/engineBuild.ts';
 import { errorMessage } from '../errors.ts';
 import { contextPerSequence, runnerContextOptions } from './contextOptions.ts';
@@ -91,7 +93,7 @@ export class ModelRunner {
     // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
     const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));
     sampleModelProbabilities(context, model);
-    const draft = spec.draftModelPath ? await loadDraft(llama, spec) : undefined;
+    const draft = spec.draftModelPath ? await loadDraft(llama, spec, model) : undefined;
     const slots: Slot[] = [];
     // Concurrent answers decode together, one batch per step (lockstep.ts says why).
     const lockstep = spec.sequences > 1 ? new Lockstep() : undefined;
@@ -182,13 +184,24 @@ export class ModelRunner {
   }
 }
 
-/** The draft model and a context with a sequence for each of the target's (draftModelPath). */
-async function loadDraft(llama: Llama, spec: LoadSpec): Promise<LlamaContext> {
+/**
+ * The draft model and a context with a sequence for each of the target's (draftModelPath); a draft of another
+ * vocabulary is refused, as /api/create refuses it (a pulled manifest or OWNCHAT_DRAFT_MODEL can still name one).
+ */
+async function loadDraft(llama: Llama, spec: LoadSpec, target: LlamaModel): Promise<LlamaContext> {
   const model = await llama.loadModel({
     modelPath: spec.draftModelPath!,
     gpuLayers: spec.gpuLayers,
     useMmap: spec.useMmap,
   });
+  const why = vocabularyMismatch(
+    vocabularyOf(target.fileInfo.metadata),
+    vocabularyOf(model.fileInfo.metadata),
+  );
+  if (why) {
+    await model.dispose();
+    throw new Error(`the draft model cannot guess for this model: ${why}. ${DRAFT_VOCABULARY_HINT}`);
+  }
   return model.createContext(runnerContextOptions(spec, model.trainContextSize));
 }
 

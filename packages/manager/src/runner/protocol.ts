@@ -63,7 +63,10 @@ export type Sampling = {
   numKeep: number;
   /** Log probabilities of the generated tokens, with this many likeliest alternatives (0-20); undefined: none. */
   topLogprobs?: number;
-  /** Tokens guessed ahead by input lookup at most, per decode (draft_max; 0: off). Only greedy requests guess. */
+  /**
+   * Tokens guessed ahead at most per decode, by the draft model or else by input lookup (draft_num_predict or
+   * draft_max; 0: off). Only greedy requests guess.
+   */
   draftMax?: number;
 };
 
@@ -91,8 +94,8 @@ export type LoadSpec = {
   /** The model's projector GGUF (Ollama's projector layer): images in, through llama.cpp's mtmd. */
   projectorPath?: string;
   /**
-   * A smaller model of the same vocabulary whose greedy guesses greedy requests with draft_max verify
-   * (OWNCHAT_DRAFT_MODEL; llama-server's -md); without it they guess by input lookup.
+   * A smaller model of the same vocabulary whose greedy guesses greedy requests verify (the model's draft
+   * layer, Ollama's DRAFT, or OWNCHAT_DRAFT_MODEL; llama-server's -md); without it they guess by input lookup.
    */
   draftModelPath?: string;
 };
@@ -149,8 +152,14 @@ export type FromRunner =
 
 // Speculative decoding's bounds, here rather than in speculation.ts: the request checks (model/options.ts) read
 // them on the manager side and in the CLI, which must not load node-llama-cpp for that.
-/** The most tokens guessed at once (draft_max is checked against it). */
+/** The most tokens guessed at once (draft_num_predict and draft_max are checked against it). */
 export const MAX_DRAFT = 32;
 
-/** draft_max when neither the request nor the model's parameters set it (bench/README.md: why this value). */
+/**
+ * draft_num_predict when neither the request nor the model's parameters set it and the model has no draft model:
+ * input lookup only where asked for (bench/README.md: why this value).
+ */
 export const DEFAULT_DRAFT_MAX = 0;
+
+/** draft_num_predict's default for a model with a draft model (Ollama's api.DefaultOptions). */
+export const DEFAULT_DRAFT_WITH_MODEL = 4;

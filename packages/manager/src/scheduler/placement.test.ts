@@ -6,6 +6,7 @@ import {
   layersThatFit,
   type MemoryState,
   place,
+  withDraft,
 } from './placement.ts';
 
 const GiB = 1024 ** 3;
@@ -139,6 +140,23 @@ describe('placement', () => {
     expect(place({ ...qwen05b, maxLoaded: 2 }, two(true))).toMatchObject({ kind: 'load', evict: ['a'] });
     expect(place({ ...qwen05b, maxLoaded: 2 }, two(false))).toMatchObject({ kind: 'load', evict: ['b'] });
     expect(place({ ...qwen05b, maxLoaded: 1 }, two(false))).toMatchObject({ kind: 'wait' });
+  });
+
+  it('counts a draft model (speculative decoding) with its model: fewer layers fit, or none at all', () => {
+    const draft = model(16, 0.05, 0.2); // 1 GiB on the GPU or on the CPU
+    const paired = withDraft(llama8b, draft);
+    expect(paired.totalLayers).toBe(32);
+    expect(paired.estimate(32).vram).toBeCloseTo(8 * GiB); // 7 GiB and the draft's 1
+    expect(paired.estimate(8).vram).toBeCloseTo((8 * 0.2 + 0.6 + 8 * 0.05 + 0.2) * GiB); // 8 of the draft's 16
+    const card = state({ gpu: 7.5 });
+    expect(place({ ...llama8b, maxLoaded: 3 }, card)).toMatchObject({ kind: 'load', gpuLayers: 32 });
+    expect(place({ ...paired, maxLoaded: 3 }, card)).toMatchObject({ kind: 'load', gpuLayers: 29 });
+    const cpu = state({ gpu: 0, ram: 7.5 });
+    expect(place({ ...llama8b, maxLoaded: 3 }, cpu)).toMatchObject({ kind: 'load', gpuLayers: 0 });
+    expect(place({ ...paired, maxLoaded: 3 }, cpu)).toEqual({
+      kind: 'impossible',
+      reason: 'model requires more system memory (8.0 GiB) than is available (7.5 GiB)',
+    });
   });
 
   it('finds the most layers that fit', () => {

@@ -36,6 +36,24 @@ export type Placement =
   /** Never, whatever is unloaded: the message says why. */
   | { kind: 'impossible'; reason: string };
 
+/** A model's layer count and estimate. */
+export type ModelNeeds = { totalLayers: number; estimate: Estimate };
+
+/**
+ * A model and its draft model (speculative decoding), loaded together in one runner: their needs added. The
+ * runner gives the draft the model's number of GPU layers, which node-llama-cpp cuts to the draft's own count.
+ */
+export function withDraft(model: ModelNeeds, draft: ModelNeeds): ModelNeeds {
+  return {
+    totalLayers: model.totalLayers,
+    estimate: (gpuLayers) => {
+      const a = model.estimate(gpuLayers);
+      const b = draft.estimate(Math.min(gpuLayers, draft.totalLayers));
+      return { vram: a.vram + b.vram, ram: a.ram + b.ram };
+    },
+  };
+}
+
 /** The most layers (0..total) whose estimate fits in `vram` bytes; estimates grow with layers. */
 export function layersThatFit(totalLayers: number, estimate: Estimate, vram: number): number {
   let lo = 0;

@@ -7,7 +7,7 @@ import type { RunnerHandle, StartRunner } from '../engine/runnerHandle.ts';
 import { CanceledError, ModelLoadError, ServerBusyError } from '../errors.ts';
 import type { ContextUsage, LoadedInfo, LoadSpec } from '../runner/protocol.ts';
 import { Fifo } from './fifo.ts';
-import { gpuMemory, place } from './placement.ts';
+import { gpuMemory, type ModelNeeds, place, withDraft } from './placement.ts';
 
 /** What /api/ps shows of a loaded model. */
 export type RunningModel = {
@@ -28,6 +28,8 @@ export type Lease = {
   info: LoadedInfo;
   /** Nanoseconds this request spent waiting for the model to load (0 when it was loaded already). */
   loadNs: number;
+  /** The runner has a draft model loaded beside the model (LoadSpec.draftModelPath). */
+  hasDraft: boolean;
   /** Gives the model back; it stays loaded for keepAliveMs (Infinity: until told otherwise, 0: unload now). */
   release: (keepAliveMs: number) => void;
 };
@@ -131,6 +133,7 @@ export class Scheduler {
       runner: e.runner,
       info,
       loadNs: Number(process.hrtime.bigint() - started),
+      hasDraft: e.spec.draftModelPath !== undefined,
       release: (keepAliveMs) => {
         if (done) return;
         done = true;
@@ -191,15 +194,7 @@ export class Scheduler {
         else await this.changed(signal);
         continue;
       }
-      const need = await this.opts.devices.estimate(model.modelPath, {
-        contextSize: request.contextSize,
-        batchSize: request.batchSize,
-        sequences: request.sequences,
-        useMmap: request.useMmap,
-        projectorPath: request.projectorPath,
-        flashAttention: this.opts.flashAttention,
-        kvCacheType: this.opts.kvCacheType,
-      });
+      const need = await this.needs(model.modelPath, request);
       const mem = await this.opts.devices.memory();
       const placement = place(
         { ...need, numGpu: request.numGpu, maxLoaded: this.opts.maxLoaded },
@@ -232,6 +227,24 @@ export class Scheduler {
       if (this.entries.has(model.modelPath)) continue; // another request started it meanwhile
       return this.start(model, request, placement);
     }
+  }
+
+  /** What the model needs, its draft model's needs included (the draft has a context like the model's). */
+  private async needs(modelPath: string, request: LoadRequest): Promise<ModelNeeds> {
+    const spec = {
+      contextSize: request.contextSize,
+      batchSize: request.batchSize,
+      sequences: request.sequences,
+      useMmap: request.useMmap,
+      flashAttention: this.opts.flashAttention,
+      kvCacheType: this.opts.kvCacheType,
+    };
+    const model = await this.opts.devices.estimate(modelPath, {
+      ...spec,
+      projectorPath: request.projectorPath,
+    });
+    if (!request.draftModelPath) return model;
+    return withDraft(model, await this.opts.devices.estimate(request.draftModelPath, spec));
   }
 
   private start(

@@ -1,14 +1,15 @@
 // /api/create: a new model from an uploaded GGUF blob (`files`) or from an existing model (`from`), with its
-// template, system prompt and parameters as layers, as Ollama builds it. The GGUF is checked before anything is
-// written, so a bad upload never becomes a model.
-import { type GgufSummary, humanParameterCount, inspectGguf, isProjectorGguf } from '../engine/gguf.ts';
+// template, system prompt and parameters as layers, and its draft model (`draft_files`) as a draft layer, as
+// Ollama builds it. The GGUF is checked before anything is written, so a bad upload never becomes a model.
+import { humanParameterCount } from '../engine/gguf.ts';
 import { BadRequestError } from '../errors.ts';
 import { displayName, parseModelName } from '../model/name.ts';
-import { checkOptions } from '../model/options.ts';
+import { checkDraftLength, checkOptions } from '../model/options.ts';
 import { BUILTIN_PARSER_NAMES } from '../parsers/parserForName.ts';
 import { BUILTIN_RENDERER_NAMES } from '../renderers/rendererForName.ts';
 import { checkTemplate } from '../template/prompt.ts';
-import { parseDigest } from './blobs.ts';
+import { inspectFiles } from './createFiles.ts';
+import { checkDraftRequest, draftLayer } from './draftLayer.ts';
 import type { Layer, Manifest } from './manifests.ts';
 import { CONFIG_MEDIA_TYPE, LAYER, MANIFEST_MEDIA_TYPE } from './mediaTypes.ts';
 import type { ModelConfig, ModelStore } from './modelStore.ts';
@@ -17,6 +18,10 @@ export type CreateRequest = {
   model: string;
   from?: string;
   files?: Record<string, string>;
+  /** A draft model's GGUF, as `files` names the model's (Ollama's DRAFT): it becomes the draft layer. */
+  draft_files?: Record<string, string>;
+  /** Ollama's quantization of the draft: refused here, as this server quantizes nothing (draftLayer.ts). */
+  draft_quantize?: string;
   template?: string;
   system?: string;
   parameters?: Record<string, unknown>;
@@ -62,6 +67,8 @@ export async function createModel(
   const name = parseModelName(req.model);
   // Check everything the request says before the first progress line: once streaming starts, the status is 200.
   let params = req.parameters === undefined ? undefined : checkOptions(req.parameters, 'parameters');
+  if (params) checkDraftLength(params, 'parameters');
+  checkDraftRequest(req.draft_files, req.draft_quantize);
   if (req.template !== undefined) checkTemplate(req.template); // one that cannot parse, or loops, is refused now
   const messages = req.messages === undefined ? undefined : checkMessages(req.messages);
   checkBuiltinName('parser', req.parser, BUILTIN_PARSER_NAMES);
@@ -88,6 +95,14 @@ export async function createModel(
     throw new BadRequestError(
       "neither 'from' nor 'files' was specified: say which model or GGUF blob to build on",
     );
+  }
+
+  if (req.draft_files && Object.keys(req.draft_files).length > 0) {
+    const model = layers.find((l) => l.mediaType === LAYER.model)!;
+    const d = await draftLayer(store, req.draft_files, store.blobs.path(model.digest), progress);
+    // A new draft replaces the one a `from` model had, as a new template replaces its template.
+    layers = [...layers.filter((l) => l.mediaType !== LAYER.draft), d.layer];
+    config = { ...config, draft: d.draft };
   }
 
   const replace = async (mediaType: string, content: string) => {
@@ -124,29 +139,7 @@ async function fromFiles(
   files: Record<string, string>,
   progress: (status: string) => void,
 ): Promise<{ layers: Layer[]; config: ModelConfig }> {
-  const entries = Object.entries(files);
-  if (entries.some(([file]) => !file.toLowerCase().endsWith('.gguf'))) {
-    throw new BadRequestError(
-      'files must name GGUF files, like {"model.gguf": "sha256:…"} and, for images, {"mmproj.gguf": "sha256:…"} (split GGUFs and safetensors are not supported)',
-    );
-  }
-  // Each file is a model or a projector by its content, as Ollama's ggufLayersWithMediaType decides.
-  const models: { file: string; layer: Layer; gguf: GgufSummary }[] = [];
-  const projectors: Layer[] = [];
-  for (const [file, digestText] of entries) {
-    const digest = parseDigest(String(digestText));
-    if (!(await store.blobs.has(digest))) {
-      throw new BadRequestError(
-        `blob ${digest} for ${file} is not in the store: upload it first with POST /api/blobs/${digest}`,
-      );
-    }
-    progress('parsing GGUF');
-    const gguf = await inspectGguf(store.blobs.path(digest), file);
-    const size = await store.blobs.size(digest);
-    if (isProjectorGguf(gguf.modelInfo)) projectors.push({ mediaType: LAYER.projector, digest, size });
-    else models.push({ file, layer: { mediaType: LAYER.model, digest, size }, gguf });
-    progress(`using existing layer ${digest}`);
-  }
+  const { models, projectors } = await inspectFiles(store, files, 'files', progress);
   if (models.length !== 1 || projectors.length > 1) {
     throw new BadRequestError(
       `files must hold one model GGUF and at most one projector (mmproj) GGUF; these hold ${models.length} and ${projectors.length}`,
@@ -154,7 +147,7 @@ async function fromFiles(
   }
   const { gguf } = models[0]!;
   return {
-    layers: [models[0]!.layer, ...projectors],
+    layers: [models[0]!.layer, ...projectors.map((p) => p.layer)],
     config: {
       model_format: 'gguf',
       model_family: gguf.architecture,

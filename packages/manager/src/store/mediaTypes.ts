@@ -11,4 +11,6 @@ export const LAYER = {
   license: 'application/vnd.ollama.image.license',
   projector: 'application/vnd.ollama.image.projector',
   adapter: 'application/vnd.ollama.image.adapter',
+  /** A draft model for speculative decoding, carried in its target's manifest (Ollama's manifest/layer.go). */
+  draft: 'application/vnd.ollama.image.draft',
 } as const;

@@ -24,6 +24,8 @@ export type ModelConfig = {
   capabilities?: string[];
   renderer?: string;
   parser?: string;
+  /** The draft layer's format and architecture (Ollama's model.Draft). */
+  draft?: { model_format?: string; architecture?: string };
 };
 
 /** /api/tags' and /api/show's `details`. */
@@ -43,6 +45,8 @@ export type ResolvedModel = StoredManifest & {
   modelPath: string;
   /** The projector GGUF (Ollama's projector layer), for a model that takes images. */
   projectorPath?: string;
+  /** The draft model's GGUF (Ollama's draft layer, from a Modelfile's DRAFT): it guesses for speculative decoding. */
+  draftPath?: string;
   template?: string;
   system?: string;
   license?: string;
@@ -116,6 +120,7 @@ export class ModelStore {
       );
     }
     const projector = layer(LAYER.projector);
+    const draft = layer(LAYER.draft);
     const text = async (type: string) => {
       const l = layer(type);
       return l ? this.blobs.readText(l.digest) : undefined;
@@ -135,6 +140,7 @@ export class ModelStore {
       size: [manifest.config, ...manifest.layers].reduce((a, l) => a + (l.size ?? 0), 0),
       modelPath: this.blobs.path(modelLayer.digest),
       ...(projector ? { projectorPath: this.blobs.path(projector.digest) } : {}),
+      ...(draft ? { draftPath: this.blobs.path(draft.digest) } : {}),
       template,
       system,
       license,

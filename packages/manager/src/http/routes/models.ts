@@ -81,6 +81,8 @@ export function modelRoutes(app: FastifyInstance, ctx: ManagerContext): void {
       model: modelField(body),
       from: optionalString(body, 'from'),
       files,
+      draft_files: optionalObject(body, 'draft_files') as Record<string, string> | undefined,
+      draft_quantize: optionalString(body, 'draft_quantize'),
       template: optionalString(body, 'template'),
       system: optionalString(body, 'system'),
       parameters: optionalObject(body, 'parameters'),
@@ -154,6 +156,8 @@ function modelfile(m: ResolvedModel, template: string): string {
     `# FROM ${m.displayName}`,
     '',
     `FROM ${m.modelPath}`,
+    // Ollama's Model.String() writes the draft right after the model (and its adapters).
+    ...(m.draftPath ? [`DRAFT ${m.draftPath}`] : []),
     `TEMPLATE """${template}"""`,
   ];
   if (m.system) lines.push(`SYSTEM """${m.system}"""`);
