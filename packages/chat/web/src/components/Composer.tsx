@@ -54,6 +54,19 @@ export function Composer({
     if (ready.length) setAttached((a) => [...a, ...ready].slice(0, MAX_IMAGES_PER_MESSAGE));
   };
 
+  // A file dropped beside the composer would make the browser open it in place of the page: it is ignored instead.
+  useEffect(() => {
+    const ignore = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    window.addEventListener('dragover', ignore);
+    window.addEventListener('drop', ignore);
+    return () => {
+      window.removeEventListener('dragover', ignore);
+      window.removeEventListener('drop', ignore);
+    };
+  }, []);
+
   // The box grows with what is typed, up to a third of the screen.
   useEffect(() => {
     const el = ref.current;
