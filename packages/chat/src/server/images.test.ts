@@ -165,6 +165,18 @@ describe('images that cannot be taken', () => {
     });
   });
 
+  it('a body larger than 4 images at the limit: 413 saying what a question may carry', async () => {
+    const c = await newConversation();
+    const r = await ann.request('POST', `/api/conversations/${c.id}/messages`, {
+      content: QUESTION,
+      images: Array(4).fill(gradient.padEnd(3_000_000, 'A')),
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error).toBe(
+      'the request is too large: a question may carry at most 4 images, each within OWNCHAT_IMAGE_MAX_MB',
+    );
+  });
+
   it('more than 4 images: 400', async () => {
     const r = await refusal(Array(5).fill(gradient));
     expect(r.status).toBe(400);
