@@ -25,7 +25,17 @@ export type AnswerStats = {
   placement?: Placement;
   /** How long a thinking model thought: from its first reasoning to its first answer token (or tool call), in ms. */
   thinkingMs?: number;
+  /**
+   * Images earlier in the conversation that were not sent with it: its model (changed since they were attached)
+   * cannot read images. The page says so under the answer.
+   */
+  imagesNotSent?: number;
 };
+
+/** An image attached to a question; its bytes are at GET /api/images/:id (imageUrl). */
+export type ImageRef = { id: number; type: string; bytes: number };
+
+export const imageUrl = (id: number) => `/api/images/${id}`;
 
 /** A tool call a model made, as Ollama's /api/chat returns it: the function's name and its arguments. */
 export type AnswerToolCall = { name: string; arguments: Record<string, unknown> };
@@ -44,6 +54,8 @@ export type Message = {
   thinking: string | null;
   /** The tools an answer called (Ollama's `message.tool_calls`); null when it called none. */
   toolCalls: AnswerToolCall[] | null;
+  /** The images a question carries, in order; empty for answers and questions without. */
+  images: ImageRef[];
   createdAt: number;
   updatedAt: number;
 };
@@ -88,7 +100,13 @@ export type ModelEntry = {
 
 export type ModelsResponse = { models: ModelEntry[]; defaultModel: string; upstream: string };
 
-export type InfoResponse = { version: string; defaultModel: string; upstream: string };
+export type InfoResponse = {
+  version: string;
+  defaultModel: string;
+  upstream: string;
+  /** The largest image a question may carry (OWNCHAT_IMAGE_MAX_MB), in bytes. */
+  imageMaxBytes: number;
+};
 
 /** Pull progress with every layer summed: what a progress bar shows. */
 export type PullProgress = {

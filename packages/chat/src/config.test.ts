@@ -19,6 +19,7 @@ describe('chatbot settings', () => {
       signinAttempts: 5,
       generationsPerMinute: 20,
       statusInterval: 5_000,
+      imageMaxMb: 10,
       insecureRegistries: [],
     });
   });
@@ -61,6 +62,7 @@ describe('chatbot settings', () => {
       { OWNCHAT_STATUS_INTERVAL: 'often' },
       'OWNCHAT_STATUS_INTERVAL="often": expected a duration such as 30d',
     ],
+    [{ OWNCHAT_IMAGE_MAX_MB: '0' }, 'OWNCHAT_IMAGE_MAX_MB="0" is not valid: expected a whole number ≥ 1'],
     [{ DATABASE_URL: 'mysql://db/chat' }, 'DATABASE_URL must be a PostgreSQL URL such as postgres://'],
     [{ DATABASE_URL: '/srv/chat.db' }, 'got something that is not a URL'],
   ])('refuses %j, saying what to write', (env, message) => {
@@ -122,6 +124,7 @@ describe('chatbot settings', () => {
       'OWNCHAT_SIGNIN_ATTEMPTS',
       'OWNCHAT_GENERATIONS_PER_MINUTE',
       'OWNCHAT_STATUS_INTERVAL',
+      'OWNCHAT_IMAGE_MAX_MB',
       'OWNCHAT_INSECURE_REGISTRIES',
     ]);
   });

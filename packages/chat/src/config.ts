@@ -174,6 +174,13 @@ export const chatSettings = {
       return ms;
     },
   }),
+  imageMaxMb: setting<number>({
+    name: 'OWNCHAT_IMAGE_MAX_MB',
+    description:
+      'Largest image (in MB) a user may attach to a question, for models that read images; at most 4 images a question',
+    defaultText: '10',
+    read: readWholeNumber('OWNCHAT_IMAGE_MAX_MB', 10, 1),
+  }),
   insecureRegistries: setting<string[]>({
     name: 'OWNCHAT_INSECURE_REGISTRIES',
     description:

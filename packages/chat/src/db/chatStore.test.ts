@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pngImage } from '@ownchat/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATABASES, testDatabases } from '../testing/databases.ts';
 import { type ChatStore, isTurn, openChatStore } from './chatStore.ts';
@@ -274,6 +275,75 @@ describe.each(DATABASES)('chat store on %s', (kind) => {
     expect(await store.getConversation('anyone', c.id)).toBeUndefined();
     expect(await store.getMessage('anyone', m!.id)).toBeUndefined();
     expect(await store.deleteConversation('anyone', c.id)).toBe(false);
+  });
+
+  it("keeps a question's images in order, for its owner only, and removes them with their message", async () => {
+    await twoUsers();
+    const c = await store.createConversation(1, { model: 'm' });
+    const red = pngImage(4, 4, () => [255, 0, 0]);
+    const blue = pngImage(2, 3, () => [0, 0, 255]);
+    const turn = await store.startTurn(1, c.id, {
+      kind: 'ask',
+      content: 'what are these?',
+      title: 't',
+      images: [
+        { type: 'image/png', data: red },
+        { type: 'image/png', data: blue },
+      ],
+    });
+    if (!isTurn(turn)) throw new Error('no turn');
+    const refs = turn.question!.images;
+    expect(refs.map((r) => r.bytes)).toEqual([red.byteLength, blue.byteLength]);
+    expect(turn.earlier[0]!.images).toEqual(refs);
+    // Back with the conversation (a reload), the answer without images.
+    const [question, answer] = await store.messages(1, c.id);
+    expect(question!.images).toEqual(refs);
+    expect(answer!.images).toEqual([]);
+    expect(await store.getMessage(1, question!.id)).toMatchObject({ images: refs });
+    // The bytes, as stored, in order.
+    const got = await store.getImage(1, refs[0]!.id);
+    expect(got?.type).toBe('image/png');
+    expect(Buffer.from(got!.data)).toEqual(red);
+    const sent = await store.imagesOf(1, [question!.id]);
+    expect(sent.get(question!.id)!.map((i) => Buffer.from(i.data))).toEqual([red, blue]);
+    // Another user reaches none of them.
+    expect(await store.getImage(2, refs[0]!.id)).toBeUndefined();
+    expect((await store.imagesOf(2, [question!.id])).size).toBe(0);
+
+    // An edited question keeps its images; a later question's images go with it when an edit cuts it off.
+    await store.updateMessage(1, turn.answer.id, { status: 'done' });
+    const later = await store.startTurn(1, c.id, {
+      kind: 'ask',
+      content: 'and this?',
+      title: 't',
+      images: [{ type: 'image/png', data: blue }],
+    });
+    if (!isTurn(later)) throw new Error('no turn');
+    await store.updateMessage(1, later.answer.id, { status: 'done' });
+    const edited = await store.startTurn(1, c.id, {
+      kind: 'edit',
+      question: question!.id,
+      content: 'what are these two?',
+      title: 't',
+    });
+    if (!isTurn(edited)) throw new Error('no turn');
+    expect(edited.question!.images).toEqual(refs);
+    expect(await store.getImage(1, later.question!.images[0]!.id)).toBeUndefined();
+    const countImages = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('message_images')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await countImages()).toBe(2);
+
+    // Deleting the conversation removes its images.
+    expect(await store.deleteConversation(1, c.id)).toBe(true);
+    expect(await store.getImage(1, refs[0]!.id)).toBeUndefined();
+    expect(await countImages()).toBe(0);
   });
 
   it('adds no message to a conversation that does not exist', async () => {

@@ -8,6 +8,7 @@ import type {
   Conversation,
   ConversationOptions,
   ConversationSummary,
+  ImageRef,
   Message,
   MessageStatus,
   Role,
@@ -43,6 +44,12 @@ export type MessagePatch = {
   counts?: TokenCounts;
 };
 
+/** An image to attach to a question: its bytes, and their type (shared/images.ts sniffs it). */
+export type NewImage = { type: string; data: Uint8Array };
+
+/** An image as stored: its type and bytes. */
+export type StoredImage = { type: string; data: Uint8Array };
+
 /** Ollama's counts from an answer's last chunk (eval_duration in nanoseconds). */
 export type TokenCounts = { prompt_eval_count: number; eval_count: number; eval_duration: number };
 
@@ -51,7 +58,7 @@ export type TokenCounts = { prompt_eval_count: number; eval_count: number; eval_
  * or an answer regenerated (it and what followed it go). `title` names a conversation that has no title yet.
  */
 export type TurnStart =
-  | { kind: 'ask'; content: string; title: string }
+  | { kind: 'ask'; content: string; title: string; images?: NewImage[] }
   | { kind: 'edit'; question: number; content: string; title: string }
   | { kind: 'regenerate'; answer: number };
 
@@ -111,6 +118,8 @@ function toMessage(r: Selectable<MessageTable>): Message {
     model: r.model,
     thinking: r.thinking,
     toolCalls: r.tool_calls ? (JSON.parse(r.tool_calls) as AnswerToolCall[]) : null,
+    // Filled in by withImages: only questions carry images.
+    images: [],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -228,7 +237,42 @@ export class ChatStore {
       .where('id', '=', id)
       .where('conversation_id', 'in', this.ownedIds(owner))
       .executeTakeFirst();
-    return row && toMessage(row);
+    return row && (await this.withImages(this.db, [toMessage(row)]))[0];
+  }
+
+  /**
+   * The images of the messages `ids` (of conversations `owner` may see), in order, by message: what an answer sends
+   * to the model with the conversation.
+   */
+  async imagesOf(owner: Owner, ids: number[]): Promise<Map<number, StoredImage[]>> {
+    const byMessage = new Map<number, StoredImage[]>();
+    if (!ids.length) return byMessage;
+    const rows = await this.db
+      .selectFrom('message_images as i')
+      .innerJoin('messages as m', 'm.id', 'i.message_id')
+      .select(['i.message_id', 'i.type', 'i.data'])
+      .where('i.message_id', 'in', ids)
+      .where('m.conversation_id', 'in', this.ownedIds(owner))
+      .orderBy('i.message_id')
+      .orderBy('i.position')
+      .execute();
+    for (const r of rows) {
+      const list = byMessage.get(r.message_id) ?? [];
+      list.push({ type: r.type, data: r.data });
+      byMessage.set(r.message_id, list);
+    }
+    return byMessage;
+  }
+
+  /** One image, if it is on a message of a conversation `owner` may see. */
+  async getImage(owner: Owner, id: number): Promise<StoredImage | undefined> {
+    return this.db
+      .selectFrom('message_images as i')
+      .innerJoin('messages as m', 'm.id', 'i.message_id')
+      .select(['i.type', 'i.data'])
+      .where('i.id', '=', id)
+      .where('m.conversation_id', 'in', this.ownedIds(owner))
+      .executeTakeFirst();
   }
 
   /** Adds a message at the end of its conversation and marks the conversation as just used. */
@@ -274,13 +318,16 @@ export class ChatStore {
           const old = await this.messageIn(tx, conversationId, start.question);
           if (old?.role !== 'user') return { missing: 'question' };
           await this.deleteFrom(tx, conversationId, old.id + 1);
-          question = (await this.patchMessage(tx, owner, old.id, { content: start.content }))!;
+          // An edited question keeps its images.
+          const edited = (await this.patchMessage(tx, owner, old.id, { content: start.content }))!;
+          question = (await this.withImages(tx, [edited]))[0]!;
         } else {
           question = await this.append(tx, conversationId, {
             role: 'user',
             content: start.content,
             status: 'done',
           });
+          if (start.images?.length) question = await this.attach(tx, question, start.images);
         }
         keepBefore = question.id;
         if (!conversation.title) {
@@ -358,7 +405,44 @@ export class ChatStore {
       .where('conversation_id', 'in', this.ownedIds(owner))
       .orderBy('id')
       .execute();
-    return rows.map(toMessage);
+    return this.withImages(db, rows.map(toMessage));
+  }
+
+  /** The messages with their images' refs (a question's, in order): one query for all of them. */
+  private async withImages(db: Executor, messages: Message[]): Promise<Message[]> {
+    const questions = messages.filter((m) => m.role === 'user').map((m) => m.id);
+    if (!questions.length) return messages;
+    const rows = await db
+      .selectFrom('message_images')
+      .select(['id', 'message_id', 'type', 'bytes'])
+      .where('message_id', 'in', questions)
+      .orderBy('message_id')
+      .orderBy('position')
+      .execute();
+    if (!rows.length) return messages;
+    const refs = new Map<number, ImageRef[]>();
+    for (const r of rows) {
+      refs.set(r.message_id, [...(refs.get(r.message_id) ?? []), { id: r.id, type: r.type, bytes: r.bytes }]);
+    }
+    return messages.map((m) => (refs.has(m.id) ? { ...m, images: refs.get(m.id)! } : m));
+  }
+
+  /** Stores a new question's images, in order, and returns the question with their refs. */
+  private async attach(db: Executor, question: Message, images: NewImage[]): Promise<Message> {
+    const rows = await db
+      .insertInto('message_images')
+      .values(
+        images.map((img, position) => ({
+          message_id: question.id,
+          position,
+          type: img.type,
+          bytes: img.data.byteLength,
+          data: img.data,
+        })),
+      )
+      .returning(['id', 'type', 'bytes'])
+      .execute();
+    return { ...question, images: rows };
   }
 
   /** A message of a conversation (whose owner the caller has checked). */

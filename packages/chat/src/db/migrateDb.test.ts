@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ownchat, type Postgres, startPostgres } from '@ownchat/testkit';
+import { ownchat, type Postgres, pngImage, startPostgres } from '@ownchat/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AccountStore } from './accountStore.ts';
 import { type ChatStore, openChatStore } from './chatStore.ts';
@@ -64,7 +64,13 @@ it('copies a chat.db into an empty PostgreSQL, ids and all, and new rows follow 
     }
   }
   const [first] = await sqlite.listConversations(ann.id);
-  const turn = await sqlite.startTurn(ann.id, first!.id, { kind: 'ask', content: 'weather?', title: 'w' });
+  const picture = pngImage(3, 2, (x, y) => [x * 80, y * 120, 7]);
+  const turn = await sqlite.startTurn(ann.id, first!.id, {
+    kind: 'ask',
+    content: 'weather?',
+    title: 'w',
+    images: [{ type: 'image/png', data: picture }],
+  });
   if (!('answer' in turn)) throw new Error('no turn');
   await sqlite.updateMessage(ann.id, turn.answer.id, {
     content: 'cut off here',
@@ -78,11 +84,16 @@ it('copies a chat.db into an empty PostgreSQL, ids and all, and new rows follow 
   const r = await ownchat(['chat', 'migrate-db', '--from', file, '--to', url], { timeoutMs: 120_000 });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout).toContain('copied 2 users, 3 conversations, 526 messages, 1 sessions, 2 settings');
+  expect(r.stdout).toContain(
+    'copied 2 users, 3 conversations, 526 messages, 1 message_images, 1 sessions, 2 settings',
+  );
 
   const moved = await openChatStore(url);
   try {
     expect(await everything(moved)).toEqual(before);
+    // The image's bytes came over as they were (SQLite's blob, PostgreSQL's bytea).
+    const [image] = turn.question!.images;
+    expect(Buffer.from((await moved.getImage(ann.id, image!.id))!.data)).toEqual(picture);
     // The answer that was being written keeps its text; it has no lease, so the first sweep cuts it off.
     expect(await moved.markInterrupted('cut off', 'expired')).toBe(1);
     expect(await moved.getMessage(ann.id, turn.answer.id)).toMatchObject({

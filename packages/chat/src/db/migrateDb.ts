@@ -14,12 +14,15 @@ import { inTransaction } from './transaction.ts';
 
 /** Rows per INSERT: messages have 15 columns, well under PostgreSQL's 65535 parameters per statement. */
 const BATCH = 500;
+/** Images are up to OWNCHAT_IMAGE_MAX_MB each: a few at a time, so the copy holds little in memory. */
+const IMAGE_BATCH = 4;
 
 /** What is copied, parents before children (foreign keys), with whether the table has a numbered id. */
 const TABLES = [
   ['users', true],
   ['conversations', true],
   ['messages', true],
+  ['message_images', true],
   ['sessions', false],
   ['settings', false],
 ] as const satisfies readonly (readonly [keyof Database, boolean])[];
@@ -75,13 +78,14 @@ async function copyAll(source: ChatDb, tx: Transaction<Database>): Promise<Copie
   const counts = {} as CopiedCounts;
   for (const [table, numbered] of TABLES) {
     let copied = 0;
-    for (let offset = 0; ; offset += BATCH) {
+    const batch = table === 'message_images' ? IMAGE_BATCH : BATCH;
+    for (let offset = 0; ; offset += batch) {
       // By rowid (SQLite's own order of every table): stable pages, whatever the key.
       const rows = await source
         .selectFrom(table)
         .selectAll()
         .orderBy(sql`rowid`)
-        .limit(BATCH)
+        .limit(batch)
         .offset(offset)
         .execute();
       if (!rows.length) break;

@@ -142,4 +142,25 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('messages_status').on('messages').column('status').execute();
     },
   },
+  // Images attached to a question, kept in the database beside it (one place to back up, and the same on SQLite and
+  // PostgreSQL, where several replicas share nothing else): removed with their message, and so with its conversation.
+  // `position` orders a message's images; `type` is what the bytes were found to be (shared/images.ts).
+  '0006_message_images': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('message_images')
+        .addColumn('id', idType(db), idColumn(db))
+        .addColumn('message_id', 'integer', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('data', isPostgres(db) ? 'bytea' : 'blob', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('message_images_message')
+        .on('message_images')
+        .columns(['message_id', 'position'])
+        .execute();
+    },
+  },
 };

@@ -47,6 +47,19 @@ export interface MessageTable {
   updated_at: number;
 }
 
+/** An image attached to a question (shared/images.ts): its bytes as uploaded. */
+export interface MessageImageTable {
+  id: Generated<number>;
+  message_id: number;
+  /** Its place among the message's images, from 0. */
+  position: number;
+  /** Its media type, as its bytes say (image/png, image/jpeg, image/webp). */
+  type: string;
+  /** The size of `data`. */
+  bytes: number;
+  data: Uint8Array;
+}
+
 export interface UserTable {
   id: Generated<number>;
   /** Unique regardless of case. */
@@ -82,6 +95,7 @@ export interface RateHitTable {
 export interface Database {
   conversations: ConversationTable;
   messages: MessageTable;
+  message_images: MessageImageTable;
   users: UserTable;
   sessions: SessionTable;
   settings: SettingTable;

@@ -266,6 +266,14 @@ describe('conversations are private', () => {
       bob.headers(),
     );
     const running = (await stream.until((e) => e.event === 'start')).data.answer as Message;
+    // An image on bob's question (put in the database: det cannot read images, so the API would refuse it).
+    const question = asked.events.find((e) => e.event === 'start')!.data.question as Message;
+    const image = await chat.store.db
+      .insertInto('message_images')
+      .values({ message_id: question.id, position: 0, type: 'image/png', bytes: 3, data: Buffer.from('png') })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect((await bob.request('GET', `/api/images/${image.id}`)).status).toBe(200);
 
     // Each route with an id, called by carol with bob's: the table must name every such route there is.
     const attempts: Record<string, { path: string; body?: unknown }> = {
@@ -282,6 +290,7 @@ describe('conversations are private', () => {
       },
       'POST /api/messages/:id/stop': { path: `/api/messages/${running.id}/stop`, body: {} },
       'GET /api/messages/:id/events': { path: `/api/messages/${running.id}/events` },
+      'GET /api/images/:id': { path: `/api/images/${image.id}` },
     };
     const withIds = routeTable(chat.app)
       .filter((r) => r.access === 'user' && r.url.includes('/:'))
@@ -290,7 +299,7 @@ describe('conversations are private', () => {
     for (const [route, { path: p, body }] of Object.entries(attempts)) {
       const res = await carol.request(route.split(' ')[0]!, p, body);
       expect(res.status, route).toBe(404);
-      expect(res.body.error, route).toMatch(/^there is no (conversation|answer) \d+|is not being written/);
+      expect(res.body.error, route).toMatch(/^there is no (conversation|answer|image) \d+|is not being written/);
     }
     // Nothing changed: bob's conversation, its messages and the answer being written are as they were.
     const after = (await bob.request('GET', `/api/conversations/${own.id}`)).body;

@@ -8,7 +8,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AbortableAsyncIterator, ChatResponse, Message as OllamaMessage } from 'ollama';
 import type { AnswerEvents, AnswerStats, AnswerToolCall, Conversation, Message } from '../api.ts';
-import type { ChatStore, Owner, Turn } from '../db/chatStore.ts';
+import type { ChatStore, Owner, StoredImage, Turn } from '../db/chatStore.ts';
 import { DISK_FULL_MESSAGE, isDiskFull } from './errors.ts';
 import { relayPull } from './pullProgress.ts';
 import type { SseStream } from './sse.ts';
@@ -32,11 +32,27 @@ export type AnswerDeps = {
   defaultModel: string;
 };
 
-/** The messages an answer is written from: the system prompt, then every earlier message that has text. */
-function chatHistory(conversation: Conversation, earlier: Message[]): OllamaMessage[] {
+/**
+ * The messages an answer is written from: the system prompt, then every earlier message that has text, each
+ * question with its images (base64, as Ollama's `images`) when `images` has them: earlier images go with their
+ * questions, as Open WebUI sends them, so a follow-up question is still about the picture.
+ */
+function chatHistory(
+  conversation: Conversation,
+  earlier: Message[],
+  images: Map<number, StoredImage[]>,
+): OllamaMessage[] {
   return [
     ...(conversation.system.trim() ? [{ role: 'system', content: conversation.system }] : []),
-    ...earlier.filter((m) => m.content.trim()).map((m) => ({ role: m.role, content: m.content })),
+    ...earlier
+      .filter((m) => m.content.trim())
+      .map((m) => {
+        const attached = images.get(m.id);
+        const message = { role: m.role, content: m.content };
+        return attached
+          ? { ...message, images: attached.map((i) => Buffer.from(i.data).toString('base64')) }
+          : message;
+      }),
   ];
 }
 
@@ -114,6 +130,7 @@ export class Answers {
     let thinkingEndedAt: number | undefined;
     let final: ChatResponse | undefined;
     let pulled = false;
+    let imagesNotSent = 0;
     try {
       sse.send('waiting', { reason: upstream.lastSaidLoaded(model) ? 'queued' : 'loading', model });
       // `think` is a conversation setting but /api/chat's own field, not a model option. `false` and a level (to a
@@ -122,9 +139,11 @@ export class Answers {
       // `false` is accepted by every model (as Ollama does). Upstream.thinkFor decides.
       const { think: setting, ...options } = conversation.options;
       const think = upstream.thinkFor(model, setting);
+      const { images, notSent } = await this.imagesFor(owner, model, earlier);
+      imagesNotSent = notSent;
       const request = {
         model,
-        messages: chatHistory(conversation, earlier),
+        messages: chatHistory(conversation, earlier, images),
         stream: true as const,
         options,
         ...(think !== undefined && { think }),
@@ -169,6 +188,7 @@ export class Answers {
       }
       const stats = await this.stats(final, model, started, firstTokenAt);
       if (thinking) stats.thinkingMs = Math.round((thinkingEndedAt ?? performance.now()) - firstTokenAt!);
+      if (imagesNotSent) stats.imagesNotSent = imagesNotSent;
       const done = await store.updateMessage(owner, answer.id, {
         content,
         ...extras(),
@@ -255,6 +275,26 @@ export class Answers {
       });
       return undefined;
     }
+  }
+
+  /**
+   * The images of the conversation's questions, to send with them; none when the model cannot read images (the
+   * conversation's model was changed after they were attached: new images for it are refused with 400 before a
+   * turn starts). Those are counted, and the answer says how many were not sent rather than dropping them silently.
+   */
+  private async imagesFor(
+    owner: Owner,
+    model: string,
+    earlier: Message[],
+  ): Promise<{ images: Map<number, StoredImage[]>; notSent: number }> {
+    const withImages = earlier.filter((m) => m.images.length && m.content.trim());
+    if (!withImages.length) return { images: new Map(), notSent: 0 };
+    if ((await this.deps.upstream.readsImages(model)) === false) {
+      this.deps.log.info({ model }, 'earlier images not sent: the model cannot read images');
+      return { images: new Map(), notSent: withImages.reduce((n, m) => n + m.images.length, 0) };
+    }
+    const ids = withImages.map((m) => m.id);
+    return { images: await this.deps.store.imagesOf(owner, ids), notSent: 0 };
   }
 
   /** Pulls `model` into the llm-manager, relaying the summed progress; throws with the reason if it fails. */

@@ -7,6 +7,7 @@ import type { ChatContext } from './context.ts';
 import { errorStatus } from './errors.ts';
 import { answerRoutes } from './routes/answers.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { imageRoutes } from './routes/images.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelRoutes } from './routes/models.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -78,6 +79,7 @@ export async function buildChatApp(ctx: ChatContext, webDist: string): Promise<F
   metaRoutes(app, ctx);
   conversationRoutes(app, ctx);
   answerRoutes(app, ctx);
+  imageRoutes(app, ctx);
   modelRoutes(app, ctx);
   statusRoutes(app, ctx);
 

@@ -9,7 +9,7 @@ import type { StatusPoller } from './status/statusPoller.ts';
 import type { Upstream } from './upstream.ts';
 
 export type ChatContext = {
-  config: Pick<ChatConfig, 'defaultModel'>;
+  config: Pick<ChatConfig, 'defaultModel' | 'imageMaxMb'>;
   store: ChatStore;
   upstream: Upstream;
   answers: Answers;

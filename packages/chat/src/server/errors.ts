@@ -1,5 +1,6 @@
 // The chatbot API's typed errors and the one place that turns any error into a status and an `{"error"}` body
 // whose message a user can act on.
+import { MAX_IMAGES_PER_MESSAGE } from '../shared/images.ts';
 import { describeProblem } from './upstream.ts';
 
 /** The request is malformed or asks for something impossible (400). */
@@ -57,6 +58,11 @@ export class ConflictError extends Error {
   override name = 'ConflictError';
 }
 
+/** 413: what was sent is larger than the chatbot takes (an image over OWNCHAT_IMAGE_MAX_MB). */
+export class PayloadTooLargeError extends Error {
+  override name = 'PayloadTooLargeError';
+}
+
 /** The llm-manager could not do what was asked; `message` says why in words for the user. */
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
@@ -101,9 +107,16 @@ export function errorStatus(e: unknown, upstreamUrl: string): { status: number; 
   if (e instanceof TooManyRequestsError) return { status: 429, message };
   if (e instanceof NotFoundError) return { status: 404, message };
   if (e instanceof ConflictError) return { status: 409, message };
+  if (e instanceof PayloadTooLargeError) return { status: 413, message };
   if (e instanceof UpstreamError) return { status: e.status, message };
   const fastify = e as { statusCode?: number; code?: string; validation?: unknown };
   if (fastify.code && CSRF_CODES.has(fastify.code)) return { status: 403, message: CSRF_MESSAGE };
+  if (fastify.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return {
+      status: 413,
+      message: `the request is too large: a question may carry at most ${MAX_IMAGES_PER_MESSAGE} images, each within OWNCHAT_IMAGE_MAX_MB`,
+    };
+  }
   if (fastify.validation) return { status: 400, message: `invalid request: ${message}` };
   if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     return { status: fastify.statusCode, message };

@@ -121,6 +121,18 @@ export class Upstream {
     return known;
   }
 
+  /**
+   * Whether a model reads images (its `vision` capability, from /api/show, asked each time: only questions that
+   * involve images ask). undefined when the server cannot say (no such model: the answer then fails as it would).
+   */
+  async readsImages(model: string): Promise<boolean | undefined> {
+    try {
+      return ((await this.shared.show({ model })).capabilities ?? []).includes('vision');
+    } catch {
+      return undefined;
+    }
+  }
+
   /** What is loaded; `signal` bounds the wait (the status poller's timeout). */
   async ps(signal?: AbortSignal): Promise<RunningList> {
     const running = (await (signal ? this.client(signal) : this.shared).ps()).models;

@@ -2,6 +2,7 @@
 // The address (/c/12) names the open conversation, so reload and the back button keep it.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConversationSummary, InfoResponse, ModelsResponse, SessionInfo } from '../../src/api.ts';
+import { cannotReadImages } from '../../src/shared/images.ts';
 import { sameModel } from '../../src/shared/modelNames.ts';
 import { api } from './api.ts';
 import { AccountMenu } from './components/AccountMenu.tsx';
@@ -60,6 +61,9 @@ export function App({ session, onSignedOut }: { session: SessionInfo; onSignedOu
   const model = current?.model ?? state.draft.model;
   const entry = models?.models.find((m) => sameModel(m.name, model));
   const canThink = !!entry?.capabilities.includes('thinking');
+  // Until the models are listed, the attach button is not turned off for a model that may well read images.
+  const readsImages = !entry || entry.capabilities.includes('vision');
+  const earlierImages = state.messages.some((m) => m.images.length > 0);
   const open = chat.open;
 
   useEffect(() => {
@@ -208,11 +212,28 @@ export function App({ session, onSignedOut }: { session: SessionInfo; onSignedOu
           model={model}
           streaming={streaming}
           disabled={state.loading}
-          onSend={(t) => chat.ask(t)}
+          images={{ readsImages, maxBytes: info?.imageMaxBytes ?? 10_000_000 }}
+          onSend={(t, images) =>
+            chat.ask(
+              t,
+              undefined,
+              images.map((i) => i.base64),
+            )
+          }
           onStop={() => void stop()}
         />
         <p className="footnote muted">
-          Enter sends · Shift+Enter for a new line · Esc stops{info ? ` · llm-manager ${info.upstream}` : ''}
+          Enter sends · Shift+Enter for a new line · Esc stops
+          {readsImages ? (
+            ' · paste or drop images'
+          ) : (
+            <span className="no-images">
+              {' · '}
+              {cannotReadImages(model)}
+              {earlierImages ? ': the images earlier in this conversation are not sent to it' : ''}
+            </span>
+          )}
+          {info ? ` · llm-manager ${info.upstream}` : ''}
         </p>
       </main>
       <ModelsDialog

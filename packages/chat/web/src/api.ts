@@ -168,16 +168,20 @@ export async function streamEvents<E extends Record<string, unknown>>(
   }
 }
 
+/** Asks a question (or re-asks an edited one); `images` are base64, as Ollama's (a new question only). */
 export const askQuestion = (
   conversationId: number,
-  content: string,
-  edit: number | undefined,
+  question: { content: string; edit?: number; images?: string[] },
   handlers: Handlers<AnswerEvents>,
   signal?: AbortSignal,
 ) =>
   streamEvents<AnswerEvents>(
     `/api/conversations/${conversationId}/messages`,
-    edit === undefined ? { content } : { content, edit },
+    {
+      content: question.content,
+      ...(question.edit !== undefined && { edit: question.edit }),
+      ...(question.images?.length && { images: question.images }),
+    },
     handlers,
     signal,
   );

@@ -233,9 +233,12 @@ export function useChat(defaultModel: string, onChanged: () => void) {
   const runRef = useRef(run);
   runRef.current = run;
 
-  /** Asks a question (or re-asks an edited one); false when it could not even start (the page says why). */
+  /**
+   * Asks a question (or re-asks an edited one), with images (base64) for a new one; false when it could not even
+   * start (the page says why).
+   */
   const ask = useCallback(
-    async (content: string, edit?: number): Promise<boolean> => {
+    async (content: string, edit?: number, images: string[] = []): Promise<boolean> => {
       const s = stateRef.current;
       if (s.streaming || !content.trim()) return false;
       let conversation = s.conversation;
@@ -265,12 +268,14 @@ export function useChat(defaultModel: string, onChanged: () => void) {
           model: null,
           thinking: null,
           toolCalls: null,
+          // Its images show once the server has stored them (the start event, a moment later).
+          images: [],
           createdAt: now,
           updatedAt: now,
         };
         setState((x) => ({ ...x, messages: [...x.messages, pending] }));
       }
-      const started = await run(id, (h, signal) => askQuestion(id, content, edit, h, signal));
+      const started = await run(id, (h, signal) => askQuestion(id, { content, edit, images }, h, signal));
       setState((x) => ({ ...x, messages: x.messages.filter((m) => m.id !== Number.MAX_SAFE_INTEGER) }));
       return started;
     },

@@ -3,9 +3,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AnswerEvents, Conversation } from '../../api.ts';
 import type { TurnRefusal, TurnStart } from '../../db/chatStore.ts';
+import { cannotReadImages, MAX_IMAGES_PER_MESSAGE } from '../../shared/images.ts';
 import type { ChatContext } from '../context.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.ts';
 import { followAnswer } from '../follow.ts';
+import { base64Length, decodeImages, questionBodyLimit } from '../images.ts';
 import { SseStream } from '../sse.ts';
 import { getConversation } from './conversations.ts';
 
@@ -69,10 +71,13 @@ async function idleConversation(ctx: ChatContext, req: FastifyRequest, id: numbe
 }
 
 export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
-  app.post<{ Params: { id: number }; Body: { content: string; edit?: number } }>(
+  const imageMaxBytes = ctx.config.imageMaxMb * 1_000_000;
+  app.post<{ Params: { id: number }; Body: { content: string; edit?: number; images?: string[] } }>(
     '/api/conversations/:id/messages',
     {
       config: { access: 'user' },
+      // Room for a question's images (base64); the images are held to their own limit, each by name, below.
+      bodyLimit: questionBodyLimit(imageMaxBytes),
       schema: {
         params,
         body: {
@@ -82,6 +87,13 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
           properties: {
             content: { type: 'string', maxLength: 1_000_000 },
             edit: { type: 'integer', minimum: 1 },
+            // Ollama's `images`: base64 bytes of PNG, JPEG or WebP (shared/images.ts), for a model that reads them.
+            images: {
+              type: 'array',
+              maxItems: MAX_IMAGES_PER_MESSAGE,
+              // Longer than the limit on purpose: an image over it is refused with its size (413), not "invalid".
+              items: { type: 'string', maxLength: base64Length(imageMaxBytes) * 2 },
+            },
           },
         },
       },
@@ -89,13 +101,28 @@ export function answerRoutes(app: FastifyInstance, ctx: ChatContext): void {
     async (req, reply) => {
       const { content, edit } = req.body;
       if (!content.trim()) throw new BadRequestError('the message is empty: type a question first');
+      const images = decodeImages(req.body.images ?? [], imageMaxBytes);
+      if (images.length && edit !== undefined) {
+        throw new BadRequestError(
+          'an edited question keeps the images it had and takes no new ones: send new images with a new question',
+        );
+      }
+      if (images.length) {
+        // Refused before the answer counts against the user's rate limit.
+        const { model } = await getConversation(ctx, req, req.params.id);
+        if ((await ctx.upstream.readsImages(model)) === false) {
+          throw new BadRequestError(
+            `${cannotReadImages(model)}: choose a model that can (its capabilities list vision), or send the question without images`,
+          );
+        }
+      }
       await idleConversation(ctx, req, req.params.id);
       const title = titleFrom(content);
       // Editing a question: it takes the new text and everything after it goes.
       const start: TurnStart =
         edit !== undefined
           ? { kind: 'edit', question: edit, content, title }
-          : { kind: 'ask', content, title };
+          : { kind: 'ask', content, title, images };
       await answerTurn(ctx, req, reply, req.params.id, start);
     },
   );

@@ -13,6 +13,7 @@ export function metaRoutes(app: FastifyInstance, ctx: ChatContext): void {
       version: CHAT_VERSION,
       defaultModel: ctx.config.defaultModel,
       upstream: ctx.upstream.url,
+      imageMaxBytes: ctx.config.imageMaxMb * 1_000_000,
     }),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -2,7 +2,8 @@
 // waiting for; then its speed, time to first token and where it ran, with Copy and Regenerate; if it was cut off,
 // the reason and Retry).
 import { useEffect, useState } from 'react';
-import type { Message } from '../../../src/api.ts';
+import { imageUrl, type Message } from '../../../src/api.ts';
+import { cannotReadImages } from '../../../src/shared/images.ts';
 import { formatDuration, formatMs } from '../format.ts';
 import type { Streaming } from '../useChat.ts';
 import { CopyButton } from './CopyButton.tsx';
@@ -129,6 +130,15 @@ export function MessageView({
           </form>
         ) : (
           <>
+            {m.images.length > 0 && (
+              <div className="message-images">
+                {m.images.map((img, i) => (
+                  <a key={img.id} href={imageUrl(img.id)} target="_blank" rel="noreferrer">
+                    <img src={imageUrl(img.id)} alt={`Attachment ${i + 1} of your message`} loading="lazy" />
+                  </a>
+                ))}
+              </div>
+            )}
             <div className="bubble">{m.content}</div>
             <div className="actions">
               <button type="button" className="ghost small" disabled={busy} onClick={() => setEditing(true)}>
@@ -156,6 +166,13 @@ export function MessageView({
         )
       )}
       <ToolCallsView m={m} />
+      {!!m.stats?.imagesNotSent && (
+        <p className="marker">
+          {m.stats.imagesNotSent === 1 ? 'The image' : `The ${m.stats.imagesNotSent} images`} earlier in this
+          conversation {m.stats.imagesNotSent === 1 ? 'was' : 'were'} not sent:{' '}
+          {cannotReadImages(m.model ?? 'this model')}.
+        </p>
+      )}
       {m.status === 'stopped' && (
         <p className="marker">Stopped{m.content ? ' here' : ' before the answer began'}.</p>
       )}
