@@ -1,0 +1,65 @@
+// WebP decoding for the projector (webp.ts): libwebp's WebAssembly decoder on a worker thread, its pixels written
+// as the binary PPM that stb_image reads. Images are encoded by the testkit with libwebp's encoder.
+import { webpImage } from '@ownchat/testkit';
+import { describe, expect, it } from 'vitest';
+import { isWebp, MAX_WEBP_PIXELS, WebpError, webpSize, webpToPpm } from './webp.ts';
+
+/** A PPM's size and its RGB bytes. */
+function readPpm(ppm: Uint8Array): { width: number; height: number; rgb: Uint8Array } {
+  const header = /^P6\n(\d+) (\d+)\n255\n/.exec(Buffer.from(ppm.subarray(0, 32)).toString('latin1'));
+  if (!header) throw new Error('not a binary PPM');
+  const width = Number(header[1]);
+  const height = Number(header[2]);
+  return { width, height, rgb: ppm.subarray(header[0].length) };
+}
+
+const drawn = (x: number, y: number) => [x * 20, y * 30, (x * y) % 256, x < 3 ? 0 : 255] as const;
+
+describe('webpToPpm', () => {
+  it('decodes a lossless WebP to exactly its RGB pixels, alpha dropped (transparent pixels keep their colour)', async () => {
+    const webp = await webpImage(7, 5, drawn, { lossless: true });
+    expect(isWebp(webp)).toBe(true);
+    expect(webpSize(webp)).toEqual({ width: 7, height: 5 });
+    const { width, height, rgb } = readPpm(await webpToPpm(webp));
+    expect([width, height]).toEqual([7, 5]);
+    const expected: number[] = [];
+    for (let y = 0; y < 5; y++) for (let x = 0; x < 7; x++) expected.push(...drawn(x, y).slice(0, 3));
+    expect([...rgb]).toEqual(expected);
+  });
+
+  it('decodes a lossy WebP to pixels near the drawn ones', async () => {
+    const grey = () => [128, 128, 128] as const;
+    const webp = await webpImage(32, 16, grey, { quality: 90 });
+    expect(webpSize(webp)).toEqual({ width: 32, height: 16 });
+    const { width, height, rgb } = readPpm(await webpToPpm(webp));
+    expect([width, height]).toEqual([32, 16]);
+    expect(rgb.length).toBe(32 * 16 * 3);
+    for (const v of rgb) expect(Math.abs(v - 128)).toBeLessThanOrEqual(4);
+  });
+
+  it('several at once, each answered with its own pixels', async () => {
+    const colours = [0, 80, 160, 240];
+    const ppms = await Promise.all(
+      colours.map(async (c) => webpToPpm(await webpImage(3, 3, () => [c, c, c], { lossless: true }))),
+    );
+    expect(ppms.map((p) => readPpm(p).rgb[0])).toEqual(colours);
+  });
+
+  it('refuses a corrupt WebP (cut short) with a WebpError, and decodes the next one', async () => {
+    const webp = await webpImage(40, 30, drawn, { quality: 50 });
+    const cut = webp.subarray(0, webp.length - 40);
+    await expect(webpToPpm(cut)).rejects.toThrow(WebpError);
+    await expect(webpToPpm(cut)).rejects.toThrow(/could not be decoded/);
+    expect(readPpm(await webpToPpm(webp)).width).toBe(40);
+  });
+
+  it('refuses a WebP that claims a huge canvas before decoding it', async () => {
+    const webp = await webpImage(8, 8, drawn, { lossless: true });
+    // VP8L keeps width-1 and height-1 in 14 bits each after its signature byte: claim 16384×16384.
+    const huge = Buffer.from(webp);
+    huge.writeUInt32LE(0x3fff | (0x3fff << 14) | (huge.readUInt32LE(21) & 0xf0000000), 21);
+    expect(webpSize(huge)).toEqual({ width: 16384, height: 16384 });
+    expect(16384 * 16384).toBeGreaterThan(MAX_WEBP_PIXELS);
+    await expect(webpToPpm(huge)).rejects.toThrow(/is 16384×16384 pixels, more than the 50 million/);
+  });
+});
