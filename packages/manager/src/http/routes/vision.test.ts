@@ -69,8 +69,14 @@ describe('a model created with a projector', () => {
     const info = (seer as unknown as { projector_info: Record<string, unknown> }).projector_info;
     expect(info['general.architecture']).toBe('clip');
     expect(info['clip.projector_type']).toBe('mlp');
+    // The modelfile names the projector's blob as a second FROM after the model's, as Ollama's does.
+    const froms = [...seer.modelfile.matchAll(/^FROM (.*)$/gm)].map((m) => m[1]);
+    const blob = async (file: string) =>
+      path.join(server.modelsDir, 'blobs', (await sha256File(file)).replace(':', '-'));
+    expect(froms).toEqual([await blob(setup.files.text!), await blob(projector.path)]);
     const text = await client().show({ model: 'text' });
     expect(text.capabilities).not.toContain('vision');
+    expect([...text.modelfile.matchAll(/^FROM /gm)]).toHaveLength(1);
     expect((text as unknown as { projector_info?: unknown }).projector_info).toBeUndefined();
   });
 
