@@ -53,6 +53,20 @@ describe('webpToPpm', () => {
     expect(readPpm(await webpToPpm(webp)).width).toBe(40);
   });
 
+  it('refuses an animated WebP (libwebp decodes still images), as a WebpError', async () => {
+    // Two 4×4 lossless frames, red then blue: made by Debian's webp 1.2.4 as
+    // `img2webp -lossless red.png -d 100 blue.png -o anim.webp` (140 bytes).
+    const animated = Buffer.from(
+      'UklGRoQAAABXRUJQVlA4WAoAAAACAAAAAwAAAwAAQU5JTQYAAAD/////AABBTk1GKAAAAAAAAAAAAAMAAAMAAGQAAAJWUDhMDwAAAC8DwAAABxD9j/4HIqL/AQBBTk1GKAAAAAAAAAAAAAMAAAMAAGQAAABWUDhMDwAAAC8DwAAABxDR//4HIqL/AQA=',
+      'base64',
+    );
+    expect(isWebp(animated)).toBe(true);
+    expect(webpSize(animated)).toEqual({ width: 4, height: 4 });
+    await expect(webpToPpm(animated)).rejects.toThrow(
+      /could not be decoded \(corrupt, cut short, or animated\)/,
+    );
+  });
+
   it('refuses a WebP that claims a huge canvas before decoding it', async () => {
     const webp = await webpImage(8, 8, drawn, { lossless: true });
     // VP8L keeps width-1 and height-1 in 14 bits each after its signature byte: claim 16384×16384.

@@ -86,10 +86,10 @@ function startWorker(): NonNullable<typeof worker> {
   const codec = require.resolve('@jsquash/webp/codec/dec/webp_dec.js');
   const thread = new Worker(WORKER_SOURCE, {
     eval: true,
+    // Plain JavaScript: none of this process's loaders (tsx, from source) are needed there.
+    execArgv: [],
     workerData: { glue: pathToFileURL(codec).href, wasm: codec.replace(/\.js$/, '.wasm') },
   });
-  // An idle decoder does not keep the runner alive.
-  thread.unref();
   const started = { thread, pending: new Map<number, Pending>() };
   const failAll = (e: Error) => {
     if (worker === started) worker = undefined;
@@ -99,11 +99,15 @@ function startWorker(): NonNullable<typeof worker> {
   thread.on('message', (m: { id: number; ppm?: Uint8Array; error?: string }) => {
     const p = started.pending.get(m.id);
     started.pending.delete(m.id);
+    if (started.pending.size === 0) thread.unref();
     if (m.ppm) p?.resolve(m.ppm);
     else p?.reject(new WebpError(m.error ?? 'unknown failure'));
   });
   thread.on('error', (e) => failAll(e));
   thread.on('exit', () => failAll(new Error('the WebP decoder stopped')));
+  // An idle decoder does not keep the process alive (unref'd after the listeners, which would hold it again);
+  // one decoding does.
+  thread.unref();
   return started;
 }
 
@@ -125,6 +129,7 @@ export function webpToPpm(bytes: Uint8Array): Promise<Uint8Array> {
   const { thread, pending } = worker;
   const id = nextId++;
   return new Promise<Uint8Array>((resolve, reject) => {
+    if (pending.size === 0) thread.ref();
     pending.set(id, { resolve, reject });
     thread.postMessage({ id, bytes });
   });
