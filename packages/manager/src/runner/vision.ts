@@ -149,7 +149,13 @@ async function tokenizeWithImages(
   const { handle, chunks } = await vision.mtmd
     .tokenize(text, images)
     .catch((e: Error & { badImage?: number }) => {
-      throw e.badImage !== undefined || /image places/.test(e.message) ? new RequestError(e.message) : e;
+      // The addon's own wording lists stb_image's formats; WebP is read too (decoded before, readableImage).
+      if (e.badImage !== undefined) {
+        throw new RequestError(
+          `image ${e.badImage + 1} is not an image this server can read: send PNG, JPEG, WebP, GIF or BMP`,
+        );
+      }
+      throw /image places/.test(e.message) ? new RequestError(e.message) : e;
     });
   const tokens: Token[] = [];
   const spans: ImageSpan[] = [];

@@ -286,7 +286,9 @@ describe('images refused with 400', () => {
         messages: [{ role: 'user', content: 'Hi', images: [cut] }],
       });
       expect(r.status).toBe(400);
-      expect(((await r.json()) as { error: string }).error).toMatch(/image 1 is not an image/);
+      expect(((await r.json()) as { error: string }).error).toMatch(
+        /image 1 is not an image this server can read: send PNG, JPEG, WebP, GIF or BMP/,
+      );
     }
     expect((await ask([gradient])).message.content.length).toBeGreaterThan(0);
   });
