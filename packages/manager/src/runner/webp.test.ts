@@ -1,5 +1,7 @@
 // WebP decoding for the projector (webp.ts): libwebp's WebAssembly decoder on a worker thread, its pixels written
 // as the binary PPM that stb_image reads. Images are encoded by the testkit with libwebp's encoder.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { webpImage } from '@ownchat/testkit';
 import { describe, expect, it } from 'vitest';
 import { isWebp, MAX_WEBP_PIXELS, WebpError, webpSize, webpToPpm } from './webp.ts';
@@ -66,6 +68,22 @@ describe('webpToPpm', () => {
       /could not be decoded \(corrupt, cut short, or animated\)/,
     );
   });
+
+  it('a process with an idle decoder ends by itself, and one waiting for a decode does not end early', async () => {
+    const webp = (await webpImage(5, 5, drawn, { lossless: true })).toString('base64');
+    // Nothing else keeps this script alive: it prints the decoded size only if the worker held the process.
+    const script = `
+      const { webpToPpm } = await import(${JSON.stringify(new URL('./webp.ts', import.meta.url).href)});
+      const ppm = await webpToPpm(Buffer.from(${JSON.stringify(webp)}, 'base64'));
+      console.log(ppm.length);`;
+    const run = promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { timeout: 60_000 },
+    );
+    const { stdout } = await run;
+    expect(stdout.trim()).toBe(String('P6\n5 5\n255\n'.length + 5 * 5 * 3));
+  }, 70_000);
 
   it('refuses a WebP that claims a huge canvas before decoding it', async () => {
     const webp = await webpImage(8, 8, drawn, { lossless: true });
