@@ -47,6 +47,18 @@ describe('webpToPpm', () => {
     expect(ppms.map((p) => readPpm(p).rgb[0])).toEqual(colours);
   });
 
+  it('decodes a 4000×3000 photo-sized WebP, then more images (the worker it grew is replaced)', async () => {
+    const flat = await webpImage(4000, 3000, () => [10, 200, 30], { lossless: true });
+    const big = readPpm(await webpToPpm(flat));
+    expect([big.width, big.height, big.rgb.at(-2)]).toEqual([4000, 3000, 200]);
+    const [again, small] = await Promise.all([
+      webpToPpm(flat),
+      webpToPpm(await webpImage(2, 2, () => [7, 7, 7], { lossless: true })),
+    ]);
+    expect(readPpm(again).rgb.length).toBe(4000 * 3000 * 3);
+    expect([...readPpm(small).rgb]).toEqual(new Array(12).fill(7));
+  }, 60_000);
+
   it('refuses a corrupt WebP (cut short) with a WebpError, and decodes the next one', async () => {
     const webp = await webpImage(40, 30, drawn, { quality: 50 });
     const cut = webp.subarray(0, webp.length - 40);

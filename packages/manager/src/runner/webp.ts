@@ -43,9 +43,9 @@ export function webpSize(bytes: Uint8Array): { width: number; height: number } |
 
 // Plain JavaScript evaluated by the worker (no TypeScript loader needed): libwebp's Emscripten module, given its
 // wasm bytes (its own loader would fetch them, which Node.js cannot do for a file), decodes to RGBA; the reply is
-// the PPM, its buffer handed over rather than copied. A file libwebp refuses is answered and the worker goes on;
-// after a thrown failure it stops, since a WebAssembly module that aborted (a memory limit) is not used again,
-// and the next image starts a fresh worker.
+// the PPM, its buffer handed over rather than copied. A file libwebp refuses is answered (the request's fault) and
+// the worker goes on; a thrown failure (the decoder not loading, or aborting at its memory limit) is the server's,
+// and the worker stops, since an aborted WebAssembly module is not used again: the next image starts a fresh one.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { readFileSync } = require('node:fs');
@@ -70,11 +70,14 @@ parentPort.on('message', async ({ id, bytes }) => {
     }
     parentPort.postMessage({ id, ppm }, [ppm.buffer]);
   } catch (e) {
-    parentPort.postMessage({ id, error: String((e && e.message) || e) });
+    parentPort.postMessage({ id, failure: String((e && e.message) || e) });
     process.exit(1);
   }
 });
 `;
+
+/** A decoded image this big (about 10 megapixels) leaves the worker's memory grown by several times it. */
+const LARGE_IMAGE_BYTES = 32 * 1024 * 1024;
 
 type Pending = { resolve: (ppm: Uint8Array) => void; reject: (e: Error) => void };
 
@@ -96,12 +99,20 @@ function startWorker(): NonNullable<typeof worker> {
     for (const p of started.pending.values()) p.reject(e);
     started.pending.clear();
   };
-  thread.on('message', (m: { id: number; ppm?: Uint8Array; error?: string }) => {
+  thread.on('message', (m: { id: number; ppm?: Uint8Array; error?: string; failure?: string }) => {
     const p = started.pending.get(m.id);
     started.pending.delete(m.id);
-    if (started.pending.size === 0) thread.unref();
+    if (started.pending.size === 0) {
+      thread.unref();
+      // WebAssembly memory only grows: after a large image the idle worker goes, and its memory with it.
+      if ((m.ppm?.length ?? 0) > LARGE_IMAGE_BYTES) {
+        if (worker === started) worker = undefined;
+        void thread.terminate();
+      }
+    }
     if (m.ppm) p?.resolve(m.ppm);
-    else p?.reject(new WebpError(m.error ?? 'unknown failure'));
+    else if (m.error) p?.reject(new WebpError(m.error));
+    else p?.reject(new Error(`the WebP decoder failed: ${m.failure}`));
   });
   thread.on('error', (e) => failAll(e));
   thread.on('exit', () => failAll(new Error('the WebP decoder stopped')));
