@@ -107,6 +107,68 @@ describe('ownchat create', () => {
     expect(empty.stderr).toMatch(/FROM \.\/empty is a folder without \.gguf files/);
   });
 
+  it("builds a vision model FROM two files, a model and its projector, as Ollama's parser merges FROM lines", async () => {
+    await fs.mkdir(path.join(dir, 'two'));
+    const model = await writeRandomModel(path.join(dir, 'two', 'language.gguf'), { seed: 5 });
+    const mmproj = await writeProjector(path.join(dir, 'weights', 'projector.gguf'));
+    await modelfile(
+      'Twofile',
+      'FROM ./two/language.gguf\nFROM ./weights/projector.gguf\nSYSTEM Look closely.\n',
+    );
+    const r = await cli('create', 'seer2', '-f', 'Twofile');
+    expect(r.stderr).toMatch(/success\n$/);
+    expect(r.code).toBe(0);
+    const client = ollamaClient(server.url);
+    const show = await client.show({ model: 'seer2' });
+    expect(show.capabilities).toContain('vision');
+    expect(show.system).toBe('Look closely.');
+    // `ownchat show --modelfile` names both blobs as FROM lines, so they build the same model again (its FROM
+    // lines alone: the TEMPLATE it prints for this GGUF is the file's Jinja template, which TEMPLATE does not take).
+    const blob = async (file: string) =>
+      path.join(server.modelsDir, 'blobs', (await sha256File(file)).replace(':', '-'));
+    const printed = await cli('show', 'seer2', '--modelfile');
+    expect(printed.code).toBe(0);
+    expect([...printed.stdout.matchAll(/^FROM (.+)$/gm)].map((m) => m[1])).toEqual([
+      await blob(model.path),
+      await blob(mmproj.path),
+    ]);
+    await modelfile(
+      'Copied',
+      printed.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('FROM '))
+        .join('\n'),
+    );
+    const copied = await cli('create', 'seer3', '-f', 'Copied');
+    expect(copied.stderr).toMatch(/success\n$/);
+    expect(copied.code).toBe(0);
+    const copy = await client.show({ model: 'seer3' });
+    expect(copy.capabilities).toContain('vision');
+    expect(copy.modelfile.split('\n').filter((l) => l.startsWith('FROM '))).toEqual(
+      show.modelfile.split('\n').filter((l) => l.startsWith('FROM ')),
+    );
+  });
+
+  it('refuses FROM a model beside FROM a file, and two different files of one name, naming the lines', async () => {
+    await modelfile('Mixed', 'FROM ./weights/det.gguf\nFROM mine\n');
+    const mixed = await cli('create', 'mixed', '-f', 'Mixed');
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.stderr).toMatch(
+      /Mixed:2: FROM mine names a model, and FROM \.\/weights\/det\.gguf \(line 1\) a file: build on one model, or on GGUF files/,
+    );
+    await fs.mkdir(path.join(dir, 'other'));
+    await writeRandomModel(path.join(dir, 'other', 'det.gguf'), { seed: 9 });
+    await modelfile('Clash', 'FROM ./weights/det.gguf\nFROM ./other/det.gguf\n');
+    const clash = await cli('create', 'clash', '-f', 'Clash');
+    expect(clash.code).not.toBe(0);
+    expect(clash.stderr).toMatch(
+      /Clash:2: two different files named det\.gguf \(FROM lines 1 and 2\): rename one/,
+    );
+    const models = await ollamaClient(server.url).list();
+    expect(models.models.map((m) => m.name)).not.toContain('mixed:latest');
+    expect(models.models.map((m) => m.name)).not.toContain('clash:latest');
+  });
+
   it('builds a model FROM an existing model, sharing its weights', async () => {
     await modelfile('FromModel', 'FROM mine\nSYSTEM Be kind.\nPARAMETER seed 7\n');
     const r = await cli('create', 'kind', '-f', 'FromModel');

@@ -1,7 +1,8 @@
 // `ownchat create NAME -f Modelfile`: builds a model as `ollama create` does. FROM a GGUF file: the file is
 // hashed, uploaded once as a blob (POST /api/blobs/sha256:…, skipped when the server has it), and named in
-// /api/create's `files`; FROM a model: /api/create's `from`. TEMPLATE, SYSTEM, PARAMETER, MESSAGE and LICENSE go
-// along as the request's fields; DRAFT's GGUF is uploaded the same way and named in `draft_files`.
+// /api/create's `files` (several FROM files all go there: a model and its projector); FROM a model:
+// /api/create's `from`. TEMPLATE, SYSTEM, PARAMETER, MESSAGE and LICENSE go along as the request's fields; DRAFT's
+// GGUF is uploaded the same way and named in `draft_files`.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -67,8 +68,9 @@ async function create(conn: Connection, model: string, opts: { file: string }): 
 }
 
 /**
- * FROM as /api/create wants it: `files` for a GGUF on this machine, or a folder's GGUFs (uploaded first), `from`
- * for a model.
+ * FROM as /api/create wants it: `files` for GGUFs on this machine (a file, or a folder's GGUFs; uploaded first),
+ * `from` for a model. Several FROM lines are several files, merged into one `files` as Ollama's parser merges
+ * them (a model GGUF and its projector: the server tells them apart by content).
  */
 async function baseOf(
   modelfile: Modelfile,
@@ -76,7 +78,55 @@ async function baseOf(
   conn: Connection,
   show: (e: PullEvent) => void,
 ): Promise<{ from?: string; files?: Record<string, string> }> {
-  const { value, line } = modelfile.from;
+  // Every FROM is checked before anything is uploaded.
+  let model: Modelfile['from'][number] | undefined;
+  let firstFile: Modelfile['from'][number] | undefined;
+  const local: { from: Modelfile['from'][number]; found: [name: string, file: string][] }[] = [];
+  for (const from of modelfile.from) {
+    const found = await localFiles(from, modelfilePath);
+    // Ollama lets a later FROM model replace an earlier one and drops the files beside it; saying so is clearer.
+    const other = model ?? (found ? undefined : firstFile);
+    if (other) {
+      throw new ModelfileError(
+        modelfilePath,
+        from.line,
+        `FROM ${from.value} names ${found ? 'a file' : 'a model'}, and FROM ${other.value} (line ${other.line}) ${model ? 'a model' : 'a file'}: build on one model, or on GGUF files (a model and its projector)`,
+      );
+    }
+    if (!found) model = from;
+    else {
+      firstFile ??= from;
+      local.push({ from, found });
+    }
+  }
+  if (model) return { from: model.value };
+  const files: Record<string, { digest: string; line: number }> = {};
+  for (const { from, found } of local) {
+    for (const [name, file] of found) {
+      const digest = await uploadGguf(conn, file, show);
+      const taken = files[name];
+      if (taken && taken.digest !== digest) {
+        throw new ModelfileError(
+          modelfilePath,
+          from.line,
+          `two different files named ${name} (FROM lines ${taken.line} and ${from.line}): rename one`,
+        );
+      }
+      files[name] = { digest, line: from.line };
+    }
+  }
+  return { files: Object.fromEntries(Object.entries(files).map(([name, f]) => [name, f.digest])) };
+}
+
+/**
+ * The GGUF files one FROM names on this machine, each with the name /api/create's `files` gives it: the file
+ * itself, or a folder's GGUFs, as Ollama takes a folder. Undefined when it names no file (then it is a model).
+ */
+async function localFiles(
+  from: Modelfile['from'][number],
+  modelfilePath: string,
+): Promise<[name: string, file: string][] | undefined> {
+  const { value, line } = from;
   const expanded = value.startsWith('~/') ? path.join(os.homedir(), value.slice(2)) : value;
   const file = path.resolve(path.dirname(modelfilePath), expanded);
   const stat = await fs.stat(file).catch(() => undefined);
@@ -89,25 +139,19 @@ async function baseOf(
         `FROM ${value}: no such file (a relative path is read from the Modelfile's folder)`,
       );
     }
-    return { from: value };
+    return undefined;
   }
   if (stat.isFile()) {
+    // The server takes names ending in .gguf; a blob path (`ownchat show --modelfile` prints those) has none, and
+    // keeping its own name keeps a model and its projector apart.
     const name = path.basename(file);
-    return { files: { [name.toLowerCase().endsWith('.gguf') ? name : 'model.gguf']: await upload(file) } };
+    return [[name.toLowerCase().endsWith('.gguf') ? name : `${name}.gguf`, file]];
   }
-  // A folder, as Ollama takes one: its GGUF files (a model and, for images, its projector), which the server
-  // tells apart by their content.
   const ggufs = (await fs.readdir(file)).filter((f) => f.toLowerCase().endsWith('.gguf')).sort();
   if (ggufs.length === 0) {
     throw new ModelfileError(modelfilePath, line, `FROM ${value} is a folder without .gguf files`);
   }
-  const files: Record<string, string> = {};
-  for (const name of ggufs) files[name] = await upload(path.join(file, name));
-  return { files };
-
-  function upload(gguf: string): Promise<string> {
-    return uploadGguf(conn, gguf, show);
-  }
+  return ggufs.map((name) => [name, path.join(file, name)]);
 }
 
 /** Uploads a GGUF unless the server has it already; its digest, for /api/create's files and draft_files. */

@@ -33,8 +33,10 @@ export async function draftFilesOf(
   const target = localPath(value, modelfilePath);
   const stat = await fs.stat(target).catch(() => undefined);
   if (!stat) fail(`DRAFT ${value}: no such file (a relative path is read from the Modelfile's folder)`);
-  if (await samePath(target, localPath(modelfile.from.value, modelfilePath))) {
-    fail(`DRAFT must not reference the same local path as FROM: ${target}`);
+  for (const from of modelfile.from) {
+    if (await samePath(target, localPath(from.value, modelfilePath))) {
+      fail(`DRAFT must not reference the same local path as FROM: ${target}`);
+    }
   }
   const ggufs = stat!.isFile()
     ? [target]

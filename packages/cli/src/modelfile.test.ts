@@ -23,7 +23,7 @@ describe('parseModelfile', () => {
       ].join('\n'),
     );
     expect(m).toEqual({
-      from: { value: './models/det.gguf', line: 2 },
+      from: [{ value: './models/det.gguf', line: 2 }],
       template: '{{ .Prompt }}',
       system: 'You are terse.',
       license: ['MIT'],
@@ -51,7 +51,7 @@ describe('parseModelfile', () => {
         'lines"',
       ].join('\r\n'),
     );
-    expect(m.from).toEqual({ value: 'qwen2.5:0.5b', line: 1 });
+    expect(m.from).toEqual([{ value: 'qwen2.5:0.5b', line: 1 }]);
     expect(m.template).toBe(
       '{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>',
     );
@@ -70,6 +70,14 @@ describe('parseModelfile', () => {
     const m = parseModelfile('FROM foo\nrenderer a\nParser "b"\nRENDERER qwen3-coder\nPARSER qwen3-coder');
     expect([m.renderer, m.parser]).toEqual(['qwen3-coder', 'qwen3-coder']);
     expect(parseModelfile('FROM foo')).not.toHaveProperty('renderer');
+  });
+
+  it("keeps every FROM line in order, as Ollama's parser does (a model GGUF and its projector)", () => {
+    const m = parseModelfile('FROM ./model.gguf\n# its projector\nfrom "./mmproj.gguf"\nSYSTEM Look.');
+    expect(m.from).toEqual([
+      { value: './model.gguf', line: 1 },
+      { value: './mmproj.gguf', line: 3 },
+    ]);
   });
 
   const mistakes: [string, string, number, RegExp][] = [
@@ -92,7 +100,6 @@ describe('parseModelfile', () => {
     ],
     ['FROM without a value', '# x\nFROM', 2, /FROM needs a value/],
     ['RENDERER without a value', 'FROM base\nRENDERER', 2, /RENDERER needs a value/],
-    ['a second FROM', 'FROM a\nFROM b', 2, /a second FROM \(the first is on line 1\)/],
     ['an unclosed """', 'FROM base\nSYSTEM """never\nclosed', 2, /the """ opened here is never closed/],
     ['an instruction ownchat cannot build', 'FROM base\nADAPTER ./lora.gguf', 2, /ADAPTER is not supported/],
   ];

@@ -1,5 +1,6 @@
 // Ollama's Modelfile, read into what POST /api/create takes. One instruction per line (case-insensitive):
 //   FROM <GGUF file or model>      TEMPLATE <text>      SYSTEM <text>      LICENSE <text>
+//   (FROM again for more files, as Ollama takes them: FROM ./model.gguf and FROM ./mmproj.gguf make a vision model)
 //   PARAMETER <name> <value>       MESSAGE <system|user|assistant> <text>
 //   RENDERER <name>                PARSER <name>        (a built-in prompt renderer and output parser, by the
 //                                                        names Ollama's registry uses: qwen3-coder, harmony, …)
@@ -12,7 +13,8 @@ import { CliError } from './errors.ts';
 export type ModelfileMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
 export type Modelfile = {
-  from: { value: string; line: number };
+  /** Each FROM line, in order (one or more). */
+  from: { value: string; line: number }[];
   template?: string;
   system?: string;
   /** The built-in renderer and parser; the server checks that it has them (Ollama's parser.go leaves that to it). */
@@ -54,7 +56,8 @@ const ROLES = new Set(['system', 'user', 'assistant']);
 
 export function parseModelfile(text: string, file = 'Modelfile'): Modelfile {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const out: Omit<Modelfile, 'from'> & { from?: Modelfile['from'] } = {
+  const out: Modelfile = {
+    from: [],
     license: [],
     parameters: {},
     messages: [],
@@ -109,10 +112,9 @@ export function parseModelfile(text: string, file = 'Modelfile'): Modelfile {
     }
 
     switch (instruction) {
+      // Several FROM lines are several files (ownchat create checks what each names), as in Ollama's parser.
       case 'from':
-        if (out.from)
-          fail(`a second FROM (the first is on line ${out.from.line}): a model builds on one base`);
-        out.from = { value, line: lineNo };
+        out.from.push({ value, line: lineNo });
         break;
       case 'template':
         out.template = value;
@@ -152,14 +154,14 @@ export function parseModelfile(text: string, file = 'Modelfile'): Modelfile {
       }
     }
   }
-  if (!out.from) {
+  if (!out.from.length) {
     throw new ModelfileError(
       file,
       0,
       'no FROM line: say what to build on, e.g. FROM ./model.gguf or FROM qwen2.5:0.5b',
     );
   }
-  return out as Modelfile;
+  return out;
 }
 
 /** A PARAMETER value typed as the option is (Ollama's api.FormatParams); `fail` reports a wrong one. */

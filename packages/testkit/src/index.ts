@@ -122,3 +122,4 @@ export {
   WEATHER_FINAL,
 } from './toolModels.ts';
 export { startOwnchatUp, type UpProcess } from './upProcess.ts';
+export { type Rgba, webpImage } from './webp.ts';

@@ -8,10 +8,11 @@ import { requestImages, withImagePlaces } from './images.ts';
 const png = pngImage(2, 2, () => [1, 2, 3]).toString('base64');
 const jpegStart = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]).toString('base64');
 const webp = Buffer.from('RIFF\x10\0\0\0WEBPVP8 ', 'latin1').toString('base64');
+const riffWave = Buffer.from('RIFF\x10\0\0\0WAVEfmt ', 'latin1').toString('base64');
 
 describe('requestImages', () => {
-  it('takes base64 PNG and JPEG (line breaks in the base64 too), and nothing for no images', () => {
-    expect(requestImages([png, jpegStart], 'images')).toEqual([png, jpegStart]);
+  it('takes base64 PNG, JPEG and WebP (line breaks in the base64 too), and nothing for no images', () => {
+    expect(requestImages([png, jpegStart, webp], 'images')).toEqual([png, jpegStart, webp]);
     expect(requestImages([`${png.slice(0, 8)}\n${png.slice(8)}`], 'images')).toEqual([png]);
     expect(requestImages(undefined, 'images')).toEqual([]);
     expect(requestImages(null, 'images')).toEqual([]);
@@ -22,7 +23,7 @@ describe('requestImages', () => {
     ['a number', [3], /images\[0\] must be a base64-encoded image/],
     ['a data URL', [`data:image/png;base64,${png}`], /images\[0\] is not base64.*without a data: URL/],
     ['base64 of text', [Buffer.from('hello there').toString('base64')], /images\[0\] is not an image/],
-    ['WebP', [webp], /images\[0\] is a WebP image/],
+    ['a RIFF file that is not WebP', [riffWave], /images\[0\] is not an image.*PNG, JPEG, WebP, GIF or BMP/],
     ['cut base64', [png.slice(0, 10)], /images\[0\] is not base64/],
   ])('refuses %s with a 400 naming the image', (_, value, message) => {
     const run = () => requestImages(value, 'images');

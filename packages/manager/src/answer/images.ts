@@ -4,8 +4,9 @@
 // image's embeddings.
 import { BadRequestError } from '../errors.ts';
 import { IMAGE_MARKER } from '../runner/protocol.ts';
+import { isWebp } from '../runner/webp.ts';
 
-/** Formats the engine decodes (stb_image), by their first bytes. */
+/** Formats the engine decodes (stb_image), by their first bytes; WebP the runner decodes first (webp.ts). */
 const READABLE: [name: string, magic: number[]][] = [
   ['PNG', [0x89, 0x50, 0x4e, 0x47]],
   ['JPEG', [0xff, 0xd8, 0xff]],
@@ -13,13 +14,10 @@ const READABLE: [name: string, magic: number[]][] = [
   ['BMP', [0x42, 0x4d]],
 ];
 
-const isWebp = (b: Buffer) =>
-  b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP';
-
 /**
- * A request's images (`field` names them in messages), each base64 of a PNG, JPEG, GIF or BMP file. What is not
- * base64, or not one of those, is refused here, before the model is loaded; a file that starts as an image and
- * is corrupt after is refused by the runner (400 too).
+ * A request's images (`field` names them in messages), each base64 of a PNG, JPEG, WebP, GIF or BMP file. What
+ * is not base64, or not one of those, is refused here, before the model is loaded; a file that starts as an
+ * image and is corrupt after is refused by the runner (400 too).
  */
 export function requestImages(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
@@ -39,13 +37,10 @@ export function requestImages(value: unknown, field: string): string[] {
       );
     }
     const bytes = Buffer.from(text, 'base64');
-    if (isWebp(bytes)) {
+    if (!isWebp(bytes) && !READABLE.some(([, magic]) => magic.every((b, j) => bytes[j] === b))) {
       throw new BadRequestError(
-        `${at} is a WebP image, which this server cannot decode yet: send PNG or JPEG`,
+        `${at} is not an image this server can read: send PNG, JPEG, WebP, GIF or BMP`,
       );
-    }
-    if (!READABLE.some(([, magic]) => magic.every((b, j) => bytes[j] === b))) {
-      throw new BadRequestError(`${at} is not an image this server can read: send PNG, JPEG, GIF or BMP`);
     }
     return text;
   });

@@ -18,6 +18,7 @@ import { type LoadedModel, RequestError } from './loadedModel.ts';
 import { mropePositions } from './mropePositions.ts';
 import { promptTokens } from './promptTokens.ts';
 import type { GenerateInput } from './protocol.ts';
+import { isWebp, WebpError, webpToPpm } from './webp.ts';
 
 type Chunk =
   | { type: 'text'; tokens: Uint32Array }
@@ -107,7 +108,9 @@ export async function visionPrompt(l: LoadedModel, input: GenerateInput): Promis
   // The prebuilt engine is the server's shortcoming (500), a model without a projector the request's (400).
   if (l.visionUnavailable) throw new Error(l.visionUnavailable);
   if (!l.vision) throw new RequestError(NO_PROJECTOR);
-  const images = (input.images ?? []).map((b64) => Buffer.from(b64, 'base64'));
+  const images = await Promise.all(
+    (input.images ?? []).map((b64, i) => readableImage(Buffer.from(b64, 'base64'), i)),
+  );
   const prompt = await tokenizeWithImages(l, l.vision, promptText(l, input), images);
   const prefix = (input.prefixTokens ?? []) as Token[];
   if (prefix.length) {
@@ -124,6 +127,14 @@ export async function visionPrompt(l: LoadedModel, input: GenerateInput): Promis
   return prompt;
 }
 
+/** An image as stb_image (inside mtmd) can read it: a WebP decoded first (webp.ts), others as they are. */
+async function readableImage(bytes: Uint8Array, index: number): Promise<Uint8Array> {
+  if (!isWebp(bytes)) return bytes;
+  return webpToPpm(bytes).catch((e: Error) => {
+    throw e instanceof WebpError ? new RequestError(`image ${index + 1} (WebP) ${e.message}`) : e;
+  });
+}
+
 async function tokenizeWithImages(
   l: LoadedModel,
   vision: Vision,
@@ -133,7 +144,13 @@ async function tokenizeWithImages(
   const { handle, chunks } = await vision.mtmd
     .tokenize(text, images)
     .catch((e: Error & { badImage?: number }) => {
-      throw e.badImage !== undefined || /image places/.test(e.message) ? new RequestError(e.message) : e;
+      // The addon's own wording lists stb_image's formats; WebP is read too (decoded before, readableImage).
+      if (e.badImage !== undefined) {
+        throw new RequestError(
+          `image ${e.badImage + 1} is not an image this server can read: send PNG, JPEG, WebP, GIF or BMP`,
+        );
+      }
+      throw /image places/.test(e.message) ? new RequestError(e.message) : e;
     });
   const tokens: Token[] = [];
   const spans: ImageSpan[] = [];

@@ -158,8 +158,11 @@ function modelfile(m: ResolvedModel, template: string): string {
     `FROM ${m.modelPath}`,
     // Ollama's Model.String() writes the draft right after the model (and its adapters).
     ...(m.draftPath ? [`DRAFT ${m.draftPath}`] : []),
-    `TEMPLATE """${template}"""`,
   ];
+  // The projector is a second FROM, after the model, as Ollama's Model.String() writes it: building from this
+  // Modelfile gives the model its projector again (files told apart by content).
+  if (m.projectorPath) lines.push(`FROM ${m.projectorPath}`);
+  lines.push(`TEMPLATE """${template}"""`);
   if (m.system) lines.push(`SYSTEM """${m.system}"""`);
   // Built-in names need no quotes (Ollama's quote() leaves a value without newlines or edge spaces bare).
   if (m.config.renderer) lines.push(`RENDERER ${m.config.renderer}`);

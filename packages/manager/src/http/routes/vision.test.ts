@@ -15,6 +15,7 @@ import {
   type Qwen2vlProjectorInfo,
   sha256File,
   startManagerWithModels,
+  webpImage,
   writeProjector,
   writeQwen2vlProjector,
 } from '@ownchat/testkit';
@@ -30,7 +31,8 @@ let qwenProjector: Qwen2vlProjectorInfo;
 const parameters = { temperature: 0, num_predict: 8, num_thread: 1 };
 
 /** Two pictures as unlike as can be: a red-to-blue gradient, and a black and white checkerboard. */
-const gradient = pngImage(40, 30, (x, y) => [255 - x * 6, y * 8, x * 6]).toString('base64');
+const drawGradient = (x: number, y: number) => [255 - x * 6, y * 8, x * 6] as const;
+const gradient = pngImage(40, 30, drawGradient).toString('base64');
 const checkers = pngImage(64, 64, (x, y) =>
   ((x >> 3) + (y >> 3)) % 2 ? [255, 255, 255] : [0, 0, 0],
 ).toString('base64');
@@ -89,8 +91,14 @@ describe('a model created with a projector', () => {
     const info = (seer as unknown as { projector_info: Record<string, unknown> }).projector_info;
     expect(info['general.architecture']).toBe('clip');
     expect(info['clip.projector_type']).toBe('mlp');
+    // The modelfile names the projector's blob as a second FROM after the model's, as Ollama's does.
+    const froms = [...seer.modelfile.matchAll(/^FROM (.*)$/gm)].map((m) => m[1]);
+    const blob = async (file: string) =>
+      path.join(server.modelsDir, 'blobs', (await sha256File(file)).replace(':', '-'));
+    expect(froms).toEqual([await blob(setup.files.text!), await blob(projector.path)]);
     const text = await client().show({ model: 'text' });
     expect(text.capabilities).not.toContain('vision');
+    expect([...text.modelfile.matchAll(/^FROM /gm)]).toHaveLength(1);
     expect((text as unknown as { projector_info?: unknown }).projector_info).toBeUndefined();
   });
 
@@ -210,6 +218,60 @@ describe('a model created with a projector', () => {
   });
 });
 
+describe('WebP images (decoded by the llm-manager: stb_image in mtmd has no WebP)', () => {
+  const webp = async (...args: Parameters<typeof webpImage>) => (await webpImage(...args)).toString('base64');
+
+  it('a lossless WebP and a PNG of the same pixels: the same prompt size and the same answer', async () => {
+    const fromPng = await ask([gradient]);
+    const fromWebp = await ask([await webp(40, 30, drawGradient, { lossless: true })]);
+    expect(fromWebp.prompt_eval_count).toBe(fromPng.prompt_eval_count);
+    expect(fromWebp.message.content).toBe(fromPng.message.content);
+  });
+
+  it('alpha is dropped, as for a PNG: a WebP with transparent pixels answers as the PNG of its colours', async () => {
+    // The left half fully transparent: composited on white (Ollama's former Go engine) it would be white there,
+    // which the model tells apart (the first check), so the test would catch it.
+    const leftWhite = pngImage(40, 30, (x, y) => (x < 20 ? [255, 255, 255] : drawGradient(x, y)));
+    const seen = (await ask([gradient])).message.content;
+    expect((await ask([leftWhite.toString('base64')])).message.content).not.toBe(seen);
+    const halfClear = await webp(40, 30, (x, y) => [...drawGradient(x, y), x < 20 ? 0 : 255] as const, {
+      lossless: true,
+    });
+    expect((await ask([halfClear])).message.content).toBe(seen);
+  });
+
+  it('a lossy WebP is read too, on every route that takes images', async () => {
+    const plain = await client().generate({ model: 'seer', prompt: 'What is this?' });
+    const lossy = await webp(64, 64, (x, y) => (((x >> 3) + (y >> 3)) % 2 ? [255, 255, 255] : [0, 0, 0]));
+    const seen = await client().generate({ model: 'seer', prompt: 'What is this?', images: [lossy] });
+    expect(seen.prompt_eval_count - plain.prompt_eval_count).toBe(projector.imageTokens);
+    const openai = await post('/v1/chat/completions', {
+      model: 'seer',
+      max_tokens: 4,
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'image_url', image_url: { url: `data:image/webp;base64,${lossy}` } }],
+        },
+      ],
+    });
+    expect(openai.status).toBe(200);
+  });
+
+  it('a corrupt WebP (cut short) is a 400 naming the image, and the model answers afterwards', async () => {
+    const whole = Buffer.from(await webp(40, 30, drawGradient, { quality: 60 }), 'base64');
+    const cut = whole.subarray(0, whole.length - 50).toString('base64');
+    const r = await post('/api/chat', {
+      model: 'seer',
+      stream: false,
+      messages: [{ role: 'user', content: 'Hi', images: [gradient, cut] }],
+    });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: string }).error).toMatch(/image 2 \(WebP\) could not be decoded/);
+    expect((await ask([gradient])).message.content.length).toBeGreaterThan(0);
+  });
+});
+
 describe('/v1/messages (Anthropic)', () => {
   it('takes base64 image blocks', async () => {
     const messages = (content: unknown[]) =>
@@ -268,7 +330,9 @@ describe('images refused with 400', () => {
         messages: [{ role: 'user', content: 'Hi', images: [cut] }],
       });
       expect(r.status).toBe(400);
-      expect(((await r.json()) as { error: string }).error).toMatch(/image 1 is not an image/);
+      expect(((await r.json()) as { error: string }).error).toMatch(
+        /image 1 is not an image this server can read: send PNG, JPEG, WebP, GIF or BMP/,
+      );
     }
     expect((await ask([gradient])).message.content.length).toBeGreaterThan(0);
   });
