@@ -104,6 +104,9 @@ export class Answers {
     const toolCalls: AnswerToolCall[] = [];
     const extras = () => ({ thinking: thinking || null, toolCalls: toolCalls.length ? toolCalls : null });
     let saved = '';
+    // The answer's saves, one after another: on PostgreSQL two queries from one pool may run in either order, and a
+    // tick's save landing after the last one would put older text back over the answer's end (seen under load).
+    let saving: Promise<unknown> = Promise.resolve();
     const saver = setInterval(() => {
       // Every tick renews the answer's lease (other replicas take an answer whose lease ran out for cut off) and
       // hears whether someone asked another replica to stop it, or deleted it.
@@ -116,10 +119,16 @@ export class Answers {
       const now = `${content.length}:${thinking.length}:${toolCalls.length}`;
       if (now === saved) return;
       saved = now;
-      store
-        .updateMessage(owner, answer.id, { content, ...extras() })
+      const patch = { content, ...extras() };
+      saving = saving
+        .then(() => store.updateMessage(owner, answer.id, patch))
         .catch((e) => log.error({ err: e }, 'saving an answer failed'));
     }, SAVE_MS);
+    /** Before the last save: no tick saves after it, and the tick saves under way are in. */
+    const lastSave = () => {
+      clearInterval(saver);
+      return saving;
+    };
 
     const client = upstream.client(ac.signal);
     let stream: AbortableAsyncIterator<ChatResponse> | undefined;
@@ -189,6 +198,7 @@ export class Answers {
       const stats = await this.stats(final, model, started, firstTokenAt);
       if (thinking) stats.thinkingMs = Math.round((thinkingEndedAt ?? performance.now()) - firstTokenAt!);
       if (imagesNotSent) stats.imagesNotSent = imagesNotSent;
+      await lastSave();
       const done = await store.updateMessage(owner, answer.id, {
         content,
         ...extras(),
@@ -208,6 +218,7 @@ export class Answers {
       if (ac.signal.aborted) {
         log.info({ answer: answer.id, model }, 'answer stopped');
         const stats = firstTokenAt ? { timeToFirstTokenMs: Math.round(firstTokenAt - started) } : null;
+        await lastSave();
         const stopped = await this.saveLast(
           owner,
           answer,
@@ -230,6 +241,7 @@ export class Answers {
         const detail =
           problem.kind === 'failed' ? { err: e } : { reason: String((e as Error)?.message ?? e) };
         log.warn({ answer: answer.id, model, kind: problem.kind, ...detail }, 'answer failed');
+        await lastSave();
         const failed = await this.saveLast(
           owner,
           answer,
