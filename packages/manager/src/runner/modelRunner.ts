@@ -60,6 +60,15 @@ export class ModelRunner {
   }
 
   private async load(spec: LoadSpec): Promise<void> {
+    // Process start (fork, Node, imports) until here, then each step of the load.
+    const processStart = process.uptime() * 1000;
+    let mark = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = Math.round(now - mark);
+      mark = now;
+      return ms;
+    };
     const llama = await getLlama({
       gpu: spec.gpuLayers === 0 ? false : 'auto',
       build: 'never',
@@ -67,6 +76,7 @@ export class ModelRunner {
       maxThreads: spec.threads,
       logLevel: LlamaLogLevel.warn,
     });
+    const engine = lap();
     const model = await llama.loadModel({
       modelPath: spec.modelPath,
       gpuLayers: spec.gpuLayers,
@@ -87,10 +97,12 @@ export class ModelRunner {
         return undefined;
       });
     }
+    const modelMs = lap();
     const perSequence = contextPerSequence(spec, model.trainContextSize);
     // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
     const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));
     sampleModelProbabilities(context, model);
+    const contextMs = lap();
     const draft = spec.draftModelPath ? await loadDraft(llama, spec) : undefined;
     const slots: Slot[] = [];
     // Concurrent answers decode together, one batch per step (lockstep.ts says why).
@@ -128,7 +140,12 @@ export class ModelRunner {
     };
     this.send({
       type: 'loaded',
-      info: { contextSize: perSequence, gpu: llama.gpu, gpuLayers: model.gpuLayers },
+      info: {
+        contextSize: perSequence,
+        gpu: llama.gpu,
+        gpuLayers: model.gpuLayers,
+        loadMs: { processStart: Math.round(processStart), engine, model: modelMs, context: contextMs },
+      },
     });
   }
 

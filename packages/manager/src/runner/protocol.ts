@@ -102,6 +102,11 @@ export type LoadedInfo = {
   contextSize: number;
   gpu: string | false;
   gpuLayers: number;
+  /**
+   * Where the load's time went, in ms, for the log's "model loaded" line (a cold start's cost is mostly here):
+   * the runner process's own start until it got the load message, the engine's init, the model, the context.
+   */
+  loadMs?: { processStart: number; engine: number; model: number; context: number };
 };
 
 export type GenerateStats = {
