@@ -22,6 +22,9 @@ import { rerank } from './ranking.ts';
 import { sampleModelProbabilities } from './tokenLogprobs.ts';
 import { loadProjector, MROPE_UNSUPPORTED, NEEDS_ENGINE_BUILD, type Vision } from './vision.ts';
 
+/** How long this process took to start (Node, then these imports, node-llama-cpp's above all), in ms. */
+const PROCESS_START_MS = Math.round(process.uptime() * 1000);
+
 export class ModelRunner {
   private loaded: LoadedModel | undefined;
   /** The generations running, by the manager's request id, so a cancel can stop one. */
@@ -60,8 +63,7 @@ export class ModelRunner {
   }
 
   private async load(spec: LoadSpec): Promise<void> {
-    // Process start (fork, Node, imports) until here, then each step of the load.
-    const processStart = process.uptime() * 1000;
+    // Each step of the load; the process's own start (PROCESS_START_MS) came before it, unless it was a spare.
     let mark = performance.now();
     const lap = () => {
       const now = performance.now();
@@ -144,7 +146,7 @@ export class ModelRunner {
         contextSize: perSequence,
         gpu: llama.gpu,
         gpuLayers: model.gpuLayers,
-        loadMs: { processStart: Math.round(processStart), engine, model: modelMs, context: contextMs },
+        loadMs: { processStart: PROCESS_START_MS, engine, model: modelMs, context: contextMs },
       },
     });
   }
