@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { importModel, QWEN_0_5B, startManagerProcess, writeRandomModel } from '@ownchat/testkit';
+import { importModel, startManagerProcess } from '@ownchat/testkit';
 import { getLlama } from 'node-llama-cpp';
+import { q8Model } from './benchModels.ts';
 import {
   CONTEXT_PER_SEQUENCE,
   fromStamps,
@@ -61,14 +62,8 @@ async function promptOfTokens(model: string, n: number): Promise<(round: number)
 }
 
 async function models(quantize: string): Promise<{ q8: string; q4: string }> {
-  const dir = path.join(CACHE, 'models');
-  await fs.mkdir(dir, { recursive: true });
-  const q8 = path.join(dir, 'qwen0.5b-shape-q8_0.gguf');
-  const q4 = path.join(dir, 'qwen0.5b-shape-q4_k_m.gguf');
-  if (!existsSync(q8)) {
-    log('writing the 0.5B-shaped Q8_0 GGUF (about 440 MB)');
-    await writeRandomModel(q8, QWEN_0_5B);
-  }
+  const q8 = await q8Model(log);
+  const q4 = path.join(CACHE, 'models', 'qwen0.5b-shape-q4_k_m.gguf');
   if (!existsSync(q4)) {
     log('quantizing it to Q4_K_M with llama-quantize');
     await sh(quantize, ['--allow-requantize', q8, q4, 'Q4_K_M'], { maxBuffer: 64 * 1024 * 1024 });

@@ -138,6 +138,8 @@ export async function startLlamaServer(
   model: string,
   threads: number,
   slots: number,
+  /** More arguments (e.g. --no-mmap), and how often /health is asked while the model loads. */
+  opts: { extraArgs?: string[]; pollMs?: number } = {},
 ): Promise<LlamaServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
@@ -153,7 +155,7 @@ export async function startLlamaServer(
       String(CONTEXT_PER_SEQUENCE * slots),
       '-np',
       String(slots),
-    ].concat(['--host', '127.0.0.1', '--port', String(port), '--no-webui']),
+    ].concat(['--host', '127.0.0.1', '--port', String(port), '--no-webui'], opts.extraArgs ?? []),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let err = '';
@@ -161,14 +163,15 @@ export async function startLlamaServer(
     err = (err + d).slice(-4000);
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
+  const pollMs = opts.pollMs ?? 100;
+  for (let i = 0; i < 60_000 / pollMs; i++) {
     if (child.exitCode !== null) throw new Error(`llama-server exited: ${err}`);
     const ok = await fetch(`${url}/health`).then(
       (r) => r.ok,
       () => false,
     );
     if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   return {
     url,

@@ -18,13 +18,18 @@ export type LlamaCppTools = { server: string; bench: string; quantize: string };
 
 export async function ensureLlamaCpp(log: (s: string) => void): Promise<LlamaCppTools> {
   const src = path.join(CACHE, 'llama.cpp');
-  const bin = path.join(src, 'build', 'bin');
+  // OWNCHAT_BENCH_LLAMA_CPP_BIN: a folder that already holds the three tools (another build of the same source,
+  // e.g. with the engine's own flags); the results then say which.
+  const given = process.env.OWNCHAT_BENCH_LLAMA_CPP_BIN;
+  const bin = given ? path.resolve(given) : path.join(src, 'build', 'bin');
   const tools = {
     server: path.join(bin, 'llama-server'),
     bench: path.join(bin, 'llama-bench'),
     quantize: path.join(bin, 'llama-quantize'),
   };
   if (Object.values(tools).every((t) => existsSync(t))) return tools;
+  if (given)
+    throw new Error(`OWNCHAT_BENCH_LLAMA_CPP_BIN=${given} lacks llama-server, llama-bench or llama-quantize`);
   const bundle = path.join(root, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
   log(`building llama.cpp from ${path.relative(root, bundle)} into ${src} (several minutes)`);
   await fs.mkdir(CACHE, { recursive: true });

@@ -8,7 +8,7 @@ import { clientUrl } from './config/host.ts';
 import type { ManagerContext } from './context.ts';
 import { type Devices, LlamaDevices } from './engine/devices.ts';
 import type { StartRunner } from './engine/runnerHandle.ts';
-import { RunnerProcess } from './engine/runnerProcess.ts';
+import { SpareRunner } from './engine/spareRunner.ts';
 import { buildApp } from './http/app.ts';
 import { Draining } from './ops/draining.ts';
 import { Metrics } from './ops/metrics.ts';
@@ -65,9 +65,11 @@ export async function startManager(
   const devices = parts.devices ?? (await LlamaDevices.open());
   for (const line of await devices.describe(config.numThreads ?? config.cpus))
     log.info(line.fields, line.message);
+  // Tests above the runner seam pass their own runners: no spare process then.
+  const spares = new SpareRunner(config.spareRunner && !parts.startRunner);
   const scheduler = new Scheduler({
     devices,
-    startRunner: parts.startRunner ?? ((label) => new RunnerProcess(label)),
+    startRunner: parts.startRunner ?? ((label) => spares.take(label)),
     loadTimeoutMs: config.loadTimeout,
     numParallel: config.numParallel,
     maxLoaded: config.maxLoadedModels,
@@ -129,6 +131,8 @@ export async function startManager(
   log.info({ url, models: config.models }, `llm-manager listening on ${url}`);
   // After listen: /healthz answers at once and /readyz says what is still loading.
   const preloaded = ctx.preload.run(ctx);
+  // Without preloads, a spare is started now, ready for the first request; a preload starts one when it is loaded.
+  if (config.preload.length === 0) spares.start();
   // After the preloads: they name the models this replica must have; the peers' may add more.
   const caughtUp = preloaded.then(() => catchUp(ctx));
   return {
@@ -165,6 +169,7 @@ export async function startManager(
       await app.close();
       await ctx.peers.close();
       await scheduler.close();
+      await spares.close();
       await devices.close();
     },
   };

@@ -112,6 +112,13 @@ export const settings = {
     defaultText: 'the usable CPUs',
     read: (raw) => (raw?.trim() ? wholeNumber('OWNCHAT_NUM_THREADS', raw.trim()) : undefined),
   }),
+  spareRunner: setting<boolean>({
+    name: 'OWNCHAT_SPARE_RUNNER',
+    description:
+      'Keep one model runner process started ahead of need, so loading a model does not wait for a process to start (an idle Node process, about 85 MB); 0 to keep none',
+    defaultText: 'on',
+    read: (raw) => !isOff(raw),
+  }),
   numParallel: setting<number>({
     name: 'OLLAMA_NUM_PARALLEL',
     description:

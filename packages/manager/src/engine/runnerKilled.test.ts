@@ -27,21 +27,24 @@ const chat = () =>
     signal: AbortSignal.timeout(60_000),
   });
 
-/** The runner the llm-manager starts next, as soon as it exists (bounded wait). */
-async function nextRunner(before: number[]): Promise<number> {
+/**
+ * The runner the llm-manager loads the model on next, as soon as its "loading model" line names it (bounded
+ * wait): a spare runner started ahead of the request (spareRunner.ts), or a new one.
+ */
+async function nextRunner(since: number): Promise<number> {
   for (let i = 0; i < 2000; i++) {
-    const fresh = childPids(server.child.pid!).filter((p) => !before.includes(p));
-    if (fresh.length) return fresh[0]!;
+    const pid = /"pid":(\d+)[^\n]*"msg":"loading model"/.exec(server.output().slice(since))?.[1];
+    if (pid && childPids(server.child.pid!).includes(Number(pid))) return Number(pid);
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`no runner started within 10 s:\n${server.output().slice(-2000)}`);
 }
 
 it('gives the waiting request a clear error when its runner is killed mid-load, and loads it again next time', async () => {
-  const before = childPids(server.child.pid!);
+  const since = server.output().length;
   const first = chat();
-  const runner = await nextRunner(before);
-  // The runner has only just been forked: it has not loaded the model yet (that takes it a second or more).
+  const runner = await nextRunner(since);
+  // The runner has only just been sent the model to load (its "loading model" line): it has not loaded it yet.
   process.kill(runner, 'SIGKILL');
   const res = await first;
   const body = (await res.json()) as { error?: string };

@@ -42,8 +42,15 @@ export class RunnerProcess implements RunnerHandle {
   private exitListeners: ((exit: RunnerExit) => void)[] = [];
   private usageWaiters: ((usage: ContextUsage | undefined) => void)[] = [];
   info: LoadedInfo | undefined;
+  /** Settles once a load has ended, loaded or not (a spare runner is made only then: spareRunner.ts). */
+  readonly loadSettled: Promise<void>;
+  private settleLoad: () => void = () => {};
 
-  constructor(readonly label: string) {
+  /** `label`, the model's name, appears in errors; a spare runner gets it when a model takes it. */
+  constructor(public label: string) {
+    this.loadSettled = new Promise((resolve) => {
+      this.settleLoad = resolve;
+    });
     this.child = fork(RUNNER_MAIN.file, [], {
       execArgv: RUNNER_MAIN.execArgv,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
@@ -95,6 +102,7 @@ export class RunnerProcess implements RunnerHandle {
         reject(new ModelLoadError(`failed to load ${this.label}: the runner ${describeExit(exit)}`));
       };
       const cleanup = () => {
+        this.settleLoad();
         clearTimeout(timer);
         this.child.off('message', onMessage);
         this.exitListeners = this.exitListeners.filter((l) => l !== onExit);

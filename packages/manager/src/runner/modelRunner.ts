@@ -24,6 +24,9 @@ import { rerank } from './ranking.ts';
 import { sampleModelProbabilities } from './tokenLogprobs.ts';
 import { loadProjector, NEEDS_ENGINE_BUILD, type Vision } from './vision.ts';
 
+/** How long this process took to start (Node, then these imports, node-llama-cpp's above all), in ms. */
+const PROCESS_START_MS = Math.round(process.uptime() * 1000);
+
 export class ModelRunner {
   private loaded: LoadedModel | undefined;
   /** The generations running, by the manager's request id, so a cancel can stop one. */
@@ -62,6 +65,14 @@ export class ModelRunner {
   }
 
   private async load(spec: LoadSpec): Promise<void> {
+    // Each step of the load; the process's own start (PROCESS_START_MS) came before it, unless it was a spare.
+    let mark = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = Math.round(now - mark);
+      mark = now;
+      return ms;
+    };
     const llama = await getLlama({
       gpu: spec.gpuLayers === 0 ? false : 'auto',
       build: 'never',
@@ -69,6 +80,7 @@ export class ModelRunner {
       maxThreads: spec.threads,
       logLevel: LlamaLogLevel.warn,
     });
+    const engine = lap();
     const model = await llama.loadModel({
       modelPath: spec.modelPath,
       gpuLayers: spec.gpuLayers,
@@ -89,10 +101,12 @@ export class ModelRunner {
         return undefined;
       });
     }
+    const modelMs = lap();
     const perSequence = contextPerSequence(spec, model.trainContextSize);
     // Sequences share one context: one batch per step across all of them, each with num_ctx tokens of its own.
     const context = await model.createContext(runnerContextOptions(spec, model.trainContextSize));
     sampleModelProbabilities(context, model);
+    const contextMs = lap();
     const draft = spec.draftModelPath ? await loadDraft(llama, spec, model) : undefined;
     const slots: Slot[] = [];
     // Concurrent answers decode together, one batch per step (lockstep.ts says why).
@@ -130,7 +144,12 @@ export class ModelRunner {
     };
     this.send({
       type: 'loaded',
-      info: { contextSize: perSequence, gpu: llama.gpu, gpuLayers: model.gpuLayers },
+      info: {
+        contextSize: perSequence,
+        gpu: llama.gpu,
+        gpuLayers: model.gpuLayers,
+        loadMs: { processStart: PROCESS_START_MS, engine, model: modelMs, context: contextMs },
+      },
     });
   }
 

@@ -105,6 +105,12 @@ export type LoadedInfo = {
   contextSize: number;
   gpu: string | false;
   gpuLayers: number;
+  /**
+   * Where the load's time went, in ms, for the log's "model loaded" line (a cold start's cost is mostly here):
+   * the runner process's own start (Node and its imports: before the load, unless a spare runner had already
+   * paid it), the engine's init, the model, the context.
+   */
+  loadMs?: { processStart: number; engine: number; model: number; context: number };
 };
 
 export type GenerateStats = {
