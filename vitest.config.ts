@@ -12,7 +12,9 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    env: { OWNCHAT_FROM_SOURCE: '1' },
+    // No spare runner per test server (about a second of CPU and 85 MB each, and again after every load, on 2
+    // cores): spareRunner.test.ts turns it on where it is the subject.
+    env: { OWNCHAT_FROM_SOURCE: '1', OWNCHAT_SPARE_RUNNER: '0' },
     include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'deploy/**/*.test.ts'],
     fileParallelism: false,
     testTimeout: 60_000,

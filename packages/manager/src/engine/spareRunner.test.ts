@@ -52,7 +52,11 @@ async function chat(): Promise<string> {
 const loadedOn = () => Number(/"pid":(\d+)[^\n]*"msg":"loading model"/.exec(setup!.manager.output())?.[1]);
 
 it('loads the first model on the runner started before the request, then starts the next spare', async () => {
-  setup = await startManagerWithModels({ det: 'det' }, { prefix: 'spare-runner' });
+  // On by default; the test settings (vitest.config.ts) turn it off for every other test.
+  setup = await startManagerWithModels(
+    { det: 'det' },
+    { prefix: 'spare-runner', env: { OWNCHAT_SPARE_RUNNER: '1' } },
+  );
   const [spare, ...others] = await runnersWhen((pids) => pids.length > 0);
   expect(spare).toBeDefined();
   expect(others).toEqual([]);
