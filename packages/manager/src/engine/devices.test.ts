@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeProjector, writeRandomModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaDevices } from './devices.ts';
+import { LlamaDevices, PROJECTOR_GPU_HEADROOM } from './devices.ts';
 
 let dir: string;
 let modelPath: string;
@@ -48,6 +48,17 @@ describe('a projector beside the model (images in)', () => {
     ).estimate(0);
     expect(withProjector.ram - without.ram).toBe(projector.size);
     expect(withProjector.vram).toBe(without.vram);
+  });
+
+  it("on a GPU, adds Ollama's 1 GiB headroom for its compute buffer, and says what the projector's part is", async () => {
+    const projector = await writeProjector(path.join(dir, 'mmproj-gpu.gguf'));
+    const spec = { contextSize: 2048, sequences: 1, batchSize: 512, useMmap: true };
+    const without = (await devices.estimate(modelPath, spec)).estimate(1);
+    const needs = await devices.estimate(modelPath, { ...spec, projectorPath: projector.path });
+    expect(needs.estimate(1).vram - without.vram).toBe(projector.size + PROJECTOR_GPU_HEADROOM);
+    expect(needs.estimate(1).ram).toBe(without.ram);
+    expect(needs.projector?.(1)).toEqual({ vram: projector.size + PROJECTOR_GPU_HEADROOM, ram: 0 });
+    expect(needs.projector?.(0)).toEqual({ vram: 0, ram: projector.size });
   });
 });
 

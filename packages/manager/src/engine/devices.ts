@@ -13,6 +13,8 @@ export type MemoryFigures = { gpuTotal: number; gpuFree: number; ramTotal: numbe
 export type ModelEstimate = {
   totalLayers: number;
   estimate: (gpuLayers: number) => { vram: number; ram: number };
+  /** The projector's part of `estimate` (images in): the scheduler puts the load's measurement in its place. */
+  projector?: (gpuLayers: number) => { vram: number; ram: number };
 };
 export type EstimateSpec = {
   contextSize: number;
@@ -39,6 +41,16 @@ export interface Devices {
 }
 
 const GIB = 1024 ** 3;
+
+/**
+ * Room for the projector's compute buffer beside its weights when it goes on a GPU: Ollama's
+ * mmprojOffloadHeadroom (llm/llama_server.go). mtmd reserves that buffer at load for its largest image, and its
+ * size depends on the projector type (29.6 MiB for testkit's tiny Qwen2-VL projector, 429 MiB for its Qwen2.5-VL
+ * one, whose window attention adds a mask over all patches), so no simple rule from the metadata gives it.
+ * On the CPU the estimate counts the weights only, as Ollama does; the runner measures what the load really took
+ * (LoadedInfo.projectorMemory) and the scheduler records that instead when it is more (scheduler.ts).
+ */
+export const PROJECTOR_GPU_HEADROOM = GIB;
 const gib = (n: number) => `${(n / GIB).toFixed(1)} GiB`;
 
 /** System memory this process may use: a container's limit and usage where there are any, not the host's. */
@@ -107,8 +119,12 @@ export class LlamaDevices implements Devices {
     // As the runner loads it (contextOptions.ts) and Ollama clamps it: never more than the model was trained
     // for, so num_ctx 2^40 is estimated as what will really be allocated, not refused for a fantasy figure.
     const estimatedContext = Math.min(spec.contextSize, insights.trainContextSize || spec.contextSize);
+    // mtmd puts the projector on the GPU whenever the model has layers there.
+    const projectorNeeds = (gpuLayers: number) =>
+      gpuLayers > 0 ? { vram: projector + PROJECTOR_GPU_HEADROOM, ram: 0 } : { vram: 0, ram: projector };
     return {
       totalLayers: insights.totalLayers,
+      projector: spec.projectorPath ? projectorNeeds : undefined,
       estimate: (gpuLayers) => {
         const model = insights.estimateModelResourceRequirements({ gpuLayers, useMmap: spec.useMmap });
         const context = (type: GgmlType) =>
@@ -134,11 +150,10 @@ export class LlamaDevices implements Devices {
           cpuRam -= ((f32.cpuRam - f16.cpuRam) / 2) * (2 - perValue);
         }
         // Whole bytes: these become /api/ps's size and size_vram, int64s to Go clients.
-        // mtmd puts the projector on the GPU whenever the model has layers there.
-        const [projectorVram, projectorRam] = gpuLayers > 0 ? [projector, 0] : [0, projector];
+        const p = spec.projectorPath ? projectorNeeds(gpuLayers) : { vram: 0, ram: 0 };
         return {
-          vram: Math.ceil(model.gpuVram + gpuVram + projectorVram),
-          ram: Math.ceil(model.cpuRam + cpuRam + projectorRam),
+          vram: Math.ceil(model.gpuVram + gpuVram + p.vram),
+          ram: Math.ceil(model.cpuRam + cpuRam + p.ram),
         };
       },
     };

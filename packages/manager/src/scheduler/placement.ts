@@ -37,7 +37,12 @@ export type Placement =
   | { kind: 'impossible'; reason: string };
 
 /** A model's layer count and estimate. */
-export type ModelNeeds = { totalLayers: number; estimate: Estimate };
+export type ModelNeeds = {
+  totalLayers: number;
+  estimate: Estimate;
+  /** The projector's part of `estimate`, if the model has one. */
+  projector?: Estimate;
+};
 
 /**
  * A model and its draft model (speculative decoding), loaded together in one runner: their needs added. The
@@ -46,6 +51,7 @@ export type ModelNeeds = { totalLayers: number; estimate: Estimate };
 export function withDraft(model: ModelNeeds, draft: ModelNeeds): ModelNeeds {
   return {
     totalLayers: model.totalLayers,
+    projector: model.projector,
     estimate: (gpuLayers) => {
       const a = model.estimate(gpuLayers);
       const b = draft.estimate(Math.min(gpuLayers, draft.totalLayers));
