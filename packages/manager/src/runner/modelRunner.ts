@@ -149,6 +149,7 @@ export class ModelRunner {
         gpu: llama.gpu,
         gpuLayers: model.gpuLayers,
         loadMs: { processStart: PROCESS_START_MS, engine, model: modelMs, context: contextMs },
+        projectorMemory: vision?.memory,
       },
     });
   }

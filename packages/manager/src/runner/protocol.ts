@@ -111,6 +111,8 @@ export type LoadedInfo = {
    * paid it), the engine's init, the model, the context.
    */
   loadMs?: { processStart: number; engine: number; model: number; context: number };
+  /** What loading the projector took, measured (vision.ts): the scheduler records it where it beats the estimate. */
+  projectorMemory?: { vram: number; ram: number };
 };
 
 export type GenerateStats = {

@@ -10,6 +10,7 @@
 // decoder as a token would be refused by llama.cpp, never read as text.
 // An M-RoPE model's image (the Qwen2-VL family) takes fewer positions than embeddings: mropePositions.ts places
 // it, and the text after it, where llama-server does.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
@@ -46,8 +47,16 @@ type Bindings = {
   AddonMtmd?: new (model: unknown, path: string, options: { useGpu: boolean; threads: number }) => AddonMtmd;
 };
 
-/** The projector of a loaded model, ready to turn images into embeddings; `mrope`: its images take M-RoPE positions. */
-export type Vision = { mtmd: AddonMtmd; marker: string; mrope: boolean };
+/**
+ * The projector of a loaded model, ready to turn images into embeddings; `mrope`: its images take M-RoPE positions;
+ * `memory`: what its load took (projectorMemory).
+ */
+export type Vision = {
+  mtmd: AddonMtmd;
+  marker: string;
+  mrope: boolean;
+  memory: { vram: number; ram: number };
+};
 
 /** Why images cannot be served by this runner (the prebuilt engine), said when a request brings one. */
 export const NEEDS_ENGINE_BUILD =
@@ -67,9 +76,34 @@ export async function loadProjector(
   const AddonMtmd = internals._llama._bindings.AddonMtmd;
   if (!AddonMtmd) throw new Error(NEEDS_ENGINE_BUILD);
   const mtmd = new AddonMtmd(internals._model, path, options);
+  const gpuFree = () =>
+    options.useGpu ? model.llama.getVramState().then((v) => v.free) : Promise.resolve(0);
+  const [ramBefore, vramBefore] = [processMemory(), await gpuFree()];
   await mtmd.init();
+  const memory = {
+    vram: Math.max(0, vramBefore - (await gpuFree())),
+    ram: Math.max(0, processMemory() - ramBefore),
+  };
   const info = mtmd.getInfo();
-  return { mtmd, marker: info.marker, mrope: info.mrope };
+  return { mtmd, marker: info.marker, mrope: info.mrope, memory };
+}
+
+/**
+ * The runner's memory as the projector's load grows it: the address space it has mapped (Linux), else its
+ * resident size. Not the resident size alone: mtmd reserves its compute buffer at load (sized for its largest
+ * image), and the CPU backend's pages of it are touched only when an image is encoded, so the resident size
+ * misses it (41 MiB more after loading testkit's Qwen2.5-VL projector, whose compute buffer is 429 MiB). The
+ * mapped size counts it whole, and with it some reservation that may never be touched (158 MiB more for both
+ * testkit projectors, released with the projector): the figure errs on the side of room.
+ */
+function processMemory(): number {
+  try {
+    const kib = /VmSize:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kib) return Number(kib) * 1024;
+  } catch {
+    // Not Linux: the resident size is the best there is.
+  }
+  return process.memoryUsage.rss();
 }
 
 /**

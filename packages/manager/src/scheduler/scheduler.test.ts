@@ -129,6 +129,26 @@ describe('Scheduler with fake runners', { timeout: 5_000 }, () => {
     expect(loadedNames(scheduler)).toEqual(['b']);
   });
 
+  it("counts what a projector's load measured beyond its estimate, in /api/ps and in fitting the next model", async () => {
+    const { scheduler, runners, holdLoads } = setup({
+      ram: 10 * GIB,
+      sizes: { '/models/a': 4 * GIB, '/models/b': 4 * GIB },
+    });
+    const open = holdLoads();
+    const a = acquire(scheduler, 'a', { projectorPath: '/models/a-mmproj' });
+    await settle();
+    runners[0]!.projectorMemory = { vram: 0, ram: 3 * GIB }; // its compute buffer, say: 7 GiB in all
+    open();
+    const lease = await a;
+    expect(scheduler.list()[0]).toMatchObject({ name: 'a', size: 7 * GIB, sizeVram: 0 });
+    // 4 GiB more would fit beside the estimate (8 of 10), not beside what a holds (11): b waits for a.
+    const b = acquire(scheduler, 'b');
+    expect(await pending(b)).toBe(true);
+    lease.release(60_000);
+    (await b).release(60_000);
+    expect(loadedNames(scheduler)).toEqual(['b']);
+  });
+
   it('refuses a model that can never fit, at once, with the sizes in the message', async () => {
     const { scheduler, loads } = setup({
       ram: 4 * GIB,

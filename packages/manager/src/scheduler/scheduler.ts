@@ -225,7 +225,7 @@ export class Scheduler {
         if (victim) await this.remove(victim, `making room for ${model.name}`);
       }
       if (this.entries.has(model.modelPath)) continue; // another request started it meanwhile
-      return this.start(model, request, placement);
+      return this.start(model, request, placement, need.projector?.(placement.gpuLayers));
     }
   }
 
@@ -251,6 +251,7 @@ export class Scheduler {
     model: ModelRef,
     request: LoadRequest,
     p: { gpuLayers: number; vram: number; ram: number },
+    projectorCounted = { vram: 0, ram: 0 },
   ): Entry {
     const { numGpu: _numGpu, ...rest } = request;
     const spec: LoadSpec = {
@@ -281,6 +282,13 @@ export class Scheduler {
     this.opts.log('loading model', { model: model.name, pid: runner.pid, ...spec, vram: p.vram, ram: p.ram });
     entry.ready.then(
       (info) => {
+        // The projector took more than it was counted for (its compute buffer, mostly): record what it took, so
+        // /api/ps says it and the next models are fitted, and this one evicted, for what it really holds.
+        const measured = info.projectorMemory;
+        if (measured) {
+          entry.vram += Math.max(0, measured.vram - projectorCounted.vram);
+          entry.ram += Math.max(0, measured.ram - projectorCounted.ram);
+        }
         this.opts.log('model loaded', { model: model.name, ...info });
         this.opts.onLoad?.(model.name, 'loaded');
       },

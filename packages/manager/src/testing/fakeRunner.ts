@@ -27,6 +27,8 @@ export class FakeRunner implements RunnerHandle {
   readonly pid = FakeRunner.nextPid++;
   info: LoadedInfo | undefined;
   spec: LoadSpec | undefined;
+  /** What its load says the projector took (a real runner measures it), if a test sets it before the load ends. */
+  projectorMemory: LoadedInfo['projectorMemory'];
   stopped = false;
   private exited: RunnerExit | undefined;
   private exitListeners: ((exit: RunnerExit) => void)[] = [];
@@ -44,7 +46,8 @@ export class FakeRunner implements RunnerHandle {
       this.failLoad = reject;
       void this.loadGate.then(() => {
         if (this.exited) return;
-        this.info = { contextSize: spec.contextSize, gpu: false, gpuLayers: 0 };
+        const projectorMemory = this.projectorMemory;
+        this.info = { contextSize: spec.contextSize, gpu: false, gpuLayers: 0, projectorMemory };
         resolve(this.info);
       });
     });
