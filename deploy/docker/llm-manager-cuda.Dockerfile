@@ -50,12 +50,15 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 # The engines, on NVIDIA's CUDA development image (nvcc, the CUDA libraries' headers) of the runtime base's Ubuntu,
 # with the deps stage's Node.js and install, from what determines them alone (the lockfile, the patches, the build
 # script and its CMake options): a cached layer while the sources change.
+# CMake from PyPI (Kitware's wheels), as Ollama builds with CMake 3.31: Ubuntu 22.04's 3.22 predates the
+# architecture-specific targets (90a, and the 120a llama.cpp makes of 120) in CMAKE_CUDA_ARCHITECTURES. Node.js and
+# npm (which node-llama-cpp's build runs) come with the rest of deps' /usr/local, merged beside CUDA's.
 FROM nvidia/cuda:12.8.1-devel-ubuntu22.04 AS engine
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 make g++ cmake git \
-    && rm -rf /var/lib/apt/lists/*
-COPY --from=deps /usr/local/bin/node /usr/local/bin/node
-COPY --from=deps /usr/local/include/node /usr/local/include/node
+    && apt-get install -y --no-install-recommends python3 python3-pip make g++ git \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip3 install --no-cache-dir cmake==3.31.6
+COPY --from=deps /usr/local /usr/local
 COPY --from=deps /src /src
 WORKDIR /src
 ENV npm_config_nodedir=/usr/local
