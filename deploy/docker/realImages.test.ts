@@ -95,7 +95,7 @@ describe.skipIf(problem)(
       // too: the llm-manager's build reuses it, and so do later runs while the lockfile and the patches stay.
       for (const stage of ['deps', 'engine'] as const) {
         const built = await buildStageCache(stage, log, {
-          // The engine compiles llama.cpp: on a machine shared as this one, it took N min.
+          // The engine compiles llama.cpp: 14 to 48 min on the 2 shared cores (load average 5 to 22; bench/README.md).
           timeoutMs: stage === 'engine' ? 2 * BUILD_TIMEOUT_MS : BUILD_TIMEOUT_MS,
           buildArgs: stage === 'engine' ? { OWNCHAT_ENGINE_CPU_VARIANTS: ENGINE_VARIANTS } : {},
         });
