@@ -12,9 +12,14 @@
 // ($XDG_CACHE_HOME is honoured; OWNCHAT_ENGINE_CACHE names another folder, or `0` for no cache). The next install
 // with the same key copies the build's binaries back (a second) instead of compiling again. Clearing it: delete
 // that folder.
+//
+// The llm-manager Dockerfiles run it too, with OWNCHAT_ENGINE_CPU_VARIANTS set (engineBuild.ts): the same patched
+// source built portable, for whatever CPU the image meets. There, patches/llama.cpp/*.patch are applied to the
+// llama.cpp clone first (which CPU variants to build), and OWNCHAT_ENGINE_GPU=cuda builds the CUDA engine as well
+// as the CPU one (the CUDA image falls back to the latter where a pod lands without a GPU).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,12 +60,35 @@ function buildInputs(): Record<string, unknown> {
   return {
     nodeLlamaCpp: (readJson('package.json') as { version: string }).version,
     llamaCppRelease: readJson('llama/binariesGithubRelease.json'),
-    patch: createHash('sha256').update(readFileSync(patch)).digest('hex'),
+    patch: sha256(patch),
+    ...(portable && { llamaCppPatches: llamaCppPatches().map(sha256) }),
+    ...(portable && { gpus: gpus() }),
     options: engineCmakeOptions(),
     platform: `${process.platform}-${process.arch}`,
     compiler: versionOf('c++'),
     cmake: versionOf('cmake'),
   };
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** A portable build (the images'), rather than one for this machine's CPU. */
+const portable = Boolean(process.env.OWNCHAT_ENGINE_CPU_VARIANTS);
+const llamaCppPatchDir = path.join(root, 'patches', 'llama.cpp');
+
+/** The patches to llama.cpp's own source a portable build applies (none for the build `npm ci` makes). */
+function llamaCppPatches(): string[] {
+  if (!portable || !existsSync(llamaCppPatchDir)) return [];
+  return readdirSync(llamaCppPatchDir)
+    .filter((f) => f.endsWith('.patch'))
+    .sort()
+    .map((f) => path.join(llamaCppPatchDir, f));
+}
+
+/** The builds to make, each a node-llama-cpp `--gpu` value; the last one is what lastBuild.json names. */
+function gpus(): string[] {
+  const gpu = process.env.OWNCHAT_ENGINE_GPU;
+  return gpu && gpu !== 'false' ? [gpu, 'false'] : ['false'];
 }
 
 /** The files of a finished build that loading it needs (node-llama-cpp's getLocalBuildBinaryPath), not the
@@ -145,20 +173,28 @@ async function main(): Promise<void> {
   }
 
   await fs.mkdir(path.dirname(log), { recursive: true });
-  say(`building llama.cpp for this CPU (a few minutes; log: ${path.relative(root, log)})`);
+  const target = portable
+    ? `portable: CPU variants ${process.env.OWNCHAT_ENGINE_CPU_VARIANTS}; builds: ${gpus().join(', ')}`
+    : 'for this CPU';
+  say(`building llama.cpp ${target} (minutes; log: ${path.relative(root, log)})`);
   const env = { ...process.env };
   for (const [key, value] of Object.entries(engineCmakeOptions()))
     env[`NODE_LLAMA_CPP_CMAKE_OPTION_${key}`] = value;
   const out = await fs.open(log, 'w');
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(
-      path.join(root, 'node_modules', '.bin', 'node-llama-cpp'),
-      ['source', 'download', '--gpu', 'false', '--noUsageExample'],
-      { cwd: root, env, stdio: ['ignore', out.fd, out.fd] },
-    );
-    child.on('error', () => resolve(null));
-    child.on('exit', resolve);
-  });
+  const run = (command: string, args: string[], cwd = root) =>
+    new Promise<number | null>((resolve) => {
+      const child = spawn(command, args, { cwd, env, stdio: ['ignore', out.fd, out.fd] });
+      child.on('error', () => resolve(null));
+      child.on('exit', resolve);
+    });
+  const nlcCli = path.join(root, 'node_modules', '.bin', 'node-llama-cpp');
+  // The source from node-llama-cpp's bundle (no download), patched, then each engine built in turn.
+  let code = await run(nlcCli, ['source', 'download', '--skipBuild', '--noUsageExample']);
+  for (const file of llamaCppPatches())
+    if (code === 0) code = await run('git', ['apply', file], llamaCppSource);
+  for (const gpu of gpus()) {
+    if (code === 0) code = await run(nlcCli, ['source', 'build', '--gpu', gpu, '--noUsageExample']);
+  }
   await out.close();
   const seconds = Math.round((Date.now() - started) / 1000);
   if (code !== 0) {

@@ -10,7 +10,7 @@ import { type Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { IMAGES, type ImageName, RUNTIME_UID } from './images.ts';
+import { IMAGES, type ImageName, RELEASE_CPU_VARIANTS, RUNTIME_UID } from './images.ts';
 import { runtimeTree } from './runtimeTree.ts';
 
 // A CommonJS module whose typings declare an ES default export: load it the CommonJS way.
@@ -114,6 +114,77 @@ it('builds the CUDA image on an NVIDIA CUDA 12 runtime base (with cuBLAS), not o
   expect(base.tag).toMatch(/^12\.\d+\.\d+-runtime-ubuntu\d+\.\d+$/);
 });
 
+/** The ARGs declared before the first FROM, with their defaults (a build-arg overrides them). */
+function globalArgs(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of DockerfileParser.parse(read(file)).getInstructions()) {
+    if (i.getKeyword() === 'FROM') break;
+    if (i.getKeyword() !== 'ARG') continue;
+    const [name = '', ...value] = (i.getArgumentsContent() ?? '').split('=');
+    out[name] = value.join('=').replace(/^"(.*)"$/, '$1');
+  }
+  return out;
+}
+
+const engineImages = names.filter((n) => IMAGES[n].localEngine);
+
+describe.each(engineImages)('%s: the engine built from the patched source', (image) => {
+  const file = IMAGES[image].dockerfile;
+  const all = stages(file);
+  const engine = all.find((s) => s.name === 'engine');
+  const runtime = all.at(-1)!;
+  const envOf = (s: Stage) =>
+    s.instructions.filter((i) => i.getKeyword() === 'ENV').map((i) => i.getArgumentsContent() ?? '');
+
+  it('in a stage of its own that copies only what determines it (a cached layer while the sources change)', () => {
+    expect(engine).toBeTruthy();
+    const copied = engine!.instructions
+      .filter((i) => i.getKeyword() === 'COPY' && !(i as Copy).getFromFlag())
+      .map((i) => args(i)[0]);
+    expect(copied.sort()).toEqual([
+      'packages/manager/src/engine/engineBuild.ts',
+      'patches',
+      'scripts/build-engine.ts',
+    ]);
+    const runs = engine!.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => args(i).join(' '));
+    // build-engine.ts never fails an install; the image build checks that it built.
+    expect(runs.some((r) => r.includes('scripts/build-engine.ts') && r.includes('ownchat-engine.json'))).toBe(
+      true,
+    );
+  });
+
+  it('with every CPU variant in the published image, and the runtime told which build that is', () => {
+    expect(globalArgs(file).OWNCHAT_ENGINE_CPU_VARIANTS).toBe('all');
+    for (const s of [engine!, runtime]) {
+      expect(envOf(s).join(' ')).toContain(`OWNCHAT_ENGINE_CPU_VARIANTS=\${OWNCHAT_ENGINE_CPU_VARIANTS}`);
+    }
+    // The assembled /app comes from a stage that has the engine (or copies node-llama-cpp from it).
+    const build = all.find((s) => s.name === 'build')!;
+    const fromEngine =
+      build.image === 'engine' ||
+      build.instructions.some(
+        (i) => i.getKeyword() === 'COPY' && (i as Copy).getFromFlag()?.getValue() === 'engine',
+      );
+    expect(fromEngine).toBe(true);
+  });
+});
+
+it('builds the CUDA engine with CUDA 12 for the compute capabilities Ollama lists, on the runtime base’s Ubuntu', () => {
+  const file = IMAGES['llm-manager-cuda'].dockerfile;
+  const all = stages(file);
+  const engine = all.find((s) => s.name === 'engine')!;
+  const runtime = all.at(-1)!;
+  expect(engine.image).toBe('nvidia/cuda');
+  // The development image (nvcc) of the same CUDA release and Ubuntu as the runtime base.
+  expect(engine.tag).toBe(runtime.tag?.replace('-runtime-', '-devel-'));
+  // Ollama's CUDA 12 Linux runner (llama/server/CMakePresets.json, preset llama_cuda_v12_linux).
+  expect(globalArgs(file).OWNCHAT_ENGINE_CUDA_ARCHITECTURES).toBe(
+    '50-virtual;52-virtual;60;61;70;75;80;86;89;90;90a;100;120',
+  );
+  const env = engine.instructions.filter((i) => i.getKeyword() === 'ENV').map((i) => i.getArgumentsContent());
+  expect(env.join(' ')).toContain('OWNCHAT_ENGINE_GPU=cuda');
+});
+
 describe('build context (.dockerignore)', () => {
   const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
     cwd: ROOT,
@@ -148,22 +219,45 @@ describe('release workflow', () => {
     expect(workflow.on).toEqual({ push: { tags: ['v*.*.*'] } });
   });
 
-  it('builds and pushes exactly the images in images.ts, each with its Dockerfile and tag', () => {
+  it('builds exactly the images in images.ts, each for its architectures on a runner of that architecture', () => {
     const matrix = workflow.jobs.image.strategy.matrix.include;
     expect(matrix).toEqual(
-      names.map((name) => ({
-        image: name,
-        dockerfile: IMAGES[name].dockerfile,
-        repository: IMAGES[name].repository,
-        'tag-suffix': IMAGES[name].tagSuffix,
-      })),
+      names.flatMap((name) =>
+        IMAGES[name].architectures.map((arch) => ({
+          image: name,
+          dockerfile: IMAGES[name].dockerfile,
+          repository: IMAGES[name].repository,
+          'tag-suffix': IMAGES[name].tagSuffix,
+          platform: `linux/${arch}`,
+          runner: arch === 'arm64' ? 'ubuntu-24.04-arm' : 'ubuntu-24.04',
+          'cpu-variants': IMAGES[name].localEngine ? RELEASE_CPU_VARIANTS[arch] : '',
+        })),
+      ),
     );
-    const push = workflow.jobs.image.steps.find((s: { uses?: string }) =>
+    const build = workflow.jobs.image.steps.find((s: { uses?: string }) =>
       s.uses?.startsWith('docker/build-push-action@'),
     );
     const expression = (name: string) => `\${{ ${name} }}`;
-    expect(push.with.tags).toBe(
-      `${expression('matrix.repository')}:${expression('env.VERSION')}${expression('matrix.tag-suffix')}`,
+    expect(build.with.platforms).toBe(expression('matrix.platform'));
+    expect(build.with['build-args'].trim()).toBe(
+      `OWNCHAT_ENGINE_CPU_VARIANTS=${expression('matrix.cpu-variants')}`,
     );
+    expect(build.with.tags).toBe(
+      `${expression('matrix.repository')}:${expression('env.VERSION')}${expression('matrix.tag-suffix')}-${expression('env.ARCH')}`,
+    );
+  });
+
+  it('pushes each image under the version the manifests pin, with all its architectures', () => {
+    expect(workflow.jobs.manifest.needs).toBe('image');
+    expect(workflow.jobs.manifest.strategy.matrix.include).toEqual(
+      names.map((name) => ({
+        image: name,
+        repository: IMAGES[name].repository,
+        'tag-suffix': IMAGES[name].tagSuffix,
+        architectures: IMAGES[name].architectures.join(' '),
+      })),
+    );
+    const join = workflow.jobs.manifest.steps.at(-1).run as string;
+    expect(join).toContain('docker buildx imagetools create --tag "$' + '{tag}"');
   });
 });

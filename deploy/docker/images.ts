@@ -7,6 +7,8 @@
 // what `npm ci --omit=dev` installs for it, less the native binaries this image cannot use, the workspace packages'
 // TypeScript source, and a few files nothing loads at run time.
 
+import { X86_CPU_VARIANTS, x86CpuVariant } from '../../packages/manager/src/engine/engineBuild.ts';
+
 export type ImageSpec = {
   /** The Dockerfile, from the repository root. */
   dockerfile: string;
@@ -21,6 +23,13 @@ export type ImageSpec = {
    */
   nativeBinaries: string[];
   /**
+   * Whether the image runs the engine its Dockerfile builds (scripts/build-engine.ts, in node-llama-cpp's
+   * llama/localBuilds): then the builds' binaries are kept (LOCAL_ENGINE_FILES), and no prebuilt binary is needed.
+   */
+  localEngine: boolean;
+  /** The architectures CI's release workflow builds it for (.github/workflows/images.yml). */
+  architectures: Architecture[];
+  /**
    * Workspace packages the image holds without their own dependencies: it loads only their dependency-free entry
    * (the chatbot reads the llm-manager's settings and model names through `@ownchat/manager/for-clients`, and
    * never runs the server, whose dependencies are most of the tree). runtimeTree.test.ts checks that entry
@@ -29,28 +38,67 @@ export type ImageSpec = {
   withoutDependenciesOf?: string[];
 };
 
+export type Architecture = 'amd64' | 'arm64';
+
+/**
+ * ggml's x86 variants the images leave out. sapphirerapids (AVX-512 with AMX): built here, its Q8_0 matrix kernel
+ * (tinygemm_kernel_amx) died of SIGILL at its first AMX instruction (tilezero) on this Sapphire Rapids machine, in a
+ * container and with seccomp off alike, though the kernel grants AMX (XCR0 and ARCH_REQ_XCOMP_PERM); node-llama-cpp's
+ * prebuilt sapphirerapids variant ran the same model in process. Cause not found yet; without it such CPUs get zen4
+ * (the same AVX-512 subsets without AMX).
+ */
+export const X86_LEFT_OUT_VARIANTS = ['sapphirerapids'];
+
+/**
+ * The engine's CPU variants the release builds for each architecture (OWNCHAT_ENGINE_CPU_VARIANTS). x86-64: all
+ * of ggml's (baseline x86-64 to Zen 4's AVX-512) but X86_LEFT_OUT_VARIANTS. arm64: ggml's ARMv8 variants, baseline
+ * ARMv8.0 (Raspberry Pi 4) to ARMv8.6 with SVE2 (Graviton 4), not its two ARMv9.2 ones with SME: Debian bookworm's
+ * GCC 12, the build image's compiler, predates GCC 14's SME support.
+ */
+export const RELEASE_CPU_VARIANTS: Record<Architecture, string> = {
+  amd64: Object.keys(X86_CPU_VARIANTS)
+    .filter((v) => !X86_LEFT_OUT_VARIANTS.includes(v))
+    .join(','),
+  arm64: 'armv8.0_1,armv8.2_1,armv8.2_2,armv8.2_3,armv8.6_1,armv8.6_2',
+};
+
+/**
+ * The variant the images' engine loads on a CPU with these /proc/cpuinfo flags: ggml's pick (x86CpuVariant) among
+ * the variants the release builds, i.e. as if the CPU lacked what only a left-out variant needs.
+ */
+export function imageCpuVariant(flags: Set<string>): string {
+  const leftOutOnly = X86_LEFT_OUT_VARIANTS.flatMap((v) => X86_CPU_VARIANTS[v] ?? []).filter(
+    (f) =>
+      !Object.entries(X86_CPU_VARIANTS).some(
+        ([v, needs]) => !X86_LEFT_OUT_VARIANTS.includes(v) && needs.includes(f),
+      ),
+  );
+  return x86CpuVariant(new Set([...flags].filter((f) => !leftOutOnly.includes(f))));
+}
+
 export const IMAGES = {
-  // CPU: node-llama-cpp's plain linux-x64 build (its CPU backends pick the best instruction set at run time).
+  // CPU: the engine the Dockerfile builds from the patched source, with ggml's CPU variants (the best instruction
+  // set picked at run time), instead of node-llama-cpp's prebuilt linux-x64 binaries.
   'llm-manager': {
     dockerfile: 'deploy/docker/llm-manager.Dockerfile',
     repository: 'ghcr.io/ownchat/llm-manager',
     tagSuffix: '',
     workspace: '@ownchat/cli',
-    nativeBinaries: ['@node-llama-cpp/linux-x64'],
+    nativeBinaries: [],
+    localEngine: true,
+    architectures: ['amd64', 'arm64'],
   },
-  // NVIDIA GPUs, on a CUDA 12 runtime base. node-llama-cpp's CUDA build links CUDA 13 (which needs a 580+ driver);
-  // when that cannot load it loads the CUDA 12 backend from linux-x64-cuda-ext, which runs on 525+ drivers. The
-  // CPU build stays for a pod that lands without a GPU (no runtime class, no device): it then runs on the CPU.
+  // NVIDIA GPUs, on a CUDA 12 runtime base: the same engine built with CUDA 12 for the compute capabilities Ollama
+  // builds for, and the CPU build beside it for a pod that lands without a GPU (no runtime class, no device).
+  // x86-64 only: NVIDIA's arm64 machines (Grace, Jetson) would need their own CUDA base and architectures.
   'llm-manager-cuda': {
     dockerfile: 'deploy/docker/llm-manager-cuda.Dockerfile',
     repository: 'ghcr.io/ownchat/llm-manager',
     tagSuffix: '-cuda',
     workspace: '@ownchat/cli',
-    nativeBinaries: [
-      '@node-llama-cpp/linux-x64',
-      '@node-llama-cpp/linux-x64-cuda',
-      '@node-llama-cpp/linux-x64-cuda-ext',
-    ],
+    nativeBinaries: [],
+    localEngine: true,
+    architectures: ['amd64'],
   },
   // The chatbot never runs a model: no native llama.cpp binaries, and none of the llm-manager's dependencies
   // (node-llama-cpp, undici, prom-client, ...): `ownchat serve` is not something this image runs.
@@ -60,6 +108,8 @@ export const IMAGES = {
     tagSuffix: '',
     workspace: '@ownchat/cli',
     nativeBinaries: [],
+    localEngine: false,
+    architectures: ['amd64', 'arm64'],
     withoutDependenciesOf: ['@ownchat/manager'],
   },
 } as const satisfies Record<string, ImageSpec>;
@@ -87,11 +137,6 @@ export const LEFT_OUT_FILES: { pkg: string; path: string }[] = [
   // llama.cpp's source, for building a binary when no prebuilt one fits; the manager never builds (build:
   // 'never'). 34 MB.
   { pkg: 'node-llama-cpp', path: 'llama/gitRelease.bundle' },
-  // The llama.cpp build `npm ci` makes where it finds a compiler (scripts/build-engine.ts), and the source it was
-  // built from: made for the instruction sets of the machine that installed, which an image's host need not have.
-  // Images carry the prebuilt binaries, which pick the instruction set at run time. 300 MB.
-  { pkg: 'node-llama-cpp', path: 'llama/localBuilds' },
-  { pkg: 'node-llama-cpp', path: 'llama/llama.cpp' },
   // better-sqlite3 (the chatbot's conversations): SQLite's C source and, where npm compiled it, the build's
   // intermediates; only build/Release/better_sqlite3.node is loaded. About 25 MB.
   { pkg: 'better-sqlite3', path: 'deps' },
@@ -100,6 +145,19 @@ export const LEFT_OUT_FILES: { pkg: string; path: string }[] = [
   { pkg: 'better-sqlite3', path: 'build/Release/obj.target' },
   { pkg: 'better-sqlite3', path: 'build/Release/sqlite3.a' },
   { pkg: 'better-sqlite3', path: 'build/Release/test_extension.node' },
+];
+
+/**
+ * node-llama-cpp's local builds and the llama.cpp clone they were built from (300 MB with the build's
+ * intermediates): an image without localEngine keeps none of it; one with it keeps what loading a build reads
+ * (node-llama-cpp's getLocalBuildBinaryPath: each build's Release folder and buildDone.status; getGrammarsFolder:
+ * the clone's grammars, and its .git, by which node-llama-cpp tells that the clone is there: HEAD alone).
+ */
+export const LOCAL_ENGINE_DIRS = ['llama/localBuilds', 'llama/llama.cpp'];
+export const LOCAL_ENGINE_FILES = [
+  /^llama\/localBuilds\/[^/]+\/(Release(\/.*)?|buildDone\.status)$/,
+  /^llama\/llama\.cpp\/grammars(\/.*)?$/,
+  /^llama\/llama\.cpp\/\.git\/HEAD$/,
 ];
 
 /** Files left out wherever they are: tests and their fixtures are not part of an image. */

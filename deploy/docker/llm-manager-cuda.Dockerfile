@@ -5,13 +5,22 @@
 #   docker run --gpus all --read-only --tmpfs /tmp -v ownchat-models:/models -p 11434:11434 \
 #     ghcr.io/ownchat/llm-manager:0.1.0-cuda
 #
-# The base is NVIDIA's CUDA 12.4 runtime with cuBLAS, the toolkit node-llama-cpp's CUDA 12 backend
-# (@node-llama-cpp/linux-x64-cuda-ext) was built with. Its CUDA 13 backend cannot load here (no CUDA 13 runtime,
-# and it would need a 580+ driver), so node-llama-cpp loads the CUDA 12 one: with CUDA's minor-version
-# compatibility that runs on drivers from the 525 series on (the blog's 550 included). Without a GPU the same image
-# runs on the CPU, and says so in its start-up log ("inference compute: CPU").
+# The engine is the one `npm ci` builds on a laptop (scripts/build-engine.ts: node-llama-cpp's llama.cpp with
+# patches/node-llama-cpp+3.21.1.patch: one thread pool per model, the shared KV cache, mtmd for images), built here
+# twice from that source: with CUDA 12.8 (the toolkit Ollama builds its CUDA 12 runner with) for the compute
+# capabilities Ollama's CUDA 12 Linux runner lists (llama/server/CMakePresets.json, llama_cuda_v12_linux: SASS for
+# Pascal to Blackwell, PTX for Maxwell), and for the CPU alone, for a pod that lands without a GPU (no runtime
+# class, no device): it then runs on the CPU and says so in its start-up log ("inference compute: CPU"). Both have
+# ggml's CPU variants, the best one for the CPU picked at run time (deploy/docker/llm-manager.Dockerfile says more).
+# With CUDA's minor-version compatibility a CUDA 12.8 build runs on drivers from the 525 series on (the blog's 550
+# included; Blackwell cards need 570+ anyway).
+#
+# Not built by the tests (no nvidia/cuda base can be pulled on the machines they run on, and Debian's toolkit is not
+# NVIDIA's 12.8): deploy/docker/dockerfiles.test.ts checks it, and CI's release workflow builds it.
 #
 # What /app holds comes from deploy/docker/images.ts, assembled by deploy/docker/assemble.ts.
+ARG OWNCHAT_ENGINE_CPU_VARIANTS=all
+ARG OWNCHAT_ENGINE_CUDA_ARCHITECTURES="50-virtual;52-virtual;60;61;70;75;80;86;89;90;90a;100;120"
 
 FROM node:24.22.3-bookworm-slim AS deps
 WORKDIR /src
@@ -38,8 +47,38 @@ COPY packages/cli/bin packages/cli/bin/
 RUN npm ci --ignore-scripts --no-audit --no-fund \
     && npm rebuild better-sqlite3 esbuild
 
+# The engines, on NVIDIA's CUDA development image (nvcc, the CUDA libraries' headers) of the runtime base's Ubuntu,
+# with the deps stage's Node.js and install, from what determines them alone (the lockfile, the patches, the build
+# script and its CMake options): a cached layer while the sources change.
+# CMake from PyPI (Kitware's wheels), as Ollama builds with CMake 3.31: Ubuntu 22.04's 3.22 predates the
+# architecture-specific targets (90a, and the 120a llama.cpp makes of 120) in CMAKE_CUDA_ARCHITECTURES. Node.js and
+# npm (which node-llama-cpp's build runs) come with the rest of deps' /usr/local, merged beside CUDA's.
+FROM nvidia/cuda:12.8.1-devel-ubuntu22.04 AS engine
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 python3-pip make g++ git \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip3 install --no-cache-dir cmake==3.31.6
+COPY --from=deps /usr/local /usr/local
+COPY --from=deps /src /src
+WORKDIR /src
+ENV npm_config_nodedir=/usr/local
+COPY patches patches/
+COPY scripts/build-engine.ts scripts/
+COPY packages/manager/src/engine/engineBuild.ts packages/manager/src/engine/
+ARG OWNCHAT_ENGINE_CPU_VARIANTS
+ARG OWNCHAT_ENGINE_CUDA_ARCHITECTURES
+ENV OWNCHAT_ENGINE_CPU_VARIANTS=${OWNCHAT_ENGINE_CPU_VARIANTS} \
+    OWNCHAT_ENGINE_CUDA_ARCHITECTURES=${OWNCHAT_ENGINE_CUDA_ARCHITECTURES} \
+    OWNCHAT_ENGINE_GPU=cuda \
+    OWNCHAT_ENGINE_CACHE=0
+# build-engine.ts never fails an install; an image without its engine is a failed build (the stamp says).
+RUN node --import tsx scripts/build-engine.ts \
+    && test -f node_modules/node-llama-cpp/llama/localBuilds/ownchat-engine.json
+
 FROM deps AS build
 COPY . .
+# The engines and the node-llama-cpp the patch changed (its JavaScript half: the kvUnified option).
+COPY --from=engine /src/node_modules/node-llama-cpp /src/node_modules/node-llama-cpp
 # TypeScript, a development dependency, compiles the packages to their dist/, which is what the image runs, and Vite
 # builds the chat page (the root prepare script). Then assemble.ts (run through tsx, a development tool) copies the
 # production closure alone, as `npm ls --omit=dev` lists it from this lockfile's install: no development dependency
@@ -48,16 +87,21 @@ RUN npm run prepare
 RUN node --import tsx deploy/docker/assemble.ts llm-manager-cuda /out \
     && mkdir -p /out/models
 
-FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04
+FROM nvidia/cuda:12.8.1-runtime-ubuntu22.04
+ARG OWNCHAT_ENGINE_CPU_VARIANTS
+ARG OWNCHAT_ENGINE_CUDA_ARCHITECTURES
 # The same Node.js as the other images and the tests (the official build runs on Ubuntu 22.04's glibc).
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
 COPY --from=build /out/app /app
 COPY --from=build --chown=10001:10001 /out/models /models
 WORKDIR /app
-# NVIDIA_DISABLE_REQUIRE: the base image asks the container toolkit for a CUDA 12.4 driver (550+) or one of a few
+# NVIDIA_DISABLE_REQUIRE: the base image asks the container toolkit for a CUDA 12.8 driver (570+) or one of a few
 # listed series, and would refuse a 545 driver that minor-version compatibility runs; on a driver too old for
-# CUDA 12 the llm-manager starts all the same and runs on the CPU.
+# CUDA 12 the llm-manager starts all the same and runs on the CPU. OWNCHAT_ENGINE_*: the engines' CMake options,
+# by which the llm-manager finds the builds made above.
 ENV NODE_ENV=production \
+    OWNCHAT_ENGINE_CPU_VARIANTS=${OWNCHAT_ENGINE_CPU_VARIANTS} \
+    OWNCHAT_ENGINE_CUDA_ARCHITECTURES=${OWNCHAT_ENGINE_CUDA_ARCHITECTURES} \
     HOME=/tmp \
     OLLAMA_HOST=0.0.0.0:11434 \
     OLLAMA_MODELS=/models \

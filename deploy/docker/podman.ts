@@ -101,7 +101,7 @@ export async function buildImage(
   image: ImageName,
   tag: string,
   log: string,
-  opts: { target?: string; timeoutMs: number },
+  opts: { target?: string; buildArgs?: Record<string, string>; timeoutMs: number },
 ): Promise<number> {
   const started = performance.now();
   await runLogged(
@@ -119,6 +119,7 @@ export async function buildImage(
       'host',
       '--pull=never',
       ...(opts.target ? ['--target', opts.target] : []),
+      ...Object.entries(opts.buildArgs ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
       '-f',
       IMAGES[image].dockerfile,
       '-t',
@@ -136,22 +137,24 @@ export function imagesCacheDir(): string {
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ownchat', 'images');
 }
 
-/** The Dockerfiles' deps stage, tagged for people to see; the images the cache is made of are listed in a file. */
-export const DEPS_CACHE = 'localhost/ownchat-image-test/deps:cache';
+/** A cached stage, tagged for people to see; the images the cache is made of are listed in a file. */
+export const stageCacheTag = (stage: string) => `localhost/ownchat-image-test/${stage}:cache`;
 
 /**
- * Builds the Dockerfiles' deps stage as a cache that outlives a test's clean-up. Buildah finds a cached step by the
- * image that step left (one per step, untagged), not by a tag: all the images the deps build makes are kept, and
- * their IDs written to the cache folder. When a build makes new ones (the lockfile or the base changed), the ones
- * listed before are returned as stale, for the clean-up to remove: one deps cache at a time.
+ * Builds one of the llm-manager Dockerfile's early stages (`deps`, the same in every Dockerfile; `engine`, the
+ * engine compiled on it) as a cache that outlives a test's clean-up. Buildah finds a cached step by the image that
+ * step left (one per step, untagged), not by a tag: all the images the stage's build makes are kept, and their IDs
+ * written to the cache folder. When a build makes new ones (the lockfile, the base, the patches or the build-args
+ * changed), the ones listed before are returned as stale, for the clean-up to remove: one cache a stage at a time.
  */
-export async function buildDepsCache(
+export async function buildStageCache(
+  stage: 'deps' | 'engine',
   log: string,
-  timeoutMs: number,
+  opts: { buildArgs?: Record<string, string>; timeoutMs: number },
 ): Promise<{ seconds: number; layers: string[]; stale: string[] }> {
-  const file = path.join(imagesCacheDir(), 'deps-layers.json');
+  const file = path.join(imagesCacheDir(), `${stage}-layers.json`);
   const before = await imageIds();
-  const seconds = await buildImage('llm-manager', DEPS_CACHE, log, { target: 'deps', timeoutMs });
+  const seconds = await buildImage('llm-manager', stageCacheTag(stage), log, { ...opts, target: stage });
   const made = [...(await imageIds())].filter((id) => !before.has(id));
   const listed = JSON.parse(await fs.readFile(file, 'utf8').catch(() => '[]')) as string[];
   if (!made.length) return { seconds, layers: listed, stale: [] };

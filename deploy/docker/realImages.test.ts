@@ -7,8 +7,9 @@
 //
 // The base image is a stand-in for the official `node:<version>-bookworm-slim` (scripts/node-stand-in-image.sh says
 // what it is): Docker Hub cannot be reached from the machines the tests run on. It is cached between runs
-// (~/.cache/ownchat/images), and so is the Dockerfiles' `deps` stage (the dependencies, from the lockfile), kept in
-// the container storage (buildDepsCache); everything else this test builds, runs or creates is removed at the end.
+// (~/.cache/ownchat/images), and so are the Dockerfiles' `deps` stage (the dependencies, from the lockfile) and the
+// llm-manager's `engine` stage (llama.cpp compiled), kept in the container storage (buildStageCache); everything
+// else this test builds, runs or creates is removed at the end.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,10 +23,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../packages/chat/src/api.ts';
 import { Account } from '../../packages/chat/src/testing/account.ts';
 import { openStream, readStream } from '../../packages/chat/src/testing/sse.ts';
+import { cpuFlags } from '../../packages/manager/src/engine/engineBuild.ts';
 import { KUSTOMIZE_DIR, render } from '../kustomize/render.ts';
+import { imageCpuVariant } from './images.ts';
 import {
-  buildDepsCache,
   buildImage,
+  buildStageCache,
   CONTAINERS_CONF,
   imageIds,
   imageToolsProblem,
@@ -53,13 +56,20 @@ const KEY = 'image-test-key';
  * (a 200-token answer was cut by the drain timeout there).
  */
 const DRAIN_TOKENS = 40;
+/**
+ * The engine's CPU variants this test builds: the baseline and the one ggml picks on this CPU (the published image
+ * builds them all, which costs CI too long: bench/README.md), so that the run-time choice among them is exercised
+ * and its result checked in the start-up log. Not x64: all of that architecture's variants.
+ */
+const CPU_VARIANT = process.arch === 'x64' ? imageCpuVariant(cpuFlags()) : undefined;
+const ENGINE_VARIANTS = CPU_VARIANT ? [...new Set(['x64', CPU_VARIANT])].join(',') : 'all';
 /** A cold build of both images (no cached layer) took about N min on 2 shared cores; see bench/README.md. */
 const BUILD_TIMEOUT_MS = 25 * 60_000;
 
 const timings: Record<string, number> = {};
 let before = new Set<string>();
-/** The deps cache's images (kept), and an earlier deps cache's that this run's replaced (removed). */
-let deps = { layers: [] as string[], stale: [] as string[] };
+/** The deps and engine caches' images (kept), and earlier caches' that this run's replaced (removed). */
+const caches = { layers: [] as string[], stale: [] as string[] };
 let dir: string;
 let log: string;
 const played: Played[] = [];
@@ -81,19 +91,30 @@ describe.skipIf(problem)(
         600_000,
       );
       timings['stand-in base'] = (performance.now() - t) / 1000;
-      // The deps stage once, kept past this run's clean-up; both builds then reuse its layers.
-      const built = await buildDepsCache(log, BUILD_TIMEOUT_MS);
-      deps = built;
-      timings.deps = built.seconds;
+      // The deps stage once, kept past this run's clean-up; both builds then reuse its layers. The engine stage
+      // too: the llm-manager's build reuses it, and so do later runs while the lockfile and the patches stay.
+      for (const stage of ['deps', 'engine'] as const) {
+        const built = await buildStageCache(stage, log, {
+          // The engine compiles llama.cpp: 14 to 48 min on the 2 shared cores (load average 5 to 22; bench/README.md).
+          timeoutMs: stage === 'engine' ? 2 * BUILD_TIMEOUT_MS : BUILD_TIMEOUT_MS,
+          buildArgs: stage === 'engine' ? { OWNCHAT_ENGINE_CPU_VARIANTS: ENGINE_VARIANTS } : {},
+        });
+        caches.layers.push(...built.layers);
+        caches.stale.push(...built.stale);
+        timings[stage] = built.seconds;
+      }
       for (const image of ['llm-manager', 'chatbot'] as const) {
-        timings[image] = await buildImage(image, TAG[image], log, { timeoutMs: BUILD_TIMEOUT_MS });
+        timings[image] = await buildImage(image, TAG[image], log, {
+          timeoutMs: BUILD_TIMEOUT_MS,
+          buildArgs: image === 'llm-manager' ? { OWNCHAT_ENGINE_CPU_VARIANTS: ENGINE_VARIANTS } : {},
+        });
       }
       console.log(
         `image builds (s): ${Object.entries(timings)
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
           .join(', ')}; log: ${log}`,
       );
-    }, 4 * BUILD_TIMEOUT_MS);
+    }, 5 * BUILD_TIMEOUT_MS);
 
     afterAll(async () => {
       // The pods, then their claims' volumes (kube down leaves volumes).
@@ -102,11 +123,11 @@ describe.skipIf(problem)(
         for (const m of (await fs.readFile(p.file, 'utf8')).matchAll(/claimName: (\S+)/g))
           await podman(['volume', 'rm', '--force', m[1]!]).catch(() => undefined);
       }
-      // The images, then the layers this run built, less the deps cache and the stand-in base (tagged: it stays);
-      // and the deps cache an earlier run left, when this run's replaced it.
+      // The images, then the layers this run built, less the caches and the stand-in base (tagged: it stays);
+      // and the caches an earlier run left, when this run's replaced them.
       for (const tag of Object.values(TAG)) await podman(['rmi', tag]).catch(() => undefined);
-      const made = [...(await imageIds())].filter((id) => !before.has(id) && !deps.layers.includes(id));
-      await removeImages([...made, ...deps.stale]);
+      const made = [...(await imageIds())].filter((id) => !before.has(id) && !caches.layers.includes(id));
+      await removeImages([...made, ...caches.stale]);
       if (dir) await fs.rm(dir, { recursive: true, force: true });
     }, 300_000);
 
@@ -155,8 +176,12 @@ describe.skipIf(problem)(
         ]),
       );
       expect(config).toEqual({ user: '10001:10001', readOnly: true, caps: null });
-      // Its start-up log names the engine it loaded.
-      expect(await podman(['logs', manager.container])).toMatch(/inference compute: CPU, .*engine: [^"]+"/);
+      // Its start-up log names the engine it loaded: the one built in the image, with the CPU variant ggml picked
+      // for this CPU among those built.
+      const startLog = await podman(['logs', manager.container]);
+      expect(startLog).toContain(
+        `engine: llama.cpp built in the image (one thread pool per model)${CPU_VARIANT ? `, CPU variant ${CPU_VARIANT}` : ''}`,
+      );
 
       const models = path.join(dir, 'models');
       await fs.mkdir(models);

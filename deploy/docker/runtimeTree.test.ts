@@ -82,14 +82,21 @@ describe('llm-manager image (CPU)', () => {
     await server?.stop();
   });
 
-  it('holds the production closure with the CPU binary only: no tests, dev tools or other binaries', () => {
+  it('holds the production closure and the engine built here: no tests, dev tools or prebuilt binaries', () => {
     expect(files).toContain(BIN);
     // Compiled, not the TypeScript source.
     expect(files).toContain('packages/cli/dist/main.js');
     expect(files).toContain('packages/manager/dist/runner/runnerMain.js');
     expect(files.filter((f) => /^packages\/[^/]+\/src\//.test(f))).toEqual([]);
-    expect(has(files, 'node_modules/@node-llama-cpp/linux-x64/bins/')).toBe(true);
-    expect(files.filter((f) => /@node-llama-cpp\/(?!linux-x64\/)/.test(f))).toEqual([]);
+    // The engine built at install (in the image: the Dockerfile's engine stage), its binaries only: no build
+    // intermediates, no llama.cpp source but the grammars a local build reads; no prebuilt binaries.
+    expect(files.filter((f) => f.endsWith('/Release/llama-addon.node'))).toEqual([
+      expect.stringMatching(/^node_modules\/node-llama-cpp\/llama\/localBuilds\/linux-x64-\w+\/Release\//),
+    ]);
+    expect(files.filter((f) => /localBuilds\/[^/]+\/(CMakeFiles|llama\.cpp)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.includes('node-llama-cpp/llama/llama.cpp/src/'))).toEqual([]);
+    expect(files).toContain('node_modules/node-llama-cpp/llama/llama.cpp/grammars/json.gbnf');
+    expect(files.filter((f) => f.includes('@node-llama-cpp/'))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.test.ts'))).toEqual([]);
     for (const devOnly of [
       'vitest',
@@ -129,14 +136,14 @@ describe('llm-manager image (CPU)', () => {
     await importModel(server.url, 'det', gguf.path);
     const res = await ollamaClient(server.url).generate({ model: 'det', prompt: 'Hi', stream: false });
     expect(res.response).toBe(DETERMINISTIC_ANSWER);
-    // The start-up log names the binary that loaded (the CPU build), and the model's runner, still loaded,
+    // The start-up log names the engine that loaded (the local build), and the model's runner, still loaded,
     // maps llama.cpp from this tree.
     expect(server.output()).toMatch(
-      /"addon":"linux-x64".*inference compute: CPU.*engine: node-llama-cpp's prebuilt/,
+      /"addon":"linux-x64-\w+".*inference compute: CPU.*engine: llama\.cpp built at install/,
     );
     const runnerPid = /"pid":(\d+).*"msg":"loading model"/.exec(server.output())?.[1];
     const maps = await fs.readFile(`/proc/${runnerPid}/maps`, 'utf8');
-    expect(maps).toContain(path.join(app, 'node_modules/@node-llama-cpp/linux-x64/bins/'));
+    expect(maps).toContain(path.join(app, 'node_modules/node-llama-cpp/llama/localBuilds/'));
 
     expect(await server.stop()).toBe(0);
     server = undefined;
@@ -195,14 +202,9 @@ async function manifestEnv(): Promise<Record<string, string>> {
 }
 
 describe('llm-manager image (CUDA)', () => {
-  it('holds the CUDA 13 build, its CUDA 12 fallback and the CPU build, and no other binaries', async () => {
+  it('holds no prebuilt binary: its engines are the ones its Dockerfile builds', async () => {
     const tree = await runtimeTree('llm-manager-cuda', ROOT);
-    const binaries = tree.packages.filter((p) => p.includes('@node-llama-cpp/'));
-    expect(binaries).toEqual([
-      'node_modules/@node-llama-cpp/linux-x64',
-      'node_modules/@node-llama-cpp/linux-x64-cuda',
-      'node_modules/@node-llama-cpp/linux-x64-cuda-ext',
-    ]);
+    expect(tree.packages.filter((p) => p.includes('@node-llama-cpp/'))).toEqual([]);
   });
 });
 

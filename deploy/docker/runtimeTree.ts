@@ -1,6 +1,7 @@
 // Assembles an image's runtime tree (what its Dockerfile copies into /app) from an installed checkout, following
 // the one list in images.ts. Run in the Dockerfiles' build stage and by the tests, so both see the same tree.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +11,8 @@ import {
   LEFT_OUT_FILES,
   LEFT_OUT_PACKAGES,
   LEFT_OUT_PATTERNS,
+  LOCAL_ENGINE_DIRS,
+  LOCAL_ENGINE_FILES,
   ROOT_FILES,
   WORKSPACE_LEFT_OUT,
 } from './images.ts';
@@ -129,6 +132,11 @@ export async function runtimeTree(image: ImageName, root: string): Promise<Runti
       packages.add(dir);
     }
   }
+  if (spec.localEngine && !existsSync(path.join(root, 'node_modules/node-llama-cpp/llama/lastBuild.json'))) {
+    throw new Error(
+      `${image}: no engine built here (node-llama-cpp's llama/lastBuild.json is missing: npm run build:engine)`,
+    );
+  }
   for (const name of spec.nativeBinaries) {
     if (![...packages].some((p) => packageName(p) === name)) {
       throw new Error(
@@ -139,9 +147,24 @@ export async function runtimeTree(image: ImageName, root: string): Promise<Runti
   return { packages: [...packages].sort(), links, files: [...ROOT_FILES] };
 }
 
-function leftOut(pkgDir: string, relative: string): boolean {
+/** Whether a path inside node-llama-cpp's local builds or llama.cpp clone is left out (LOCAL_ENGINE_FILES). */
+function engineFileLeftOut(image: ImageName, relative: string): boolean | undefined {
+  const dir = LOCAL_ENGINE_DIRS.find((d) => relative === d || relative.startsWith(`${d}/`));
+  if (!dir) return undefined;
+  if (!IMAGES[image].localEngine) return true;
+  // The folders on the way to a kept file are kept: a build's own folder, the clone's .git.
+  if (relative === dir || /^llama\/localBuilds\/[^/]+$/.test(relative) || relative === `${dir}/.git`)
+    return false;
+  return !LOCAL_ENGINE_FILES.some((re) => re.test(relative));
+}
+
+function leftOut(image: ImageName, pkgDir: string, relative: string): boolean {
   const name = packageName(pkgDir);
   if (relative === 'node_modules' || relative.startsWith(`node_modules${path.sep}`)) return true;
+  if (name === 'node-llama-cpp') {
+    const engine = engineFileLeftOut(image, relative.split(path.sep).join('/'));
+    if (engine !== undefined) return engine;
+  }
   if (LEFT_OUT_FILES.some((f) => f.pkg === name && f.path === relative)) return true;
   const workspace = pkgDir.startsWith(`packages${path.sep}`);
   if (workspace && WORKSPACE_LEFT_OUT.some((p) => relative === p || relative.startsWith(`${p}${path.sep}`))) {
@@ -164,7 +187,7 @@ export async function assemble(image: ImageName, root: string, dest: string): Pr
     await fs.cp(from, path.join(app, pkg), {
       recursive: true,
       verbatimSymlinks: true,
-      filter: (src) => src === from || !leftOut(pkg, path.relative(from, src)),
+      filter: (src) => src === from || !leftOut(image, pkg, path.relative(from, src)),
     });
   }
   for (const link of tree.links) {

@@ -67,16 +67,21 @@ export function systemMemory(): { total: number; free: number } {
   return { total: limit, free: Math.max(0, Math.min(os.freemem(), limit - used)) };
 }
 
-/** Which llama.cpp addon (prebuilt package or local build) and CUDA runtime the process loaded. */
-function loadedBinary(): { addon?: string; cudaRuntime?: string } {
+/**
+ * Which llama.cpp addon (prebuilt package or local build), CPU variant and CUDA runtime the process loaded. A build
+ * with GGML_BACKEND_DL (the prebuilt binaries, the images' engine) picks its CPU variant when it starts, by what the
+ * CPU supports: the libggml-cpu-<variant>.so it loaded says which.
+ */
+function loadedBinary(): { addon?: string; cpuVariant?: string; cudaRuntime?: string } {
   const report = process.report?.getReport() as { sharedObjects?: string[] } | undefined;
   const libs = report?.sharedObjects ?? [];
   const addon = libs
     .map((l) => /@node-llama-cpp\/([\w-]+)\/|localBuilds\/([\w-]+)\//.exec(l))
     .map((m) => m?.[1] ?? m?.[2])
     .find(Boolean);
+  const cpuVariant = libs.map((l) => /\/libggml-cpu-([\w.]+)\.so$/.exec(l)?.[1]).find(Boolean);
   const cudaRuntime = libs.map((l) => /libcudart\.so\.(\d+)/.exec(l)?.[1]).find(Boolean);
-  return { addon, cudaRuntime };
+  return { addon, cpuVariant, cudaRuntime };
 }
 
 export class LlamaDevices implements Devices {
@@ -161,8 +166,12 @@ export class LlamaDevices implements Devices {
 
   async describe(threads: number): Promise<DeviceLine[]> {
     const ram = systemMemory();
-    const { addon, cudaRuntime } = loadedBinary();
-    const binary = `${engineName(this.llama)}${cudaRuntime ? `, CUDA ${cudaRuntime} runtime` : ''}`;
+    const { addon, cpuVariant, cudaRuntime } = loadedBinary();
+    const binary = [
+      engineName(this.llama),
+      ...(cpuVariant ? [`CPU variant ${cpuVariant}`] : []),
+      ...(cudaRuntime ? [`CUDA ${cudaRuntime} runtime`] : []),
+    ].join(', ');
     if (!this.llama.gpu || this.names.length === 0) {
       return [
         {
