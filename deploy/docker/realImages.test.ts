@@ -16,7 +16,9 @@ import path from 'node:path';
 import {
   DETERMINISTIC_ANSWER,
   importModel,
+  pngImage,
   writeDeterministicModel,
+  writeProjector,
   writeRandomModel,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +197,34 @@ describe.skipIf(problem)(
         { parameters: { temperature: 0, num_predict: DRAIN_TOKENS } },
         KEY,
       );
+
+      // The image's own engine takes images (its mtmd) and runs quantized weights (Q8_0: the CPU variant's matrix
+      // kernels, where a bad variant dies), with the projector counted: a picture adds its embeddings to the prompt.
+      const projector = await writeProjector(path.join(models, 'mmproj.gguf'));
+      await writeRandomModel(path.join(models, 'seer.gguf'), { seed: 21, type: 'q8_0' });
+      await importModel(
+        managerUrl,
+        'seer',
+        path.join(models, 'seer.gguf'),
+        { projector: projector.path, parameters: { temperature: 0, num_predict: 4 } },
+        KEY,
+      );
+      const look = async (images?: string[]) => {
+        const res = await fetch(`${managerUrl}/api/chat`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEY}` },
+          body: JSON.stringify({
+            model: 'seer',
+            stream: false,
+            messages: [{ role: 'user', content: 'What is in this picture?', ...(images ? { images } : {}) }],
+          }),
+          signal: AbortSignal.timeout(120_000),
+        });
+        expect(res.status, await res.clone().text()).toBe(200);
+        return ((await res.json()) as { prompt_eval_count: number }).prompt_eval_count;
+      };
+      const picture = pngImage(40, 30, (x, y) => [x * 6, y * 8, 128]).toString('base64');
+      expect((await look([picture])) - (await look())).toBe(projector.imageTokens);
 
       // The chatbot, at the llm-manager by name. Podman has no Service: the name resolves to the llm-manager's pod,
       // where port 11434 answers (the Service's second port, which maps straight through to it; its port 80 does
