@@ -299,7 +299,9 @@ describe('conversations are private', () => {
     for (const [route, { path: p, body }] of Object.entries(attempts)) {
       const res = await carol.request(route.split(' ')[0]!, p, body);
       expect(res.status, route).toBe(404);
-      expect(res.body.error, route).toMatch(/^there is no (conversation|answer|image) \d+|is not being written/);
+      expect(res.body.error, route).toMatch(
+        /^there is no (conversation|answer|image) \d+|is not being written/,
+      );
     }
     // Nothing changed: bob's conversation, its messages and the answer being written are as they were.
     const after = (await bob.request('GET', `/api/conversations/${own.id}`)).body;
