@@ -123,7 +123,7 @@ export function llamaServerTokens(line: string): number {
   return j.content || j.choices?.[0]?.delta?.content ? 1 : 0;
 }
 
-export type LlamaServer = { url: string; stop: () => Promise<void> };
+export type LlamaServer = { url: string; pid: number; stop: () => Promise<void> };
 
 async function freePort(): Promise<number> {
   const s = net.createServer().listen(0, '127.0.0.1');
@@ -175,6 +175,7 @@ export async function startLlamaServer(
   }
   return {
     url,
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
