@@ -97,6 +97,8 @@ const summary = (s: Side) => ({
 });
 
 async function run() {
+  // llama-server makes its media marker random per process unless pinned: /completion's prompt_string needs it.
+  process.env.LLAMA_MEDIA_MARKER = '<__media__>';
   const tools = await ensureLlamaCpp(log);
   const model = await q8Model(log);
   const projector = await writeProjector(path.join(CACHE, 'models', 'vitb-shape-mmproj-f16.gguf'), {
