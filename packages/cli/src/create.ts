@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { applyPullEvent, emptyPull, type PullEvent } from '@ownchat/chat/shared';
@@ -15,7 +14,7 @@ import type { Connection } from './client.ts';
 import { clientAction } from './clientAction.ts';
 import { draftFilesOf } from './draft.ts';
 import { CliError } from './errors.ts';
-import { type Modelfile, ModelfileError, parseModelfile } from './modelfile.ts';
+import { localPath, type Modelfile, ModelfileError, parseModelfile } from './modelfile.ts';
 import { progressView } from './progressView.ts';
 
 export function createCommand(): Command {
@@ -127,8 +126,7 @@ async function localFiles(
   modelfilePath: string,
 ): Promise<[name: string, file: string][] | undefined> {
   const { value, line } = from;
-  const expanded = value.startsWith('~/') ? path.join(os.homedir(), value.slice(2)) : value;
-  const file = path.resolve(path.dirname(modelfilePath), expanded);
+  const file = localPath(value, modelfilePath);
   const stat = await fs.stat(file).catch(() => undefined);
   const looksLikePath = /^(\.{1,2}\/|\/|~\/)/.test(value) || /\.(gguf|bin)$/i.test(value);
   if (!stat) {

@@ -3,15 +3,8 @@
 // the server checks that it is one model of the target's vocabulary. Unlike FROM it never names a model: a path
 // that does not exist is an error, and so is the same path as FROM's (Ollama's rejectMatchingLocalPath).
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { type Modelfile, ModelfileError } from './modelfile.ts';
-
-/** A Modelfile path as Ollama expands it: `~/` is the home folder, a relative path is read from the file's folder. */
-function localPath(value: string, modelfilePath: string): string {
-  const expanded = value.startsWith('~/') ? path.join(os.homedir(), value.slice(2)) : value;
-  return path.resolve(path.dirname(modelfilePath), expanded);
-}
+import { localPath, type Modelfile, ModelfileError } from './modelfile.ts';
 
 /** Both paths name one file or folder (Ollama's os.SameFile): not only equal text. */
 async function samePath(a: string, b: string): Promise<boolean> {

@@ -7,6 +7,8 @@
 //   DRAFT <GGUF file or folder>    (a draft model of the same vocabulary, for speculative decoding: draft.ts)
 // A value may be quoted: "…" or """…""", and then it may run over several lines; lines that begin with # are
 // comments. Every mistake is reported with its line number, as the compiler-style "Modelfile:3: …".
+import os from 'node:os';
+import path from 'node:path';
 import { optionKind } from '@ownchat/manager/for-clients';
 import { CliError } from './errors.ts';
 
@@ -187,4 +189,10 @@ function parameterValue(name: string, raw: string, fail: (reason: string) => nev
       return raw.trim() !== '' && Number.isFinite(n) ? n : bad('a number');
     }
   }
+}
+
+/** A Modelfile path as Ollama expands it: `~/` is the home folder, a relative path is read from the file's folder. */
+export function localPath(value: string, modelfilePath: string): string {
+  const expanded = value.startsWith('~/') ? path.join(os.homedir(), value.slice(2)) : value;
+  return path.resolve(path.dirname(modelfilePath), expanded);
 }
