@@ -57,7 +57,11 @@ const KEY = 'image-test-key';
  * on a loaded machine: this random model made about 6 tokens/s in the container at a load average of 10 on 2 cores
  * (a 200-token answer was cut by the drain timeout there).
  */
-const DRAIN_TOKENS = 40;
+// Long enough that the SIGTERM lands mid-answer whatever the load: this model writes about 500 tokens a second on
+// a quiet 2-core machine, so 40 tokens were over before \`podman stop\` had delivered the signal, and the manager,
+// with nothing left to drain, was gone before /readyz could be seen answering 503. At temperature 0 its answer to
+// the drain's question runs past 3000 tokens without an end of turn.
+const DRAIN_TOKENS = 2500;
 /**
  * The engine's CPU variants this test builds: the baseline and the one ggml picks on this CPU (the published image
  * builds them all, which costs CI too long: bench/README.md), so that the run-time choice among them is exercised
@@ -273,7 +277,13 @@ describe.skipIf(problem)(
         ['stop', '--time', grace('StatefulSet', 'llm-manager'), manager.container],
         150_000,
       );
-      await untilStatus(`${managerUrl}/readyz`, 503);
+      await untilStatus(`${managerUrl}/readyz`, 503, async () => {
+        const state = await podman(['inspect', '--format', '{{json .State}}', manager.container]).catch(
+          String,
+        );
+        const logs = await podman(['logs', '--tail', '20', manager.container]).catch(String);
+        return `llm-manager state ${state}\nits last log lines:\n${logs}`;
+      });
       const done = await live.until((e) => e.event === 'done', 120_000);
       expect(done.data.answer as Message).toMatchObject({
         status: 'done',
@@ -293,9 +303,17 @@ describe.skipIf(problem)(
 const exitCode = async (container: string) =>
   Number(await podman(['inspect', '--format', '{{.State.ExitCode}}', container]));
 
-/** Polls `url` until it answers `status` (a refused connection is a wait too), for at most a minute. */
-async function untilStatus(url: string, status: number): Promise<void> {
-  await expect
-    .poll(async () => (await fetch(url).catch(() => undefined))?.status, { timeout: 60_000, interval: 50 })
-    .toBe(status);
+/**
+ * Polls `url` until it answers `status` (a refused connection is a wait too), for at most a minute. On failure,
+ * `explain` adds what the test can find out about why (a container's state and logs).
+ */
+async function untilStatus(url: string, status: number, explain?: () => Promise<string>): Promise<void> {
+  try {
+    await expect
+      .poll(async () => (await fetch(url).catch(() => undefined))?.status, { timeout: 60_000, interval: 50 })
+      .toBe(status);
+  } catch (e) {
+    if (!explain) throw e;
+    throw new Error(`${url} never answered ${status}: ${(e as Error).message}\n${await explain()}`);
+  }
 }

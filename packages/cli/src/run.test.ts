@@ -79,7 +79,10 @@ describe('ownchat run, once (for scripts)', () => {
     child.stdout.on('data', (d) => {
       out += d;
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // A death by a signal shows as its name (the exit code is null then), so a failure says which.
+    const exited = new Promise<number | string | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(code ?? signal)),
+    );
     await expect.poll(() => out.length, { timeout: 30_000 }).toBeGreaterThan(20);
     child.kill('SIGINT');
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('hung'), 10_000))]);

@@ -50,26 +50,39 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
-/** One prompt, one streamed answer on stdout; Ctrl+C stops it and exits with 130 as an interrupted command. */
+/**
+ * One prompt, one streamed answer on stdout; Ctrl+C stops it and exits with 130 as an interrupted command. The
+ * handler is in place from before the request (Ctrl+C while the model loads counts too) until the answer has
+ * been printed, so no Ctrl+C in between falls through to the default, which kills the process by the signal.
+ */
 async function answerOnce(conn: Connection, model: string, prompt: string, opts: RunOptions): Promise<void> {
-  const stream = await conn.client.generate({ model, prompt, stream: true, keep_alive: opts.keepalive });
+  let stream: AbortableAsyncIterator<GenerateResponse> | undefined;
   let interrupted = false;
   const onSigint = () => {
+    // Before the answer starts (or at a second Ctrl+C) there is nothing to wait for: closing the connection by
+    // exiting is what tells the server to stop.
+    if (interrupted || !stream) interrupt();
     interrupted = true;
     stream.abort();
   };
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   try {
+    stream = await conn.client.generate({ model, prompt, stream: true, keep_alive: opts.keepalive });
     const last = await print(stream, (p) => p.response ?? '');
     process.stdout.write('\n');
     if (opts.verbose && last) printStats(last);
   } catch (e) {
     if (!interrupted) throw e;
-    process.stdout.write('\n');
-    process.exit(130);
+    interrupt();
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** Ends the command as an interrupted one: the line closed, exit status 130 (128 + SIGINT). */
+function interrupt(): never {
+  process.stdout.write('\n');
+  process.exit(130);
 }
 
 /** Writes each part as it arrives; returns the final (done) part. */
