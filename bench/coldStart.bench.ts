@@ -12,7 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { importModel, type ManagerProcess, sha256File, startManagerProcess } from '@ownchat/testkit';
+import {
+  importModel,
+  type ManagerProcess,
+  sha256File,
+  startManagerProcess,
+  untilIdle,
+} from '@ownchat/testkit';
 import { q8Model } from './benchModels.ts';
 import {
   CONTEXT_PER_SEQUENCE,
@@ -78,14 +84,19 @@ async function loadedModels(url: string): Promise<number> {
   return ps.models.length;
 }
 
-/** keep_alive 0 unloads the model; the runner process is gone once /api/ps no longer lists it. */
-async function unload(url: string): Promise<void> {
-  await fetch(`${url}/api/generate`, {
+/**
+ * keep_alive 0 unloads the model; the runner process is gone once /api/ps no longer lists it. Then the manager is
+ * left to settle: after a model's first answer it starts its next spare runner (spareRunner.ts), a Node process
+ * start that would otherwise land in whatever is measured next.
+ */
+async function unload(mgr: ManagerProcess): Promise<void> {
+  await fetch(`${mgr.url}/api/generate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: MODEL, keep_alive: 0 }),
   });
-  await until('the unload', async () => (await loadedModels(url)) === 0);
+  await until('the unload', async () => (await loadedModels(mgr.url)) === 0);
+  if (mgr.child.pid) await untilIdle(mgr.child.pid);
 }
 
 /** A one-token answer through the llm-manager; ms from the request to the first token. */
@@ -198,7 +209,7 @@ async function run() {
   try {
     // A warm-up of each side: the first start of either pays for loading its own code from disk.
     await oursFirstToken(mgr.url);
-    await unload(mgr.url);
+    await unload(mgr);
     await theirsFirstToken(tools.server, file, true);
     for (let r = 0; r < ROUNDS; r++) {
       for (const c of CASES) {
@@ -215,7 +226,7 @@ async function run() {
             const t0 = Date.now();
             add(ours, name, await oursFirstToken(mgr.url, { use_mmap: c.mmap }));
             add(phases, name, loadPhases(mgr, since, t0));
-            await unload(mgr.url);
+            await unload(mgr);
           },
           async () => {
             await prepare();
@@ -228,7 +239,7 @@ async function run() {
       // Kept loaded (keep_alive): what every request after the first sees.
       await oursFirstToken(mgr.url);
       kept.push(await oursFirstToken(mgr.url));
-      await unload(mgr.url);
+      await unload(mgr);
       log(
         `round ${r + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, v.at(-1)])))} against ${JSON.stringify(Object.fromEntries(Object.entries(theirs).map(([k, v]) => [k, v.at(-1)])))}`,
       );

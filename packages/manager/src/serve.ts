@@ -62,11 +62,23 @@ export async function startManager(
 ): Promise<RunningManager> {
   const log = pino({ level: config.logLevel, base: { svc: 'llm-manager' } });
   logStrayRejections(log);
+  const store = new ModelStore(config.models);
+  // Tests above the runner seam pass their own runners: no spare process then. The spare starts first, so that
+  // its process starts while this one opens the devices and the server (on another core, where there is one);
+  // a preload takes it.
+  const spares = new SpareRunner({
+    enabled: config.spareRunner && !parts.startRunner,
+    threads: config.numThreads ?? config.cpus,
+    // The first model to preload, which will take it; else the newest in the store.
+    someModel: async () =>
+      config.preload[0]
+        ? (await store.resolve(config.preload[0])).modelPath
+        : (await store.list())[0]?.modelPath,
+  });
+  spares.start();
   const devices = parts.devices ?? (await LlamaDevices.open());
   for (const line of await devices.describe(config.numThreads ?? config.cpus))
     log.info(line.fields, line.message);
-  // Tests above the runner seam pass their own runners: no spare process then.
-  const spares = new SpareRunner(config.spareRunner && !parts.startRunner);
   const scheduler = new Scheduler({
     devices,
     startRunner: parts.startRunner ?? ((label) => spares.take(label)),
@@ -87,7 +99,6 @@ export async function startManager(
     loaded: () => scheduler.list(),
     contextUsage: () => scheduler.contextUsage(),
   });
-  const store = new ModelStore(config.models);
   const pulls = new Pulls(store, {
     allow: config.pullAllow,
     parallel: config.pullParallel,
@@ -131,8 +142,6 @@ export async function startManager(
   log.info({ url, models: config.models }, `llm-manager listening on ${url}`);
   // After listen: /healthz answers at once and /readyz says what is still loading.
   const preloaded = ctx.preload.run(ctx);
-  // Without preloads, a spare is started now, ready for the first request; a preload starts one when it is loaded.
-  if (config.preload.length === 0) spares.start();
   // After the preloads: they name the models this replica must have; the peers' may add more.
   const caughtUp = preloaded.then(() => catchUp(ctx));
   return {

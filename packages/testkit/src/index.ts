@@ -79,7 +79,7 @@ export { freePort, NGINX_PATH, type Nginx, startNginx } from './nginx.ts';
 export { OWNCHAT_BIN, type OwnchatResult, ownchat } from './ownchat.ts';
 export { pngImage, type Rgb } from './png.ts';
 export { type Postgres, postgresBin, startPostgres } from './postgres.ts';
-export { childPids, rssBytes } from './processes.ts';
+export { childPids, rssBytes, treeCpuTicks, untilIdle } from './processes.ts';
 export {
   type ProjectorInfo,
   type ProjectorShape,

@@ -115,7 +115,7 @@ export const settings = {
   spareRunner: setting<boolean>({
     name: 'OWNCHAT_SPARE_RUNNER',
     description:
-      'Keep one model runner process started ahead of need, so loading a model does not wait for a process to start (an idle Node process, about 85 MB); 0 to keep none',
+      "Keep one model runner process started ahead of need, with the engine open and the next model's header read, so loading a model does not wait for them (an idle Node process, 90 to 120 MB); 0 to keep none",
     defaultText: 'on',
     read: (raw) => !isOff(raw),
   }),

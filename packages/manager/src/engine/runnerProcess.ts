@@ -41,7 +41,14 @@ export class RunnerProcess implements RunnerHandle {
   private exited: RunnerExit | undefined;
   private exitListeners: ((exit: RunnerExit) => void)[] = [];
   private usageWaiters: ((usage: ContextUsage | undefined) => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  /** Requests sent so far (the ids are counted from 1). */
+  private get sent(): number {
+    return this.nextId - 1;
+  }
   info: LoadedInfo | undefined;
+  /** The model file it was asked to load. */
+  modelPath: string | undefined;
   /** Settles once a load has ended, loaded or not (a spare runner is made only then: spareRunner.ts). */
   readonly loadSettled: Promise<void>;
   private settleLoad: () => void = () => {};
@@ -78,8 +85,14 @@ export class RunnerProcess implements RunnerHandle {
     return !this.exited;
   }
 
+  /** A spare runner's preparation while no model needs it (runner/prepare.ts). */
+  prepare(threads: number, gguf: string | undefined): void {
+    this.send({ type: 'prepare', threads, ...(gguf ? { gguf } : {}) });
+  }
+
   /** Loads the model; rejects with ModelLoadError saying why (bad file, memory, timeout). */
   load(spec: LoadSpec, timeoutMs: number): Promise<LoadedInfo> {
+    this.modelPath = spec.modelPath;
     return new Promise<LoadedInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
@@ -134,7 +147,7 @@ export class RunnerProcess implements RunnerHandle {
         this.send({ type: 'cancel', id });
         setTimeout(() => {
           if (this.pending.get(id) !== p) return;
-          this.pending.delete(id);
+          this.forget(id);
           reject(new CanceledError());
         }, CANCEL_ACK_MS).unref();
       };
@@ -196,6 +209,32 @@ export class RunnerProcess implements RunnerHandle {
     });
   }
 
+  /**
+   * Resolves once the work sent from now on has been answered and none is left, or `withinMs` from now, whichever
+   * comes first: the first request after a load is the one a user waits for (spareRunner.ts starts the next spare
+   * only then). With nothing sent, that is `withinMs` from now.
+   */
+  answeredNext(withinMs: number): Promise<void> {
+    const before = this.sent;
+    return new Promise((resolve) => {
+      let over = false;
+      const done = () => {
+        over = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, withinMs);
+      timer.unref();
+      // Called each time the runner goes idle: done if that idleness follows work sent since the call.
+      const waiter = () => {
+        if (over) return;
+        if (this.sent > before || this.exited) done();
+        else this.idleWaiters.push(waiter);
+      };
+      this.idleWaiters.push(waiter);
+    });
+  }
+
   onExitOnce(listener: (exit: RunnerExit) => void): void {
     if (this.exited) listener(this.exited);
     else this.exitListeners.push(listener);
@@ -228,12 +267,12 @@ export class RunnerProcess implements RunnerHandle {
     if (m.type === 'chunk') this.pending.get(m.id)?.onChunk(m.text, m.logprobs);
     else if (m.type === 'done' || m.type === 'embedded' || m.type === 'reranked') {
       this.pending.get(m.id)?.resolve(answerOf(m) as never);
-      this.pending.delete(m.id);
+      this.forget(m.id);
     } else if (m.type === 'failed') {
       this.pending
         .get(m.id)
         ?.reject(m.badRequest ? new BadRequestError(m.message) : new RunnerError(m.message));
-      this.pending.delete(m.id);
+      this.forget(m.id);
     } else if (m.type === 'canceled') {
       this.settleCanceled(m.id);
     } else if (m.type === 'context-usage') {
@@ -243,7 +282,13 @@ export class RunnerProcess implements RunnerHandle {
 
   private settleCanceled(id: number): void {
     this.pending.get(id)?.reject(new CanceledError());
+    this.forget(id);
+  }
+
+  /** A request is over: the runner is idle once none is left. */
+  private forget(id: number): void {
     this.pending.delete(id);
+    if (this.pending.size === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
@@ -251,6 +296,7 @@ export class RunnerProcess implements RunnerHandle {
     const error = new RunnerError(`the model runner for ${this.label} ${describeExit(this.exited)}`);
     for (const p of this.pending.values()) p.reject(p.canceled ? new CanceledError() : error);
     this.pending.clear();
+    for (const w of this.idleWaiters.splice(0)) w();
     for (const w of this.usageWaiters.splice(0)) w(undefined);
     for (const l of this.exitListeners.splice(0)) l(this.exited);
   }

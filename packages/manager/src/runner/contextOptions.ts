@@ -21,6 +21,8 @@ export function runnerContextOptions(spec: LoadSpec, trainContextSize: number): 
     kvUnified: spec.sequences > 1,
     flashAttention: spec.flashAttention,
     ...(spec.kvCacheType && kvCacheTypes(spec.kvCacheType)),
+    // The manager's placement counted the context's memory already (as for the model: modelRunner.ts).
+    ignoreMemorySafetyChecks: true,
   };
 }
 

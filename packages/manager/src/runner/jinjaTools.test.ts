@@ -29,7 +29,7 @@ beforeAll(async () => {
     tokenizer: model.tokenizer,
     trimLeadingWhitespaceInResponses: false,
   });
-  loaded = { model, chatWrapper } as LoadedModel;
+  loaded = { model, chatWrapper: () => chatWrapper } as LoadedModel;
 });
 
 afterAll(async () => {

@@ -28,7 +28,8 @@ export type LoadedModel = {
   spec: LoadSpec;
   context: LlamaContext;
   slots: Slot[];
-  chatWrapper?: JinjaTemplateChatWrapper;
+  /** The GGUF's own chat template (Jinja), made at its first use; undefined when the file has none. */
+  chatWrapper: () => JinjaTemplateChatWrapper | undefined;
   /** Made on the first embedding request: a model used only for chat never pays for it. */
   embedding?: Promise<LlamaEmbeddingContext>;
   /** Made on the first rerank request, as the embedding context is. */

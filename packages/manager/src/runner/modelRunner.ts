@@ -19,6 +19,7 @@ import { endAtLlamaCppEog } from './endOfGeneration.ts';
 import { generate } from './generation.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { Lockstep } from './lockstep.ts';
+import { Prepared } from './prepare.ts';
 import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
 import { rerank } from './ranking.ts';
 import { sampleModelProbabilities } from './tokenLogprobs.ts';
@@ -29,6 +30,8 @@ const PROCESS_START_MS = Math.round(process.uptime() * 1000);
 
 export class ModelRunner {
   private loaded: LoadedModel | undefined;
+  /** What this runner did while it was a spare (prepare.ts). */
+  private prepared: Prepared | undefined;
   /** The generations running, by the manager's request id, so a cancel can stop one. */
   private readonly aborts = new Map<number, AbortController>();
 
@@ -40,6 +43,10 @@ export class ModelRunner {
 
   handle(message: ToRunner): void {
     switch (message.type) {
+      case 'prepare':
+        this.prepared ??= new Prepared(message.threads);
+        if (message.gguf) this.prepared.readHeader(message.gguf);
+        break;
       case 'load':
         this.load(message.spec).catch((e: Error) => {
           this.send({ type: 'load-failed', message: e.message });
@@ -73,18 +80,28 @@ export class ModelRunner {
       mark = now;
       return ms;
     };
-    const llama = await getLlama({
-      gpu: spec.gpuLayers === 0 ? false : 'auto',
-      build: 'never',
-      cmakeOptions: engineCmakeOptions(),
-      maxThreads: spec.threads,
-      logLevel: LlamaLogLevel.warn,
-    });
+    // A CPU placement takes the engine the spare opened; a GPU one opens its own (the spare holds no GPU memory).
+    const opened = spec.gpuLayers === 0 ? await this.prepared?.cpuEngine : undefined;
+    if (opened) opened.maxThreads = spec.threads;
+    const llama =
+      opened ??
+      (await getLlama({
+        gpu: spec.gpuLayers === 0 ? false : 'auto',
+        build: 'never',
+        cmakeOptions: engineCmakeOptions(),
+        maxThreads: spec.threads,
+        logLevel: LlamaLogLevel.warn,
+      }));
     const engine = lap();
+    const header = await this.prepared?.headerOf(spec.modelPath);
     const model = await llama.loadModel({
       modelPath: spec.modelPath,
       gpuLayers: spec.gpuLayers,
       useMmap: spec.useMmap,
+      // The manager placed the model with node-llama-cpp's own estimates (scheduler/placement.ts), so they are not
+      // made again here: they took 45 to 65 ms of each load (patches/node-llama-cpp+3.21.1.patch).
+      ignoreMemorySafetyChecks: true,
+      _fileInfo: header,
     });
     endAtLlamaCppEog(model);
     let vision: Vision | undefined;
@@ -122,22 +139,30 @@ export class ModelRunner {
         lastUsed: 0,
       });
     }
+    // Made at the first request that needs it (messages through the GGUF's own template): parsing the template
+    // took 17 ms of the cold start, which most requests (a prompt the manager rendered) never use.
+    let chatWrapper: JinjaTemplateChatWrapper | null | undefined;
     const template = model.fileInfo.metadata.tokenizer?.chat_template;
-    const chatWrapper =
-      typeof template === 'string' && template.trim()
-        ? new JinjaTemplateChatWrapper({
-            template,
-            tokenizer: model.tokenizer,
-            trimLeadingWhitespaceInResponses: false,
-          })
-        : undefined;
+    const jinja = () => {
+      if (chatWrapper === undefined) {
+        chatWrapper =
+          typeof template === 'string' && template.trim()
+            ? new JinjaTemplateChatWrapper({
+                template,
+                tokenizer: model.tokenizer,
+                trimLeadingWhitespaceInResponses: false,
+              })
+            : null;
+      }
+      return chatWrapper ?? undefined;
+    };
     this.loaded = {
       llama,
       model,
       spec,
       context,
       slots,
-      chatWrapper,
+      chatWrapper: jinja,
       vision,
       visionUnavailable,
       grammars: new Map(),
@@ -149,6 +174,7 @@ export class ModelRunner {
         gpu: llama.gpu,
         gpuLayers: model.gpuLayers,
         loadMs: { processStart: PROCESS_START_MS, engine, model: modelMs, context: contextMs },
+        prepared: [...(opened ? ['engine' as const] : []), ...(header ? ['header' as const] : [])],
         projectorMemory: vision?.memory,
       },
     });

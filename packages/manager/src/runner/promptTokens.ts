@@ -6,10 +6,11 @@ import type { ChatMessage, GenerateInput, JinjaTool } from './protocol.ts';
 
 export function promptTokens(l: LoadedModel, input: GenerateInput): Token[] {
   let tokens: Token[];
+  const jinja = input.kind === 'text' ? undefined : l.chatWrapper();
   if (input.kind === 'text') {
     tokens = l.model.tokenize(input.text, true);
-  } else if (l.chatWrapper) {
-    const { contextText } = l.chatWrapper.generateContextState({
+  } else if (jinja) {
+    const { contextText } = jinja.generateContextState({
       chatHistory: toChatHistory(input.messages),
       ...(input.tools?.length ? { availableFunctions: availableFunctions(input.tools) } : {}),
     });

@@ -111,6 +111,8 @@ export type LoadedInfo = {
    * paid it), the engine's init, the model, the context.
    */
   loadMs?: { processStart: number; engine: number; model: number; context: number };
+  /** What a spare runner had done ahead of the load (prepare.ts): opened the engine, read this model's header. */
+  prepared?: ('engine' | 'header')[];
   /** What loading the projector took, measured (vision.ts): the scheduler records it where it beats the estimate. */
   projectorMemory?: { vram: number; ram: number };
 };
@@ -135,6 +137,11 @@ export type GenerateStats = {
 export type ContextUsage = { used: number; capacity: number };
 
 export type ToRunner =
+  /**
+   * To a spare runner, before any load: open the CPU engine for `threads` threads (the first such message), and
+   * read `gguf`'s header, the model expected next, so its load need not (prepare.ts).
+   */
+  | { type: 'prepare'; threads: number; gguf?: string }
   | { type: 'load'; spec: LoadSpec }
   | { type: 'generate'; id: number; input: GenerateInput; sampling: Sampling }
   | { type: 'embed'; id: number; inputs: string[]; truncate: boolean }
