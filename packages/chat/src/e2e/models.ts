@@ -71,7 +71,16 @@ export async function importTestModels(
   extra: Record<string, string> = {},
 ) {
   for (const [name, file] of Object.entries(files)) {
-    await importModel(url, name, file, name === 'thinker' ? { template: THINKER_TEMPLATE } : {});
+    // chatty at temperature 0: sampled at Ollama's 0.8, this random model now and then picks its end-of-turn
+    // token early (once in CI, after about 100 tokens, before the Stop test could press Stop); greedy, its answer
+    // to a question runs on for thousands of tokens, the same each time.
+    const options =
+      name === 'thinker'
+        ? { template: THINKER_TEMPLATE }
+        : name === 'chatty'
+          ? { parameters: { temperature: 0 } }
+          : {};
+    await importModel(url, name, file, options);
   }
   for (const [name, from] of Object.entries(extra)) {
     const leveled = from === 'thinker' && name.startsWith('gpt-oss');
