@@ -21,7 +21,8 @@ const cli = (args: string[], input?: string) =>
 
 beforeAll(async () => {
   setup = await startManagerWithModels(
-    { det: 'det', chatty: { kind: 'chatty', parameters: { num_predict: 1_000_000 } } },
+    // chatty greedy: sampled at 0.8 this random model now and then ends its answer by itself, before Ctrl+C.
+    { det: 'det', chatty: { kind: 'chatty', parameters: { num_predict: 1_000_000, temperature: 0 } } },
     { prefix: 'run' },
   );
   server = setup.manager;
