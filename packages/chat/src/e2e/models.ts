@@ -60,6 +60,15 @@ export async function writeTestModels(dir: string, which: ('det' | 'slow' | 'cha
   return out;
 }
 
+/** How a test model is imported, where not plainly. */
+const IMPORT_OPTIONS: Record<string, Parameters<typeof importModel>[3]> = {
+  thinker: { template: THINKER_TEMPLATE },
+  // chatty at temperature 0: sampled at Ollama's 0.8, this random model now and then picks its end-of-turn token
+  // early (once in CI, after about 100 tokens, before the Stop test could press Stop); greedy, its answer to a
+  // question runs on for thousands of tokens, the same each time.
+  chatty: { parameters: { temperature: 0 } },
+};
+
 /**
  * Imports each file under its name, and `extra` names as copies of one of them. The thinker is imported with
  * THINKER_TEMPLATE; a copy of it named gpt-oss… with THINKER_LEVELS_TEMPLATE: a model whose thinking takes a level
@@ -71,16 +80,7 @@ export async function importTestModels(
   extra: Record<string, string> = {},
 ) {
   for (const [name, file] of Object.entries(files)) {
-    // chatty at temperature 0: sampled at Ollama's 0.8, this random model now and then picks its end-of-turn
-    // token early (once in CI, after about 100 tokens, before the Stop test could press Stop); greedy, its answer
-    // to a question runs on for thousands of tokens, the same each time.
-    const options =
-      name === 'thinker'
-        ? { template: THINKER_TEMPLATE }
-        : name === 'chatty'
-          ? { parameters: { temperature: 0 } }
-          : {};
-    await importModel(url, name, file, options);
+    await importModel(url, name, file, IMPORT_OPTIONS[name] ?? {});
   }
   for (const [name, from] of Object.entries(extra)) {
     const leveled = from === 'thinker' && name.startsWith('gpt-oss');

@@ -2,16 +2,13 @@
 // running on it. One instance per child process (runnerMain.ts makes it and wires it to the IPC channel); no
 // module holds state of its own, so what a runner knows is all here.
 import {
-  getLlama,
   JinjaTemplateChatWrapper,
   type Llama,
   LlamaCompletion,
   type LlamaContext,
-  LlamaLogLevel,
   type LlamaModel,
 } from 'node-llama-cpp';
 import { DRAFT_VOCABULARY_HINT, vocabularyMismatch, vocabularyOf } from '../engine/draftVocabulary.ts';
-import { engineCmakeOptions } from '../engine/engineBuild.ts';
 import { errorMessage } from '../errors.ts';
 import { contextPerSequence, runnerContextOptions } from './contextOptions.ts';
 import { embed } from './embedding.ts';
@@ -19,7 +16,7 @@ import { endAtLlamaCppEog } from './endOfGeneration.ts';
 import { generate } from './generation.ts';
 import { type LoadedModel, RequestError, type Slot } from './loadedModel.ts';
 import { Lockstep } from './lockstep.ts';
-import { Prepared } from './prepare.ts';
+import { openEngine, Prepared } from './prepare.ts';
 import type { ContextUsage, FromRunner, LoadSpec, ToRunner } from './protocol.ts';
 import { rerank } from './ranking.ts';
 import { sampleModelProbabilities } from './tokenLogprobs.ts';
@@ -83,15 +80,7 @@ export class ModelRunner {
     // A CPU placement takes the engine the spare opened; a GPU one opens its own (the spare holds no GPU memory).
     const opened = spec.gpuLayers === 0 ? await this.prepared?.cpuEngine : undefined;
     if (opened) opened.maxThreads = spec.threads;
-    const llama =
-      opened ??
-      (await getLlama({
-        gpu: spec.gpuLayers === 0 ? false : 'auto',
-        build: 'never',
-        cmakeOptions: engineCmakeOptions(),
-        maxThreads: spec.threads,
-        logLevel: LlamaLogLevel.warn,
-      }));
+    const llama = opened ?? (await openEngine(spec.gpuLayers === 0 ? false : 'auto', spec.threads));
     const engine = lap();
     const header = await this.prepared?.headerOf(spec.modelPath);
     const model = await llama.loadModel({

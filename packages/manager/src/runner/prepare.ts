@@ -7,19 +7,24 @@
 import { type GgufFileInfo, getLlama, type Llama, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
 import { engineCmakeOptions } from '../engine/engineBuild.ts';
 
+/** The engine as the runner opens it, at a load or ahead of one: the build for this machine, `threads` at most. */
+export function openEngine(gpu: false | 'auto', threads: number): Promise<Llama> {
+  return getLlama({
+    gpu,
+    build: 'never',
+    cmakeOptions: engineCmakeOptions(),
+    maxThreads: threads,
+    logLevel: LlamaLogLevel.warn,
+  });
+}
+
 export class Prepared {
   /** The CPU engine (no GPU backend: an idle spare must not hold GPU memory); undefined if it did not open. */
   readonly cpuEngine: Promise<Llama | undefined>;
   private header: { file: string; info: Promise<GgufFileInfo | undefined> } | undefined;
 
   constructor(threads: number) {
-    this.cpuEngine = getLlama({
-      gpu: false,
-      build: 'never',
-      cmakeOptions: engineCmakeOptions(),
-      maxThreads: threads,
-      logLevel: LlamaLogLevel.warn,
-    }).catch(() => undefined);
+    this.cpuEngine = openEngine(false, threads).catch(() => undefined);
   }
 
   /** Reads `gguf`'s header, once the engine is open (a load that comes meanwhile waits only for the engine). */
