@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { importModel, startManagerProcess } from '@ownchat/testkit';
+import { importModel, startManagerProcess, untilIdle } from '@ownchat/testkit';
 import { getLlama } from 'node-llama-cpp';
+import { DEFAULTS as OLLAMA_DEFAULTS } from '../packages/manager/src/model/options.ts';
 import { q8Model } from './benchModels.ts';
 import {
   CONTEXT_PER_SEQUENCE,
@@ -21,6 +22,7 @@ import {
   llamaServerTokens,
   ollamaTokens,
   type Run,
+  type Sampling,
   startLlamaServer,
   streamTimes,
 } from './decodePeers.ts';
@@ -30,9 +32,13 @@ import type { Benchmark } from './run.ts';
 const sh = promisify(execFile);
 const THREADS = Number(process.env.OWNCHAT_BENCH_THREADS ?? os.availableParallelism());
 const TOKENS = 128;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const log = (s: string) => console.log(`  decode: ${s}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The median of the finite figures (a round can have none: see aggregate). */
+const median = (all: number[]) => {
+  const xs = all.filter(Number.isFinite).sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)] ?? Number.NaN;
+};
 const summary = (runs: Run[]) => ({
   decode_tps: median(runs.map((r) => r.decodeTps)),
   prompt_tps: median(runs.map((r) => r.promptTps)),
@@ -42,11 +48,14 @@ const PROMPT = 'The history of the quick brown fox is long, and every fox tells 
 /** Each round's prompt differs from its first token, so no peer reuses the last round's evaluation. */
 const promptOfRound = (round: number) => `Round ${round}. ${PROMPT}`;
 /**
- * What every peer samples with: greedy, with the repeat penalty Ollama applies by default (repeat_penalty 1.1
- * over the last 64 tokens), which our users get and llama-server leaves off unless asked. Without naming it
- * on both sides the comparison would charge us for sampling work llama-server skips.
+ * What every peer samples with: Ollama's defaults (temperature 0.8, top_k 40, top_p 0.9, min_p 0, repeat_penalty
+ * 1.1 over the last 64 tokens), which our users get. llama-server's own defaults differ (min_p 0.05, top_p 0.95,
+ * no repeat penalty), so every one is named on both sides; its other samplers (DRY, XTC, typical, top-n-sigma)
+ * are off by default. The answers differ between peers (each draws its own random numbers), which does not
+ * change what a token costs to decode.
  */
-const SAMPLING = { temperature: 0, repeat_penalty: 1.1, repeat_last_n: 64 };
+const { temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n } = OLLAMA_DEFAULTS;
+const SAMPLING: Sampling = { temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n };
 const LONG_PROMPT_TOKENS = 512;
 
 /** A prompt of about `n` tokens for this model (different each round, so no server reuses the last one). */
@@ -78,69 +87,93 @@ async function bandwidthGBps(threads: number): Promise<number> {
   return Number((await sh(bin, [String(threads)])).stdout.trim());
 }
 
-async function managerRuns(
-  url: string,
-  model: string,
-  longPrompt: (round: number) => string,
-): Promise<{ client: Run[]; serverDecodeTps: number[]; serverPromptTps: number[] }> {
-  const client: Run[] = [];
-  const serverDecodeTps: number[] = [];
-  const serverPromptTps: number[] = [];
-  for (let r = 0; r < ROUNDS + 1; r++) {
-    const body = {
-      model,
-      prompt: promptOfRound(r),
-      raw: true,
-      stream: true,
-      options: { num_predict: TOKENS, ...SAMPLING },
-    };
-    const { t0, stamps, last } = await streamTimes(`${url}/api/generate`, body, ollamaTokens);
-    if (r === 0) continue;
-    const final = JSON.parse(last) as Record<string, number>;
-    client.push(fromStamps(t0, stamps, final.prompt_eval_count!));
-    serverDecodeTps.push((final.eval_count! - 1) / (final.eval_duration! / 1e9));
-  }
-  for (let r = 0; r < ROUNDS; r++) {
-    const body = { model, prompt: longPrompt(r), raw: true, stream: true, options: { num_predict: 1 } };
-    const { last } = await streamTimes(`${url}/api/generate`, body, ollamaTokens);
-    const final = JSON.parse(last) as Record<string, number>;
-    serverPromptTps.push(final.prompt_eval_count! / (final.prompt_eval_duration! / 1e9));
-  }
-  return { client, serverDecodeTps, serverPromptTps };
+/**
+ * After the first answer of a model the llm-manager starts its next spare runner (engine/spareRunner.ts): a Node
+ * process starting takes a second or two of CPU, once. Measured rounds begin when that is over, as a user's
+ * steady decoding does; llama-server has nothing of the kind to wait for.
+ */
+async function settled(mgr: { child: { pid?: number } }): Promise<void> {
+  if (mgr.child.pid) await untilIdle(mgr.child.pid);
 }
 
-async function llamaServerRuns(
-  url: string,
-  longPrompt: (round: number) => string,
-): Promise<{ client: Run[]; serverDecodeTps: number[]; serverPromptTps: number[] }> {
-  const client: Run[] = [];
-  const serverDecodeTps: number[] = [];
-  const serverPromptTps: number[] = [];
+type Runs = { client: Run[]; serverDecodeTps: number[]; serverPromptTps: number[] };
+/** One peer's rounds: a decode round and a 512-token prompt round, each adding to `runs`. */
+type Peer = {
+  decode: (round: number, runs?: Runs) => Promise<void>;
+  prompt: (round: number, runs: Runs) => Promise<void>;
+};
+const noRuns = (): Runs => ({ client: [], serverDecodeTps: [], serverPromptTps: [] });
+
+function managerPeer(url: string, model: string, longPrompt: (round: number) => string): Peer {
+  return {
+    async decode(round, runs) {
+      const body = {
+        model,
+        prompt: promptOfRound(round),
+        raw: true,
+        stream: true,
+        options: { num_predict: TOKENS, ...SAMPLING },
+      };
+      const { t0, stamps, last } = await streamTimes(`${url}/api/generate`, body, ollamaTokens);
+      if (!runs) return;
+      const final = JSON.parse(last) as Record<string, number>;
+      runs.client.push(fromStamps(t0, stamps, final.prompt_eval_count!));
+      runs.serverDecodeTps.push((final.eval_count! - 1) / (final.eval_duration! / 1e9));
+    },
+    async prompt(round, runs) {
+      const body = { model, prompt: longPrompt(round), raw: true, stream: true, options: { num_predict: 1 } };
+      const { last } = await streamTimes(`${url}/api/generate`, body, ollamaTokens);
+      const final = JSON.parse(last) as Record<string, number>;
+      runs.serverPromptTps.push(final.prompt_eval_count! / (final.prompt_eval_duration! / 1e9));
+    },
+  };
+}
+
+function llamaServerPeer(url: string, longPrompt: (round: number) => string): Peer {
   // llama-server's output parser sometimes rejects what this random model writes: after streaming every token,
   // its last event is then an error ("does not match the expected Content-only format") instead of the timings.
   // Such a round still counts with the client's figures; only llama-server's own figures are missing for it.
   const timings = (last: string) =>
     (JSON.parse(last.slice(6)) as { timings?: Record<string, number> }).timings;
-  for (let r = 0; r < ROUNDS + 1; r++) {
-    const body = {
-      prompt: promptOfRound(r),
-      n_predict: TOKENS,
-      ...SAMPLING,
-      stream: true,
-      cache_prompt: false,
-    };
-    const { t0, stamps, last } = await streamTimes(`${url}/completion`, body, llamaServerTokens);
-    if (r === 0) continue;
-    const t = timings(last);
-    client.push(fromStamps(t0, stamps, t?.prompt_n ?? Number.NaN));
-    if (t) serverDecodeTps.push(t.predicted_per_second!);
+  return {
+    async decode(round, runs) {
+      const body = {
+        prompt: promptOfRound(round),
+        n_predict: TOKENS,
+        ...SAMPLING,
+        stream: true,
+        cache_prompt: false,
+      };
+      const { t0, stamps, last } = await streamTimes(`${url}/completion`, body, llamaServerTokens);
+      if (!runs) return;
+      const t = timings(last);
+      runs.client.push(fromStamps(t0, stamps, t?.prompt_n ?? Number.NaN));
+      if (t) runs.serverDecodeTps.push(t.predicted_per_second!);
+    },
+    async prompt(round, runs) {
+      const body = { prompt: longPrompt(round), n_predict: 1, stream: true, cache_prompt: false };
+      const t = timings((await streamTimes(`${url}/completion`, body, llamaServerTokens)).last);
+      if (t) runs.serverPromptTps.push(t.prompt_per_second!);
+    },
+  };
+}
+
+/**
+ * Both servers' rounds, alternating (ours, then llama-server's, each round): a shared VM's speed drifts by 5% within
+ * minutes, the size of the differences measured, and alternating puts the drift on both sides alike.
+ */
+async function alternating(ours: Peer, peer: Peer): Promise<{ ours: Runs; peer: Runs }> {
+  const runs = { ours: noRuns(), peer: noRuns() };
+  let round = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    await ours.decode(round++, runs.ours);
+    await peer.decode(round++, runs.peer);
   }
   for (let r = 0; r < ROUNDS; r++) {
-    const body = { prompt: longPrompt(r), n_predict: 1, stream: true, cache_prompt: false };
-    const t = timings((await streamTimes(`${url}/completion`, body, llamaServerTokens)).last);
-    if (t) serverPromptTps.push(t.prompt_per_second!);
+    await ours.prompt(r, runs.ours);
+    await peer.prompt(r, runs.peer);
   }
-  return { client, serverDecodeTps, serverPromptTps };
+  return runs;
 }
 
 /**
@@ -169,12 +202,19 @@ async function firstTokenMs(url: string, body: unknown, isToken: (l: string) => 
   return stamps[0]! - t0;
 }
 
-/** Aggregate decode tokens/s with n streams at once. */
+/**
+ * Aggregate decode tokens/s with n streams at once, counted while all n stream: from the last stream's first token
+ * to the first stream's end. This random model sometimes samples its end of turn early, and a stream that ends
+ * early would otherwise count the others' lone tokens as n streams' work.
+ */
 async function aggregate(n: number, start: () => Promise<{ stamps: number[] }>) {
   const results = await Promise.all(Array.from({ length: n }, start));
-  const all = results.flatMap((r) => r.stamps);
-  const firsts = results.map((r) => r.stamps[0]!);
-  return (all.length - n) / ((Math.max(...all) - Math.min(...firsts)) / 1000);
+  const from = Math.max(...results.map((r) => r.stamps[0]!));
+  const to = Math.min(...results.map((r) => r.stamps.at(-1)!));
+  // A window under a quarter second (a stream that ended at once) says nothing: no figure for this round.
+  if (to - from < 250) return Number.NaN;
+  const inside = results.flatMap((r) => r.stamps).filter((t) => t > from && t <= to);
+  return inside.length / ((to - from) / 1000);
 }
 
 async function run() {
@@ -195,7 +235,7 @@ async function run() {
     const limit = (bandwidth * 1e9) / bytes;
     log(`${quant}: in process`);
     const inproc = summary(await inProcess(file, THREADS, promptOfRound, TOKENS, ROUNDS, SAMPLING));
-    log(`${quant}: llm-manager`);
+    log(`${quant}: llm-manager and llama-server, rounds alternating`);
     const store = path.join(CACHE, 'store');
     const mgr = await startManagerProcess({
       modelsDir: store,
@@ -205,13 +245,21 @@ async function run() {
         OLLAMA_CONTEXT_LENGTH: String(CONTEXT_PER_SEQUENCE),
       },
     });
-    let ours: Awaited<ReturnType<typeof managerRuns>>;
+    const ls = await startLlamaServer(tools.server, file, THREADS, 1);
+    let ours: Runs;
+    let peer: Runs;
     let oursTurns: { turn1_ms: number; turn20_ms: number };
+    let peerTurns: { turn1_ms: number; turn20_ms: number };
     try {
       await importModel(mgr.url, `bench-${quant}`, file);
-      log(`${quant}: llm-manager: imported`);
-      ours = await managerRuns(mgr.url, `bench-${quant}`, longPrompt);
-      log(`${quant}: llm-manager: conversation`);
+      const oursPeer = managerPeer(mgr.url, `bench-${quant}`, longPrompt);
+      const lsPeer = llamaServerPeer(ls.url, longPrompt);
+      // Warm-ups: each server's first answer, then the llm-manager's spare runner start (see settled).
+      await oursPeer.decode(1000);
+      await lsPeer.decode(1001);
+      await settled(mgr);
+      ({ ours, peer } = await alternating(oursPeer, lsPeer));
+      log(`${quant}: conversations`);
       oursTurns = await conversationTtft((messages) =>
         firstTokenMs(
           `${mgr.url}/api/chat`,
@@ -219,15 +267,6 @@ async function run() {
           ollamaTokens,
         ),
       );
-    } finally {
-      await mgr.stop();
-    }
-    log(`${quant}: llama-server`);
-    const ls = await startLlamaServer(tools.server, file, THREADS, 1);
-    let peer: Awaited<ReturnType<typeof llamaServerRuns>>;
-    let peerTurns: { turn1_ms: number; turn20_ms: number };
-    try {
-      peer = await llamaServerRuns(ls.url, longPrompt);
       peerTurns = await conversationTtft((messages) =>
         firstTokenMs(
           `${ls.url}/completion`,
@@ -236,6 +275,7 @@ async function run() {
         ),
       );
     } finally {
+      await mgr.stop();
       await ls.stop();
     }
     log(`${quant}: concurrent streams`);
@@ -255,6 +295,7 @@ async function run() {
         { model: `bench-${quant}`, prompt: 'warm', options: { num_predict: 2 } },
         ollamaTokens,
       );
+      await settled(mgr4);
       let round = 0;
       // Rounds alternate between the peers and the median is kept: one round of a few seconds moved by ±10%.
       for (const n of [1, 2, 4]) {

@@ -6,6 +6,16 @@ import net from 'node:net';
 import { getLlama, LlamaCompletion } from 'node-llama-cpp';
 import { engineCmakeOptions } from '../packages/manager/src/engine/engineBuild.ts';
 
+/** Sampling settings by their Ollama (and llama-server) names. */
+export type Sampling = {
+  temperature: number;
+  top_k: number;
+  top_p: number;
+  min_p: number;
+  repeat_penalty: number;
+  repeat_last_n: number;
+};
+
 /** Each sequence's context, the same for every peer (llama-server divides -c among its -np slots). */
 export const CONTEXT_PER_SEQUENCE = 2048;
 
@@ -26,7 +36,7 @@ export async function inProcess(
   promptOfRound: (round: number) => string,
   tokens: number,
   rounds: number,
-  sampling: { temperature: number; repeat_penalty: number; repeat_last_n: number },
+  sampling: Sampling,
 ) {
   // The same llama.cpp build the runner loads (engineBuild.ts).
   const llama = await getLlama({
@@ -51,6 +61,9 @@ export async function inProcess(
     await completion.generateCompletion(promptTokens, {
       maxTokens: tokens,
       temperature: sampling.temperature,
+      topK: sampling.top_k,
+      topP: sampling.top_p,
+      minP: sampling.min_p,
       repeatPenalty: { lastTokens: sampling.repeat_last_n, penalty: sampling.repeat_penalty },
       onToken: (t) => {
         for (const _ of t) stamps.push(performance.now());

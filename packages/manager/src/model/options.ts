@@ -122,8 +122,8 @@ function draftLength(modelParams: Options, request: Options, hasDraft: boolean):
   return Math.min(MAX_DRAFT, Math.max(0, n));
 }
 
-/** Ollama's defaults (api.DefaultOptions). */
-const DEFAULTS = {
+/** Ollama's defaults (api.DefaultOptions); the decode benchmark samples with them too. */
+export const DEFAULTS = {
   temperature: 0.8,
   top_k: 40,
   top_p: 0.9,
