@@ -48,11 +48,10 @@ const PROMPT = 'The history of the quick brown fox is long, and every fox tells 
 /** Each round's prompt differs from its first token, so no peer reuses the last round's evaluation. */
 const promptOfRound = (round: number) => `Round ${round}. ${PROMPT}`;
 /**
- * What every peer samples with: Ollama's defaults (temperature 0.8, top_k 40, top_p 0.9, min_p 0, repeat_penalty
- * 1.1 over the last 64 tokens), which our users get. llama-server's own defaults differ (min_p 0.05, top_p 0.95,
- * no repeat penalty), so every one is named on both sides; its other samplers (DRY, XTC, typical, top-n-sigma)
- * are off by default. The answers differ between peers (each draws its own random numbers), which does not
- * change what a token costs to decode.
+ * What every peer samples with: Ollama's defaults, the llm-manager's own (model/options.ts), which our users get.
+ * llama-server's own defaults differ (min_p 0.05, top_p 0.95, no repeat penalty), so every one is named on both
+ * sides; its other samplers (DRY, XTC, typical, top-n-sigma) are off by default. The answers differ between peers
+ * (each draws its own random numbers), which does not change what a token costs to decode.
  */
 const { temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n } = OLLAMA_DEFAULTS;
 const SAMPLING: Sampling = { temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n };
