@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { importModel, startManagerProcess, untilIdle } from '@ownchat/testkit';
+import { importModel, sha256File, startManagerProcess, untilIdle } from '@ownchat/testkit';
 import { getLlama } from 'node-llama-cpp';
 import { DEFAULTS as OLLAMA_DEFAULTS } from '../packages/manager/src/model/options.ts';
 import { q8Model } from './benchModels.ts';
@@ -19,6 +19,7 @@ import {
   CONTEXT_PER_SEQUENCE,
   fromStamps,
   inProcess,
+  type LlamaServer,
   llamaServerTokens,
   ollamaTokens,
   type Run,
@@ -236,6 +237,11 @@ async function run() {
     const inproc = summary(await inProcess(file, THREADS, promptOfRound, TOKENS, ROUNDS, SAMPLING));
     log(`${quant}: llm-manager and llama-server, rounds alternating`);
     const store = path.join(CACHE, 'store');
+    // llama-server reads the llm-manager's own copy of the file, not the original: the two then map the same
+    // pages of the page cache. How a file was written decides those pages' size (a file written in 2 MiB
+    // pieces is cached, and mapped, in 2 MiB pages on a kernel with large folios; one written in 64 KiB
+    // pieces in 4 KiB ones), and that alone moved decode by 7-9% (bench/README.md, 2026-12-07).
+    const blob = path.join(store, 'blobs', (await sha256File(file)).replace(':', '-'));
     const mgr = await startManagerProcess({
       modelsDir: store,
       env: {
@@ -244,15 +250,17 @@ async function run() {
         OLLAMA_CONTEXT_LENGTH: String(CONTEXT_PER_SEQUENCE),
       },
     });
-    const ls = await startLlamaServer(tools.server, file, THREADS, 1);
+    let ls: LlamaServer | undefined;
     let ours: Runs;
     let peer: Runs;
     let oursTurns: { turn1_ms: number; turn20_ms: number };
     let peerTurns: { turn1_ms: number; turn20_ms: number };
     try {
       await importModel(mgr.url, `bench-${quant}`, file);
+      const server = await startLlamaServer(tools.server, blob, THREADS, 1);
+      ls = server;
       const oursPeer = managerPeer(mgr.url, `bench-${quant}`, longPrompt);
-      const lsPeer = llamaServerPeer(ls.url, longPrompt);
+      const lsPeer = llamaServerPeer(server.url, longPrompt);
       // Warm-ups: each server's first answer, then the llm-manager's spare runner start (see settled).
       await oursPeer.decode(1000);
       await lsPeer.decode(1001);
@@ -268,14 +276,14 @@ async function run() {
       );
       peerTurns = await conversationTtft((messages) =>
         firstTokenMs(
-          `${ls.url}/completion`,
+          `${server.url}/completion`,
           { prompt: chatml(messages), n_predict: 16, ...SAMPLING, stream: true, cache_prompt: true },
           llamaServerTokens,
         ),
       );
     } finally {
       await mgr.stop();
-      await ls.stop();
+      await ls?.stop();
     }
     log(`${quant}: concurrent streams`);
     const concurrency: Record<string, { ours_tps: number; llama_server_tps: number }> = {};
@@ -287,7 +295,7 @@ async function run() {
         OLLAMA_CONTEXT_LENGTH: String(CONTEXT_PER_SEQUENCE),
       },
     });
-    const ls4 = await startLlamaServer(tools.server, file, THREADS, 4);
+    const ls4 = await startLlamaServer(tools.server, blob, THREADS, 4);
     try {
       await streamTimes(
         `${mgr4.url}/api/generate`,

@@ -62,6 +62,13 @@ export class RunnerProcess implements RunnerHandle {
       execArgv: RUNNER_MAIN.execArgv,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'json',
+      // One libuv worker: node-llama-cpp queues each decode and each sampling as a libuv work item, and with
+      // Node's default four workers every token's decode went to whichever worker was woken, a different, cold
+      // thread each time. On one thread, the same every token (as llama-server decodes on its main thread),
+      // decode was 7-11% faster on a 2-vCPU AMD EPYC (bench/README.md, decode, 2026-12-07). Nothing in the
+      // runner waits on one work item from inside another, and its decodes run one at a time anyway. Set here,
+      // not inherited: the manager's own UV_THREADPOOL_SIZE, if a user sets one, is for the manager's files.
+      env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
     });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (text: string) => {

@@ -2,6 +2,7 @@
 // first load goes to that very process (its "loading model" line names it), and once the load and the model's
 // first answer are over another spare is started, which has opened the engine and read the header of the model
 // loaded last, so that model's next load skips both; OWNCHAT_SPARE_RUNNER=0 starts no process before a request.
+// A runner, spare or not, has one libuv worker whatever the manager's own setting.
 
 import { readFileSync } from 'node:fs';
 import {
@@ -69,13 +70,15 @@ it('loads the first model on the runner started before the request, then starts 
   // On by default; the test settings (vitest.config.ts) turn it off for every other test.
   setup = await startManagerWithModels(
     { det: 'det' },
-    { prefix: 'spare-runner', env: { OWNCHAT_SPARE_RUNNER: '1' } },
+    // The manager's own libuv thread pool size is not the runners' (runnerProcess.ts: they decode on one).
+    { prefix: 'spare-runner', env: { OWNCHAT_SPARE_RUNNER: '1', UV_THREADPOOL_SIZE: '4' } },
   );
   const [spare, ...others] = await runnersWhen((pids) => pids.length > 0);
   expect(spare).toBeDefined();
   expect(others).toEqual([]);
   expect(await chat()).toBe(DETERMINISTIC_ANSWER);
   expect(loadedOn()).toBe(spare);
+  expect(readFileSync(`/proc/${spare}/environ`, 'utf8').split('\0')).toContain('UV_THREADPOOL_SIZE=1');
   const after = await runnersWhen((pids) => pids.length === 2);
   expect(after).toContain(spare);
   expect(after).toHaveLength(2);

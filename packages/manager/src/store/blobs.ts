@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BadRequestError } from '../errors.ts';
+import { inHugePages } from './hugePageWrites.ts';
 
 const DIGEST_RE = /^sha256[:-]([a-f0-9]{64})$/;
 
@@ -60,7 +61,7 @@ export class BlobStore {
       },
     });
     try {
-      await pipeline(body, hasher, createWriteStream(tmp));
+      await pipeline(body, hasher, inHugePages(), createWriteStream(tmp));
       const actual = `sha256:${hash.digest('hex')}`;
       if (actual !== digest) {
         throw new BadRequestError(`digest mismatch: the body hashes to ${actual}, not ${digest}`);
