@@ -66,8 +66,10 @@ export class RunnerProcess implements RunnerHandle {
       // Node's default four workers every token's decode went to whichever worker was woken, a different, cold
       // thread each time. On one thread, the same every token (as llama-server decodes on its main thread),
       // decode was 7-11% faster on a 2-vCPU AMD EPYC (bench/README.md, decode, 2026-12-07). Nothing in the
-      // runner waits on one work item from inside another, and its decodes run one at a time anyway. Set here,
-      // not inherited: the manager's own UV_THREADPOOL_SIZE, if a user sets one, is for the manager's files.
+      // runner waits on one work item from inside another, its decodes run one at a time anyway, and the one
+      // long job beside them, an image's encoding, runs on a thread of its own (AddonMtmd.cpp in the patch), so
+      // other answers go on decoding meanwhile. Set here, not inherited: the manager's own UV_THREADPOOL_SIZE,
+      // if a user sets one, is for the manager's files.
       env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
     });
     this.child.stderr?.setEncoding('utf8');
