@@ -177,6 +177,11 @@ export class BlobDownload {
       let writes = Promise.resolve();
       let failed = false;
       const settle = (e?: unknown) => {
+        // What is held for a piece not yet whole is written too: the retry starts where this response stopped.
+        writes = writes.then(async () => {
+          await file.flush(part);
+          hash.advance();
+        });
         writes.then(
           () => (e ? reject(e) : resolve()),
           (diskError) => reject(new DiskWriteError(diskError)),

@@ -1,20 +1,19 @@
 // A blob being downloaded, on disk: blobs/sha256-<hex>-partial holds the bytes (a sparse file of the blob's
-// size, each part written at its own offset) and blobs/sha256-<hex>-partial.json how far each part got. The
-// progress of every part is saved at least every PERSIST_EVERY bytes, after the bytes it counts are written, so
-// a pull interrupted in any way (client gone, connection cut, process killed) resumes on the next pull, also
-// after a restart, losing at most that much per part. Neither file matches BlobStore's blob names, so a partial
-// download is never listed or served as a blob.
+// size, each part written at its own offset) and blobs/sha256-<hex>-partial.json how far each part got. A part's
+// bytes are written in whole 2 MiB pieces at 2 MiB offsets (store/hugePageWrites.ts says why: the model is then
+// mapped in huge pages), held in memory until their piece is whole; at most one piece of a part is ever written
+// beyond its saved progress. So a pull interrupted in any way resumes on the next pull, also after a restart:
+// when the connection is cut or the client goes away, what was held is written and saved first and nothing is
+// lost; when the process is killed, at most LOST_AT_MOST bytes per part. Neither file matches BlobStore's blob
+// names, so a partial download is never listed or served as a blob.
 import type { FileHandle } from 'node:fs/promises';
 import fs from 'node:fs/promises';
 import { InsufficientStorageError } from '../errors.ts';
 import type { BlobStore } from '../store/blobs.ts';
+import { HUGE_PAGE } from '../store/hugePageWrites.ts';
 
-/** The most bytes a part may have written beyond its saved progress: what an interruption can cost per part. */
-export const PERSIST_EVERY = 1024 * 1024;
-/** Progress is saved in the background from this many unsaved bytes on, so writers rarely wait for it. */
-const SAVE_SOON = (PERSIST_EVERY * 3) / 4;
-/** Larger chunks are written in pieces so the bound above holds whatever the network hands us. */
-const MAX_WRITE = 256 * 1024;
+/** What a killed process can cost a part: the piece it was filling, and the last one, if not yet saved. */
+export const LOST_AT_MOST = 2 * HUGE_PAGE;
 
 export type Part = { index: number; offset: number; size: number; completed: number };
 
@@ -22,16 +21,23 @@ type StateFile = { version: 1; digest: string; size: number; parts: Omit<Part, '
 
 const MiB = 1024 * 1024;
 
-/** Ollama splits a blob into parts fetched in parallel; ours are 1/64 of the blob, 4..64 MiB, unless set. */
+/**
+ * Ollama splits a blob into parts fetched in parallel; ours are 1/64 of the blob, 4..64 MiB, unless set, and a
+ * multiple of 2 MiB, so no piece is split between two parts (two half pieces are not a huge page).
+ */
 export function partSizeFor(size: number, configured?: number): number {
   if (configured) return configured;
-  return Math.min(64 * MiB, Math.max(4 * MiB, Math.ceil(size / 64 / MiB) * MiB));
+  const piece = HUGE_PAGE;
+  return Math.min(64 * MiB, Math.max(4 * MiB, Math.ceil(size / 64 / piece) * piece));
 }
 
 export class PartialDownload {
   private saving: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private saved: number[];
+  /** Each part's bytes received and not yet written: less than a piece. */
+  private held: Buffer[][];
+  private heldBytes: number[];
   private backgroundSaveError: unknown;
   /** Committed or discarded: nothing may be saved any more. */
   private finished = false;
@@ -46,6 +52,8 @@ export class PartialDownload {
     readonly resumedBytes: number,
   ) {
     this.saved = parts.map((p) => p.completed);
+    this.held = parts.map(() => []);
+    this.heldBytes = parts.map(() => 0);
   }
 
   static dataPath(blobs: BlobStore, digest: string): string {
@@ -112,23 +120,46 @@ export class PartialDownload {
     return end;
   }
 
-  /** Writes the next bytes of a part, saving progress first when the unsaved bytes would exceed the bound. */
+  /** Takes the next bytes of a part, and writes every piece they complete (and the part's last, when it ends). */
   async append(part: Part, chunk: Buffer): Promise<void> {
-    for (let at = 0; at < chunk.length; at += MAX_WRITE) {
-      const piece = chunk.subarray(at, Math.min(chunk.length, at + MAX_WRITE));
+    const i = part.index;
+    this.held[i]!.push(chunk);
+    this.heldBytes[i]! += chunk.length;
+    const start = part.offset + part.completed;
+    const end = start + this.heldBytes[i]!;
+    const partEnd = part.offset + part.size;
+    const upTo = end >= partEnd ? partEnd : end - (end % HUGE_PAGE);
+    if (upTo > start) await this.write(part, upTo - start);
+  }
+
+  /** Writes what is held for a part: a response ended between two boundaries, and every byte it gave is kept. */
+  async flush(part: Part): Promise<void> {
+    if (this.heldBytes[part.index]! > 0) await this.write(part, this.heldBytes[part.index]!);
+  }
+
+  /** Writes the first `bytes` held for a part, a piece at a time, none beyond a 2 MiB boundary. */
+  private async write(part: Part, bytes: number): Promise<void> {
+    const i = part.index;
+    const held = Buffer.concat(this.held[i]!, this.heldBytes[i]!);
+    const rest = held.subarray(bytes);
+    this.held[i] = rest.length > 0 ? [rest] : [];
+    this.heldBytes[i] = rest.length;
+    for (let at = 0; at < bytes; ) {
+      const position = part.offset + part.completed;
+      const n = Math.min(bytes - at, HUGE_PAGE - (position % HUGE_PAGE));
       if (this.backgroundSaveError) throw this.backgroundSaveError;
-      if (part.completed + piece.length - this.saved[part.index]! > PERSIST_EVERY) await this.save();
+      // The last piece's progress lands before the next piece is written: one piece at most is ever unsaved.
+      if (part.completed > this.saved[i]!) await this.save();
       try {
-        await this.fh.write(piece, 0, piece.length, part.offset + part.completed);
+        await this.fh.write(held, at, n, position);
       } catch (e) {
         throw diskError(e, this.blobs, this.digest);
       }
-      part.completed += piece.length;
-      if (part.completed - this.saved[part.index]! >= SAVE_SOON) {
-        this.save().catch((e) => {
-          this.backgroundSaveError = e;
-        });
-      }
+      part.completed += n;
+      at += n;
+      this.save().catch((e) => {
+        this.backgroundSaveError = e;
+      });
     }
   }
 
@@ -157,9 +188,10 @@ export class PartialDownload {
     return this.queued;
   }
 
-  /** Saves progress and closes the file, leaving the download to be resumed. */
+  /** Writes what is held, saves progress and closes the file, leaving the download to be resumed. */
   async suspend(): Promise<void> {
     if (this.finished) return;
+    for (const part of this.parts) await this.flush(part).catch(() => {});
     await this.save().catch(() => {});
     await this.fh.close().catch(() => {});
   }

@@ -18,13 +18,18 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DigestMismatchError, ForbiddenError, InsufficientStorageError, RegistryError } from '../errors.ts';
 import { ModelStore } from '../store/modelStore.ts';
-import { PERSIST_EVERY } from './partialDownload.ts';
+
 import { type PullProgress, type PullSettings, Pulls } from './pull.ts';
 
 const MiB = 1024 * 1024;
 const BIG = 16 * MiB;
 const PART = 4 * MiB;
 const PARTS = BIG / PART;
+/**
+ * What a pull interrupted in its process may fetch twice: only what was on its way when it stopped (bytes held
+ * for a piece not yet whole are written first: partialDownload.ts), well under this per part.
+ */
+const IN_FLIGHT = 1 * MiB;
 
 let registry: Registry;
 let proxy: TcpProxy;
@@ -224,7 +229,7 @@ describe('pull from a real registry', () => {
 });
 
 describe('interrupted pulls resume', () => {
-  it('resumes after the connection is cut mid-blob, re-fetching at most 1 MiB per part', async () => {
+  it('resumes after the connection is cut mid-blob, re-fetching only what was in flight', async () => {
     proxy = await newProxy();
     const { pulls, store, root } = await newPulls();
     proxy.cutAfter(BIG / 2);
@@ -251,8 +256,8 @@ describe('interrupted pulls resume', () => {
     proxy.resetCounters();
     await pull(pulls, `${proxy.host}/library/big`);
     const refetched = proxy.bytesDown - (BIG - firstTry);
-    expect(proxy.bytesDown).toBeLessThan(BIG / 2 + PARTS * PERSIST_EVERY);
-    expect(refetched).toBeLessThanOrEqual(PARTS * PERSIST_EVERY + 64 * 1024);
+    expect(proxy.bytesDown).toBeLessThan(BIG / 2 + PARTS * IN_FLIGHT);
+    expect(refetched).toBeLessThanOrEqual(PARTS * IN_FLIGHT + 64 * 1024);
     expect(await sha256File(store.blobs.path(big.modelDigest))).toBe(big.modelDigest);
     expect(await leftovers(root)).toEqual([]);
   });
@@ -305,7 +310,7 @@ describe('interrupted pulls resume', () => {
     const firstTry = proxy.bytesDown;
     proxy.resetCounters();
     await pull(pulls, `${proxy.host}/library/big`);
-    expect(proxy.bytesDown - (BIG - firstTry)).toBeLessThanOrEqual(PARTS * PERSIST_EVERY + 64 * 1024);
+    expect(proxy.bytesDown - (BIG - firstTry)).toBeLessThanOrEqual(PARTS * IN_FLIGHT + 64 * 1024);
     expect(await sha256File(store.blobs.path(big.modelDigest))).toBe(big.modelDigest);
   });
 

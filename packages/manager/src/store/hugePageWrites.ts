@@ -4,9 +4,10 @@
 // for every token. On a kernel whose file system caches files in large folios (Linux 6.x with ext4 or XFS),
 // the page cache keeps each written piece as one folio of the write's size, and a piece of 2 MiB at a 2 MiB
 // offset is then mapped as one huge page instead of 512 small ones. Written in the 64 KiB chunks a request
-// body arrives in, a freshly pulled or created model stayed in 4 KiB pages until the cache was dropped, and
+// body arrives in, a freshly created model stayed in 4 KiB pages until the cache was dropped, and
 // decoded 7-9% slower (llama-bench on the same bytes written both ways: bench/README.md, 2026-12-07). Where
-// the kernel does not do this, the pieces are ordinary writes.
+// the kernel does not do this, the pieces are ordinary writes. Uploads go through inHugePages; downloads
+// (registry/partialDownload.ts) hold each part's bytes the same way.
 import { Transform } from 'node:stream';
 
 export const HUGE_PAGE = 2 * 1024 * 1024;

@@ -18,7 +18,7 @@ import {
   writeDeterministicModel,
 } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSIST_EVERY } from '../../registry/partialDownload.ts';
+import { LOST_AT_MOST } from '../../registry/partialDownload.ts';
 
 const MiB = 1024 * 1024;
 const PULL_ENV = { OWNCHAT_PULL_PART_SIZE: '2MiB', OWNCHAT_PULL_STALL_TIMEOUT: '2s' };
@@ -193,7 +193,7 @@ describe('a server stopped mid-pull', () => {
     }
   });
 
-  it('resumes after its restart, re-fetching at most 1 MiB per part that was in flight', async () => {
+  it('resumes after its restart, re-fetching at most 4 MiB per part that was in flight', async () => {
     const size = 32 * MiB;
     const file = path.join(dir, 'huge.bin');
     await fs.writeFile(file, randomBytes(size));
@@ -227,8 +227,10 @@ describe('a server stopped mid-pull', () => {
         await second.stop();
       }
       const refetched = proxy.bytesDown - (size - firstTry);
-      expect(proxy.bytesDown).toBeLessThan(size - 12 * MiB); // it did resume
-      expect(refetched).toBeLessThanOrEqual(parallel * PERSIST_EVERY + 256 * 1024);
+      // It did resume: a new download would fetch all 32 MiB, a resumed one at most 18 + 2 × 4 MiB.
+      expect(proxy.bytesDown).toBeLessThan(size - 4 * MiB);
+      // A killed process loses the piece each part was filling and at most one piece written and not yet saved.
+      expect(refetched).toBeLessThanOrEqual(parallel * LOST_AT_MOST + 256 * 1024);
       expect(await sha256File(path.join(first.modelsDir, 'blobs', huge.modelDigest.replace(':', '-')))).toBe(
         huge.modelDigest,
       );
