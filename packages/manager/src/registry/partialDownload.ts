@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import fs from 'node:fs/promises';
 import { InsufficientStorageError } from '../errors.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { HUGE_PAGE } from '../store/hugePageWrites.ts';
+import { HUGE_PAGE, toBoundary } from '../store/hugePageWrites.ts';
 
 /** What a killed process can cost a part: the piece it was filling, and the last one, if not yet saved. */
 export const LOST_AT_MOST = 2 * HUGE_PAGE;
@@ -27,8 +27,7 @@ const MiB = 1024 * 1024;
  */
 export function partSizeFor(size: number, configured?: number): number {
   if (configured) return configured;
-  const piece = HUGE_PAGE;
-  return Math.min(64 * MiB, Math.max(4 * MiB, Math.ceil(size / 64 / piece) * piece));
+  return Math.min(64 * MiB, Math.max(4 * MiB, Math.ceil(size / 64 / HUGE_PAGE) * HUGE_PAGE));
 }
 
 export class PartialDownload {
@@ -146,7 +145,7 @@ export class PartialDownload {
     this.heldBytes[i] = rest.length;
     for (let at = 0; at < bytes; ) {
       const position = part.offset + part.completed;
-      const n = Math.min(bytes - at, HUGE_PAGE - (position % HUGE_PAGE));
+      const n = Math.min(bytes - at, toBoundary(position));
       if (this.backgroundSaveError) throw this.backgroundSaveError;
       // The last piece's progress lands before the next piece is written: one piece at most is ever unsaved.
       if (part.completed > this.saved[i]!) await this.save();

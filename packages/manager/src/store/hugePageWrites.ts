@@ -12,6 +12,11 @@ import { Transform } from 'node:stream';
 
 export const HUGE_PAGE = 2 * 1024 * 1024;
 
+/** Bytes from a file offset to the next multiple of HUGE_PAGE (a whole piece when it is on one). */
+export function toBoundary(offset: number): number {
+  return HUGE_PAGE - (offset % HUGE_PAGE);
+}
+
 /**
  * Re-chunks a stream that is written from file offset `start` so that every chunk but the last ends on a
  * multiple of HUGE_PAGE; the first is shorter when `start` is not itself on one.
@@ -25,16 +30,15 @@ export function inHugePages(start = 0): Transform {
     transform(chunk: Buffer, _encoding, done) {
       let rest = chunk;
       for (;;) {
-        const end = offset + heldBytes;
-        const toBoundary = (Math.floor(end / HUGE_PAGE) + 1) * HUGE_PAGE - end;
-        if (rest.length < toBoundary) break;
-        held.push(rest.subarray(0, toBoundary));
-        const piece = Buffer.concat(held, heldBytes + toBoundary);
+        const missing = toBoundary(offset + heldBytes);
+        if (rest.length < missing) break;
+        held.push(rest.subarray(0, missing));
+        const piece = Buffer.concat(held, heldBytes + missing);
         this.push(piece);
         offset += piece.length;
         held = [];
         heldBytes = 0;
-        rest = rest.subarray(toBoundary);
+        rest = rest.subarray(missing);
       }
       if (rest.length > 0) {
         held.push(rest);
