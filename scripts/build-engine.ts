@@ -62,7 +62,7 @@ function buildInputs(): Record<string, unknown> {
     llamaCppRelease: readJson('llama/binariesGithubRelease.json'),
     patch: sha256(patch),
     ...(portable && { llamaCppPatches: llamaCppPatches().map(sha256) }),
-    ...(portable && { gpus: gpus() }),
+    ...((portable || gpus()[0] !== 'false') && { gpus: gpus() }),
     options: engineCmakeOptions(),
     platform: `${process.platform}-${process.arch}`,
     compiler: versionOf('c++'),
@@ -85,10 +85,15 @@ function llamaCppPatches(): string[] {
     .map((f) => path.join(llamaCppPatchDir, f));
 }
 
-/** The builds to make, each a node-llama-cpp `--gpu` value; the last one is what lastBuild.json names. */
+/**
+ * The builds to make, each a node-llama-cpp `--gpu` value; the last one is what lastBuild.json names. With a GPU
+ * build, the CPU one is made too (for a pod without a GPU), unless OWNCHAT_ENGINE_CPU_BUILD=0 (scripts/gpu-check.sh,
+ * on a machine that has the GPU).
+ */
 function gpus(): string[] {
   const gpu = process.env.OWNCHAT_ENGINE_GPU;
-  return gpu && gpu !== 'false' ? [gpu, 'false'] : ['false'];
+  if (!gpu || gpu === 'false') return ['false'];
+  return process.env.OWNCHAT_ENGINE_CPU_BUILD === '0' ? [gpu] : [gpu, 'false'];
 }
 
 /** The files of a finished build that loading it needs (node-llama-cpp's getLocalBuildBinaryPath), not the
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
   await fs.mkdir(path.dirname(log), { recursive: true });
   const target = portable
     ? `portable: CPU variants ${process.env.OWNCHAT_ENGINE_CPU_VARIANTS}; builds: ${gpus().join(', ')}`
-    : 'for this CPU';
+    : `for this CPU${gpus()[0] === 'false' ? '' : ` (builds: ${gpus().join(', ')})`}`;
   say(`building llama.cpp ${target} (minutes; log: ${path.relative(root, log)})`);
   const env = { ...process.env };
   for (const [key, value] of Object.entries(engineCmakeOptions()))
@@ -188,8 +193,10 @@ async function main(): Promise<void> {
       child.on('exit', resolve);
     });
   const nlcCli = path.join(root, 'node_modules', '.bin', 'node-llama-cpp');
-  // The source from node-llama-cpp's bundle (no download), patched, then each engine built in turn.
-  let code = await run(nlcCli, ['source', 'download', '--skipBuild', '--noUsageExample']);
+  // The source from node-llama-cpp's bundle (no download), patched, then each engine built in turn. Where the
+  // bundle was left out and the source unpacked instead (scripts/gpu-check/pack.ts), the source is used as it is.
+  const unpacked = !existsSync(path.join(nlc, 'llama', 'gitRelease.bundle')) && existsSync(llamaCppSource);
+  let code = unpacked ? 0 : await run(nlcCli, ['source', 'download', '--skipBuild', '--noUsageExample']);
   for (const file of llamaCppPatches())
     if (code === 0) code = await run('git', ['apply', file], llamaCppSource);
   for (const gpu of gpus()) {

@@ -198,9 +198,18 @@ function mropeSections(headSize: number): GgufValue {
 }
 
 /** N(0, 0.02) rows from a stream seeded by (model seed, tensor name). */
-function randomRows(seed: number, name: string): RowFiller {
+function randomRows(seed: number, name: string, distinctRows?: number): RowFiller {
   const rng = new Rng(deriveSeed(seed, name));
-  return (_row, out) => rng.fillNormal(out, 0.02);
+  if (!distinctRows) return (_row, out) => rng.fillNormal(out, 0.02);
+  const pool: Float32Array[] = [];
+  return (row, out) => {
+    const i = row % distinctRows;
+    if (!pool[i]) {
+      pool[i] = new Float32Array(out.length);
+      rng.fillNormal(pool[i], 0.02);
+    }
+    out.set(pool[i]);
+  };
 }
 
 async function writeLlama(
@@ -227,18 +236,30 @@ async function writeLlama(
 /** Norm weights of 1 leave RMS-normalised activations unscaled. */
 const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
 
+export interface RandomModelOptions {
+  /**
+   * Each tensor's rows repeat after this many: the same shape and the same speed (llama.cpp reads every byte
+   * whatever they hold), written in a fraction of the time, for the multi-gigabyte shapes (scripts/gpu-check's 7B).
+   */
+  distinctRows?: number;
+}
+
 /**
  * Writes a llama-architecture model with N(0, 0.02) weights from a seeded PRNG (same shape and seed, same
  * bytes). Missing shape fields come from TINY.
  */
-export async function writeRandomModel(path: string, shape: Partial<ModelShape> = {}): Promise<ModelInfo> {
+export async function writeRandomModel(
+  path: string,
+  shape: Partial<ModelShape> = {},
+  options: RandomModelOptions = {},
+): Promise<ModelInfo> {
   const full: ModelShape = { ...TINY, ...shape };
   checkShape(full);
   // Qwen2-VL's vocabulary has the tags mtmd puts around an image: one token each, as in the real model.
   const special = full.architecture === 'qwen2vl' ? ['<|vision_start|>', '<|vision_end|>'] : [];
   const vocab = buildVocabulary({ size: full.vocab, special });
   const size = await writeLlama(path, full, vocab, (spec) =>
-    spec.norm ? ones(spec.dims[0]!) : randomRows(full.seed, spec.name),
+    spec.norm ? ones(spec.dims[0]!) : randomRows(full.seed, spec.name, options.distinctRows),
   );
   return { path, size, shape: full };
 }

@@ -142,6 +142,9 @@ export function engineCmakeOptions(): Record<string, string> {
     options.GGML_NATIVE = 'OFF';
     for (const [flag, option] of X86_FEATURES) options[option] = flags.has(flag) ? 'ON' : 'OFF';
   }
+  // A CUDA build for this machine's GPU alone (scripts/gpu-check.sh): minutes instead of one for every card.
+  const cuda = process.env.OWNCHAT_ENGINE_CUDA_ARCHITECTURES;
+  if (cuda) options.CMAKE_CUDA_ARCHITECTURES = cuda;
   cached = options;
   return options;
 }
