@@ -90,6 +90,7 @@ export async function startManager(
     gpuOverhead: config.gpuOverhead,
     flashAttention: config.flashAttention,
     kvCacheType: config.kvCacheType,
+    parallelSteps: config.parallelSteps,
     log: (msg, extra) => log.info(extra ?? {}, msg),
     // Loads start only once requests arrive, after `metrics` below exists.
     onLoad: (model, outcome) => metrics.modelLoad(model, outcome),

@@ -103,6 +103,15 @@ describe('config', () => {
     );
   });
 
+  it('reads how a step of concurrent answers is decoded: measured unless set', () => {
+    expect(readConfig({}).parallelSteps).toBe('measure');
+    expect(readConfig({ OWNCHAT_PARALLEL_STEPS: ' Split ' }).parallelSteps).toBe('split');
+    expect(readConfig({ OWNCHAT_PARALLEL_STEPS: 'joint' }).parallelSteps).toBe('joint');
+    expect(() => readConfig({ OWNCHAT_PARALLEL_STEPS: 'fast' })).toThrow(
+      'OWNCHAT_PARALLEL_STEPS="fast" is not valid: expected measure, joint, split',
+    );
+  });
+
   it('says in --help what OLLAMA_SCHED_SPREAD cannot mean here, and why', () => {
     const spread = describeSettings().find((s) => s.name === 'OLLAMA_SCHED_SPREAD');
     expect(spread?.description).toMatch(/^Not supported here, because .+/);

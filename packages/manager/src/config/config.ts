@@ -61,6 +61,10 @@ function readPositiveDuration(name: string, fallbackMs: number) {
   };
 }
 
+/** OWNCHAT_PARALLEL_STEPS: node-llama-cpp's `singleTokenSteps` (patches/node-llama-cpp+3.21.1.patch). */
+export const PARALLEL_STEPS = ['measure', 'joint', 'split'] as const;
+export type ParallelSteps = (typeof PARALLEL_STEPS)[number];
+
 function readFlashAttention(raw: string | undefined): boolean | 'auto' {
   if (!raw?.trim()) return 'auto';
   if (isOn(raw)) return true;
@@ -167,6 +171,21 @@ export const settings = {
       }
       // llama.cpp quantizes the V cache only with flash attention; Ollama falls back to f16 then, and so do we.
       return readFlashAttention(env.OLLAMA_FLASH_ATTENTION) === false ? 'f16' : (v as KvCacheType);
+    },
+  }),
+  parallelSteps: setting<ParallelSteps>({
+    name: 'OWNCHAT_PARALLEL_STEPS',
+    description:
+      "How a step of concurrent answers (one token each) is decoded: joint (one batch), split (one batch each), or measure (time both on the first steps, keep the faster: a CPU's batch of 2 can cost 1.7 to 2.5 times its batch of 1)",
+    defaultText: 'measure',
+    read: (raw) => {
+      const v = raw?.trim().toLowerCase() || 'measure';
+      if (!(PARALLEL_STEPS as readonly string[]).includes(v)) {
+        throw new ConfigError(
+          `OWNCHAT_PARALLEL_STEPS=${JSON.stringify(raw)} is not valid: expected ${PARALLEL_STEPS.join(', ')}`,
+        );
+      }
+      return v as ParallelSteps;
     },
   }),
   gpuOverhead: setting<number>({

@@ -19,6 +19,10 @@ export function runnerContextOptions(spec: LoadSpec, trainContextSize: number): 
     // llama.cpp decodes a batch in one pass only when its sequences' ids are consecutive and in order; once
     // requests finished out of turn, a 4-token step took 2 to 4 passes over the weights (bench/README.md).
     kvUnified: spec.sequences > 1,
+    // A step of one token per answer: one batch, or one each, whichever this CPU does faster (measured on the
+    // first steps; node-llama-cpp's singleTokenSteps, patches/node-llama-cpp+3.21.1.patch). Two 1-token batches
+    // beat one of 2 tokens on the AMD EPYC VM of bench/README.md's decode section, not on the one before it.
+    singleTokenSteps: spec.sequences > 1 ? (spec.parallelSteps ?? 'measure') : 'joint',
     flashAttention: spec.flashAttention,
     ...(spec.kvCacheType && kvCacheTypes(spec.kvCacheType)),
     // The manager's placement counted the context's memory already (as for the model: modelRunner.ts).

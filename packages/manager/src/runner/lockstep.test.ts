@@ -1,13 +1,13 @@
 // Concurrent generations share llama.cpp decodes: with Lockstep, after the prompts every decode carries a token of
 // each running sequence. Without it node-llama-cpp lets them alternate (one sequence per decode), which this
-// test also shows, so it can tell the two apart. Counting decodes needs a look at node-llama-cpp's native context
-// (`_ctx.initBatch`, called once per decode with the batch's token count): node-llama-cpp is pinned at 3.21.1.
+// test also shows, so it can tell the two apart (decodes counted by testing/watchDecodes.ts).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DETERMINISTIC_ANSWER, writeDeterministicModel } from '@ownchat/testkit';
 import { getLlama, type Llama, LlamaCompletion, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchDecodes } from '../testing/watchDecodes.ts';
 import { Lockstep } from './lockstep.ts';
 
 let dir: string;
@@ -34,26 +34,7 @@ type Stream = { maxTokens?: number; signal?: AbortSignal; onToken?: () => void }
  */
 async function concurrent(streams: Stream[], lockstep: boolean, reverseAttach = false) {
   const context = await model.createContext({ contextSize: 256, sequences: 4, threads: 1 });
-  const sizes: number[] = [];
-  const batches: number[][] = [];
-  const native = (context as unknown as { _ctx: Record<string | symbol, unknown> })._ctx;
-  (context as unknown as { _ctx: unknown })._ctx = new Proxy(native, {
-    get(target, key) {
-      const value = target[key];
-      if (key === 'initBatch')
-        return (size: number) => {
-          sizes.push(size);
-          batches.push([]);
-          return (value as (n: number) => unknown).call(target, size);
-        };
-      if (key === 'addToBatch')
-        return (sequenceId: number, ...rest: unknown[]) => {
-          batches.at(-1)?.push(sequenceId);
-          return (value as (...args: unknown[]) => unknown).call(target, sequenceId, ...rest);
-        };
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const { sizes, batches } = watchDecodes(context);
   const steps = new Lockstep();
   const sequences = Array.from({ length: 4 }, () => context.getSequence());
   if (lockstep) for (const s of reverseAttach ? [...sequences].reverse() : sequences) steps.attach(s);

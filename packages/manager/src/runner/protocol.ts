@@ -91,6 +91,8 @@ export type LoadSpec = {
   flashAttention?: boolean | 'auto';
   /** OLLAMA_KV_CACHE_TYPE (server-wide), for both K and V as Ollama passes it; undefined: f16. */
   kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
+  /** OWNCHAT_PARALLEL_STEPS (server-wide): how a step of one token per answer is decoded; undefined: measure. */
+  parallelSteps?: 'measure' | 'joint' | 'split';
   /** The model's projector GGUF (Ollama's projector layer): images in, through llama.cpp's mtmd. */
   projectorPath?: string;
   /**

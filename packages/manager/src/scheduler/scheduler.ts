@@ -35,7 +35,7 @@ export type Lease = {
 };
 
 /** The load-time choices a request makes; the scheduler adds the GPU layers. */
-export type LoadRequest = Omit<LoadSpec, 'gpuLayers' | 'flashAttention' | 'kvCacheType'> & {
+export type LoadRequest = Omit<LoadSpec, 'gpuLayers' | 'flashAttention' | 'kvCacheType' | 'parallelSteps'> & {
   numGpu?: number;
 };
 
@@ -74,6 +74,8 @@ export type SchedulerOptions = {
   /** OLLAMA_FLASH_ATTENTION and OLLAMA_KV_CACHE_TYPE: every load's, and what its memory estimate assumes. */
   flashAttention?: LoadSpec['flashAttention'];
   kvCacheType?: LoadSpec['kvCacheType'];
+  /** OWNCHAT_PARALLEL_STEPS: every load's. */
+  parallelSteps?: LoadSpec['parallelSteps'];
   log: (msg: string, extra?: object) => void;
   /** Told of every load's outcome (for /metrics: a model that keeps failing to load is an operator's alert). */
   onLoad?: (model: string, outcome: 'loaded' | 'failed') => void;
@@ -259,6 +261,7 @@ export class Scheduler {
       gpuLayers: p.gpuLayers,
       flashAttention: this.opts.flashAttention,
       kvCacheType: this.opts.kvCacheType,
+      ...(this.opts.parallelSteps && { parallelSteps: this.opts.parallelSteps }),
     };
     const runner = this.opts.startRunner(model.name);
     const entry: Entry = {

@@ -156,13 +156,16 @@ export function UsersDialog({
   const [signup, setSignup] = useState<SignupMode>('approval');
   const [message, setMessage] = useState<NoticeText | null>(null);
 
+  /** Reloads the list; false when that failed (its message then says so). */
   const load = useCallback(async () => {
     try {
       const r = await api.users();
       setUsers(r.users);
       setSignup(r.signup);
+      return true;
     } catch (e) {
       setMessage({ kind: 'error', text: (e as Error).message });
+      return false;
     }
   }, []);
 
@@ -176,11 +179,14 @@ export function UsersDialog({
   const act = (what: () => Promise<unknown>, done: string) => {
     what()
       .then(
-        () => setMessage({ kind: 'ok', text: done }),
-        (e: Error) => setMessage({ kind: 'error', text: e.message }),
+        (): NoticeText => ({ kind: 'ok', text: done }),
+        (e: Error): NoticeText => ({ kind: 'error', text: e.message }),
       )
-      // Reload whatever happened: the list shows the truth either way.
-      .finally(() => void load());
+      // The list is reloaded whatever happened (it shows the truth either way), and the message shown once it is:
+      // "bob is approved." beside a list that still says he waits would be a lie for a moment.
+      .then(async (outcome) => {
+        if (await load()) setMessage(outcome);
+      });
   };
 
   return (
