@@ -11,7 +11,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, importModel, QWEN_0_5B, startManagerProcess, writeRandomModel } from '@ownchat/testkit';
-import { imageCpuVariant } from '../deploy/docker/images.ts';
 import {
   buildImage,
   CONTAINERS_CONF,
@@ -23,7 +22,7 @@ import {
   runLogged,
   usePodmanConf,
 } from '../deploy/docker/podman.ts';
-import { cpuFlags } from '../packages/manager/src/engine/engineBuild.ts';
+import { cpuFlags, x86CpuVariant } from '../packages/manager/src/engine/engineBuild.ts';
 import { CONTEXT_PER_SEQUENCE, fromStamps, ollamaTokens, type Run, streamTimes } from './decodePeers.ts';
 import { CACHE } from './llamaCpp.ts';
 import type { Benchmark } from './run.ts';
@@ -73,7 +72,7 @@ async function run() {
   const buildLog = path.join(dir, 'build.log');
   await fs.writeFile(path.join(dir, 'containers.conf'), CONTAINERS_CONF);
   usePodmanConf(path.join(dir, 'containers.conf'));
-  const variant = process.arch === 'x64' ? imageCpuVariant(cpuFlags()) : undefined;
+  const variant = process.arch === 'x64' ? x86CpuVariant(cpuFlags()) : undefined;
   // OWNCHAT_BENCH_ENGINE_VARIANTS builds others.
   const variants =
     process.env.OWNCHAT_BENCH_ENGINE_VARIANTS ?? (variant ? [...new Set(['x64', variant])].join(',') : 'all');

@@ -1,6 +1,7 @@
 // llama.cpp's own tools, the benchmark's reference peer: llama-server, llama-bench and llama-quantize, built from
-// the very source node-llama-cpp ships (its git bundle), once, into a cache outside the repository
-// (OWNCHAT_BENCH_CACHE, default ~/.cache/ownchat-bench). Building takes several minutes on 2 cores.
+// the very source node-llama-cpp ships (its git bundle) with llama.cpp's defaults (-march=native, OpenMP), once,
+// into a cache outside the repository (OWNCHAT_BENCH_CACHE, default ~/.cache/ownchat-bench). Building takes several
+// minutes on 2 cores.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -13,6 +14,20 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export const CACHE = process.env.OWNCHAT_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'ownchat-bench');
+
+/**
+ * The engine's fix for ggml's AMX tile configuration, which GCC 12 compiles away (the patch says how): the
+ * reference gets it too, or its -march=native build, its best on a CPU with AMX, dies at its first prompt.
+ */
+const AMX_FIX = path.join(root, 'patches', 'llama.cpp', 'amx-tile-config.patch');
+
+async function amxFixed(src: string): Promise<boolean> {
+  if (!existsSync(path.join(src, '.git'))) return false;
+  return run('git', ['apply', '--reverse', '--check', AMX_FIX], { cwd: src }).then(
+    () => true,
+    () => false,
+  );
+}
 
 export type LlamaCppTools = { server: string; bench: string; quantize: string };
 
@@ -27,13 +42,17 @@ export async function ensureLlamaCpp(log: (s: string) => void): Promise<LlamaCpp
     bench: path.join(bin, 'llama-bench'),
     quantize: path.join(bin, 'llama-quantize'),
   };
-  if (Object.values(tools).every((t) => existsSync(t))) return tools;
-  if (given)
+  const built = Object.values(tools).every((t) => existsSync(t));
+  if (given) {
+    if (built) return tools;
     throw new Error(`OWNCHAT_BENCH_LLAMA_CPP_BIN=${given} lacks llama-server, llama-bench or llama-quantize`);
+  }
+  if (built && (await amxFixed(src))) return tools;
   const bundle = path.join(root, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
   log(`building llama.cpp from ${path.relative(root, bundle)} into ${src} (several minutes)`);
   await fs.mkdir(CACHE, { recursive: true });
   if (!existsSync(path.join(src, '.git'))) await run('git', ['clone', '-q', bundle, src]);
+  if (!(await amxFixed(src))) await run('git', ['apply', AMX_FIX], { cwd: src });
   await run(
     'cmake',
     [

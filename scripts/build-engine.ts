@@ -14,9 +14,10 @@
 // that folder.
 //
 // The llm-manager Dockerfiles run it too, with OWNCHAT_ENGINE_CPU_VARIANTS set (engineBuild.ts): the same patched
-// source built portable, for whatever CPU the image meets. There, patches/llama.cpp/*.patch are applied to the
-// llama.cpp clone first (which CPU variants to build), and OWNCHAT_ENGINE_GPU=cuda builds the CUDA engine as well
-// as the CPU one (the CUDA image falls back to the latter where a pod lands without a GPU).
+// source built portable, for whatever CPU the image meets. In every build, patches/llama.cpp/*.patch are applied
+// to the llama.cpp clone first (AMX's tile configuration; which CPU variants to build). OWNCHAT_ENGINE_GPU=cuda
+// builds the CUDA engine as well as the CPU one (the CUDA image falls back to the latter where a pod lands without
+// a GPU).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -24,7 +25,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineCmakeOptions } from '../packages/manager/src/engine/engineBuild.ts';
+import { buildAmxProbe, probeAmx } from '../packages/manager/src/engine/amx.ts';
+import { cpuFlags, engineCmakeOptions } from '../packages/manager/src/engine/engineBuild.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const nlc = path.join(root, 'node_modules', 'node-llama-cpp');
@@ -61,7 +63,7 @@ function buildInputs(): Record<string, unknown> {
     nodeLlamaCpp: (readJson('package.json') as { version: string }).version,
     llamaCppRelease: readJson('llama/binariesGithubRelease.json'),
     patch: sha256(patch),
-    ...(portable && { llamaCppPatches: llamaCppPatches().map(sha256) }),
+    llamaCppPatches: llamaCppPatches().map(sha256),
     ...((portable || gpus()[0] !== 'false') && { gpus: gpus() }),
     options: engineCmakeOptions(),
     platform: `${process.platform}-${process.arch}`,
@@ -76,9 +78,10 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
 const portable = Boolean(process.env.OWNCHAT_ENGINE_CPU_VARIANTS);
 const llamaCppPatchDir = path.join(root, 'patches', 'llama.cpp');
 
-/** The patches to llama.cpp's own source a portable build applies (none for the build `npm ci` makes). */
+/** The patches to llama.cpp's own source every build applies (AMX's tile configuration; which CPU variants a
+ *  portable build makes). */
 function llamaCppPatches(): string[] {
-  if (!portable || !existsSync(llamaCppPatchDir)) return [];
+  if (!existsSync(llamaCppPatchDir)) return [];
   return readdirSync(llamaCppPatchDir)
     .filter((f) => f.endsWith('.patch'))
     .sort()
@@ -114,7 +117,8 @@ async function restore(entry: string): Promise<boolean> {
     return false;
   }
   // A local build reads llama.cpp's own source tree at run time too (its grammars: `format: "json"` fails with
-  // "Grammars folder not found" without it), which `source download` clones from the bundle: clone it the same way.
+  // "Grammars folder not found" without it), which `source download` clones from the bundle: clone it the same way,
+  // patched as the build was (scripts/gpu-check/pack.ts packs this tree to build from).
   if (!existsSync(path.join(llamaCppSource, '.git'))) {
     await fs.rm(llamaCppSource, { recursive: true, force: true });
     const cloned = spawnSync('git', [
@@ -124,6 +128,8 @@ async function restore(entry: string): Promise<boolean> {
       llamaCppSource,
     ]);
     if (cloned.status !== 0) return false;
+    for (const file of llamaCppPatches())
+      if (spawnSync('git', ['apply', file], { cwd: llamaCppSource }).status !== 0) return false;
   }
   const target = path.join(localBuilds, folder);
   await fs.rm(target, { recursive: true, force: true });
@@ -163,6 +169,12 @@ async function main(): Promise<void> {
     );
   }
 
+  // Before the options are read: they name AMX only where this probe runs (amx.ts). A portable build never uses it.
+  if (!portable && process.arch === 'x64' && cpuFlags().has('amx_tile')) {
+    const built = buildAmxProbe();
+    const probe = built.built ? probeAmx() : { ok: false, said: `the probe did not compile: ${built.why}` };
+    say(probe.ok ? 'AMX runs here: built with it' : `AMX listed by the CPU but not used (${probe.said})`);
+  }
   const want = JSON.stringify(buildInputs());
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return say('already built for this patch');
 
@@ -194,10 +206,11 @@ async function main(): Promise<void> {
     });
   const nlcCli = path.join(root, 'node_modules', '.bin', 'node-llama-cpp');
   // The source from node-llama-cpp's bundle (no download), patched, then each engine built in turn. Where the
-  // bundle was left out and the source unpacked instead (scripts/gpu-check/pack.ts), the source is used as it is.
+  // bundle was left out and the source unpacked instead (scripts/gpu-check/pack.ts), the source is used as it is:
+  // it was packed patched.
   const unpacked = !existsSync(path.join(nlc, 'llama', 'gitRelease.bundle')) && existsSync(llamaCppSource);
   let code = unpacked ? 0 : await run(nlcCli, ['source', 'download', '--skipBuild', '--noUsageExample']);
-  for (const file of llamaCppPatches())
+  for (const file of unpacked ? [] : llamaCppPatches())
     if (code === 0) code = await run('git', ['apply', file], llamaCppSource);
   for (const gpu of gpus()) {
     if (code === 0) code = await run(nlcCli, ['source', 'build', '--gpu', gpu, '--noUsageExample']);

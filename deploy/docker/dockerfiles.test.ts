@@ -142,6 +142,7 @@ describe.each(engineImages)('%s: the engine built from the patched source', (ima
       .filter((i) => i.getKeyword() === 'COPY' && !(i as Copy).getFromFlag())
       .map((i) => args(i)[0]);
     expect(copied.sort()).toEqual([
+      'packages/manager/src/engine/amx.ts',
       'packages/manager/src/engine/engineBuild.ts',
       'patches',
       'scripts/build-engine.ts',

@@ -7,7 +7,7 @@
 // what `npm ci --omit=dev` installs for it, less the native binaries this image cannot use, the workspace packages'
 // TypeScript source, and a few files nothing loads at run time.
 
-import { X86_CPU_VARIANTS, x86CpuVariant } from '../../packages/manager/src/engine/engineBuild.ts';
+import { X86_CPU_VARIANTS } from '../../packages/manager/src/engine/engineBuild.ts';
 
 export type ImageSpec = {
   /** The Dockerfile, from the repository root. */
@@ -41,40 +41,16 @@ export type ImageSpec = {
 export type Architecture = 'amd64' | 'arm64';
 
 /**
- * ggml's x86 variants the images leave out. sapphirerapids (AVX-512 with AMX): built here, its Q8_0 matrix kernel
- * (tinygemm_kernel_amx) died of SIGILL at its first AMX instruction (tilezero) on this Sapphire Rapids machine, in a
- * container and with seccomp off alike, though the kernel grants AMX (XCR0 and ARCH_REQ_XCOMP_PERM); node-llama-cpp's
- * prebuilt sapphirerapids variant ran the same model in process. Cause not found yet; without it such CPUs get zen4
- * (the same AVX-512 subsets without AMX).
- */
-export const X86_LEFT_OUT_VARIANTS = ['sapphirerapids'];
-
-/**
  * The engine's CPU variants the release builds for each architecture (OWNCHAT_ENGINE_CPU_VARIANTS). x86-64: all
- * of ggml's (baseline x86-64 to Zen 4's AVX-512) but X86_LEFT_OUT_VARIANTS. arm64: ggml's ARMv8 variants, baseline
- * ARMv8.0 (Raspberry Pi 4) to ARMv8.6 with SVE2 (Graviton 4), not its two ARMv9.2 ones with SME: Debian bookworm's
- * GCC 12, the build image's compiler, predates GCC 14's SME support.
+ * of ggml's, baseline x86-64 to Sapphire Rapids' AVX-512 with AMX (which GCC 12 compiled into a crash until
+ * patches/llama.cpp/amx-tile-config.patch). arm64: ggml's ARMv8 variants, baseline ARMv8.0 (Raspberry Pi 4) to
+ * ARMv8.6 with SVE2 (Graviton 4), not its two ARMv9.2 ones with SME: Debian bookworm's GCC 12, the build image's
+ * compiler, predates GCC 14's SME support.
  */
 export const RELEASE_CPU_VARIANTS: Record<Architecture, string> = {
-  amd64: Object.keys(X86_CPU_VARIANTS)
-    .filter((v) => !X86_LEFT_OUT_VARIANTS.includes(v))
-    .join(','),
+  amd64: Object.keys(X86_CPU_VARIANTS).join(','),
   arm64: 'armv8.0_1,armv8.2_1,armv8.2_2,armv8.2_3,armv8.6_1,armv8.6_2',
 };
-
-/**
- * The variant the images' engine loads on a CPU with these /proc/cpuinfo flags: ggml's pick (x86CpuVariant) among
- * the variants the release builds, i.e. as if the CPU lacked what only a left-out variant needs.
- */
-export function imageCpuVariant(flags: Set<string>): string {
-  const leftOutOnly = X86_LEFT_OUT_VARIANTS.flatMap((v) => X86_CPU_VARIANTS[v] ?? []).filter(
-    (f) =>
-      !Object.entries(X86_CPU_VARIANTS).some(
-        ([v, needs]) => !X86_LEFT_OUT_VARIANTS.includes(v) && needs.includes(f),
-      ),
-  );
-  return x86CpuVariant(new Set([...flags].filter((f) => !leftOutOnly.includes(f))));
-}
 
 export const IMAGES = {
   // CPU: the engine the Dockerfile builds from the patched source, with ggml's CPU variants (the best instruction

@@ -65,6 +65,7 @@ ENV npm_config_nodedir=/usr/local
 COPY patches patches/
 COPY scripts/build-engine.ts scripts/
 COPY packages/manager/src/engine/engineBuild.ts packages/manager/src/engine/
+COPY packages/manager/src/engine/amx.ts packages/manager/src/engine/
 ARG OWNCHAT_ENGINE_CPU_VARIANTS
 ARG OWNCHAT_ENGINE_CUDA_ARCHITECTURES
 ENV OWNCHAT_ENGINE_CPU_VARIANTS=${OWNCHAT_ENGINE_CPU_VARIANTS} \

@@ -48,6 +48,7 @@ FROM deps AS engine
 COPY patches patches/
 COPY scripts/build-engine.ts scripts/
 COPY packages/manager/src/engine/engineBuild.ts packages/manager/src/engine/
+COPY packages/manager/src/engine/amx.ts packages/manager/src/engine/
 ARG OWNCHAT_ENGINE_CPU_VARIANTS
 ENV OWNCHAT_ENGINE_CPU_VARIANTS=${OWNCHAT_ENGINE_CPU_VARIANTS} \
     OWNCHAT_ENGINE_CACHE=0

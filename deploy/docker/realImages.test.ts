@@ -25,9 +25,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../packages/chat/src/api.ts';
 import { Account } from '../../packages/chat/src/testing/account.ts';
 import { openStream, readStream } from '../../packages/chat/src/testing/sse.ts';
-import { cpuFlags } from '../../packages/manager/src/engine/engineBuild.ts';
+import { cpuFlags, x86CpuVariant } from '../../packages/manager/src/engine/engineBuild.ts';
 import { KUSTOMIZE_DIR, render } from '../kustomize/render.ts';
-import { imageCpuVariant } from './images.ts';
 import {
   buildImage,
   buildStageCache,
@@ -67,7 +66,7 @@ const DRAIN_TOKENS = 2500;
  * builds them all, which costs CI too long: bench/README.md), so that the run-time choice among them is exercised
  * and its result checked in the start-up log. Not x64: all of that architecture's variants.
  */
-const CPU_VARIANT = process.arch === 'x64' ? imageCpuVariant(cpuFlags()) : undefined;
+const CPU_VARIANT = process.arch === 'x64' ? x86CpuVariant(cpuFlags()) : undefined;
 const ENGINE_VARIANTS = CPU_VARIANT ? [...new Set(['x64', CPU_VARIANT])].join(',') : 'all';
 /** A cold build of both images (no cached layer) took about N min on 2 shared cores; see bench/README.md. */
 const BUILD_TIMEOUT_MS = 25 * 60_000;

@@ -61,6 +61,10 @@ describe('the engine built at install', () => {
       expect(manager.output()).toMatch(
         /inference compute: CPU, 2 threads, .*engine: llama\.cpp built at install \(one thread pool per model\)/,
       );
+      // And whether it has AMX, as amx.ts decided for this machine.
+      expect(manager.output().includes('(one thread pool per model), AMX')).toBe(
+        engineCmakeOptions().GGML_AMX_INT8 === 'ON',
+      );
     } finally {
       await manager.stop();
     }

@@ -11,7 +11,7 @@
 // compiled, rather than with -march=native: on this machine -march=native turns on AVX512-FP16, and ggml's FP16
 // vector path then made each prompt evaluation cost time in proportion to the context already held (40 new
 // tokens after 760: 1260 ms against 359 ms for the prebuilt binary, measured), which undid the conversation's
-// prefix reuse.
+// prefix reuse. AMX, where the CPU has it and a probe shows it runs, is named too (amx.ts).
 //
 // getLlama loads a local build whose CMake options match these, and falls back to the prebuilt binaries where
 // there is none (no compiler at install, OWNCHAT_ENGINE_BUILD=0, another CPU than the one built on, or a GPU
@@ -26,6 +26,7 @@
 // to keep CI's build short.
 import { readFileSync } from 'node:fs';
 import type { Llama } from 'node-llama-cpp';
+import { amxWorks } from './amx.ts';
 
 /** ggml's CMake switch for each x86 feature, by its /proc/cpuinfo flag. */
 const X86_FEATURES: [flag: string, option: string][] = [
@@ -141,6 +142,12 @@ export function engineCmakeOptions(): Record<string, string> {
   if (flags.size > 0) {
     options.GGML_NATIVE = 'OFF';
     for (const [flag, option] of X86_FEATURES) options[option] = flags.has(flag) ? 'ON' : 'OFF';
+    // Named only where the probe ran a tile instruction (amx.ts), so other machines keep their builds' keys.
+    if (amxWorks(flags)) {
+      options.GGML_AMX_TILE = 'ON';
+      options.GGML_AMX_INT8 = 'ON';
+      options.GGML_AMX_BF16 = flags.has('amx_bf16') ? 'ON' : 'OFF';
+    }
   }
   // A CUDA build for this machine's GPU alone (scripts/gpu-check.sh): minutes instead of one for every card.
   const cuda = process.env.OWNCHAT_ENGINE_CUDA_ARCHITECTURES;
