@@ -9,7 +9,7 @@
 // to a machine without AMX loads node-llama-cpp's prebuilt binaries instead of crashing (the options no longer
 // match the local build's).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ export function amxProbePath(): string | undefined {
 export function buildAmxProbe(compiler = 'c++'): { built: boolean; why?: string } {
   const out = amxProbePath();
   if (!out) return { built: false, why: 'node-llama-cpp is not installed' };
+  // A fresh install has no local builds yet: the probe is made before the engine.
+  mkdirSync(path.dirname(out), { recursive: true });
   const r = spawnSync(compiler, ['-x', 'c', '-O2', '-mamx-tile', '-mamx-int8', AMX_PROBE_SOURCE, '-o', out], {
     encoding: 'utf8',
   });
