@@ -25,7 +25,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAmxProbe, probeAmx } from '../packages/manager/src/engine/amx.ts';
+import { amxVerdict, buildAmxProbe, listsAmx } from '../packages/manager/src/engine/amx.ts';
 import { cpuFlags, engineCmakeOptions } from '../packages/manager/src/engine/engineBuild.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -170,10 +170,10 @@ async function main(): Promise<void> {
   }
 
   // Before the options are read: they name AMX only where this probe runs (amx.ts). A portable build never uses it.
-  if (!portable && process.arch === 'x64' && cpuFlags().has('amx_tile')) {
+  if (!portable && process.arch === 'x64' && listsAmx(cpuFlags())) {
     const built = buildAmxProbe();
-    const probe = built.built ? probeAmx() : { ok: false, said: `the probe did not compile: ${built.why}` };
-    say(probe.ok ? 'AMX runs here: built with it' : `AMX listed by the CPU but not used (${probe.said})`);
+    const probe = built.built ? amxVerdict() : { ok: false, said: `the probe did not compile: ${built.why}` };
+    say(probe.ok ? 'AMX runs on this CPU: the engine uses it' : `AMX listed by the CPU but not used (${probe.said})`);
   }
   const want = JSON.stringify(buildInputs());
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return say('already built for this patch');

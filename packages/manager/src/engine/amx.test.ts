@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DETERMINISTIC_ANSWER, writeDeterministicModel } from '@ownchat/testkit';
 import { getLlama, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { amxProbePath, amxWorks, probeAmx } from './amx.ts';
+import { amxProbePath, amxWorks, listsAmx, probeAmx } from './amx.ts';
 import { cpuFlags, engineCmakeOptions } from './engineBuild.ts';
 
 let dir: string;
@@ -21,11 +21,11 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const listsAmx = ['amx_tile', 'amx_int8', 'avx512_vnni'].every((f) => cpuFlags().has(f));
+const cpuListsAmx = listsAmx(cpuFlags());
 
 describe('the AMX probe', () => {
   it('counts a probe killed by SIGILL, or none at all, as no AMX', async () => {
-    // Where the hypervisor faults the first tile instruction, the probe dies as this one does.
+    // Where the first tile instruction faults, the probe dies as this one does.
     const faulting = path.join(dir, 'faulting-probe');
     await fs.writeFile(faulting, '#!/bin/sh\nkill -ILL $$\n', { mode: 0o755 });
     expect(probeAmx(faulting)).toEqual({ ok: false, said: 'the probe died with SIGILL' });
@@ -36,7 +36,7 @@ describe('the AMX probe', () => {
     expect(amxWorks(new Set(['avx2', 'avx512f', 'avx512_vnni']))).toBe(false);
   });
 
-  it.runIf(listsAmx)(
+  it.runIf(cpuListsAmx)(
     'was built at install on this CPU, which lists AMX, and its verdict decides the build',
     () => {
       const verdict = probeAmx();
@@ -47,7 +47,7 @@ describe('the AMX probe', () => {
     },
   );
 
-  it.skipIf(listsAmx)('leaves AMX out of the build on this CPU, which does not list it', () => {
+  it.skipIf(cpuListsAmx)('leaves AMX out of the build on this CPU, which does not list it', () => {
     expect(engineCmakeOptions()).not.toHaveProperty('GGML_AMX_INT8');
     expect(amxProbePath()).toMatch(/node-llama-cpp\/llama\/localBuilds\/ownchat-amx-probe$/);
   });

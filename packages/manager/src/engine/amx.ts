@@ -17,6 +17,11 @@ import { fileURLToPath } from 'node:url';
 /** The CPU flags ggml's AMX kernels need: the tiles, their int8 products, and AVX512-VNNI for one-row products. */
 const NEEDS = ['amx_tile', 'amx_int8', 'avx512_vnni'];
 
+/** Whether a CPU with these /proc/cpuinfo flags has what the AMX kernels need (the probe then says if they run). */
+export function listsAmx(flags: Set<string>): boolean {
+  return NEEDS.every((f) => flags.has(f));
+}
+
 /** The probe's source, beside this file (the engine build compiles it). */
 export const AMX_PROBE_SOURCE = fileURLToPath(new URL('./amxProbe.c', import.meta.url));
 
@@ -52,11 +57,15 @@ export function probeAmx(probe = amxProbePath()): { ok: boolean; said: string } 
   return { ok: r.status === 0 && said === 'ok', said };
 }
 
-let verdict: boolean | undefined;
+let verdict: { ok: boolean; said: string } | undefined;
+
+/** The installed probe's verdict, run once per process (the engine build reports it, then its options use it). */
+export function amxVerdict(): { ok: boolean; said: string } {
+  verdict ??= probeAmx();
+  return verdict;
+}
 
 /** Whether the engine for this machine is built with AMX: the CPU lists it and the probe ran it. */
 export function amxWorks(flags: Set<string>): boolean {
-  if (!NEEDS.every((f) => flags.has(f))) return false;
-  verdict ??= probeAmx().ok;
-  return verdict;
+  return listsAmx(flags) && amxVerdict().ok;
 }
