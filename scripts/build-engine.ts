@@ -173,7 +173,11 @@ async function main(): Promise<void> {
   if (!portable && process.arch === 'x64' && listsAmx(cpuFlags())) {
     const built = buildAmxProbe();
     const probe = built.built ? amxVerdict() : { ok: false, said: `the probe did not compile: ${built.why}` };
-    say(probe.ok ? 'AMX runs on this CPU: the engine uses it' : `AMX listed by the CPU but not used (${probe.said})`);
+    say(
+      probe.ok
+        ? 'AMX runs on this CPU: the engine uses it'
+        : `AMX listed by the CPU but not used (${probe.said})`,
+    );
   }
   const want = JSON.stringify(buildInputs());
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return say('already built for this patch');

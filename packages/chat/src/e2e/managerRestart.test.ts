@@ -77,7 +77,7 @@ it('keeps the partial answer when the llm-manager is killed, says so, and Retry 
   expect(cut.status).toBe('error');
   expect(cut.content.length).toBeGreaterThan(60);
   // The page shows what the database kept.
-  expect(await chat.article(-1).innerText()).toContain(cut.content.trim().slice(0, 40));
+  expect(await chat.article(-1).textContent()).toContain(cut.content.trim().slice(0, 40));
 
   // The model list cannot be read either: the page says where it looked.
   const banner = page.getByRole('alert').filter({ hasText: 'Cannot reach the llm-manager' });
