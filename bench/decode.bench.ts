@@ -160,14 +160,21 @@ function llamaServerPeer(url: string, longPrompt: (round: number) => string): Pe
 
 /**
  * Both servers' rounds, alternating (ours, then llama-server's, each round): a shared VM's speed drifts by 5% within
- * minutes, the size of the differences measured, and alternating puts the drift on both sides alike.
+ * minutes, the size of the differences measured, and alternating puts the drift on both sides alike. `jsLoop`, the
+ * llm-manager decoding in node-llama-cpp's JavaScript loop (OWNCHAT_DECODE_LOOP=javascript), takes its decode
+ * rounds between them: what the native loop gains, in the same run.
  */
-async function alternating(ours: Peer, peer: Peer): Promise<{ ours: Runs; peer: Runs }> {
-  const runs = { ours: noRuns(), peer: noRuns() };
+async function alternating(
+  ours: Peer,
+  peer: Peer,
+  jsLoop: Peer,
+): Promise<{ ours: Runs; peer: Runs; jsLoop: Runs }> {
+  const runs = { ours: noRuns(), peer: noRuns(), jsLoop: noRuns() };
   let round = 0;
   for (let r = 0; r < ROUNDS; r++) {
     await ours.decode(round++, runs.ours);
     await peer.decode(round++, runs.peer);
+    await jsLoop.decode(round++, runs.jsLoop);
   }
   for (let r = 0; r < ROUNDS; r++) {
     await ours.prompt(r, runs.ours);
@@ -242,17 +249,20 @@ async function run() {
     // pieces is cached, and mapped, in 2 MiB pages on a kernel with large folios; one written in 64 KiB
     // pieces in 4 KiB ones), and that alone moved decode by 7-9% (bench/README.md, 2026-12-07).
     const blob = path.join(store, 'blobs', (await sha256File(file)).replace(':', '-'));
-    const mgr = await startManagerProcess({
+    const managerEnv = {
+      OWNCHAT_NUM_THREADS: String(THREADS),
+      OLLAMA_NUM_PARALLEL: '1',
+      OLLAMA_CONTEXT_LENGTH: String(CONTEXT_PER_SEQUENCE),
+    };
+    const mgr = await startManagerProcess({ modelsDir: store, env: managerEnv });
+    const mgrJs = await startManagerProcess({
       modelsDir: store,
-      env: {
-        OWNCHAT_NUM_THREADS: String(THREADS),
-        OLLAMA_NUM_PARALLEL: '1',
-        OLLAMA_CONTEXT_LENGTH: String(CONTEXT_PER_SEQUENCE),
-      },
+      env: { ...managerEnv, OWNCHAT_DECODE_LOOP: 'javascript' },
     });
     let ls: LlamaServer | undefined;
     let ours: Runs;
     let peer: Runs;
+    let jsLoop: Runs;
     let oursTurns: { turn1_ms: number; turn20_ms: number };
     let peerTurns: { turn1_ms: number; turn20_ms: number };
     try {
@@ -261,11 +271,14 @@ async function run() {
       ls = server;
       const oursPeer = managerPeer(mgr.url, `bench-${quant}`, longPrompt);
       const lsPeer = llamaServerPeer(server.url, longPrompt);
+      const jsPeer = managerPeer(mgrJs.url, `bench-${quant}`, longPrompt);
       // Warm-ups: each server's first answer, then the llm-manager's spare runner start (see settled).
       await oursPeer.decode(1000);
       await lsPeer.decode(1001);
+      await jsPeer.decode(1002);
       await settled(mgr);
-      ({ ours, peer } = await alternating(oursPeer, lsPeer));
+      await settled(mgrJs);
+      ({ ours, peer, jsLoop } = await alternating(oursPeer, lsPeer, jsPeer));
       log(`${quant}: conversations`);
       oursTurns = await conversationTtft((messages) =>
         firstTokenMs(
@@ -283,6 +296,7 @@ async function run() {
       );
     } finally {
       await mgr.stop();
+      await mgrJs.stop();
       await ls?.stop();
     }
     log(`${quant}: concurrent streams`);
@@ -360,6 +374,10 @@ async function run() {
         share_of_limit: oursDecode / limit,
         conversation_ttft: oursTurns,
       },
+      llm_manager_javascript_loop: {
+        decode_tps_server: median(jsLoop.serverDecodeTps),
+        decode_tps_client: summary(jsLoop.client).decode_tps,
+      },
       llama_server: {
         decode_tps_server: peerDecode,
         decode_tps_client: summary(peer.client).decode_tps,
@@ -372,6 +390,7 @@ async function run() {
         manager_vs_in_process_decode: oursClient.decode_tps / inproc.decode_tps,
         manager_minus_in_process_ttft_ms: oursClient.ttft_ms - inproc.ttft_ms,
         manager_vs_llama_server_decode: oursClient.decode_tps / summary(peer.client).decode_tps,
+        native_vs_javascript_loop_decode: oursClient.decode_tps / summary(jsLoop.client).decode_tps,
         manager_vs_llama_server_prompt: median(ours.serverPromptTps) / median(peer.serverPromptTps),
         manager_vs_llama_server_4_streams:
           concurrency.streams_4!.ours_tps / concurrency.streams_4!.llama_server_tps,

@@ -91,6 +91,7 @@ export async function startManager(
     flashAttention: config.flashAttention,
     kvCacheType: config.kvCacheType,
     parallelSteps: config.parallelSteps,
+    decodeLoop: config.decodeLoop,
     log: (msg, extra) => log.info(extra ?? {}, msg),
     // Loads start only once requests arrive, after `metrics` below exists.
     onLoad: (model, outcome) => metrics.modelLoad(model, outcome),

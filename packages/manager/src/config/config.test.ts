@@ -112,6 +112,14 @@ describe('config', () => {
     );
   });
 
+  it('reads where an answer is decoded: llama.cpp’s loop unless set to node-llama-cpp’s', () => {
+    expect(readConfig({}).decodeLoop).toBe('native');
+    expect(readConfig({ OWNCHAT_DECODE_LOOP: ' JavaScript ' }).decodeLoop).toBe('javascript');
+    expect(() => readConfig({ OWNCHAT_DECODE_LOOP: 'c++' })).toThrow(
+      'OWNCHAT_DECODE_LOOP="c++" is not valid: expected native, javascript',
+    );
+  });
+
   it('says in --help what OLLAMA_SCHED_SPREAD cannot mean here, and why', () => {
     const spread = describeSettings().find((s) => s.name === 'OLLAMA_SCHED_SPREAD');
     expect(spread?.description).toMatch(/^Not supported here, because .+/);

@@ -64,6 +64,9 @@ function readPositiveDuration(name: string, fallbackMs: number) {
 /** OWNCHAT_PARALLEL_STEPS: node-llama-cpp's `singleTokenSteps` (patches/node-llama-cpp+3.21.1.patch). */
 export const PARALLEL_STEPS = ['measure', 'joint', 'split'] as const;
 export type ParallelSteps = (typeof PARALLEL_STEPS)[number];
+/** OWNCHAT_DECODE_LOOP: where an answer's tokens are decoded one after another (runner/speculation.ts). */
+export const DECODE_LOOPS = ['native', 'javascript'] as const;
+export type DecodeLoop = (typeof DECODE_LOOPS)[number];
 
 function readFlashAttention(raw: string | undefined): boolean | 'auto' {
   if (!raw?.trim()) return 'auto';
@@ -186,6 +189,21 @@ export const settings = {
         );
       }
       return v as ParallelSteps;
+    },
+  }),
+  decodeLoop: setting<DecodeLoop>({
+    name: 'OWNCHAT_DECODE_LOOP',
+    description:
+      "Where an answer's tokens are decoded one after another: native (a loop of llama.cpp calls, which decodes the next token while the answer's text is handled) or javascript (node-llama-cpp's own loop, a round trip through JavaScript each token); the tokens are the same",
+    defaultText: 'native',
+    read: (raw) => {
+      const v = raw?.trim().toLowerCase() || 'native';
+      if (!(DECODE_LOOPS as readonly string[]).includes(v)) {
+        throw new ConfigError(
+          `OWNCHAT_DECODE_LOOP=${JSON.stringify(raw)} is not valid: expected ${DECODE_LOOPS.join(', ')}`,
+        );
+      }
+      return v as DecodeLoop;
     },
   }),
   gpuOverhead: setting<number>({

@@ -156,12 +156,13 @@ export async function generate(
       if (lp?.length) onText(text, lp);
       else if (text) onText(text);
     };
+    // shift: false ends the answer at num_ctx (LlamaCompletion reports maxTokens: done_reason "length").
+    const maxTokens = !shift ? Math.min(s.maxTokens ?? Infinity, tokensLeft(l, tokens.length)) : s.maxTokens;
     const complete = () =>
       slot.completion.generateCompletionWithMeta(tokens, {
         signal,
         stopOnAbortSignal: true,
-        // shift: false ends the answer at num_ctx (LlamaCompletion reports maxTokens: done_reason "length").
-        maxTokens: !shift ? Math.min(s.maxTokens ?? Infinity, tokensLeft(l, tokens.length)) : s.maxTokens,
+        maxTokens,
         temperature: s.temperature,
         topK: s.topK,
         topP: s.topP,
@@ -196,8 +197,14 @@ export async function generate(
       slot.sequence,
       l.model,
       s.repeatLastN,
-      // An image's placeholder ids are outside the vocabulary: input lookup must never guess one.
-      { limit: images ? 0 : draftLimit(slot.sequence, s), draft: slot.draft },
+      {
+        // An image's placeholder ids are outside the vocabulary: input lookup must never guess one.
+        limit: images ? 0 : draftLimit(slot.sequence, s),
+        draft: slot.draft,
+        // llama.cpp's loop decodes text only, sampled without a grammar and without log probabilities.
+        native: l.spec.decodeLoop !== 'javascript' && !images && !grammar && !logprobs,
+        maxTokens,
+      },
       () =>
         logprobs
           ? withProbabilities(slot.sequence, (t, p) => logprobs.generated(t, p), complete)

@@ -14,8 +14,8 @@
 //
 // So token indexes and positions part after an image: a token's position is its index less what the images
 // before it saved. node-llama-cpp still counts tokens (KV cells, which is what the context holds) and this
-// module translates the three calls of its native context that take positions (addToBatch, and the removal
-// and disposal of cells) for the sequences that hold such images. Nothing else is needed: a sequence with
+// module translates the calls of its native context that take positions (addToBatch, the native decode loop's
+// start, and the removal and disposal of cells) for the sequences that hold such images. Nothing else is needed: a sequence with
 // images never shifts its context (generation.ts ends the answer at the context's end instead), erasures
 // always run to the sequence's end, and placeholder tokens never reach addToBatch (vision.ts evaluates images).
 import type { LlamaContext } from 'node-llama-cpp';
@@ -27,6 +27,8 @@ type NativeContext = {
   addToBatch(sequenceId: number, firstTokenIndex: number, tokens: Uint32Array, logits: Uint32Array): unknown;
   removeTokenCellsFromSequence(sequenceId: number, start: number, end: number): boolean;
   disposeSequence(sequenceId: number): void;
+  /** The native decode loop's start (AddonTokenRun.cpp): it places each next token one position further. */
+  runTokens(sequenceId: number, firstTokenIndex: number, ...rest: unknown[]): unknown;
 };
 
 /** Each sequence's M-RoPE images, by context, installed on the context at its first such image. */
@@ -46,13 +48,16 @@ function positionOf(images: readonly ImageSpan[] | undefined, index: number): nu
 /** The native context's calls that take positions, translated for the sequences that hold M-RoPE images. */
 function install(native: NativeContext): Map<number, ImageSpan[]> {
   const table = new Map<number, ImageSpan[]>();
-  const { addToBatch, removeTokenCellsFromSequence, disposeSequence } = native;
+  const { addToBatch, removeTokenCellsFromSequence, disposeSequence, runTokens } = native;
   // The addon's methods are read-only on its prototype: the translations are the instance's own.
   const wrap = <K extends keyof NativeContext>(name: K, fn: NativeContext[K]) =>
     Object.defineProperty(native, name, { value: fn, configurable: true });
   wrap('addToBatch', function (this: NativeContext, sequenceId, firstTokenIndex, tokens, logits) {
     const position = positionOf(table.get(sequenceId), firstTokenIndex);
     return addToBatch.call(this, sequenceId, position, tokens, logits);
+  });
+  wrap('runTokens', function (this: NativeContext, sequenceId, firstTokenIndex, ...rest) {
+    return runTokens.call(this, sequenceId, positionOf(table.get(sequenceId), firstTokenIndex), ...rest);
   });
   wrap('removeTokenCellsFromSequence', function (this: NativeContext, sequenceId, start, end) {
     const images = table.get(sequenceId);

@@ -93,6 +93,8 @@ export type LoadSpec = {
   kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
   /** OWNCHAT_PARALLEL_STEPS (server-wide): how a step of one token per answer is decoded; undefined: measure. */
   parallelSteps?: 'measure' | 'joint' | 'split';
+  /** OWNCHAT_DECODE_LOOP (server-wide): an answer's tokens decoded in llama.cpp's loop or node-llama-cpp's; undefined: native. */
+  decodeLoop?: 'native' | 'javascript';
   /** The model's projector GGUF (Ollama's projector layer): images in, through llama.cpp's mtmd. */
   projectorPath?: string;
   /**
@@ -130,6 +132,8 @@ export type GenerateStats = {
   /** Guessed tokens evaluated, and those accepted (speculative decoding; 0 when off). */
   draftTokens?: number;
   acceptedTokens?: number;
+  /** Of the decodes, those made in llama.cpp's own loop (OWNCHAT_DECODE_LOOP=native). */
+  nativeDecodes?: number;
   promptEvalNs: number;
   evalNs: number;
   doneReason: 'stop' | 'length';

@@ -4,14 +4,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout } from 'node:timers/promises';
 import { writeDeterministicModel, writeRandomModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelRunner } from './modelRunner.ts';
-import type { FromRunner, GenerateInput, GenerateStats, Sampling } from './protocol.ts';
+import { startInProcessRunner } from '../testing/inProcessRunner.ts';
+import type { GenerateInput, Sampling } from './protocol.ts';
 
 let dir: string;
-const runners: ModelRunner[] = [];
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ownchat-speculation-'));
@@ -23,50 +21,7 @@ afterAll(async () => {
 
 /** A runner in this process with the model loaded; generate() answers one request at a time. */
 async function startRunner(modelPath: string, draftModelPath?: string) {
-  const sent: FromRunner[] = [];
-  const runner = new ModelRunner(
-    (m) => sent.push(m),
-    () => undefined,
-  );
-  runners.push(runner);
-  const waitFor = async (match: (m: FromRunner) => boolean): Promise<FromRunner> => {
-    for (let i = 0; i < 6000; i++) {
-      const m = sent.find(match);
-      if (m) return m;
-      await setTimeout(10);
-    }
-    throw new Error(`the runner did not answer; it sent ${JSON.stringify(sent.map((m) => m.type))}`);
-  };
-  runner.handle({
-    type: 'load',
-    spec: {
-      modelPath,
-      contextSize: 1024,
-      sequences: 1,
-      threads: 1,
-      batchSize: 512,
-      gpuLayers: 0,
-      useMmap: true,
-      draftModelPath,
-    },
-  });
-  const loaded = await waitFor((m) => m.type === 'loaded' || m.type === 'load-failed');
-  expect(loaded.type).toBe('loaded');
-  let next = 1;
-  return async (
-    input: GenerateInput,
-    sampling: Sampling,
-  ): Promise<{ text: string; stats: GenerateStats }> => {
-    const id = next++;
-    runner.handle({ type: 'generate', id, input, sampling });
-    const end = await waitFor((m) => 'id' in m && m.id === id && (m.type === 'done' || m.type === 'failed'));
-    if (end.type !== 'done') throw new Error(`generation failed: ${JSON.stringify(end)}`);
-    const text = sent
-      .filter((m): m is Extract<FromRunner, { type: 'chunk' }> => m.type === 'chunk' && m.id === id)
-      .map((m) => m.text)
-      .join('');
-    return { text, stats: end.stats };
-  };
+  return (await startInProcessRunner(modelPath, { draftModelPath })).generate;
 }
 
 const greedy = (over: Partial<Sampling> = {}): Sampling => ({

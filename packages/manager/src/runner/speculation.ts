@@ -46,6 +46,8 @@ export type DecodeCounts = {
   /** Guessed tokens evaluated (accepted or not), and those taken as generated tokens. */
   draftTokens: number;
   acceptedTokens: number;
+  /** Of the decodes, those made in llama.cpp's own loop. */
+  nativeDecodes: number;
 };
 
 /** How many tokens this request may guess a step: 0 where it must not speculate (see the top of this file). */
@@ -65,23 +67,27 @@ type Evaluate = (
 type Counts = Omit<DecodeCounts, 'evalTokens'>;
 
 /**
- * Runs `run` (a LlamaCompletion on `sequence`) with the repeat penalty above, guessing up to `limit` tokens a
- * decode when `limit` > 0 (with the draft model's predictor when the runner has one, else by input lookup), and
- * counts its decoding.
+ * How one generation decodes: guessing up to `limit` tokens a decode when `limit` > 0 (with the draft model's
+ * predictor when the runner has one, else by input lookup); else one token a decode, in llama.cpp's own loop
+ * when `native` (see nativeDecoding), where `maxTokens` (the most tokens the answer may have) keeps that loop
+ * from decoding a token the answer will not take.
  */
+export type Decoding = { limit: number; draft?: LlamaContextSequence; native: boolean; maxTokens?: number };
+
+/** Runs `run` (a LlamaCompletion on `sequence`) with the repeat penalty above, decoding as `decoding` says, and counts its decoding. */
 export async function decodeCounted<T>(
   sequence: LlamaContextSequence,
   model: LlamaModel,
   repeatLastN: number,
-  guessing: { limit: number; draft?: LlamaContextSequence },
+  decoding: Decoding,
   run: () => Promise<T>,
 ): Promise<{ result: T; counts: DecodeCounts }> {
-  const { limit, draft } = guessing;
+  const { limit, draft } = decoding;
   const original = sequence.evaluateWithMetadata as unknown as Evaluate;
   const own = Object.getOwnPropertyDescriptor(sequence, 'evaluateWithMetadata');
   const nl = model.tokens.nl;
   const generated: Token[] = [];
-  const counts: Counts = { decodeSteps: 0, draftTokens: 0, acceptedTokens: 0 };
+  const counts: Counts = { decodeSteps: 0, draftTokens: 0, acceptedTokens: 0, nativeDecodes: 0 };
   /** The penalty's window for a position that follows the generated tokens and then `guesses`. */
   const window = (guesses: readonly Token[] = []): Token[] => {
     const before = guesses.length ? generated.concat(guesses) : generated;
@@ -98,7 +104,20 @@ export async function decodeCounted<T>(
     const resolved = penalty
       ? { ...options, repeatPenalty: { ...penalty, punishTokens: () => window() } }
       : options;
-    return counted(original.call(sequence, tokens, metadata, resolved), generated, counts);
+    // The native loop makes the same window from the tokens generated (patches/node-llama-cpp+3.21.1.patch,
+    // AddonTokenRun.cpp), is told how many more tokens the answer may take, and counts what it decodes.
+    const tokenRun = decoding.native
+      ? {
+          tokensLeft: () => (decoding.maxTokens ?? Number.POSITIVE_INFINITY) - generated.length,
+          penalty: penalty ? { lastTokens: repeatLastN, newline: nl, generated: () => generated } : undefined,
+          decoded: () => counts.nativeDecodes++,
+        }
+      : undefined;
+    return counted(
+      original.call(sequence, tokens, metadata, { ...resolved, _tokenRun: tokenRun }),
+      generated,
+      counts,
+    );
   };
   Object.defineProperty(sequence, 'evaluateWithMetadata', {
     value: evaluateWithMetadata,

@@ -35,7 +35,10 @@ export type Lease = {
 };
 
 /** The load-time choices a request makes; the scheduler adds the GPU layers. */
-export type LoadRequest = Omit<LoadSpec, 'gpuLayers' | 'flashAttention' | 'kvCacheType' | 'parallelSteps'> & {
+export type LoadRequest = Omit<
+  LoadSpec,
+  'gpuLayers' | 'flashAttention' | 'kvCacheType' | 'parallelSteps' | 'decodeLoop'
+> & {
   numGpu?: number;
 };
 
@@ -76,6 +79,8 @@ export type SchedulerOptions = {
   kvCacheType?: LoadSpec['kvCacheType'];
   /** OWNCHAT_PARALLEL_STEPS: every load's. */
   parallelSteps?: LoadSpec['parallelSteps'];
+  /** OWNCHAT_DECODE_LOOP: every load's. */
+  decodeLoop?: LoadSpec['decodeLoop'];
   log: (msg: string, extra?: object) => void;
   /** Told of every load's outcome (for /metrics: a model that keeps failing to load is an operator's alert). */
   onLoad?: (model: string, outcome: 'loaded' | 'failed') => void;
@@ -262,6 +267,7 @@ export class Scheduler {
       flashAttention: this.opts.flashAttention,
       kvCacheType: this.opts.kvCacheType,
       ...(this.opts.parallelSteps && { parallelSteps: this.opts.parallelSteps }),
+      ...(this.opts.decodeLoop && { decodeLoop: this.opts.decodeLoop }),
     };
     const runner = this.opts.startRunner(model.name);
     const entry: Entry = {
