@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeRandomModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type InProcessRunner, startInProcessRunner } from '../testing/inProcessRunner.ts';
+import { greedy, type InProcessRunner, startInProcessRunner } from '../testing/inProcessRunner.ts';
 import type { GenerateInput, LoadSpec, Sampling } from './protocol.ts';
 
 let dir: string;
@@ -25,20 +25,7 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const sampling = (over: Partial<Sampling> = {}): Sampling => ({
-  temperature: 0,
-  topK: 40,
-  topP: 0.9,
-  minP: 0,
-  stop: [],
-  repeatPenalty: 1.1,
-  repeatLastN: 64,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  numKeep: 4,
-  maxTokens: 96,
-  ...over,
-});
+const sampling = (over: Partial<Sampling> = {}): Sampling => greedy({ maxTokens: 96, ...over });
 
 /** The same model in two runners: one decoding in llama.cpp's loop, one in node-llama-cpp's. */
 async function bothLoops(

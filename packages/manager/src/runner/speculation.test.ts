@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeDeterministicModel, writeRandomModel } from '@ownchat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInProcessRunner } from '../testing/inProcessRunner.ts';
-import type { GenerateInput, Sampling } from './protocol.ts';
+import { greedy, startInProcessRunner } from '../testing/inProcessRunner.ts';
+import type { GenerateInput } from './protocol.ts';
 
 let dir: string;
 
@@ -24,20 +24,7 @@ async function startRunner(modelPath: string, draftModelPath?: string) {
   return (await startInProcessRunner(modelPath, { draftModelPath })).generate;
 }
 
-const greedy = (over: Partial<Sampling> = {}): Sampling => ({
-  temperature: 0,
-  topK: 40,
-  topP: 0.9,
-  minP: 0,
-  stop: [],
-  // Ollama's default penalty: the guessed positions must see the guesses before them in its window.
-  repeatPenalty: 1.1,
-  repeatLastN: 64,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  numKeep: 4,
-  ...over,
-});
+// greedy() keeps Ollama's default penalty: the guessed positions must see the guesses before them in its window.
 
 describe('input lookup', () => {
   it('answers a prompt it repeats with the same text in fewer decodes', async () => {

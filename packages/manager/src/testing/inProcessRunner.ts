@@ -5,6 +5,21 @@ import { setTimeout } from 'node:timers/promises';
 import { ModelRunner } from '../runner/modelRunner.ts';
 import type { FromRunner, GenerateInput, GenerateStats, LoadSpec, Sampling } from '../runner/protocol.ts';
 
+/** Greedy sampling with Ollama's other defaults (its repeat penalty among them), and `over`. */
+export const greedy = (over: Partial<Sampling> = {}): Sampling => ({
+  temperature: 0,
+  topK: 40,
+  topP: 0.9,
+  minP: 0,
+  stop: [],
+  repeatPenalty: 1.1,
+  repeatLastN: 64,
+  presencePenalty: 0,
+  frequencyPenalty: 0,
+  numKeep: 4,
+  ...over,
+});
+
 export type InProcessRunner = {
   runner: ModelRunner;
   /** Runs one generation to its end; `onChunk` sees its text as it comes. */
