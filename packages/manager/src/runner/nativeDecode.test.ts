@@ -138,7 +138,7 @@ describe('the native decode loop', () => {
     expect(together.map((r) => r.text)).toEqual(alone);
   });
 
-  it('gives way when another answer starts: answers decoded side by side are those decoded alone', async () => {
+  it('gives way when another answer starts, and takes the loop again once alone: the same answers as alone', async () => {
     const { native } = await bothLoops({ sequences: 2, contextSize: 512 });
     const other: GenerateInput = { kind: 'text', text: 'The fox', wantContext: true };
     const long = sampling({ maxTokens: 400 });
@@ -151,8 +151,9 @@ describe('the native decode loop', () => {
     });
     const together = [first, await second!];
     expect(together.map((r) => r.text)).toEqual(alone.map((r) => r.text));
-    // The first began in the loop and left it for node-llama-cpp's batches once the second came.
-    expect(first.stats.nativeDecodes).toBeGreaterThan(0);
-    expect(first.stats.nativeDecodes).toBeLessThan(first.stats.decodeSteps! - 1);
+    // The first left the loop for node-llama-cpp's batches while the second ran (96 tokens of its 400), and took
+    // the loop again once alone.
+    expect(first.stats.nativeDecodes).toBeLessThan(first.stats.decodeSteps! - 1 - 48);
+    expect(first.stats.nativeDecodes).toBeGreaterThan(first.stats.decodeSteps! / 2);
   });
 });
