@@ -68,6 +68,15 @@ export type ParallelSteps = (typeof PARALLEL_STEPS)[number];
 export const DECODE_LOOPS = ['native', 'javascript'] as const;
 export type DecodeLoop = (typeof DECODE_LOOPS)[number];
 
+/** One of `choices` (any case, trimmed), the first of them when unset; anything else names them all. */
+function readChoice<T extends string>(name: string, choices: readonly T[], raw: string | undefined): T {
+  const v = raw?.trim().toLowerCase() || choices[0]!;
+  if (!(choices as readonly string[]).includes(v)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected ${choices.join(', ')}`);
+  }
+  return v as T;
+}
+
 function readFlashAttention(raw: string | undefined): boolean | 'auto' {
   if (!raw?.trim()) return 'auto';
   if (isOn(raw)) return true;
@@ -166,14 +175,9 @@ export const settings = {
       'Type of the K/V cache: f16, q8_0 (about half the memory) or q4_0 (about a quarter); quantized types need flash attention (with OLLAMA_FLASH_ATTENTION=0 the cache stays f16)',
     defaultText: 'f16',
     read: (raw, env) => {
-      const v = raw?.trim().toLowerCase() || 'f16';
-      if (!(KV_CACHE_TYPES as readonly string[]).includes(v)) {
-        throw new ConfigError(
-          `OLLAMA_KV_CACHE_TYPE=${JSON.stringify(raw)} is not valid: expected ${KV_CACHE_TYPES.join(', ')}`,
-        );
-      }
+      const v = readChoice('OLLAMA_KV_CACHE_TYPE', KV_CACHE_TYPES, raw);
       // llama.cpp quantizes the V cache only with flash attention; Ollama falls back to f16 then, and so do we.
-      return readFlashAttention(env.OLLAMA_FLASH_ATTENTION) === false ? 'f16' : (v as KvCacheType);
+      return readFlashAttention(env.OLLAMA_FLASH_ATTENTION) === false ? 'f16' : v;
     },
   }),
   parallelSteps: setting<ParallelSteps>({
@@ -181,30 +185,14 @@ export const settings = {
     description:
       "How a step of concurrent answers (one token each) is decoded: joint (one batch), split (one batch each), or measure (time both on the first steps, keep the faster: a CPU's batch of 2 can cost 1.7 to 2.5 times its batch of 1)",
     defaultText: 'measure',
-    read: (raw) => {
-      const v = raw?.trim().toLowerCase() || 'measure';
-      if (!(PARALLEL_STEPS as readonly string[]).includes(v)) {
-        throw new ConfigError(
-          `OWNCHAT_PARALLEL_STEPS=${JSON.stringify(raw)} is not valid: expected ${PARALLEL_STEPS.join(', ')}`,
-        );
-      }
-      return v as ParallelSteps;
-    },
+    read: (raw) => readChoice('OWNCHAT_PARALLEL_STEPS', PARALLEL_STEPS, raw),
   }),
   decodeLoop: setting<DecodeLoop>({
     name: 'OWNCHAT_DECODE_LOOP',
     description:
       "Where an answer's tokens are decoded one after another: native (a loop of llama.cpp calls, which decodes the next token while the answer's text is handled) or javascript (node-llama-cpp's own loop, a round trip through JavaScript each token); the tokens are the same",
     defaultText: 'native',
-    read: (raw) => {
-      const v = raw?.trim().toLowerCase() || 'native';
-      if (!(DECODE_LOOPS as readonly string[]).includes(v)) {
-        throw new ConfigError(
-          `OWNCHAT_DECODE_LOOP=${JSON.stringify(raw)} is not valid: expected ${DECODE_LOOPS.join(', ')}`,
-        );
-      }
-      return v as DecodeLoop;
-    },
+    read: (raw) => readChoice('OWNCHAT_DECODE_LOOP', DECODE_LOOPS, raw),
   }),
   gpuOverhead: setting<number>({
     name: 'OLLAMA_GPU_OVERHEAD',

@@ -69,7 +69,7 @@ type Counts = Omit<DecodeCounts, 'evalTokens'>;
 /**
  * How one generation decodes: guessing up to `limit` tokens a decode when `limit` > 0 (with the draft model's
  * predictor when the runner has one, else by input lookup); else one token a decode, in llama.cpp's own loop
- * when `native` (see nativeDecoding), where `maxTokens` (the most tokens the answer may have) keeps that loop
+ * when `native` (the patch's LlamaContextSequence._runTokens), where `maxTokens` (the most tokens the answer may have) keeps that loop
  * from decoding a token the answer will not take.
  */
 export type Decoding = { limit: number; draft?: LlamaContextSequence; native: boolean; maxTokens?: number };
