@@ -55,8 +55,11 @@ async function reported(sequences: number, more: Partial<LoadSpec> = {}, from = 
   const context = await from.createContext(
     runnerContextOptions(spec(sequences, more), from.trainContextSize),
   );
-  // llama.cpp's log reaches JavaScript through a queue of its own: give its last line a moment to arrive.
-  for (let i = 0; i < 50 && !logs.some((l) => l.includes('kv_unified')); i++) await setTimeout(20);
+  // llama.cpp's log reaches JavaScript through a queue of its own: wait for the lines read below (the K/V cache's
+  // size is logged after the context's settings), for up to 10 s on a loaded machine.
+  const arrived = () =>
+    logs.some((l) => l.includes('kv_unified')) && logs.some((l) => l.includes('llama_kv_cache: size'));
+  for (let i = 0; i < 500 && !arrived(); i++) await setTimeout(20);
   const value = (key: string) =>
     new RegExp(`llama_context: ${key}\\s*=\\s*(\\S+)`).exec(logs.join('\n'))?.[1];
   // llama_kv_cache: size = 0.50 MiB (256 cells, 2 layers, 1/1 seqs), K (q8_0): 0.27 MiB, V (q8_0): 0.27 MiB

@@ -156,4 +156,43 @@ describe('the native decode loop', () => {
     expect(first.stats.nativeDecodes).toBeLessThan(first.stats.decodeSteps! - 1 - 48);
     expect(first.stats.nativeDecodes).toBeGreaterThan(first.stats.decodeSteps! / 2);
   });
+
+  it('stays out of the loop while a speculating answer shares the context, instead of entering and leaving it', async () => {
+    // Speculative decoding evaluates through controlledEvaluate, not _evaluate; it is counted as the context's
+    // evaluation all the same (speculation.ts), so the other answer does not start a loop that the speculating
+    // answer's next decode would stop again, token after token.
+    const native = await startInProcessRunner(model, {
+      decodeLoop: 'native',
+      sequences: 2,
+      contextSize: 2048,
+    });
+    const other: GenerateInput = { kind: 'text', text: 'The fox' };
+    // Greedy without the penalty, a random model falls into a loop, which input lookup finds in a prompt that
+    // holds the model's own answer: guesses are made (and mostly taken).
+    const loop = { repeatPenalty: 1, repeatLastN: 0 };
+    const own = await native.generate(prompt, sampling({ maxTokens: 64, ...loop }));
+    const looping: GenerateInput = { kind: 'text', text: '', prefixTokens: own.stats.context };
+    const guessing = sampling({ maxTokens: 900, draftMax: 8, ...loop });
+    let plain: Awaited<ReturnType<InProcessRunner['generate']>> | undefined;
+    let speculatingWhenPlainEnded = false;
+    let pieces = 0;
+    let second: Promise<void> | undefined;
+    const speculating = await native.generate(looping, guessing, () => {
+      if (++pieces !== 5) return;
+      second = native.generate(other, sampling({ maxTokens: 48 })).then((r) => {
+        plain = r;
+        speculatingWhenPlainEnded = true;
+      });
+    });
+    await second;
+    // Only meaningful if the plain answer ran entirely beside the speculating one.
+    expect(speculatingWhenPlainEnded && speculating.stats.evalTokens).toBeGreaterThan(48);
+    expect(speculating.stats.draftTokens).toBeGreaterThan(0);
+    expect(plain!.stats.evalTokens).toBe(48);
+    expect(plain!.stats.nativeDecodes).toBe(0);
+    // Alone, the same answer decodes in the loop.
+    const alone = await native.generate(other, sampling({ maxTokens: 48 }));
+    expect(alone.text).toBe(plain!.text);
+    expect(alone.stats.nativeDecodes).toBeGreaterThan(40);
+  });
 });

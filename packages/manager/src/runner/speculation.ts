@@ -98,7 +98,10 @@ export async function decodeCounted<T>(
   const evaluateWithMetadata = (tokens: Token[], metadata: object, options: Options = {}) => {
     if (limit > 0) {
       const predictor = draft ? draftModel(draft, limit) : inputLookup(limit);
-      return speculate(sequence, model, tokens, options, predictor, limit, window, generated, counts);
+      return asEvaluation(
+        sequence,
+        speculate(sequence, model, tokens, options, predictor, limit, window, generated, counts),
+      );
     }
     const penalty = options.repeatPenalty;
     const resolved = penalty
@@ -130,6 +133,25 @@ export async function decodeCounted<T>(
   } finally {
     if (own) Object.defineProperty(sequence, 'evaluateWithMetadata', own);
     else delete (sequence as { evaluateWithMetadata?: unknown }).evaluateWithMetadata;
+  }
+}
+
+/**
+ * `inner` counted among the context's evaluations while it runs, as node-llama-cpp's `_evaluate` counts itself in
+ * the patch: speculation decodes through controlledEvaluate, which does not. Another answer's native loop starts
+ * only while it is the context's one evaluation (LlamaContext.js, `_evaluations`), and a speculating answer's
+ * next decode would stop that loop at once, token after token.
+ */
+async function* asEvaluation(
+  sequence: LlamaContextSequence,
+  inner: AsyncGenerator<{ token: Token }, void, Token | Token[] | undefined>,
+) {
+  const context = sequence.context as unknown as { _evaluations?: number };
+  context._evaluations = (context._evaluations ?? 0) + 1;
+  try {
+    return yield* inner;
+  } finally {
+    context._evaluations--;
   }
 }
 
