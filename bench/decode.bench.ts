@@ -57,6 +57,8 @@ const promptOfRound = (round: number) => `Round ${round}. ${PROMPT}`;
 const { temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n } = OLLAMA_DEFAULTS;
 const SAMPLING: Sampling = { temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n };
 const LONG_PROMPT_TOKENS = 512;
+/** The context an answer is decoded after in the `deep` rounds: a long conversation's, not a first question's. */
+const DEPTH_TOKENS = 1000;
 
 /** A prompt of about `n` tokens for this model (different each round, so no server reuses the last one). */
 async function promptOfTokens(model: string, n: number): Promise<(round: number) => string> {
@@ -96,15 +98,24 @@ async function settled(mgr: { child: { pid?: number } }): Promise<void> {
   if (mgr.child.pid) await untilIdle(mgr.child.pid);
 }
 
-type Runs = { client: Run[]; serverDecodeTps: number[]; serverPromptTps: number[] };
-/** One peer's rounds: a decode round and a 512-token prompt round, each adding to `runs`. */
+type Runs = { client: Run[]; serverDecodeTps: number[]; serverPromptTps: number[]; deep: Run[] };
+/**
+ * One peer's rounds, each adding to `runs`: a decode round, a 512-token prompt round, and a deep round (an answer
+ * decoded after a prompt of DEPTH_TOKENS, where attention over the context is a real part of each token's work).
+ */
 type Peer = {
   decode: (round: number, runs?: Runs) => Promise<void>;
   prompt: (round: number, runs: Runs) => Promise<void>;
+  deep: (round: number, runs: Runs) => Promise<void>;
 };
-const noRuns = (): Runs => ({ client: [], serverDecodeTps: [], serverPromptTps: [] });
+const noRuns = (): Runs => ({ client: [], serverDecodeTps: [], serverPromptTps: [], deep: [] });
 
-function managerPeer(url: string, model: string, longPrompt: (round: number) => string): Peer {
+function managerPeer(
+  url: string,
+  model: string,
+  longPrompt: (round: number) => string,
+  deepPrompt: (round: number) => string,
+): Peer {
   return {
     async decode(round, runs) {
       const body = {
@@ -126,10 +137,20 @@ function managerPeer(url: string, model: string, longPrompt: (round: number) => 
       const final = JSON.parse(last) as Record<string, number>;
       runs.serverPromptTps.push(final.prompt_eval_count! / (final.prompt_eval_duration! / 1e9));
     },
+    async deep(round, runs) {
+      const options = { num_predict: TOKENS, ...SAMPLING };
+      const body = { model, prompt: deepPrompt(round), raw: true, stream: true, options };
+      const { t0, stamps } = await streamTimes(`${url}/api/generate`, body, ollamaTokens);
+      runs.deep.push(fromStamps(t0, stamps, DEPTH_TOKENS));
+    },
   };
 }
 
-function llamaServerPeer(url: string, longPrompt: (round: number) => string): Peer {
+function llamaServerPeer(
+  url: string,
+  longPrompt: (round: number) => string,
+  deepPrompt: (round: number) => string,
+): Peer {
   // llama-server's output parser sometimes rejects what this random model writes: after streaming every token,
   // its last event is then an error ("does not match the expected Content-only format") instead of the timings.
   // Such a round still counts with the client's figures; only llama-server's own figures are missing for it.
@@ -155,6 +176,17 @@ function llamaServerPeer(url: string, longPrompt: (round: number) => string): Pe
       const t = timings((await streamTimes(`${url}/completion`, body, llamaServerTokens)).last);
       if (t) runs.serverPromptTps.push(t.prompt_per_second!);
     },
+    async deep(round, runs) {
+      const body = {
+        prompt: deepPrompt(round),
+        n_predict: TOKENS,
+        ...SAMPLING,
+        stream: true,
+        cache_prompt: false,
+      };
+      const { t0, stamps } = await streamTimes(`${url}/completion`, body, llamaServerTokens);
+      runs.deep.push(fromStamps(t0, stamps, DEPTH_TOKENS));
+    },
   };
 }
 
@@ -179,6 +211,10 @@ async function alternating(
   for (let r = 0; r < ROUNDS; r++) {
     await ours.prompt(r, runs.ours);
     await peer.prompt(r, runs.peer);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    await ours.deep(r, runs.ours);
+    await peer.deep(r, runs.peer);
   }
   return runs;
 }
@@ -233,12 +269,14 @@ async function run() {
     threads: THREADS,
     tokens: TOKENS,
     rounds: ROUNDS,
+    depth_tokens: DEPTH_TOKENS,
     read_bandwidth_GBps: bandwidth,
   };
   let mainRatio = 0;
   for (const [quant, file] of Object.entries(files)) {
     const bytes = (await fs.stat(file)).size;
     const longPrompt = await promptOfTokens(file, LONG_PROMPT_TOKENS);
+    const deepPrompt = await promptOfTokens(file, DEPTH_TOKENS);
     const limit = (bandwidth * 1e9) / bytes;
     log(`${quant}: in process`);
     const inproc = summary(await inProcess(file, THREADS, promptOfRound, TOKENS, ROUNDS, SAMPLING));
@@ -269,9 +307,9 @@ async function run() {
       await importModel(mgr.url, `bench-${quant}`, file);
       const server = await startLlamaServer(tools.server, blob, THREADS, 1);
       ls = server;
-      const oursPeer = managerPeer(mgr.url, `bench-${quant}`, longPrompt);
-      const lsPeer = llamaServerPeer(server.url, longPrompt);
-      const jsPeer = managerPeer(mgrJs.url, `bench-${quant}`, longPrompt);
+      const oursPeer = managerPeer(mgr.url, `bench-${quant}`, longPrompt, deepPrompt);
+      const lsPeer = llamaServerPeer(server.url, longPrompt, deepPrompt);
+      const jsPeer = managerPeer(mgrJs.url, `bench-${quant}`, longPrompt, deepPrompt);
       // Warm-ups: each server's first answer, then the llm-manager's spare runner start (see settled).
       await oursPeer.decode(1000);
       await lsPeer.decode(1001);
@@ -373,6 +411,7 @@ async function run() {
         ttft_ms: oursClient.ttft_ms,
         share_of_limit: oursDecode / limit,
         conversation_ttft: oursTurns,
+        decode_tps_at_depth: summary(ours.deep).decode_tps,
       },
       llm_manager_javascript_loop: {
         decode_tps_server: median(jsLoop.serverDecodeTps),
@@ -385,6 +424,7 @@ async function run() {
         ttft_ms: summary(peer.client).ttft_ms,
         share_of_limit: peerDecode / limit,
         conversation_ttft: peerTurns,
+        decode_tps_at_depth: summary(peer.deep).decode_tps,
       },
       ratios: {
         manager_vs_in_process_decode: oursClient.decode_tps / inproc.decode_tps,
@@ -392,6 +432,8 @@ async function run() {
         manager_vs_llama_server_decode: oursClient.decode_tps / summary(peer.client).decode_tps,
         native_vs_javascript_loop_decode: oursClient.decode_tps / summary(jsLoop.client).decode_tps,
         manager_vs_llama_server_prompt: median(ours.serverPromptTps) / median(peer.serverPromptTps),
+        manager_vs_llama_server_decode_at_depth:
+          summary(ours.deep).decode_tps / summary(peer.deep).decode_tps,
         manager_vs_llama_server_4_streams:
           concurrency.streams_4!.ours_tps / concurrency.streams_4!.llama_server_tps,
       },
