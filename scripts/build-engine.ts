@@ -78,8 +78,8 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
 const portable = Boolean(process.env.OWNCHAT_ENGINE_CPU_VARIANTS);
 const llamaCppPatchDir = path.join(root, 'patches', 'llama.cpp');
 
-/** The patches to llama.cpp's own source every build applies (AMX's tile configuration; which CPU variants a
- *  portable build makes). */
+/** The patches to llama.cpp's own source every build applies (AMX's tile configuration and huge pages; our flash
+ *  attention kernel for grouped-query heads; which CPU variants a portable build makes). */
 function llamaCppPatches(): string[] {
   if (!existsSync(llamaCppPatchDir)) return [];
   return readdirSync(llamaCppPatchDir)
