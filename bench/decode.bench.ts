@@ -98,6 +98,17 @@ async function settled(mgr: { child: { pid?: number } }): Promise<void> {
   if (mgr.child.pid) await untilIdle(mgr.child.pid);
 }
 
+/**
+ * Waits until every peer's processes are idle, before each measured request. An answer's end leaves work behind
+ * it: llama-server's thread pool spins for the next graph for about 100 ms (ggml's default poll, measured: 90-110 ms
+ * of CPU in the second after each answer), and whatever is measured next on 2 cores pays for it (a first token
+ * 190 ms alone, 285 ms right after llama-server's answer, measured). A user's next message comes seconds later;
+ * so does each measured request here, on whichever side.
+ */
+const quietly = (pids: number[]) => async () => {
+  for (const pid of pids) await untilIdle(pid, 5000);
+};
+
 type Runs = { client: Run[]; serverDecodeTps: number[]; serverPromptTps: number[]; deep: Run[] };
 /**
  * One peer's rounds, each adding to `runs`: a decode round, a 512-token prompt round, and a deep round (an answer
@@ -200,20 +211,28 @@ async function alternating(
   ours: Peer,
   peer: Peer,
   jsLoop: Peer,
+  quiet: () => Promise<void>,
 ): Promise<{ ours: Runs; peer: Runs; jsLoop: Runs }> {
   const runs = { ours: noRuns(), peer: noRuns(), jsLoop: noRuns() };
   let round = 0;
   for (let r = 0; r < ROUNDS; r++) {
+    await quiet();
     await ours.decode(round++, runs.ours);
+    await quiet();
     await peer.decode(round++, runs.peer);
+    await quiet();
     await jsLoop.decode(round++, runs.jsLoop);
   }
   for (let r = 0; r < ROUNDS; r++) {
+    await quiet();
     await ours.prompt(r, runs.ours);
+    await quiet();
     await peer.prompt(r, runs.peer);
   }
   for (let r = 0; r < ROUNDS; r++) {
+    await quiet();
     await ours.deep(r, runs.ours);
+    await quiet();
     await peer.deep(r, runs.peer);
   }
   return runs;
@@ -225,11 +244,15 @@ async function alternating(
  * with its prompt cache on (its chat endpoint re-parses the output of this random model at every token, which
  * would measure its parser, not its decoding).
  */
-async function conversationTtft(send: (messages: { role: string; content: string }[]) => Promise<number>) {
+async function conversationTtft(
+  send: (messages: { role: string; content: string }[]) => Promise<number>,
+  quiet: () => Promise<void>,
+) {
   const messages: { role: string; content: string }[] = [];
   const ttft: number[] = [];
   for (let turn = 0; turn < 20; turn++) {
     messages.push({ role: 'user', content: `Turn ${turn}: tell me more about the fox and the dog, please.` });
+    await quiet();
     ttft.push(await send(messages));
     // The same short answer goes back to both servers, so both see the same conversation.
     messages.push({ role: 'assistant', content: 'The fox ran on.' });
@@ -316,21 +339,26 @@ async function run() {
       await jsPeer.decode(1002);
       await settled(mgr);
       await settled(mgrJs);
-      ({ ours, peer, jsLoop } = await alternating(oursPeer, lsPeer, jsPeer));
+      const quiet = quietly([mgr.child.pid!, mgrJs.child.pid!, server.pid]);
+      ({ ours, peer, jsLoop } = await alternating(oursPeer, lsPeer, jsPeer, quiet));
       log(`${quant}: conversations`);
-      oursTurns = await conversationTtft((messages) =>
-        firstTokenMs(
-          `${mgr.url}/api/chat`,
-          { model: `bench-${quant}`, messages, stream: true, options: { num_predict: 16, ...SAMPLING } },
-          ollamaTokens,
-        ),
+      oursTurns = await conversationTtft(
+        (messages) =>
+          firstTokenMs(
+            `${mgr.url}/api/chat`,
+            { model: `bench-${quant}`, messages, stream: true, options: { num_predict: 16, ...SAMPLING } },
+            ollamaTokens,
+          ),
+        quiet,
       );
-      peerTurns = await conversationTtft((messages) =>
-        firstTokenMs(
-          `${server.url}/completion`,
-          { prompt: chatml(messages), n_predict: 16, ...SAMPLING, stream: true, cache_prompt: true },
-          llamaServerTokens,
-        ),
+      peerTurns = await conversationTtft(
+        (messages) =>
+          firstTokenMs(
+            `${server.url}/completion`,
+            { prompt: chatml(messages), n_predict: 16, ...SAMPLING, stream: true, cache_prompt: true },
+            llamaServerTokens,
+          ),
+        quiet,
       );
     } finally {
       await mgr.stop();
@@ -355,12 +383,14 @@ async function run() {
         ollamaTokens,
       );
       await settled(mgr4);
+      const quiet = quietly([mgr4.child.pid!, ls4.pid]);
       let round = 0;
       // Rounds alternate between the peers and the median is kept: one round of a few seconds moved by ±10%.
       for (const n of [1, 2, 4]) {
         const ours: number[] = [];
         const peer: number[] = [];
         for (let r = 0; r < ROUNDS; r++) {
+          await quiet();
           ours.push(
             await aggregate(n, () =>
               streamTimes(
@@ -375,6 +405,7 @@ async function run() {
               ),
             ),
           );
+          await quiet();
           peer.push(
             await aggregate(n, () =>
               streamTimes(
